@@ -1,0 +1,55 @@
+// The one small interface between a session worker and the SDK core it hosts.
+// The worker imports a core module, calls its `createCore(init)` once per session, dispatches
+// calls to `functions[name]`, forwards `emit`ted callbacks, and calls `close()` on shutdown.
+// The real OpenIM core (src/core/index.ts) and the fixture cores in test/fixtures implement it.
+
+export interface CoreInit {
+  readonly userID: string;
+  readonly platformID: number;
+  /** The session's own directory; created by the worker before createCore. */
+  readonly dataDir: string;
+  readonly apiAddress: string;
+  readonly wsAddress: string;
+  /** Deliver a callback to every connection of the session, in call order. */
+  readonly emit: (event: string, data?: unknown, errCode?: number, errMsg?: string) => void;
+  /** Structured logger bound to the session; never pass tokens or Login arguments to it. */
+  readonly log: CoreLogger;
+}
+
+export interface CoreLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface CallContext {
+  readonly operationID: string;
+  /** Aborted when the call is cancelled or its deadline passes. */
+  readonly signal: AbortSignal;
+}
+
+/**
+ * A callable SDK function. Arguments are the positional args the client sent, already
+ * validated by the gateway, with JSON-string arguments decoded (see src/gateway/functions.ts).
+ * The resolved value is JSON-serialised into the response's `data` (undefined → `""`).
+ * Throw a CodedError (src/errors.ts) for a failure whose code the client should see.
+ */
+export type CoreFunction = (ctx: CallContext, ...args: any[]) => Promise<unknown>;
+
+export interface SdkCore {
+  readonly functions: Readonly<Record<string, CoreFunction>>;
+  /**
+   * Flush and close everything (databases, the long connection). Idempotent.
+   * `reason` tells whether the user logged out (the core may tell the server) or the session
+   * is only being evicted or restarted (the core must not invalidate the token).
+   */
+  close(reason: 'logout' | 'idle' | 'admin' | 'drain' | 'restart'): Promise<void>;
+}
+
+export type CoreFactory = (init: CoreInit) => Promise<SdkCore> | SdkCore;
+
+/** What a core module exports. */
+export interface CoreModule {
+  readonly createCore: CoreFactory;
+}

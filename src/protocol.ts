@@ -1,0 +1,125 @@
+// Every message that crosses the main <-> session-worker boundary. Types only: nothing here
+// exists at runtime, so the worker entry can import it without pulling in the supervisor.
+//
+//   main thread                                   session worker (one per userID+platformID)
+//   ───────────                                   ──────────────────────────────────────────
+//   new Worker(workerData: WorkerBoot) ─────────▶ imports the core module, checks heap limit
+//                         parentPort ◀─────────── LoadedMessage | FatalMessage
+//   BindMessage {port} ─── parentPort ──────────▶ creates the core for one user
+//                                                   (a warm spare waits here unbound)
+//   ══════════════ the session's MessagePort from here on ══════════════
+//   CallMessage / CancelMessage / PingMessage ──▶
+//   FaultMessage / ShutdownMessage ─────────────▶
+//                               ◀─────────────── ReadyMessage, ResultMessage, EventMessage,
+//                                                 PongMessage, TelemetryMessage, ClosedMessage
+//
+// Events and results share one port, so a callback emitted before a call's result is delivered
+// before it: per-session order is the worker's order.
+
+import type { WireError } from './errors.ts';
+
+export const PROTOCOL_VERSION = 1;
+
+/** Passed as `workerData`. Nothing user-specific: a spare worker is generic until bound. */
+export interface WorkerBoot {
+  readonly protocolVersion: typeof PROTOCOL_VERSION;
+  /** Absolute path or file URL of the core module (exports `createCore: CoreFactory`). */
+  readonly coreModule: string;
+  /** The old-generation limit asked for, MB. The worker refuses to run if V8 disagrees. */
+  readonly heapLimitMb: number;
+  readonly faultInjection: boolean;
+  readonly logLevel: string;
+  /** How often the worker reports heap telemetry, ms. */
+  readonly telemetryIntervalMs: number;
+}
+
+export interface SessionBinding {
+  readonly sessionId: string;
+  readonly userID: string;
+  readonly platformID: number;
+  /** Already safely derived from the IDs (see src/ids.ts). */
+  readonly dataDir: string;
+  readonly apiAddress: string;
+  readonly wsAddress: string;
+}
+
+// ---- parentPort, main -> worker ----
+export interface BindMessage {
+  readonly type: 'bind';
+  readonly binding: SessionBinding;
+  readonly port: MessagePort;
+}
+
+// ---- parentPort, worker -> main ----
+export interface LoadedMessage {
+  readonly type: 'loaded';
+  readonly heapSizeLimit: number;
+}
+export interface FatalMessage {
+  readonly type: 'fatal';
+  readonly error: WireError;
+}
+export type WorkerControlMessage = LoadedMessage | FatalMessage;
+
+// ---- session port, main -> worker ----
+export interface CallMessage {
+  readonly type: 'call';
+  readonly id: number;
+  readonly fn: string;
+  /** Decoded positional arguments (the gateway already validated and parsed them). */
+  readonly args: readonly unknown[];
+  readonly operationID: string;
+  /** Absolute deadline, ms since epoch. The worker abandons work past it. */
+  readonly deadline: number;
+}
+export interface CancelMessage {
+  readonly type: 'cancel';
+  readonly id: number;
+}
+export interface PingMessage {
+  readonly type: 'ping';
+  readonly seq: number;
+}
+export type FaultKind = 'throw' | 'reject' | 'exit' | 'loop' | 'oom';
+export interface FaultMessage {
+  readonly type: 'fault';
+  readonly kind: FaultKind;
+}
+export interface ShutdownMessage {
+  readonly type: 'shutdown';
+  /** Why the session ends; the core may use it (e.g. skip server-side logout on idle eviction). */
+  readonly reason: 'logout' | 'idle' | 'admin' | 'drain' | 'restart';
+}
+export type MainToWorker = CallMessage | CancelMessage | PingMessage | FaultMessage | ShutdownMessage;
+
+// ---- session port, worker -> main ----
+export interface ReadyMessage {
+  readonly type: 'ready';
+  readonly threadId: number;
+}
+export type ResultMessage =
+  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: unknown }
+  | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: WireError };
+export interface EventMessage {
+  readonly type: 'event';
+  readonly event: string;
+  /** Already JSON text, as it goes on the wire (`""` for no-arg callbacks). */
+  readonly data: string;
+  readonly errCode: number;
+  readonly errMsg: string;
+}
+export interface PongMessage {
+  readonly type: 'pong';
+  readonly seq: number;
+}
+export interface TelemetryMessage {
+  readonly type: 'telemetry';
+  readonly heapUsed: number;
+  readonly heapLimit: number;
+  readonly external: number;
+}
+/** The core closed cleanly (databases flushed); the worker exits right after. */
+export interface ClosedMessage {
+  readonly type: 'closed';
+}
+export type WorkerToMain = ReadyMessage | ResultMessage | EventMessage | PongMessage | TelemetryMessage | ClosedMessage | FatalMessage;

@@ -1,0 +1,81 @@
+// The contract between the edge (src/gateway) and the session supervisor (src/supervisor).
+// The gateway authenticates and parses; the supervisor owns sessions, workers and the
+// connection -> session binding. Types only.
+
+import type { ExitReason } from '../errors.ts';
+import type { FaultKind } from '../protocol.ts';
+
+/** Who a connection is, as established by parse_token before the upgrade. */
+export interface Principal {
+  readonly userID: string;
+  readonly platformID: number;
+  /** Kept only to log the core in (and in again after a restart). Never logged. */
+  readonly token: string;
+}
+
+/** What the supervisor needs from one client connection. */
+export interface SessionClient {
+  /** Unique per connection, for logs and the admin API. */
+  readonly id: string;
+  readonly principal: Principal;
+  /**
+   * Deliver a callback to this client. Called in the session's event order; the connection
+   * must send in the same order (or close itself as a slow consumer).
+   */
+  sendEvent(event: string, data: string, errCode: number, errMsg: string): void;
+  /** End the connection (e.g. quarantine, admin stop, drain). */
+  close(code: number, reason: string): void;
+}
+
+export type SessionState =
+  | 'starting'
+  | 'ready'
+  | 'draining'
+  | 'stopped'
+  | 'crashed'
+  | 'backoff'
+  | 'restarting'
+  | 'quarantined';
+
+export interface SessionInfo {
+  readonly sessionId: string;
+  readonly userID: string;
+  readonly platformID: number;
+  readonly state: SessionState;
+  readonly connections: number;
+  readonly restarts: number;
+  readonly lastExit: { readonly reason: ExitReason; readonly detail: string; readonly at: number } | null;
+  readonly threadId: number | null;
+  readonly heapUsed: number | null;
+  readonly heapLimit: number | null;
+  readonly queueDepth: number;
+  readonly inFlight: number;
+  readonly startedAt: number;
+  readonly idleSince: number | null;
+}
+
+export interface Supervisor {
+  /**
+   * Log the client in: start the (userID, platformID) session (single-flight) or attach to the
+   * running one. Resolves once the session's core is logged in; rejects with a GatewayError or
+   * the core's CodedError.
+   */
+  login(client: SessionClient, operationID: string): Promise<void>;
+  /** Run an SDK function in the client's session. Rejects with GW_NOT_LOGGED_IN if detached. */
+  call(client: SessionClient, fn: string, args: readonly unknown[], operationID: string): Promise<unknown>;
+  /** Detach this client; the session stops when its last client logs out. */
+  logout(client: SessionClient, operationID: string): Promise<void>;
+  /** The connection closed without Logout: detach, and start the idle grace if it was the last. */
+  detach(client: SessionClient): void;
+  /** 1 logged out, 2 logging in / restarting, 3 logged in (the client's LoginStatus enum). */
+  loginStatus(client: SessionClient): 1 | 2 | 3;
+
+  list(): SessionInfo[];
+  get(userID: string, platformID: number): SessionInfo | undefined;
+  restart(userID: string, platformID: number): Promise<boolean>;
+  unquarantine(userID: string, platformID: number): Promise<boolean>;
+  fault(userID: string, platformID: number, kind: FaultKind): boolean;
+
+  /** Let in-flight calls finish and close every core, bounded by timeoutMs. */
+  drain(timeoutMs: number): Promise<void>;
+}
