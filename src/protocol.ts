@@ -16,6 +16,7 @@
 // Events and results share one port, so a callback emitted before a call's result is delivered
 // before it: per-session order is the worker's order.
 
+import type { MessagePort } from 'node:worker_threads';
 import type { WireError } from './errors.ts';
 
 export const PROTOCOL_VERSION = 1;
