@@ -123,4 +123,16 @@ export interface TelemetryMessage {
 export interface ClosedMessage {
   readonly type: 'closed';
 }
-export type WorkerToMain = ReadyMessage | ResultMessage | EventMessage | PongMessage | TelemetryMessage | ClosedMessage | FatalMessage;
+/**
+ * A log line from the core or the worker entry. The main thread writes it through the session's
+ * child logger, so bindings (userID, platformID, sessionId) and redaction apply in one place.
+ * The worker drops lines below WorkerBoot.logLevel before posting.
+ */
+export interface LogMessage {
+  readonly type: 'log';
+  readonly level: 'debug' | 'info' | 'warn' | 'error';
+  readonly obj: Record<string, unknown>;
+  readonly msg?: string;
+}
+export type WorkerToMain =
+  | ReadyMessage | ResultMessage | EventMessage | PongMessage | TelemetryMessage | ClosedMessage | FatalMessage | LogMessage;
