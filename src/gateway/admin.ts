@@ -1,0 +1,163 @@
+// Plain-HTTP routes on the gateway's port:
+//
+//   GET  /healthz                                        unauthenticated; 200, or 503 while draining
+//   GET  /metrics                                        Prometheus text
+//   GET  /admin/sessions                                 supervisor.list()
+//   POST /admin/sessions/{userID}/{platformID}/restart
+//   POST /admin/sessions/{userID}/{platformID}/unquarantine
+//   POST /admin/sessions/{userID}/{platformID}/fault     body {"kind": throw|reject|exit|loop|oom}
+//
+// /admin and /metrics need `Authorization: Bearer <--admin-token>` and do not exist (404) when
+// the token is empty. Errors are `{errCode, errMsg}` with the catalog's HTTP status.
+
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from 'pino';
+import { GatewayError, gatewayError, httpBody, isGatewayError } from '../errors.ts';
+import { isValidId, isValidPlatformId } from '../ids.ts';
+import type { Metrics } from '../metrics.ts';
+import type { GatewayOptions } from '../options.ts';
+import type { FaultKind } from '../protocol.ts';
+import type { Supervisor } from '../supervisor/types.ts';
+
+export interface AdminDeps {
+  readonly options: GatewayOptions;
+  readonly supervisor: Supervisor;
+  readonly metrics: Metrics;
+  readonly log: Logger;
+  readonly isDraining: () => boolean;
+}
+
+const MAX_BODY = 1024;
+const FAULT_KINDS: readonly FaultKind[] = ['throw', 'reject', 'exit', 'loop', 'oom'];
+const SESSION_ROUTE = /^\/admin\/sessions\/([^/]+)\/([^/]+)\/(restart|unquarantine|fault)$/;
+
+function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(body);
+}
+
+function sendError(res: ServerResponse, err: GatewayError, status = err.http ?? 500): void {
+  const headers: Record<string, string> = err.errorName === 'GW_ADMIN_UNAUTHORIZED' ? { 'www-authenticate': 'Bearer' } : {};
+  sendJson(res, status, httpBody(err), headers);
+}
+
+/** Compare digests so neither the content nor the length of the token leaks through timing. */
+function tokenMatches(given: string, expected: string): boolean {
+  const a = createHash('sha256').update(given).digest();
+  const b = createHash('sha256').update(expected).digest();
+  return timingSafeEqual(a, b);
+}
+
+function authorized(req: IncomingMessage, adminToken: string): boolean {
+  const h = req.headers.authorization ?? '';
+  const m = /^Bearer +(.+)$/i.exec(h);
+  return m !== null && tokenMatches(m[1]!.trim(), adminToken);
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > MAX_BODY) throw gatewayError('GW_ADMIN_BAD_REQUEST', `body over ${MAX_BODY} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > MAX_BODY) throw gatewayError('GW_ADMIN_BAD_REQUEST', `body over ${MAX_BODY} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function sessionTarget(rawUser: string, rawPlatform: string): { userID: string; platformID: number } {
+  let userID: string;
+  try {
+    userID = decodeURIComponent(rawUser);
+  } catch {
+    throw gatewayError('GW_ADMIN_BAD_REQUEST', 'bad userID');
+  }
+  const platformID = /^\d{1,2}$/.test(rawPlatform) ? Number(rawPlatform) : NaN;
+  if (!isValidId(userID)) throw gatewayError('GW_ADMIN_BAD_REQUEST', 'bad userID');
+  if (!isValidPlatformId(platformID)) throw gatewayError('GW_ADMIN_BAD_REQUEST', 'bad platformID');
+  return { userID, platformID };
+}
+
+async function parseFault(req: IncomingMessage): Promise<FaultKind> {
+  const text = await readBody(req);
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    throw gatewayError('GW_ADMIN_BAD_REQUEST', 'body must be JSON {"kind": ...}');
+  }
+  const kind = (body as { kind?: unknown } | null)?.kind;
+  if (typeof kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(kind)) {
+    throw gatewayError('GW_ADMIN_BAD_REQUEST', `kind must be one of ${FAULT_KINDS.join(', ')}`);
+  }
+  return kind as FaultKind;
+}
+
+/**
+ * Handle a plain HTTP request. Returns false when the path is not one of ours (the caller
+ * answers 404).
+ */
+export async function handleAdminRequest(req: IncomingMessage, res: ServerResponse, deps: AdminDeps): Promise<boolean> {
+  const path = (req.url ?? '/').split('?')[0]!;
+  const { options, supervisor } = deps;
+
+  if (path === '/healthz') {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const draining = deps.isDraining();
+    sendJson(res, draining ? 503 : 200, JSON.stringify({ status: draining ? 'draining' : 'ok' }));
+    return true;
+  }
+
+  if (path !== '/metrics' && path !== '/admin' && !path.startsWith('/admin/')) return false;
+  if (options.adminToken === '') return false; // the admin API does not exist without a token
+  if (!authorized(req, options.adminToken)) {
+    sendError(res, gatewayError('GW_ADMIN_UNAUTHORIZED'));
+    return true;
+  }
+
+  try {
+    if (path === '/metrics' && req.method === 'GET') {
+      const text = await deps.metrics.registry.metrics();
+      res.writeHead(200, { 'content-type': deps.metrics.registry.contentType, 'cache-control': 'no-store' });
+      res.end(text);
+      return true;
+    }
+    if (path === '/admin/sessions' && req.method === 'GET') {
+      sendJson(res, 200, JSON.stringify({ sessions: supervisor.list() }));
+      return true;
+    }
+    const m = SESSION_ROUTE.exec(path);
+    if (m && req.method === 'POST') {
+      const { userID, platformID } = sessionTarget(m[1]!, m[2]!);
+      const action = m[3]!;
+      let ok: boolean;
+      if (action === 'fault') {
+        if (!options.faultInjection) throw gatewayError('GW_FAULT_INJECTION_OFF');
+        const kind = await parseFault(req);
+        ok = supervisor.fault(userID, platformID, kind);
+        deps.log.warn({ userID, platformID, kind, ok }, 'admin: fault injected');
+      } else if (action === 'restart') {
+        ok = await supervisor.restart(userID, platformID);
+        deps.log.info({ userID, platformID, ok }, 'admin: restart');
+      } else {
+        ok = await supervisor.unquarantine(userID, platformID);
+        deps.log.info({ userID, platformID, ok }, 'admin: unquarantine');
+      }
+      if (!ok) throw gatewayError('GW_ADMIN_NOT_FOUND', `no session ${userID}/${platformID}`);
+      sendJson(res, 200, JSON.stringify({ ok: true, session: supervisor.get(userID, platformID) ?? null }));
+      return true;
+    }
+    throw gatewayError('GW_ADMIN_NOT_FOUND');
+  } catch (e) {
+    if (isGatewayError(e)) {
+      sendError(res, e, e.errorName === 'GW_ADMIN_BAD_REQUEST' && /body over/.test(e.message) ? 413 : undefined);
+    } else {
+      deps.log.error({ err: e }, 'admin request failed');
+      sendError(res, gatewayError('GW_INTERNAL'), 500);
+    }
+    return true;
+  }
+}

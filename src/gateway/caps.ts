@@ -1,0 +1,58 @@
+// Connection caps: per (userID, platformID) (the original's POINTNUM, default 10) and in total.
+// A slot is reserved synchronously BEFORE the parse_token await and released if the upgrade
+// fails. The original checked the count, awaited the token check, then added the connection:
+// concurrent upgrades could all pass the check (spec §5.9, a TOCTOU race).
+
+import { gatewayError } from '../errors.ts';
+
+export interface Reservation {
+  readonly key: string;
+  /** Give the slot back. Idempotent. */
+  release(): void;
+}
+
+export function capKey(userID: string, platformID: number): string {
+  return `${userID}\u0000${platformID}`;
+}
+
+export class ConnectionCaps {
+  readonly #perKey = new Map<string, number>();
+  readonly #maxPerKey: number;
+  readonly #maxTotal: number;
+  #total = 0;
+
+  constructor(maxPerKey: number, maxTotal: number) {
+    this.#maxPerKey = maxPerKey;
+    this.#maxTotal = maxTotal;
+  }
+
+  /** Reserve a slot or throw GW_TOO_MANY_CONNECTIONS. */
+  reserve(userID: string, platformID: number): Reservation {
+    const key = capKey(userID, platformID);
+    const n = this.#perKey.get(key) ?? 0;
+    if (this.#total >= this.#maxTotal) throw gatewayError('GW_TOO_MANY_CONNECTIONS', 'gateway connection limit');
+    if (n >= this.#maxPerKey) throw gatewayError('GW_TOO_MANY_CONNECTIONS', `at most ${this.#maxPerKey} per user and platform`);
+    this.#perKey.set(key, n + 1);
+    this.#total++;
+    let released = false;
+    return {
+      key,
+      release: () => {
+        if (released) return;
+        released = true;
+        this.#total--;
+        const left = (this.#perKey.get(key) ?? 1) - 1;
+        if (left <= 0) this.#perKey.delete(key);
+        else this.#perKey.set(key, left);
+      },
+    };
+  }
+
+  get total(): number {
+    return this.#total;
+  }
+
+  count(userID: string, platformID: number): number {
+    return this.#perKey.get(capKey(userID, platformID)) ?? 0;
+  }
+}

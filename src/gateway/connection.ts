@@ -1,0 +1,222 @@
+// One client WebSocket: the SessionClient the supervisor delivers callbacks to, and the place
+// where each request gets exactly one response, matched by operationID.
+//
+//   upgrade ──▶ InitSDK event ──▶ frames ──▶ parse/validate ──▶ limits ──▶ dispatch ──▶ response
+//                                               │ (frames.ts)      │ rate, drain,   │ Login/Logout/
+//                                               ▼                  ▼ duplicate op   ▼ GetLoginStatus
+//                                        error response     error response   supervisor.*
+
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { WebSocket } from 'ws';
+import { gatewayError, isGatewayError, toWire } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import type { GatewayOptions } from '../options.ts';
+import type { Principal, SessionClient, Supervisor } from '../supervisor/types.ts';
+import type { Reservation } from './caps.ts';
+import { FrameError, formatError, formatEvent, formatFrame, formatResult, frameText, parseRequest, type Request } from './frames.ts';
+import { TokenBucket } from './rate-limit.ts';
+
+export interface ConnectionDeps {
+  readonly supervisor: Supervisor;
+  readonly options: GatewayOptions;
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  /** True once the gateway started draining: new frames are refused with GW_DRAINING. */
+  readonly isDraining: () => boolean;
+}
+
+/** How long a slow consumer gets to take its close frame before the socket is destroyed. */
+const SLOW_CLOSE_GRACE_MS = 2_000;
+
+export class ClientConnection implements SessionClient {
+  readonly id: string = randomUUID();
+  readonly principal: Principal;
+  readonly #ws: WebSocket;
+  readonly #deps: ConnectionDeps;
+  readonly #log: Logger;
+  readonly #bucket: TokenBucket;
+  readonly #reservation: Reservation;
+  readonly #inflight = new Set<string>();
+  readonly #maxInflight: number;
+  #idleWaiters: Array<() => void> = [];
+  #alive = true;
+  #closing = false;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #onClosed: Array<() => void> = [];
+
+  constructor(ws: WebSocket, principal: Principal, reservation: Reservation, deps: ConnectionDeps) {
+    this.#ws = ws;
+    this.principal = principal;
+    this.#reservation = reservation;
+    this.#deps = deps;
+    this.#log = deps.log.child({ conn: this.id, userID: principal.userID, platformID: principal.platformID });
+    this.#bucket = new TokenBucket(deps.options.ratePerConn, deps.options.rateBurst);
+    // Enough for a full session queue plus the running calls; more can only be a runaway client.
+    this.#maxInflight = deps.options.sessionConcurrency + deps.options.sessionQueue;
+  }
+
+  /** Wire the socket and greet the client with InitSDK (echoing the upgrade operationID). */
+  start(initOperationID: string): void {
+    const ws = this.#ws;
+    this.#deps.metrics.connections.inc();
+    ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer | ArrayBuffer | Buffer[], isBinary));
+    ws.on('pong', () => {
+      this.#alive = true;
+    });
+    ws.on('error', (err) => this.#log.debug({ err: err.message }, 'socket error'));
+    ws.once('close', (code) => this.#onClose(code));
+    this.#heartbeat = setInterval(() => this.#beat(), this.#deps.options.pingIntervalMs);
+    this.#heartbeat.unref();
+    this.#send(formatFrame('InitSDK', 0, '', '', initOperationID));
+    this.#log.info('connected');
+  }
+
+  get inFlight(): number {
+    return this.#inflight.size;
+  }
+
+  get isOpen(): boolean {
+    return this.#ws.readyState === WebSocket.OPEN && !this.#closing;
+  }
+
+  sendEvent(event: string, data: string, errCode: number, errMsg: string): void {
+    this.#send(formatEvent(event, data, errCode, errMsg));
+  }
+
+  close(code: number, reason: string): void {
+    if (this.#closing) return;
+    this.#closing = true;
+    if (this.#ws.readyState === WebSocket.OPEN || this.#ws.readyState === WebSocket.CONNECTING) {
+      this.#ws.close(code, reason.slice(0, 120));
+    }
+  }
+
+  /** Destroy the socket at once (heartbeat miss, drain deadline). */
+  terminate(): void {
+    this.#closing = true;
+    this.#ws.terminate();
+  }
+
+  /** Resolves when no request of this connection is in flight. */
+  whenIdle(): Promise<void> {
+    if (this.#inflight.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#idleWaiters.push(resolve));
+  }
+
+  /** Resolves when the socket has closed. */
+  whenClosed(): Promise<void> {
+    if (this.#ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    return new Promise((resolve) => this.#onClosed.push(resolve));
+  }
+
+  #beat(): void {
+    if (!this.#alive) {
+      this.#log.info('missed pong; terminating');
+      this.terminate();
+      return;
+    }
+    this.#alive = false;
+    try {
+      this.#ws.ping();
+    } catch {
+      // The socket is closing; its close event does the cleanup.
+    }
+  }
+
+  #send(text: string): void {
+    if (this.#ws.readyState !== WebSocket.OPEN || this.#closing) return;
+    this.#ws.send(text);
+    if (this.#ws.bufferedAmount > this.#deps.options.slowConsumerBytes) {
+      this.#log.warn({ bufferedAmount: this.#ws.bufferedAmount }, 'slow consumer; closing');
+      const err = gatewayError('GW_SLOW_CONSUMER');
+      this.close(err.close ?? 1013, 'slow consumer');
+      setTimeout(() => this.#ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
+    }
+  }
+
+  #reject(event: string, operationID: string, err: unknown): void {
+    const w = toWire(err);
+    this.#deps.metrics.callsRejected.inc({ code: String(w.code) });
+    this.#send(formatError(event, operationID, err));
+  }
+
+  #onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    let req: Request;
+    try {
+      req = parseRequest(frameText(data, isBinary), this.principal.userID);
+    } catch (e) {
+      if (e instanceof FrameError) {
+        this.#log.debug({ operationID: e.operationID, code: e.cause.code }, 'frame refused');
+        this.#reject(e.event, e.operationID, e.cause);
+        return;
+      }
+      this.#log.error({ err: e }, 'frame parser failed');
+      this.#reject('Protocol Error', '', e);
+      return;
+    }
+    const { reqFuncName: fn, operationID } = req;
+    if (this.#deps.isDraining()) return this.#reject(fn, operationID, gatewayError('GW_DRAINING'));
+    if (!this.#bucket.take()) return this.#reject(fn, operationID, gatewayError('GW_RATE_LIMITED'));
+    if (this.#inflight.has(operationID)) return this.#reject(fn, operationID, gatewayError('GW_DUPLICATE_OPERATION'));
+    if (this.#inflight.size >= this.#maxInflight) return this.#reject(fn, operationID, gatewayError('GW_BUSY', 'too many calls in flight on this connection'));
+
+    this.#inflight.add(operationID);
+    this.#log.debug({ fn, operationID }, 'call');
+    this.#dispatch(req).then(
+      (result) => this.#send(formatResult(fn, operationID, result)),
+      (err: unknown) => {
+        if (!isGatewayError(err) && toWire(err).name === 'GW_INTERNAL') this.#log.error({ err, fn, operationID }, 'call failed');
+        this.#reject(fn, operationID, err);
+      },
+    ).finally(() => {
+      this.#inflight.delete(operationID);
+      if (this.#inflight.size === 0) {
+        const waiters = this.#idleWaiters;
+        this.#idleWaiters = [];
+        for (const w of waiters) w();
+      }
+    });
+  }
+
+  async #dispatch(req: Request): Promise<unknown> {
+    const sup = this.#deps.supervisor;
+    switch (req.reqFuncName) {
+      case 'Login':
+        await sup.login(this, req.operationID);
+        return '';
+      case 'Logout':
+        await sup.logout(this, req.operationID);
+        return '';
+      case 'GetLoginStatus': {
+        // Before Login the original failed with 10005; the client's enum has 1 for "logged out".
+        const status = sup.loginStatus(this);
+        if (status !== 3) return status;
+        return sup.call(this, 'GetLoginStatus', [], req.operationID);
+      }
+      case 'GetLoginUserID':
+        // oimws panicked on this call (0-arity method, spec §5.6); the answer is the connection's user.
+        if (sup.loginStatus(this) === 1) throw gatewayError('GW_NOT_LOGGED_IN');
+        return this.principal.userID;
+      default:
+        if (req.spec.access !== 'core') throw gatewayError('GW_INTERNAL', `no handler for ${req.reqFuncName}`);
+        return sup.call(this, req.spec.target ?? req.reqFuncName, req.args, req.operationID);
+    }
+  }
+
+  #onClose(code: number): void {
+    this.#closing = true;
+    if (this.#heartbeat) clearInterval(this.#heartbeat);
+    this.#reservation.release();
+    this.#deps.metrics.connections.dec();
+    try {
+      this.#deps.supervisor.detach(this);
+    } catch (err) {
+      this.#log.error({ err }, 'detach failed');
+    }
+    this.#log.info({ code }, 'disconnected');
+    const cbs = this.#onClosed;
+    this.#onClosed = [];
+    for (const cb of cbs) cb();
+  }
+}

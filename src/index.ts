@@ -1,0 +1,135 @@
+// createGateway(): wires options, logger, metrics, the upstream (external or embedded IM
+// server), the session supervisor and the HTTP/WebSocket server. Nothing else lives here.
+
+import type { Logger } from 'pino';
+import { createLogger } from './log.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import type { GatewayOptions } from './options.ts';
+import type { Supervisor } from './supervisor/types.ts';
+import { createGatewayServer, type GatewayServer } from './gateway/server.ts';
+
+export type { GatewayOptions } from './options.ts';
+export { resolveOptions } from './options.ts';
+
+export interface GatewayDeps {
+  readonly log?: Logger;
+  /** Module specifier or path of the SDK core the workers load; the supervisor's default otherwise. */
+  readonly coreModule?: string;
+  /** Use this supervisor instead of creating one (tests). It must use `metrics` if it reports any. */
+  readonly supervisor?: Supervisor;
+  readonly metrics?: Metrics;
+}
+
+export interface Gateway {
+  readonly address: { readonly host: string; readonly port: number };
+  /** ws://host:port, what clients pass as wsAddr. */
+  readonly url: string;
+  /** The OpenIM API the gateway checks tokens with (the embedded one when it was started). */
+  readonly apiAddress: string;
+  readonly wsAddress: string;
+  readonly server: GatewayServer;
+  readonly supervisor: Supervisor;
+  /** Graceful drain, then stop the embedded IM server if we started it. Idempotent. */
+  close(): Promise<void>;
+}
+
+interface EmbeddedIm {
+  readonly apiAddress: string;
+  readonly wsAddress: string;
+  close(): Promise<void>;
+}
+
+// Both modules are loaded by URL so this file builds while they are being written; they are
+// optional at runtime only in that the error names what is missing.
+function isMissingModule(e: unknown, file: string): boolean {
+  const err = e as { code?: string; message?: string };
+  return (err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') && String(err.message).includes(file);
+}
+
+async function startEmbeddedIm(options: GatewayOptions, log: Logger): Promise<EmbeddedIm> {
+  let mod: { startImServer?: (o: Record<string, unknown>) => Promise<EmbeddedIm> };
+  try {
+    mod = (await import(new URL('./imserver/index.ts', import.meta.url).href)) as typeof mod;
+  } catch (e) {
+    if (isMissingModule(e, 'imserver')) {
+      throw new Error(
+        'the embedded IM server is missing (src/imserver/index.ts is not in this build); ' +
+          'pass --openIM_api_address and --openIM_ws_address to use an OpenIM server',
+        { cause: e },
+      );
+    }
+    throw e;
+  }
+  if (typeof mod.startImServer !== 'function') {
+    throw new Error('the embedded IM server does not export startImServer(); pass --openIM_api_address and --openIM_ws_address');
+  }
+  const im = await mod.startImServer({
+    host: '127.0.0.1',
+    apiPort: options.imApiPort,
+    wsPort: options.imWsPort,
+    dataDir: options.imDataDir,
+    secret: options.imSecret,
+    log: log.child({ component: 'imserver' }),
+  });
+  log.info({ apiAddress: im.apiAddress, wsAddress: im.wsAddress }, 'embedded IM server started');
+  return im;
+}
+
+async function createDefaultSupervisor(options: GatewayOptions, log: Logger, metrics: Metrics, coreModule: string | undefined): Promise<Supervisor> {
+  let mod: { createSupervisor?: (d: Record<string, unknown>) => Supervisor | Promise<Supervisor> };
+  try {
+    mod = (await import(new URL('./supervisor/index.ts', import.meta.url).href)) as typeof mod;
+  } catch (e) {
+    if (isMissingModule(e, 'supervisor')) throw new Error('the session supervisor is missing (src/supervisor/index.ts)', { cause: e });
+    throw e;
+  }
+  if (typeof mod.createSupervisor !== 'function') throw new Error('src/supervisor/index.ts does not export createSupervisor()');
+  return mod.createSupervisor({ options, log, metrics, ...(coreModule ? { coreModule } : {}) });
+}
+
+export async function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): Promise<Gateway> {
+  const log = deps.log ?? createLogger(options.logLevel);
+  const metrics = deps.metrics ?? createMetrics();
+
+  let im: EmbeddedIm | undefined;
+  let resolved = options;
+  if (!options.apiAddress) {
+    im = await startEmbeddedIm(options, log);
+    resolved = Object.freeze({ ...options, apiAddress: im.apiAddress, wsAddress: im.wsAddress });
+  }
+
+  let supervisor: Supervisor;
+  let server: GatewayServer;
+  let address;
+  try {
+    supervisor = deps.supervisor ?? (await createDefaultSupervisor(resolved, log, metrics, deps.coreModule));
+    server = createGatewayServer({ options: resolved, supervisor, log, metrics });
+    address = await server.listen(resolved.port, resolved.host);
+  } catch (e) {
+    await im?.close();
+    throw e;
+  }
+  const host = address.address;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  log.info({ host, port: address.port }, 'sdkgate listening');
+
+  let closing: Promise<void> | undefined;
+  return {
+    address: { host, port: address.port },
+    url: `ws://${urlHost}:${address.port}`,
+    apiAddress: resolved.apiAddress,
+    wsAddress: resolved.wsAddress,
+    server,
+    supervisor,
+    close() {
+      closing ??= (async () => {
+        try {
+          await server.close();
+        } finally {
+          await im?.close();
+        }
+      })();
+      return closing;
+    },
+  };
+}
