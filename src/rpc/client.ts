@@ -1,0 +1,259 @@
+// Main side of the session RPC: calls with ids, deadlines and cancellation over one MessagePort,
+// plus the session's single event stream. Knows nothing about Worker: the port may come from a
+// worker's MessageChannel or from an in-thread MessageChannel (`--isolation none`).
+//
+// Invariants:
+// - every call's `result` settles exactly once: with the worker's answer, GW_CALL_TIMEOUT at its
+//   deadline, or the error given to failAll();
+// - every call's `settled` resolves only when the worker has answered or is gone, so a caller
+//   that holds a concurrency slot until `settled` never runs two calls where one was allowed;
+// - after failAll() nothing is posted again (postMessage to a dead worker is a silent no-op,
+//   which would leave the caller hanging), and new calls fail at once with the same error.
+
+import type { MessagePort } from 'node:worker_threads';
+import type {
+  EventMessage,
+  FaultKind,
+  LogMessage,
+  MainToWorker,
+  ReadyMessage,
+  ShutdownMessage,
+  TelemetryMessage,
+  WorkerToMain,
+} from '../protocol.ts';
+import { fromWire, gatewayError, type WireError } from '../errors.ts';
+
+export interface RpcClientHooks {
+  onEvent?(event: EventMessage): void;
+  onTelemetry?(telemetry: TelemetryMessage): void;
+  onPong?(seq: number): void;
+  onLog?(line: LogMessage): void;
+  /** The worker reported a fatal error on the session port (e.g. createCore failed). */
+  onFatal?(error: WireError): void;
+  /** A call stayed unanswered `overdueGraceMs` past its deadline: the worker ignores cancellation. */
+  onOverdue?(call: { id: number; fn: string; overdueMs: number }): void;
+  /** A message could not be deserialised: some call's answer may be lost. */
+  onBroken?(error: Error): void;
+}
+
+export interface RpcClientOptions extends RpcClientHooks {
+  /** Grace after a call's deadline before `onOverdue` fires. */
+  readonly overdueGraceMs: number;
+}
+
+export interface CallOptions {
+  readonly operationID: string;
+  /** Absolute deadline, ms since epoch. */
+  readonly deadline: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface RpcCall {
+  readonly id: number;
+  /** The call's outcome, as seen by the caller. */
+  readonly result: Promise<unknown>;
+  /** Resolves (never rejects) once the worker has answered, or is known to be gone. */
+  readonly settled: Promise<void>;
+}
+
+interface Pending {
+  readonly fn: string;
+  answered: boolean; // `result` already settled (timeout or cancel), still waiting for `settled`
+  readonly resolve: (v: unknown) => void;
+  readonly reject: (e: unknown) => void;
+  readonly settle: () => void;
+  deadlineTimer: NodeJS.Timeout | undefined;
+  overdueTimer: NodeJS.Timeout | undefined;
+  readonly cleanup: () => void;
+}
+
+export class RpcClient {
+  readonly #port: MessagePort;
+  readonly #opts: RpcClientOptions;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #dead: Error | null = null;
+  #readyResolve!: (m: ReadyMessage) => void;
+  #readyReject!: (e: unknown) => void;
+  #closedResolve!: () => void;
+  #closedReject!: (e: unknown) => void;
+  #closeRequested = false;
+
+  /** Resolves when the worker's core is created and serving. */
+  readonly ready: Promise<ReadyMessage>;
+  /** Resolves when the worker reports its core closed (after shutdown()). */
+  readonly closed: Promise<void>;
+
+  constructor(port: MessagePort, options: RpcClientOptions) {
+    this.#port = port;
+    this.#opts = options;
+    this.ready = new Promise((res, rej) => {
+      this.#readyResolve = res;
+      this.#readyReject = rej;
+    });
+    this.closed = new Promise((res, rej) => {
+      this.#closedResolve = res;
+      this.#closedReject = rej;
+    });
+    // Nobody may be listening yet; the rejection is still observable through the promise.
+    this.ready.catch(() => {});
+    this.closed.catch(() => {});
+    port.on('message', (m: WorkerToMain) => this.#onMessage(m));
+    port.on('messageerror', (e: Error) => this.#opts.onBroken?.(e));
+  }
+
+  get inFlight(): number {
+    return this.#pending.size;
+  }
+
+  get dead(): boolean {
+    return this.#dead !== null;
+  }
+
+  call(fn: string, args: readonly unknown[], options: CallOptions): RpcCall {
+    const id = this.#nextId++;
+    if (this.#dead) {
+      return { id, result: Promise.reject(this.#dead), settled: Promise.resolve() };
+    }
+    let resolve!: (v: unknown) => void;
+    let reject!: (e: unknown) => void;
+    let settle!: () => void;
+    const result = new Promise<unknown>((res, rej) => {
+      resolve = res;
+      reject = rej;
+    });
+    const settled = new Promise<void>((res) => (settle = res));
+    const onAbort = (): void => this.cancel(id, gatewayError('GW_CALL_TIMEOUT', 'cancelled', { fn, cancelled: true }));
+    const p: Pending = {
+      fn,
+      answered: false,
+      resolve,
+      reject,
+      settle,
+      deadlineTimer: undefined,
+      overdueTimer: undefined,
+      cleanup: () => options.signal?.removeEventListener('abort', onAbort),
+    };
+    this.#pending.set(id, p);
+    const delay = Math.max(0, options.deadline - Date.now());
+    p.deadlineTimer = setTimeout(
+      () => this.cancel(id, gatewayError('GW_CALL_TIMEOUT', undefined, { fn, timeoutMs: delay })),
+      delay,
+    );
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+    const msg: MainToWorker = { type: 'call', id, fn, args, operationID: options.operationID, deadline: options.deadline };
+    try {
+      this.#port.postMessage(msg);
+    } catch (e) {
+      // DataCloneError: the arguments cannot cross the boundary. Nothing was posted.
+      this.#finish(id);
+      reject(gatewayError('GW_BAD_ARGUMENTS', 'arguments are not serialisable', { fn, cause: (e as Error).message }));
+    }
+    return { id, result, settled };
+  }
+
+  /**
+   * Give up on a call: its result rejects now with `error`, the worker is told to abort it, and
+   * `settled` waits for the worker's answer. If none comes within overdueGraceMs, onOverdue fires.
+   */
+  cancel(id: number, error: Error): void {
+    const p = this.#pending.get(id);
+    if (!p || p.answered) return;
+    p.answered = true;
+    clearTimeout(p.deadlineTimer);
+    p.cleanup();
+    p.reject(error);
+    this.#post({ type: 'cancel', id });
+    const since = Date.now();
+    p.overdueTimer = setTimeout(() => {
+      if (this.#pending.get(id) === p && !this.#dead) {
+        this.#opts.onOverdue?.({ id, fn: p.fn, overdueMs: Date.now() - since });
+      }
+    }, this.#opts.overdueGraceMs);
+  }
+
+  ping(seq: number): void {
+    this.#post({ type: 'ping', seq });
+  }
+
+  fault(kind: FaultKind): boolean {
+    return this.#post({ type: 'fault', kind });
+  }
+
+  /** Ask the core to close; `closed` resolves when it has. */
+  shutdown(reason: ShutdownMessage['reason']): Promise<void> {
+    this.#closeRequested = true;
+    this.#post({ type: 'shutdown', reason });
+    return this.closed;
+  }
+
+  /**
+   * The worker is gone (or must be treated as gone): reject every in-flight call with `error`,
+   * release every slot, and refuse all further traffic. Idempotent; the first error wins.
+   */
+  failAll(error: Error): void {
+    if (this.#dead) return;
+    this.#dead = error;
+    for (const [id, p] of this.#pending) {
+      this.#finish(id);
+      if (!p.answered) p.reject(error);
+    }
+    this.#readyReject(error);
+    if (this.#closeRequested) this.#closedResolve();
+    else this.#closedReject(error);
+    this.#port.removeAllListeners('message');
+    this.#port.close();
+  }
+
+  #post(msg: MainToWorker): boolean {
+    if (this.#dead) return false;
+    this.#port.postMessage(msg);
+    return true;
+  }
+
+  #finish(id: number): Pending | undefined {
+    const p = this.#pending.get(id);
+    if (!p) return undefined;
+    this.#pending.delete(id);
+    clearTimeout(p.deadlineTimer);
+    clearTimeout(p.overdueTimer);
+    p.cleanup();
+    p.settle();
+    return p;
+  }
+
+  #onMessage(m: WorkerToMain): void {
+    switch (m.type) {
+      case 'result': {
+        const p = this.#finish(m.id);
+        if (!p || p.answered) return;
+        p.answered = true;
+        if (m.ok) p.resolve(m.value);
+        else p.reject(fromWire(m.error));
+        return;
+      }
+      case 'event':
+        this.#opts.onEvent?.(m);
+        return;
+      case 'pong':
+        this.#opts.onPong?.(m.seq);
+        return;
+      case 'telemetry':
+        this.#opts.onTelemetry?.(m);
+        return;
+      case 'log':
+        this.#opts.onLog?.(m);
+        return;
+      case 'ready':
+        this.#readyResolve(m);
+        return;
+      case 'closed':
+        this.#closedResolve();
+        return;
+      case 'fatal':
+        this.#readyReject(fromWire(m.error));
+        this.#opts.onFatal?.(m.error);
+        return;
+    }
+  }
+}

@@ -1,0 +1,165 @@
+// Worker side of the session RPC: dispatches calls to the core's named functions, each with its
+// own AbortSignal (aborted on cancel or at the deadline), answers every call exactly once with a
+// value or a WireError, and carries the core's callbacks as events on the same port, so a
+// callback emitted before a result reaches the client before it.
+//
+// Like the client, it knows nothing about threads: the worker entry supplies `onClosed`
+// (process.exit) and `onFault`; an in-process host would supply its own.
+
+import type { MessagePort } from 'node:worker_threads';
+import type { CoreLogger, SdkCore } from '../core/contract.ts';
+import type { CallMessage, FaultKind, LogMessage, MainToWorker, ShutdownMessage, WorkerToMain } from '../protocol.ts';
+import { gatewayError, toWire } from '../errors.ts';
+
+export interface RpcServerOptions {
+  /** Lines below this pino level name are dropped before crossing the port. */
+  readonly logLevel: string;
+  /** Only set when fault injection is enabled; otherwise FaultMessages are ignored. */
+  readonly onFault?: (kind: FaultKind) => void;
+  /** The core is closed and 'closed' was posted. */
+  readonly onClosed: (reason: ShutdownMessage['reason']) => void;
+}
+
+const LEVELS = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity } as const;
+
+/** Callback payloads travel as the JSON text the wire carries: strings pass as they are (the Go
+ * core's listeners already hand over JSON text), nothing becomes "", anything else is encoded. */
+export function eventData(data: unknown): string {
+  if (data === undefined || data === null) return '';
+  if (typeof data === 'string') return data;
+  return JSON.stringify(data);
+}
+
+export class RpcServer {
+  readonly #port: MessagePort;
+  readonly #opts: RpcServerOptions;
+  readonly #calls = new Map<number, AbortController>();
+  readonly #minLevel: number;
+  #core: SdkCore | null = null;
+  #waiting: CallMessage[] = [];
+  #closing = false;
+
+  constructor(port: MessagePort, options: RpcServerOptions) {
+    this.#port = port;
+    this.#opts = options;
+    this.#minLevel = LEVELS[options.logLevel as keyof typeof LEVELS] ?? LEVELS.info;
+    port.on('message', (m: MainToWorker) => this.#onMessage(m));
+  }
+
+  /** For CoreInit.emit: deliver a callback to every connection of the session. */
+  readonly emit = (event: string, data?: unknown, errCode = 0, errMsg = ''): void => {
+    this.#post({ type: 'event', event, data: eventData(data), errCode, errMsg });
+  };
+
+  /** For CoreInit.log: lines are written by the main thread's session logger. */
+  readonly log: CoreLogger = {
+    debug: (obj, msg) => this.#log('debug', obj, msg),
+    info: (obj, msg) => this.#log('info', obj, msg),
+    warn: (obj, msg) => this.#log('warn', obj, msg),
+    error: (obj, msg) => this.#log('error', obj, msg),
+  };
+
+  /** Start serving calls with this core and tell the main side. */
+  serve(core: SdkCore, threadId: number): void {
+    this.#core = core;
+    this.#post({ type: 'ready', threadId });
+    const waiting = this.#waiting;
+    this.#waiting = [];
+    for (const m of waiting) void this.#dispatch(m);
+  }
+
+  telemetry(heapUsed: number, heapLimit: number, external: number): void {
+    this.#post({ type: 'telemetry', heapUsed, heapLimit, external });
+  }
+
+  get inFlight(): number {
+    return this.#calls.size;
+  }
+
+  #onMessage(m: MainToWorker): void {
+    switch (m.type) {
+      case 'call':
+        if (this.#core) void this.#dispatch(m);
+        else this.#waiting.push(m);
+        return;
+      case 'cancel':
+        this.#calls.get(m.id)?.abort(gatewayError('GW_CALL_TIMEOUT', 'cancelled'));
+        return;
+      case 'ping':
+        this.#post({ type: 'pong', seq: m.seq });
+        return;
+      case 'fault':
+        if (this.#opts.onFault) this.#opts.onFault(m.kind);
+        else this.#log('warn', { kind: m.kind }, 'fault injection is disabled; fault ignored');
+        return;
+      case 'shutdown':
+        void this.#shutdown(m.reason);
+        return;
+    }
+  }
+
+  async #dispatch(m: CallMessage): Promise<void> {
+    const core = this.#core!;
+    if (this.#closing) {
+      this.#answerError(m.id, gatewayError('GW_SESSION_STOPPED'));
+      return;
+    }
+    const fn = Object.hasOwn(core.functions, m.fn) ? core.functions[m.fn] : undefined;
+    if (typeof fn !== 'function') {
+      this.#answerError(m.id, gatewayError('GW_UNKNOWN_FUNCTION', m.fn));
+      return;
+    }
+    const ac = new AbortController();
+    this.#calls.set(m.id, ac);
+    const timer = setTimeout(
+      () => ac.abort(gatewayError('GW_CALL_TIMEOUT', undefined, { fn: m.fn })),
+      Math.max(0, m.deadline - Date.now()),
+    );
+    try {
+      const value = await fn({ operationID: m.operationID, signal: ac.signal }, ...m.args);
+      try {
+        this.#post({ type: 'result', id: m.id, ok: true, value });
+      } catch (e) {
+        this.#answerError(m.id, gatewayError('GW_INTERNAL', 'result is not serialisable', { fn: m.fn, cause: (e as Error).message }));
+      }
+    } catch (e) {
+      this.#answerError(m.id, e);
+    } finally {
+      clearTimeout(timer);
+      this.#calls.delete(m.id);
+    }
+  }
+
+  #answerError(id: number, e: unknown): void {
+    this.#post({ type: 'result', id, ok: false, error: toWire(e) });
+  }
+
+  async #shutdown(reason: ShutdownMessage['reason']): Promise<void> {
+    if (this.#closing) return;
+    this.#closing = true;
+    // The supervisor drains before it asks, so anything still running is past saving.
+    for (const ac of this.#calls.values()) ac.abort(gatewayError('GW_SESSION_STOPPED'));
+    try {
+      await this.#core?.close(reason);
+    } catch (e) {
+      this.#log('error', { err: e }, 'core close failed');
+    }
+    this.#post({ type: 'closed' });
+    this.#opts.onClosed(reason);
+  }
+
+  #log(level: LogMessage['level'], obj: object, msg?: string): void {
+    if (LEVELS[level] < this.#minLevel) return;
+    const line: LogMessage = msg === undefined ? { type: 'log', level, obj: { ...obj } } : { type: 'log', level, obj: { ...obj }, msg };
+    try {
+      this.#port.postMessage(line);
+    } catch {
+      // Not cloneable (functions, handles): keep the message, drop the object.
+      this.#port.postMessage({ type: 'log', level, obj: { unserialisable: true }, ...(msg === undefined ? {} : { msg }) } satisfies LogMessage);
+    }
+  }
+
+  #post(m: WorkerToMain): void {
+    this.#port.postMessage(m);
+  }
+}

@@ -1,0 +1,121 @@
+// createSupervisor(): the Supervisor the gateway calls (src/supervisor/types.ts). Wires the
+// registry, sessions, limits and metrics; the behaviour lives in session.ts.
+
+import { randomUUID } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import type { Logger } from 'pino';
+import { gatewayError } from '../errors.ts';
+import type { Metrics } from '../metrics.ts';
+import type { GatewayOptions } from '../options.ts';
+import type { FaultKind } from '../protocol.ts';
+import { loadLimits } from './limits.ts';
+import { Registry } from './registry.ts';
+import { Session } from './session.ts';
+import type { Principal, SessionClient, SessionInfo, Supervisor } from './types.ts';
+
+export type { Supervisor, SessionClient, SessionInfo, Principal } from './types.ts';
+
+export interface SupervisorDeps {
+  readonly options: GatewayOptions;
+  readonly log: Logger;
+  readonly metrics?: Metrics;
+  /** The SDK core module the workers load. @default the absolute path of src/core/index.ts */
+  readonly coreModule?: string;
+  /** Tests only: another worker entry, or extra flags for the worker. */
+  readonly workerFile?: URL;
+  readonly execArgv?: readonly string[];
+}
+
+export const DEFAULT_CORE_MODULE = fileURLToPath(new URL('../core/index.ts', import.meta.url));
+
+export function createSupervisor(deps: SupervisorDeps): Supervisor {
+  const { options, log, metrics } = deps;
+  const limitsFor = loadLimits(options);
+  const coreModule = deps.coreModule ?? DEFAULT_CORE_MODULE;
+  let draining = false;
+
+  const registry: Registry = new Registry((p: Principal) => {
+    const sessionId = randomUUID().slice(0, 13);
+    return new Session(
+      {
+        userID: p.userID,
+        platformID: p.platformID,
+        sessionId,
+        options,
+        limits: limitsFor(p.userID),
+        // Fixed keys only (pino child-logger advice); never the principal object (it holds the token).
+        log: log.child({ userID: p.userID, platformID: p.platformID, sessionId }),
+        metrics,
+        coreModule,
+        workerFile: deps.workerFile,
+        execArgv: deps.execArgv,
+        onStopped: (s) => registry.remove(s),
+      },
+      p.token,
+    );
+  });
+
+  const supervisor: Supervisor = {
+    async login(client: SessionClient, operationID: string): Promise<void> {
+      if (draining) throw gatewayError('GW_DRAINING');
+      const current = registry.sessionOf(client);
+      if (current && current.state === 'ready') return;
+      const session = current ?? (await registry.acquire(client.principal));
+      registry.bind(client, session);
+      log.debug({ clientId: client.id, operationID, sessionId: session.sessionId }, 'login');
+      await session.login(client, client.principal.token);
+    },
+
+    call(client: SessionClient, fn: string, args: readonly unknown[], _operationID: string): Promise<unknown> {
+      if (draining) return Promise.reject(gatewayError('GW_DRAINING'));
+      const session = registry.sessionOf(client);
+      if (!session) return Promise.reject(gatewayError('GW_NOT_LOGGED_IN'));
+      return session.call(fn, args, _operationID);
+    },
+
+    async logout(client: SessionClient, _operationID: string): Promise<void> {
+      const session = registry.sessionOf(client);
+      registry.unbind(client);
+      await session?.logout(client);
+    },
+
+    detach(client: SessionClient): void {
+      const session = registry.sessionOf(client);
+      registry.unbind(client);
+      session?.detach(client);
+    },
+
+    loginStatus(client: SessionClient): 1 | 2 | 3 {
+      return registry.sessionOf(client)?.loginStatus() ?? 1;
+    },
+
+    list(): SessionInfo[] {
+      return registry.all().map((s) => s.info());
+    },
+
+    get(userID: string, platformID: number): SessionInfo | undefined {
+      return registry.get(userID, platformID)?.info();
+    },
+
+    async restart(userID: string, platformID: number): Promise<boolean> {
+      return (await registry.get(userID, platformID)?.restart()) ?? false;
+    },
+
+    async unquarantine(userID: string, platformID: number): Promise<boolean> {
+      return (await registry.get(userID, platformID)?.unquarantine()) ?? false;
+    },
+
+    fault(userID: string, platformID: number, kind: FaultKind): boolean {
+      if (!options.faultInjection) return false;
+      return registry.get(userID, platformID)?.fault(kind) ?? false;
+    },
+
+    async drain(timeoutMs: number): Promise<void> {
+      draining = true;
+      const sessions = registry.all();
+      log.info({ sessions: sessions.length, timeoutMs }, 'draining sessions');
+      await Promise.all(sessions.map((s) => s.stop('drain', timeoutMs)));
+    },
+  };
+  return supervisor;
+}

@@ -1,0 +1,675 @@
+// One (userID, platformID): its worker generations, its clients, its call queue and its state.
+//
+//                login ─▶ starting ──Login ok──▶ ready ◀─────────────────────┐
+//                            │ fail                │  │ crash (any abnormal)  │ Login ok
+//                            ▼                     │  ▼                       │
+//                         stopped ◀── draining ◀───┘ crashed ─▶ backoff ─▶ restarting
+//                                   (logout/idle/     │ intensity            │ Login refused
+//                                    drain/admin)     ▼ exceeded             ▼ (OnConnectFailed)
+//                                                 quarantined ─unquarantine─▶ restarting
+//
+// A session owns its lifecycle so no call is ever left pending: every exit of a worker rejects
+// that worker's in-flight calls at once (RpcClient.failAll), and every state but `ready` answers
+// new calls with a typed error instead of posting into a dead port.
+
+import { resolve as resolvePath } from 'node:path';
+import PQueue from 'p-queue';
+import type { Logger } from 'pino';
+import { fromWire, gatewayError, isGatewayError, type ErrorName, type ExitReason, type GatewayError } from '../errors.ts';
+import { sessionDataDir } from '../ids.ts';
+import type { Metrics } from '../metrics.ts';
+import type { GatewayOptions } from '../options.ts';
+import { PROTOCOL_VERSION, type EventMessage, type FaultKind, type LogMessage, type ShutdownMessage } from '../protocol.ts';
+import type { RpcClient } from '../rpc/client.ts';
+import { RestartPolicy } from './backoff.ts';
+import type { SessionLimits } from './limits.ts';
+import type { SessionClient, SessionInfo, SessionState } from './types.ts';
+import { Watchdog } from './watchdog.ts';
+import { WorkerHost, type ExitInfo } from './worker-host.ts';
+
+export interface SessionDeps {
+  readonly userID: string;
+  readonly platformID: number;
+  readonly sessionId: string;
+  readonly options: GatewayOptions;
+  readonly limits: SessionLimits;
+  /** Already a child with userID, platformID and sessionId. */
+  readonly log: Logger;
+  readonly metrics?: Metrics | undefined;
+  readonly coreModule: string;
+  readonly workerFile?: URL | undefined;
+  readonly execArgv?: readonly string[] | undefined;
+  /** Called once, when the session reaches `stopped`. */
+  readonly onStopped: (session: Session) => void;
+}
+
+/** One worker lifetime of the session. */
+interface Generation {
+  readonly host: WorkerHost;
+  rpc: RpcClient | null;
+  watchdog: Watchdog | null;
+  /** Logged in and serving; an exit now is a crash (before: the launch handles it). */
+  running: boolean;
+  /** Set when the worker died abnormally: what its calls were rejected with. */
+  crashError: GatewayError | null;
+}
+
+interface Waiter {
+  readonly resolve: () => void;
+  readonly reject: (e: unknown) => void;
+}
+
+type StopReason = ShutdownMessage['reason'];
+
+/** How long in-flight calls get to finish when the soft heap watchdog fires. */
+const SOFT_DRAIN_MS = 500;
+
+export class Session {
+  readonly userID: string;
+  readonly platformID: number;
+  readonly sessionId: string;
+  readonly startedAt = Date.now();
+  /** Resolves when the session is stopped for good. */
+  readonly stopped: Promise<void>;
+
+  readonly #d: SessionDeps;
+  readonly #log: Logger;
+  readonly #queue: PQueue;
+  readonly #policy: RestartPolicy;
+  readonly #clients = new Set<SessionClient>();
+  readonly #running = new Set<Promise<void>>();
+  #state: SessionState = 'starting';
+  #token: string;
+  #gen: Generation | null = null;
+  #launched = false;
+  #launching: Promise<void> | null = null;
+  #waiters: Waiter[] = [];
+  #restarts = 0;
+  #lastExit: SessionInfo['lastExit'] = null;
+  #heapUsed: number | null = null;
+  #heapLimit: number | null = null;
+  #idleTimer: NodeJS.Timeout | undefined;
+  #idleSince: number | null = null;
+  #backoffTimer: NodeJS.Timeout | undefined;
+  #restartAt = 0;
+  /** Why new calls are refused while `draining`. */
+  #drainFor: 'restart' | StopReason | null = null;
+  #stopping: Promise<void> | null = null;
+  #markStopped!: () => void;
+  #loginSeq = 0;
+
+  constructor(deps: SessionDeps, token: string) {
+    this.#d = deps;
+    this.userID = deps.userID;
+    this.platformID = deps.platformID;
+    this.sessionId = deps.sessionId;
+    this.#log = deps.log;
+    this.#token = token;
+    this.#queue = new PQueue({ concurrency: deps.limits.sessionConcurrency });
+    const o = deps.options;
+    this.#policy = new RestartPolicy({
+      baseMs: o.restartBackoffMs,
+      maxMs: o.restartBackoffMaxMs,
+      intensity: o.restartIntensity,
+      periodMs: o.restartPeriodMs,
+    });
+    this.stopped = new Promise((res) => (this.#markStopped = res));
+    deps.metrics?.sessions.inc({ state: this.#state });
+  }
+
+  get state(): SessionState {
+    return this.#state;
+  }
+
+  /** The live worker's thread id, or null between workers. */
+  get threadId(): number | null {
+    return this.#gen?.host.alive ? this.#gen.host.threadId : null;
+  }
+
+  /** True once stop() began: the registry must wait for `stopped` and start a fresh session. */
+  get closing(): boolean {
+    return this.#stopping !== null;
+  }
+
+  has(client: SessionClient): boolean {
+    return this.#clients.has(client);
+  }
+
+  get clientCount(): number {
+    return this.#clients.size;
+  }
+
+  // ---------------------------------------------------------------- clients
+
+  /**
+   * Attach the client and resolve once the session's core is logged in. The first login starts
+   * the worker; later ones (other tabs, reconnects within the idle grace) attach to it.
+   */
+  async login(client: SessionClient, token: string): Promise<void> {
+    if (this.#stopping) throw gatewayError(this.#drainFor === 'drain' ? 'GW_DRAINING' : 'GW_SESSION_STOPPED');
+    if (this.#state === 'quarantined') throw this.#quarantinedError();
+    this.#attach(client);
+    // Keep the newest token: it is the one a restart logs in with.
+    this.#token = token;
+    if (this.#state === 'ready') return;
+    const ready = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    if (!this.#launched) {
+      this.#launched = true;
+      void this.#launch('start');
+    }
+    try {
+      await ready;
+    } catch (e) {
+      this.#clients.delete(client);
+      throw e;
+    }
+  }
+
+  /** Detach after Logout; stops the session now if it was the last client. */
+  async logout(client: SessionClient): Promise<void> {
+    if (!this.#clients.delete(client)) return;
+    if (this.#clients.size > 0 || this.#state === 'quarantined') return;
+    await this.stop('logout', this.#d.options.drainTimeoutMs);
+  }
+
+  /** The connection dropped: detach; the last one arms the idle grace. */
+  detach(client: SessionClient): void {
+    if (!this.#clients.delete(client)) return;
+    if (this.#clients.size === 0) this.#armIdle();
+  }
+
+  loginStatus(): 1 | 2 | 3 {
+    switch (this.#state) {
+      case 'ready':
+        return 3;
+      case 'starting':
+      case 'crashed':
+      case 'backoff':
+      case 'restarting':
+        return 2;
+      case 'draining':
+        return this.#drainFor === 'restart' ? 2 : 1;
+      default:
+        return 1;
+    }
+  }
+
+  // ---------------------------------------------------------------- calls
+
+  call(fn: string, args: readonly unknown[], operationID: string): Promise<unknown> {
+    const refused = this.#refusal();
+    if (refused) return this.#reject(refused);
+    const { sessionConcurrency, sessionQueue, callTimeoutMs } = this.#d.limits;
+    // p-queue has no maxSize (sindresorhus/p-queue#87): bound it here, before add().
+    if (this.#queue.pending + this.#queue.size >= sessionConcurrency + sessionQueue) {
+      return this.#reject(gatewayError('GW_BUSY', undefined, { queued: this.#queue.size, running: this.#queue.pending }));
+    }
+    const started = performance.now();
+    const deadline = Date.now() + callTimeoutMs;
+    const gen = this.#gen!;
+    const m = this.#d.metrics;
+    m?.rpcInFlight.inc();
+    const result = new Promise<unknown>((resolve, reject) => {
+      let expired = false;
+      const waitTimer = setTimeout(() => {
+        expired = true;
+        reject(gatewayError('GW_CALL_TIMEOUT', 'still queued', { fn, timeoutMs: callTimeoutMs, queued: true }));
+      }, callTimeoutMs);
+      void this.#queue.add(async () => {
+        clearTimeout(waitTimer);
+        if (expired) return;
+        // The slot came free because the worker this call was queued for died: same fate.
+        if (this.#gen !== gen || !gen.rpc || gen.rpc.dead || this.#drainFor === 'restart') {
+          reject(gen.crashError ?? this.#refusal() ?? gatewayError('GW_SESSION_RESTARTING', undefined, { restartInMs: this.#restartInMs() }));
+          return;
+        }
+        const c = gen.rpc.call(fn, args, { operationID, deadline });
+        c.result.then(resolve, reject);
+        // The slot is held until the worker answers or dies, not merely until the deadline:
+        // a timed-out call may still be running, and the next one must not overlap it.
+        this.#running.add(c.settled);
+        await c.settled;
+        this.#running.delete(c.settled);
+      });
+    });
+    result.then(
+      () => this.#observe(started, 'ok'),
+      (e: unknown) => this.#observe(started, (isGatewayError(e) ? e.errorName : 'core') as string),
+    );
+    return result;
+  }
+
+  fault(kind: FaultKind): boolean {
+    if (!this.#d.options.faultInjection) return false;
+    const rpc = this.#gen?.rpc;
+    if (!rpc || rpc.dead || !this.#gen?.running) return false;
+    this.#log.warn({ kind }, 'injecting fault');
+    return rpc.fault(kind);
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  /** Admin restart: drain, normal stop, start again. Not counted toward the restart intensity. */
+  async restart(): Promise<boolean> {
+    if (this.#stopping) return false;
+    if (this.#state === 'quarantined') return this.unquarantine();
+    if (this.#state !== 'ready') return false;
+    const gen = this.#gen!;
+    this.#setState('draining');
+    this.#drainFor = 'restart';
+    this.#log.info('admin restart');
+    await this.#settleRunning(this.#d.options.drainTimeoutMs);
+    await this.#retire(gen, 'restart', 'normal', 'admin restart', this.#d.options.drainTimeoutMs);
+    if (this.#stopping) return false;
+    this.#drainFor = null;
+    this.#emitAll('OnConnecting', '', 0, '');
+    this.#restarts++;
+    await this.#launch('restart');
+    return true;
+  }
+
+  async unquarantine(): Promise<boolean> {
+    if (this.#state !== 'quarantined') return false;
+    this.#log.info('unquarantined by admin');
+    this.#d.metrics?.quarantined.dec();
+    this.#policy.reset();
+    this.#restarts++;
+    this.#emitAll('OnConnecting', '', 0, '');
+    await this.#launch('restart');
+    return true;
+  }
+
+  /**
+   * Stop for good: refuse new calls, let accepted ones (running and queued) finish, close the
+   * core (shutdown `reason`), and terminate it if that takes longer than `boundMs` in total.
+   */
+  stop(reason: StopReason, boundMs: number): Promise<void> {
+    this.#stopping ??= this.#stop(reason, boundMs);
+    return this.#stopping;
+  }
+
+  info(): SessionInfo {
+    return {
+      sessionId: this.sessionId,
+      userID: this.userID,
+      platformID: this.platformID,
+      state: this.#state,
+      connections: this.#clients.size,
+      restarts: this.#restarts,
+      lastExit: this.#lastExit,
+      threadId: this.threadId,
+      heapUsed: this.#heapUsed,
+      heapLimit: this.#heapLimit,
+      queueDepth: this.#queue.size,
+      inFlight: this.#gen?.rpc?.inFlight ?? 0,
+      startedAt: this.startedAt,
+      idleSince: this.#idleSince,
+    };
+  }
+
+  // ---------------------------------------------------------------- lifecycle
+
+  async #launch(kind: 'start' | 'restart'): Promise<void> {
+    const run = this.#launchOnce(kind);
+    this.#launching = run;
+    try {
+      await run;
+    } finally {
+      if (this.#launching === run) this.#launching = null;
+    }
+  }
+
+  async #launchOnce(kind: 'start' | 'restart'): Promise<void> {
+    const o = this.#d.options;
+    const t0 = performance.now();
+    this.#setState(kind === 'start' ? 'starting' : 'restarting');
+    let host: WorkerHost;
+    try {
+      host = new WorkerHost({
+        boot: {
+          protocolVersion: PROTOCOL_VERSION,
+          coreModule: this.#d.coreModule,
+          heapLimitMb: this.#d.limits.sessionHeapMb,
+          faultInjection: o.faultInjection,
+          logLevel: o.logLevel,
+          telemetryIntervalMs: Math.min(1000, Math.max(50, Math.floor(o.watchdogMs / 5))),
+        },
+        log: this.#log,
+        workerFile: this.#d.workerFile,
+        execArgv: this.#d.execArgv,
+      });
+    } catch (e) {
+      this.#log.error({ err: e }, 'cannot spawn the session worker');
+      this.#launchFailed(kind, { reason: 'init_failed', code: -1, detail: (e as Error).message, error: null }, t0);
+      return;
+    }
+    const gen: Generation = { host, rpc: null, watchdog: null, running: false, crashError: null };
+    this.#gen = gen;
+    void host.exited.then((info) => this.#onExit(gen, info));
+    const deadline = Date.now() + o.startTimeoutMs;
+    const startTimer = setTimeout(() => void host.terminate('init_failed', `not logged in within ${o.startTimeoutMs} ms`), o.startTimeoutMs);
+    try {
+      await host.loaded;
+      const rpc = host.bind(
+        {
+          sessionId: this.sessionId,
+          userID: this.userID,
+          platformID: this.platformID,
+          dataDir: resolvePath(sessionDataDir(o.dbDir, this.userID, this.platformID)),
+          apiAddress: o.apiAddress,
+          wsAddress: o.wsAddress,
+        },
+        {
+          overdueGraceMs: o.watchdogMs,
+          onEvent: (e) => this.#onCoreEvent(gen, e),
+          onTelemetry: (t) => {
+            if (gen !== this.#gen) return;
+            this.#heapUsed = t.heapUsed;
+            this.#heapLimit = t.heapLimit;
+            gen.watchdog?.telemetry(t.heapUsed);
+          },
+          onPong: (seq) => gen.watchdog?.pong(seq),
+          onLog: (line) => this.#onWorkerLog(line),
+          onOverdue: (c) => this.#kill(gen, 'watchdog', `call ${c.fn} ignored cancellation for ${c.overdueMs} ms past its deadline`),
+          onBroken: (e) => this.#kill(gen, 'exception', `messageerror: ${e.message}`),
+        },
+      );
+      gen.rpc = rpc;
+      await rpc.ready;
+      const login = rpc.call('Login', [this.userID, this.#token], { operationID: `${this.sessionId}-login-${++this.#loginSeq}`, deadline });
+      await login.result;
+    } catch (e) {
+      clearTimeout(startTimer);
+      if (!host.alive || gen.rpc?.dead) {
+        this.#launchFailed(kind, await host.exited, t0);
+      } else {
+        await this.#loginRefused(kind, gen, e, t0);
+      }
+      return;
+    }
+    clearTimeout(startTimer);
+    if (this.#stopping) return; // stop() takes it from here
+    host.markRunning();
+    gen.running = true;
+    gen.watchdog = new Watchdog(host.worker, {
+      watchdogMs: o.watchdogMs,
+      softHeapBytes: this.#d.limits.sessionHeapMb * 1024 * 1024 * o.heapSoftRatio,
+      ping: (seq) => gen.rpc?.ping(seq),
+      onStuck: (detail) => this.#kill(gen, 'watchdog', detail),
+      onSoftHeap: (detail) => void this.#softRestart(gen, detail),
+    });
+    const ms = performance.now() - t0;
+    this.#d.metrics?.sessionStart.observe({ status: kind === 'start' ? 'ok' : 'restart_ok' }, ms / 1000);
+    this.#log.info({ threadId: host.threadId, ms: Math.round(ms), kind }, 'session ready');
+    this.#setState('ready');
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.resolve();
+    if (this.#clients.size === 0) this.#armIdle();
+  }
+
+  /** The worker died (or could not be spawned) before its core was logged in. */
+  #launchFailed(kind: 'start' | 'restart', info: ExitInfo, t0: number): void {
+    this.#d.metrics?.sessionStart.observe({ status: info.reason }, (performance.now() - t0) / 1000);
+    if (this.#stopping) return;
+    this.#log.error({ reason: info.reason, detail: info.detail, kind }, 'session worker failed to start');
+    if (kind === 'start') {
+      // Never respawn implicitly after a failed first start (JupyterHub's lesson): the client
+      // gets the reason, and its next Login is a fresh attempt.
+      const err = info.error ? fromWire(info.error) : gatewayError('GW_INTERNAL', 'session failed to start', { reason: info.reason, detail: info.detail });
+      this.#failWaiters(err);
+      void this.stop('admin', 0);
+      return;
+    }
+    this.#afterCrash(info);
+  }
+
+  /** The core refused Login (bad token, server says no): stop it normally, never restart. */
+  async #loginRefused(kind: 'start' | 'restart', gen: Generation, e: unknown, t0: number): Promise<void> {
+    this.#d.metrics?.sessionStart.observe({ status: 'login_failed' }, (performance.now() - t0) / 1000);
+    if (this.#stopping) return;
+    const code = typeof (e as { code?: unknown })?.code === 'number' ? (e as { code: number }).code : 0;
+    const message = (e as Error)?.message ?? '';
+    this.#log.warn({ code, kind }, 'core refused Login');
+    if (kind === 'restart') this.#emitAll('OnConnectFailed', '', code, message);
+    this.#failWaiters(e);
+    this.#clients.clear();
+    this.#setState('draining');
+    this.#drainFor = 'logout';
+    await this.#retire(gen, 'idle', 'normal', 'login refused', this.#d.options.drainTimeoutMs);
+    void this.stop('idle', 0);
+  }
+
+  #onExit(gen: Generation, info: ExitInfo): void {
+    this.#d.metrics?.sessionExits.inc({ reason: info.reason });
+    gen.watchdog?.stop();
+    if (gen === this.#gen) this.#lastExit = { reason: info.reason, detail: info.detail, at: Date.now() };
+    const log = info.reason === 'normal' ? this.#log.info.bind(this.#log) : this.#log.error.bind(this.#log);
+    log({ reason: info.reason, code: info.code, detail: info.detail, threadId: gen.host.threadId }, 'session worker exited');
+    if (!gen.running || info.reason === 'normal' || gen !== this.#gen || this.#stopping) {
+      // Launch failures and deliberate stops are handled by whoever started them; this only
+      // guarantees nothing is left pending on the dead port.
+      gen.rpc?.failAll(gatewayError(this.#stopping ? this.#stopCode() : 'GW_SESSION_CRASHED', info.reason, { reason: info.reason }));
+      gen.running = false;
+      return;
+    }
+    gen.running = false;
+    this.#afterCrash(info, gen);
+  }
+
+  /** A crash of a running worker, or a failed restart: reject, tell clients, back off or quarantine. */
+  #afterCrash(info: ExitInfo, gen?: Generation): void {
+    const decision = this.#policy.next();
+    const restartInMs = decision.quarantine ? null : decision.delayMs;
+    const err = gatewayError('GW_SESSION_CRASHED', info.reason, { reason: info.reason, restartInMs });
+    if (gen) {
+      gen.crashError = err;
+      gen.rpc?.failAll(err);
+    }
+    this.#setState('crashed');
+    this.#emitAll('OnConnecting', '', 0, '');
+    if (decision.quarantine) {
+      this.#quarantine(info);
+      return;
+    }
+    this.#d.metrics?.sessionRestarts.inc({ reason: info.reason });
+    this.#restartAt = Date.now() + decision.delayMs;
+    this.#setState('backoff');
+    this.#log.warn({ reason: info.reason, restartInMs: decision.delayMs, recent: this.#policy.recent() }, 'restarting session after backoff');
+    this.#backoffTimer = setTimeout(() => {
+      this.#backoffTimer = undefined;
+      if (this.#stopping) return;
+      this.#restarts++;
+      void this.#launch('restart');
+    }, decision.delayMs);
+  }
+
+  #quarantine(info: ExitInfo): void {
+    this.#setState('quarantined');
+    this.#d.metrics?.quarantined.inc();
+    this.#log.error({ reason: info.reason, intensity: this.#d.options.restartIntensity, periodMs: this.#d.options.restartPeriodMs }, 'session quarantined');
+    const err = this.#quarantinedError();
+    this.#failWaiters(err);
+    this.#emitAll('OnConnectFailed', '', err.code, err.message);
+  }
+
+  /** Soft heap watchdog: drain what is running (briefly), then restart as an 'oom' exit. */
+  async #softRestart(gen: Generation, detail: string): Promise<void> {
+    if (gen !== this.#gen || this.#state !== 'ready') return;
+    this.#log.warn({ detail }, 'soft heap limit reached; draining and restarting');
+    this.#setState('draining');
+    this.#drainFor = 'restart';
+    await this.#settleRunning(Math.min(SOFT_DRAIN_MS, this.#d.limits.callTimeoutMs));
+    if (gen !== this.#gen || !gen.host.alive) return;
+    gen.host.expect('oom', `soft heap watchdog: ${detail}`);
+    await this.#retire(gen, 'restart', 'oom', detail, this.#d.options.drainTimeoutMs);
+    this.#drainFor = null;
+  }
+
+  #kill(gen: Generation, reason: ExitReason, detail: string): void {
+    if (gen !== this.#gen || !gen.host.alive) return;
+    this.#log.error({ reason, detail }, 'terminating session worker');
+    void gen.host.terminate(reason, detail);
+  }
+
+  /**
+   * End one worker: ask its core to close (shutdown `why`), terminate it past `boundMs`.
+   * `intent` is the exit classification to record if the worker itself does not crash.
+   */
+  async #retire(gen: Generation, why: StopReason, intent: ExitReason, detail: string, boundMs: number): Promise<ExitInfo> {
+    gen.watchdog?.stop();
+    gen.host.expect(intent, detail);
+    if (!gen.host.alive) return gen.host.exited;
+    if (gen.rpc && !gen.rpc.dead) void gen.rpc.shutdown(why).catch(() => {});
+    else return gen.host.terminate(intent, detail);
+    const info = await withTimeout(gen.host.exited, boundMs);
+    if (info) return info;
+    this.#log.warn({ boundMs, why }, 'core did not close in time; terminating the worker');
+    return gen.host.terminate(intent, `${detail}; terminated after ${boundMs} ms`);
+  }
+
+  async #stop(reason: StopReason, boundMs: number): Promise<void> {
+    const until = Date.now() + boundMs;
+    const left = (): number => Math.max(0, until - Date.now());
+    clearTimeout(this.#idleTimer);
+    clearTimeout(this.#backoffTimer);
+    this.#backoffTimer = undefined;
+    if (this.#state === 'quarantined') this.#d.metrics?.quarantined.dec();
+    this.#drainFor = reason;
+    this.#setState('draining');
+    this.#log.info({ reason }, 'stopping session');
+    this.#failWaiters(gatewayError(this.#stopCode()));
+    if (this.#launching) await withTimeout(this.#launching, left());
+    // Accepted calls, running and queued, get to finish: no acknowledged call is lost.
+    await withTimeout(this.#queue.onIdle(), left());
+    const gen = this.#gen;
+    if (gen && gen.host.alive) await this.#retire(gen, reason, 'normal', `stopped: ${reason}`, left());
+    gen?.rpc?.failAll(gatewayError(this.#stopCode(), reason));
+    this.#queue.clear();
+    this.#clients.clear();
+    this.#setState('stopped');
+    this.#log.info({ reason }, 'session stopped');
+    this.#markStopped();
+    this.#d.onStopped(this);
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  #attach(client: SessionClient): void {
+    this.#clients.add(client);
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
+    this.#idleSince = null;
+  }
+
+  #armIdle(): void {
+    if (this.#stopping || this.#state === 'quarantined' || this.#idleTimer) return;
+    this.#idleSince = Date.now();
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = undefined;
+      if (this.#clients.size === 0) void this.stop('idle', this.#d.options.drainTimeoutMs);
+    }, this.#d.options.idleGraceMs);
+  }
+
+  /** Why a new call cannot run now, or null if it can. */
+  #refusal(): GatewayError | null {
+    switch (this.#state) {
+      case 'ready':
+        return null;
+      case 'starting':
+      case 'stopped':
+        return gatewayError('GW_NOT_LOGGED_IN');
+      case 'crashed':
+      case 'backoff':
+      case 'restarting':
+        return gatewayError('GW_SESSION_RESTARTING', undefined, { restartInMs: this.#restartInMs() });
+      case 'quarantined':
+        return this.#quarantinedError();
+      case 'draining':
+        return this.#drainFor === 'restart'
+          ? gatewayError('GW_SESSION_RESTARTING', undefined, { restartInMs: this.#restartInMs() })
+          : gatewayError(this.#stopCode());
+    }
+  }
+
+  #stopCode(): ErrorName {
+    return this.#drainFor === 'drain' ? 'GW_DRAINING' : 'GW_SESSION_STOPPED';
+  }
+
+  #restartInMs(): number {
+    return this.#state === 'backoff' ? Math.max(0, this.#restartAt - Date.now()) : 0;
+  }
+
+  #quarantinedError(): GatewayError {
+    return gatewayError('GW_SESSION_QUARANTINED', undefined, {
+      reason: this.#lastExit?.reason ?? null,
+      restarts: this.#restarts,
+    });
+  }
+
+  #reject(e: GatewayError): Promise<never> {
+    this.#d.metrics?.callsRejected.inc({ code: e.errorName });
+    return Promise.reject(e);
+  }
+
+  #observe(startedMs: number, status: string): void {
+    const m = this.#d.metrics;
+    if (!m) return;
+    m.rpcInFlight.dec();
+    m.rpc.observe({ status }, (performance.now() - startedMs) / 1000);
+  }
+
+  async #settleRunning(boundMs: number): Promise<void> {
+    await withTimeout(Promise.all([...this.#running]), boundMs);
+  }
+
+  #failWaiters(e: unknown): void {
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const w of waiters) w.reject(e);
+  }
+
+  #onCoreEvent(gen: Generation, e: EventMessage): void {
+    if (gen !== this.#gen) return;
+    this.#emitAll(e.event, e.data, e.errCode, e.errMsg);
+  }
+
+  /** Every client of the session gets every callback, in the worker's order. */
+  #emitAll(event: string, data: string, errCode: number, errMsg: string): void {
+    for (const c of [...this.#clients]) {
+      try {
+        c.sendEvent(event, data, errCode, errMsg);
+      } catch (err) {
+        this.#log.warn({ err, clientId: c.id, event }, 'client failed to take an event');
+      }
+    }
+  }
+
+  #onWorkerLog(line: LogMessage): void {
+    const obj = { ...line.obj, from: 'core' };
+    if (line.msg === undefined) this.#log[line.level](obj);
+    else this.#log[line.level](obj, line.msg);
+  }
+
+  #setState(next: SessionState): void {
+    if (next === this.#state) return;
+    const m = this.#d.metrics?.sessions;
+    m?.dec({ state: this.#state });
+    if (next !== 'stopped') m?.inc({ state: next });
+    this.#log.debug({ from: this.#state, to: next }, 'session state');
+    this.#state = next;
+  }
+}
+
+/** Resolves with the value, or undefined once `ms` passed. Never rejects. */
+async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      p.catch(() => undefined),
+      new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms))),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

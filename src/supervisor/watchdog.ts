@@ -1,0 +1,95 @@
+// Two watchdogs for one running worker, both on the main thread, neither needing the worker's
+// cooperation to fire:
+//
+// - stuck: every tick, ping the worker and sample its event-loop utilisation as a delta
+//   (worker.performance.eventLoopUtilization(cur, prev)), which the main thread can read even
+//   while the worker spins. No pong for `watchdogMs` while the loop is busy (ELU >= 0.9), or no
+//   pong at all for 2 × watchdogMs, means the worker is stuck -> onStuck (terminate, 'watchdog').
+// - soft heap: the worker's telemetry reports heapUsed; above `softHeapBytes` -> onSoftHeap
+//   (drain and restart, classified 'oom') before V8 reaches the hard limit, where some
+//   allocation shapes abort the whole process instead of raising ERR_WORKER_OUT_OF_MEMORY.
+
+import type { EventLoopUtilization } from 'node:perf_hooks';
+import type { Worker } from 'node:worker_threads';
+
+export interface WatchdogOptions {
+  readonly watchdogMs: number;
+  readonly softHeapBytes: number;
+  readonly ping: (seq: number) => void;
+  readonly onStuck: (detail: string) => void;
+  readonly onSoftHeap: (detail: string) => void;
+}
+
+const BUSY_ELU = 0.9;
+
+export class Watchdog {
+  readonly #worker: Worker;
+  readonly #o: WatchdogOptions;
+  readonly #timer: NodeJS.Timeout;
+  #seq = 0;
+  #lastPongAt = Date.now();
+  #prev: EventLoopUtilization;
+  #lastElu = 0;
+  #fired = false;
+  readonly #tickMs: number;
+  #lastTickAt = Date.now();
+
+  constructor(worker: Worker, options: WatchdogOptions) {
+    this.#worker = worker;
+    this.#o = options;
+    this.#prev = worker.performance.eventLoopUtilization();
+    this.#tickMs = Math.max(25, Math.floor(options.watchdogMs / 5));
+    this.#timer = setInterval(() => this.#tick(), this.#tickMs);
+    this.#timer.unref();
+  }
+
+  /** Event-loop utilisation of the worker over the last tick, 0..1. */
+  get elu(): number {
+    return this.#lastElu;
+  }
+
+  pong(_seq: number): void {
+    this.#lastPongAt = Date.now();
+  }
+
+  telemetry(heapUsed: number): void {
+    if (this.#fired || heapUsed <= this.#o.softHeapBytes) return;
+    this.#fired = true;
+    this.stop();
+    this.#o.onSoftHeap(`heap used ${mb(heapUsed)} MB > soft limit ${mb(this.#o.softHeapBytes)} MB`);
+  }
+
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+
+  #tick(): void {
+    if (this.#fired) return;
+    const cur = this.#worker.performance.eventLoopUtilization();
+    this.#lastElu = this.#worker.performance.eventLoopUtilization(cur, this.#prev).utilization;
+    this.#prev = cur;
+    const now = Date.now();
+    const stalled = now - this.#lastTickAt > 3 * this.#tickMs;
+    this.#lastTickAt = now;
+    if (stalled) {
+      // The MAIN thread was blocked: pongs may be queued unread. Judge the worker next tick.
+      this.#lastPongAt = Math.max(this.#lastPongAt, now - this.#tickMs);
+      this.#o.ping(++this.#seq);
+      return;
+    }
+    const silentMs = now - this.#lastPongAt;
+    const stuck =
+      (silentMs >= this.#o.watchdogMs && this.#lastElu >= BUSY_ELU) || silentMs >= 2 * this.#o.watchdogMs;
+    if (stuck) {
+      this.#fired = true;
+      this.stop();
+      this.#o.onStuck(`no pong for ${silentMs} ms, event-loop utilisation ${this.#lastElu.toFixed(2)}`);
+      return;
+    }
+    this.#o.ping(++this.#seq);
+  }
+}
+
+function mb(bytes: number): number {
+  return Math.round(bytes / (1024 * 1024));
+}

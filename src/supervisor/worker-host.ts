@@ -1,0 +1,146 @@
+// One session worker thread: spawn with resourceLimits, the boot handshake, bind, and the
+// classification of its exit. Every exit becomes exactly one ExitReason.
+//
+// 'error', 'exit' and 'messageerror' listeners are attached in the constructor, before anything
+// can happen: a Worker without an 'error' listener rethrows the worker's exception in the main
+// thread and takes the whole gateway down.
+
+import { MessageChannel, Worker } from 'node:worker_threads';
+import type { Logger } from 'pino';
+import type { ExitReason, WireError } from '../errors.ts';
+import { fromWire, gatewayError } from '../errors.ts';
+import type { BindMessage, LoadedMessage, SessionBinding, WorkerBoot, WorkerControlMessage } from '../protocol.ts';
+import { RpcClient, type RpcClientOptions } from '../rpc/client.ts';
+
+export const SESSION_WORKER_URL = new URL('../../workers/session-worker.ts', import.meta.url);
+
+export interface ExitInfo {
+  readonly reason: ExitReason;
+  readonly code: number;
+  readonly detail: string;
+  /** What the worker reported before dying (init failures), if anything. */
+  readonly error: WireError | null;
+}
+
+export interface WorkerHostOptions {
+  readonly boot: WorkerBoot;
+  readonly log: Logger;
+  readonly workerFile?: URL;
+  /** Tests only: extra V8/Node flags for the worker. */
+  readonly execArgv?: readonly string[];
+}
+
+type Phase = 'booting' | 'binding' | 'running';
+
+/** Young generation sized with the old one; pinned so heap_size_limit is predictable. */
+export function youngGenerationMb(oldMb: number): number {
+  return Math.min(32, Math.max(4, Math.round(oldMb / 8)));
+}
+
+export class WorkerHost {
+  readonly worker: Worker;
+  readonly threadId: number;
+  /** Resolves once, with the classified exit. Never rejects. */
+  readonly exited: Promise<ExitInfo>;
+  /** The worker imported the core and passed the heap check. Rejects if it died first. */
+  readonly loaded: Promise<LoadedMessage>;
+  readonly spawnedAt = Date.now();
+
+  readonly #log: Logger;
+  #phase: Phase = 'booting';
+  #intent: { reason: ExitReason; detail: string } | null = null;
+  #error: Error | null = null;
+  #fatal: WireError | null = null;
+  #alive = true;
+
+  constructor(options: WorkerHostOptions) {
+    this.#log = options.log;
+    const oldMb = options.boot.heapLimitMb;
+    this.worker = new Worker(options.workerFile ?? SESSION_WORKER_URL, {
+      workerData: options.boot,
+      resourceLimits: { maxOldGenerationSizeMb: oldMb, maxYoungGenerationSizeMb: youngGenerationMb(oldMb) },
+      ...(options.execArgv ? { execArgv: [...options.execArgv] } : {}),
+      // The worker's stdout/stderr are the process's; its logs come over the session port.
+      name: 'sdkgate-session',
+    });
+    this.threadId = this.worker.threadId;
+
+    let loadedResolve!: (m: LoadedMessage) => void;
+    let loadedReject!: (e: unknown) => void;
+    this.loaded = new Promise((res, rej) => {
+      loadedResolve = res;
+      loadedReject = rej;
+    });
+    this.loaded.catch(() => {});
+
+    this.worker.on('message', (m: WorkerControlMessage) => {
+      if (m.type === 'loaded') {
+        this.#phase = 'binding';
+        loadedResolve(m);
+      } else if (m.type === 'fatal') {
+        this.#fatal = m.error;
+      }
+    });
+    this.worker.on('error', (e) => {
+      this.#error = e;
+    });
+    this.worker.on('messageerror', (e) => {
+      this.#log.error({ err: e }, 'worker control message could not be deserialised');
+    });
+    this.exited = new Promise((resolve) => {
+      this.worker.once('exit', (code) => {
+        this.#alive = false;
+        const info = this.#classify(code);
+        loadedReject(this.#fatal ? fromWire(this.#fatal) : gatewayError('GW_INTERNAL', `session worker ended: ${info.reason}`, { reason: info.reason }));
+        resolve(info);
+      });
+    });
+  }
+
+  get alive(): boolean {
+    return this.#alive;
+  }
+
+  /** Hand the worker its session and the session's MessagePort; returns the RPC client. */
+  bind(binding: SessionBinding, options: RpcClientOptions): RpcClient {
+    const { port1, port2 } = new MessageChannel();
+    const client = new RpcClient(port1, options);
+    const msg: BindMessage = { type: 'bind', binding, port: port2 };
+    this.worker.postMessage(msg, [port2]);
+    return client;
+  }
+
+  /** The core is logged in: from now on a failure is a crash, not an init failure. */
+  markRunning(): void {
+    this.#phase = 'running';
+  }
+
+  /**
+   * Say why the worker is about to end, before asking it to (shutdown: 'normal') or killing it
+   * (watchdog, soft heap: 'oom'). The first intent wins; an error event still outranks it.
+   */
+  expect(reason: ExitReason, detail: string): void {
+    this.#intent ??= { reason, detail };
+  }
+
+  /** Kill the thread now. `terminate()` cannot interrupt a blocking native call; see docs. */
+  async terminate(reason: ExitReason, detail: string): Promise<ExitInfo> {
+    this.expect(reason, detail);
+    if (this.#alive) await this.worker.terminate();
+    return this.exited;
+  }
+
+  #classify(code: number): ExitInfo {
+    const fatal = this.#fatal;
+    const e = this.#error as (Error & { code?: unknown }) | null;
+    const make = (reason: ExitReason, detail: string): ExitInfo => ({ reason, code, detail, error: fatal });
+    if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') return make('oom', e.message);
+    if (this.#intent && (this.#intent.reason !== 'normal' || !e)) return make(this.#intent.reason, this.#intent.detail);
+    if (fatal || this.#phase !== 'running') {
+      return make('init_failed', fatal ? `${fatal.name}: ${fatal.message}` : e ? `${e.name}: ${e.message}` : `exit code ${code} before ready`);
+    }
+    if (e?.name === 'UnhandledRejection') return make('unhandled_rejection', e.message);
+    if (e) return make('exception', `${e.name}: ${e.message}`);
+    return make('exit', `exit code ${code}`);
+  }
+}

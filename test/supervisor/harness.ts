@@ -1,0 +1,92 @@
+// Builds a supervisor with small limits for tests, a fixture core, a temp data root and a log
+// capture. Every supervisor made here is drained after the test file.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/log.ts';
+import { resolveOptions, type GatewayOptions } from '../../src/options.ts';
+import { createSupervisor, type SupervisorDeps } from '../../src/supervisor/index.ts';
+import type { Supervisor } from '../../src/supervisor/types.ts';
+
+export const ECHO_CORE = fileURLToPath(new URL('../fixtures/cores/echo-core.ts', import.meta.url));
+export const THROWING_CORE = fileURLToPath(new URL('../fixtures/cores/throwing-core.ts', import.meta.url));
+
+export interface Harness {
+  readonly supervisor: Supervisor;
+  readonly options: GatewayOptions;
+  readonly dbDir: string;
+  /** Every log line written so far (main thread and forwarded worker lines). */
+  readonly logs: string[];
+  dispose(): Promise<void>;
+}
+
+const live = new Set<Harness>();
+
+export function makeSupervisor(
+  overrides: Partial<Record<keyof GatewayOptions, unknown>> = {},
+  extra: Partial<Omit<SupervisorDeps, 'options' | 'log'>> = {},
+): Harness {
+  const dbDir = mkdtempSync(join(tmpdir(), 'sdkgate-sup-'));
+  const options = resolveOptions([], {}, {
+    dbDir,
+    sessionHeapMb: 32,
+    watchdogMs: 500,
+    restartBackoffMs: 20,
+    restartBackoffMaxMs: 100,
+    restartIntensity: 3,
+    restartPeriodMs: 60_000,
+    idleGraceMs: 10_000,
+    callTimeoutMs: 3_000,
+    startTimeoutMs: 15_000,
+    drainTimeoutMs: 3_000,
+    faultInjection: true,
+    logLevel: 'debug',
+    ...overrides,
+  });
+  const logs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logs.push(chunk.toString());
+      cb();
+    },
+  });
+  const log = createLogger(options.logLevel, sink);
+  const supervisor = createSupervisor({ options, log, coreModule: ECHO_CORE, ...extra });
+  const h: Harness = {
+    supervisor,
+    options,
+    dbDir,
+    logs,
+    async dispose() {
+      live.delete(h);
+      await supervisor.drain(2_000);
+      rmSync(dbDir, { recursive: true, force: true });
+    },
+  };
+  live.add(h);
+  return h;
+}
+
+export async function disposeAll(): Promise<void> {
+  await Promise.all([...live].map((h) => h.dispose()));
+}
+
+/** Poll until `pred` holds; a hang bound, not a timing assertion. */
+export async function until(pred: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!pred()) {
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Settle a promise into a value or its error, for assertions. */
+export function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T; at: number } | { ok: false; error: any; at: number }> {
+  return p.then(
+    (value) => ({ ok: true as const, value, at: Date.now() }),
+    (error: unknown) => ({ ok: false as const, error, at: Date.now() }),
+  );
+}
