@@ -1,0 +1,170 @@
+// Per-user conversation documents (conversation.Conversation) plus the user's hasReadSeq.
+// Created lazily when a conversation's first message is stored.
+
+import type { ConversationProto } from '@openim/protocol';
+import type { Db } from './db.ts';
+import { V_INSERT, V_UPDATE, Versions } from './versions.ts';
+
+export type Conversation = ConversationProto.Conversation;
+
+export interface ConversationRecord extends Conversation {
+  hasReadSeq: number;
+}
+
+interface Row {
+  owner_user_id: string;
+  conversation_id: string;
+  conversation_type: number;
+  user_id: string;
+  group_id: string;
+  recv_msg_opt: number;
+  is_pinned: number;
+  attached_info: string;
+  is_private_chat: number;
+  group_at_type: number;
+  ex: string;
+  burn_duration: number;
+  min_seq: number;
+  max_seq: number;
+  msg_destruct_time: number;
+  latest_msg_destruct_time: number;
+  is_msg_destruct: number;
+  has_read_seq: number;
+}
+
+function toRecord(r: Row): ConversationRecord {
+  return {
+    ownerUserID: r.owner_user_id,
+    conversationID: r.conversation_id,
+    recvMsgOpt: r.recv_msg_opt,
+    conversationType: r.conversation_type,
+    userID: r.user_id,
+    groupID: r.group_id,
+    isPinned: r.is_pinned !== 0,
+    attachedInfo: r.attached_info,
+    isPrivateChat: r.is_private_chat !== 0,
+    groupAtType: r.group_at_type,
+    ex: r.ex,
+    burnDuration: r.burn_duration,
+    minSeq: r.min_seq,
+    maxSeq: r.max_seq,
+    msgDestructTime: r.msg_destruct_time,
+    latestMsgDestructTime: r.latest_msg_destruct_time,
+    isMsgDestruct: r.is_msg_destruct !== 0,
+    hasReadSeq: r.has_read_seq,
+  };
+}
+
+/** The wire object: a record without the server-side read state. */
+export function toConversation(c: ConversationRecord): Conversation {
+  const { hasReadSeq: _omit, ...conv } = c;
+  return conv;
+}
+
+/** Fields set_conversations may change; undefined = unchanged (OpenIM wrapper semantics). */
+export interface ConversationPatch {
+  recvMsgOpt?: number;
+  isPinned?: boolean;
+  attachedInfo?: string;
+  isPrivateChat?: boolean;
+  ex?: string;
+  burnDuration?: number;
+  minSeq?: number;
+  maxSeq?: number;
+  groupAtType?: number;
+  msgDestructTime?: number;
+  isMsgDestruct?: boolean;
+}
+
+const PATCH_COLUMNS: Record<keyof ConversationPatch, string> = {
+  recvMsgOpt: 'recv_msg_opt',
+  isPinned: 'is_pinned',
+  attachedInfo: 'attached_info',
+  isPrivateChat: 'is_private_chat',
+  ex: 'ex',
+  burnDuration: 'burn_duration',
+  minSeq: 'min_seq',
+  maxSeq: 'max_seq',
+  groupAtType: 'group_at_type',
+  msgDestructTime: 'msg_destruct_time',
+  isMsgDestruct: 'is_msg_destruct',
+};
+
+export function conversationList(ownerUserID: string): string {
+  return `conv:${ownerUserID}`;
+}
+
+export class Conversations {
+  #db: Db;
+  #versions: Versions;
+
+  constructor(db: Db, versions: Versions) {
+    this.#db = db;
+    this.#versions = versions;
+  }
+
+  get(owner: string, conversationID: string): ConversationRecord | undefined {
+    const r = this.#db.prepare('SELECT * FROM conversations WHERE owner_user_id = ? AND conversation_id = ?').get(owner, conversationID) as
+      | Row
+      | undefined;
+    return r ? toRecord(r) : undefined;
+  }
+
+  list(owner: string): ConversationRecord[] {
+    const rows = this.#db.prepare('SELECT * FROM conversations WHERE owner_user_id = ? ORDER BY conversation_id').all(owner) as unknown as Row[];
+    return rows.map(toRecord);
+  }
+
+  getMany(owner: string, ids: readonly string[]): ConversationRecord[] {
+    const out: ConversationRecord[] = [];
+    for (const id of new Set(ids)) {
+      const c = this.get(owner, id);
+      if (c) out.push(c);
+    }
+    return out;
+  }
+
+  /** Create the document if missing. Returns true when it was created. */
+  ensure(owner: string, conversationID: string, type: number, userID: string, groupID: string, now = Date.now()): boolean {
+    const res = this.#db
+      .prepare(
+        `INSERT OR IGNORE INTO conversations (owner_user_id, conversation_id, conversation_type, user_id, group_id, create_time)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(owner, conversationID, type, userID, groupID, now);
+    if (res.changes === 0) return false;
+    this.#versions.bump(conversationList(owner), conversationID, V_INSERT);
+    return true;
+  }
+
+  patch(owner: string, conversationID: string, p: ConversationPatch): void {
+    const sets: string[] = [];
+    const vals: (string | number)[] = [];
+    for (const [k, col] of Object.entries(PATCH_COLUMNS) as [keyof ConversationPatch, string][]) {
+      const v = p[k];
+      if (v === undefined) continue;
+      sets.push(`${col} = ?`);
+      vals.push(typeof v === 'boolean' ? (v ? 1 : 0) : v);
+    }
+    if (sets.length === 0) return;
+    this.#db.prepare(`UPDATE conversations SET ${sets.join(', ')} WHERE owner_user_id = ? AND conversation_id = ?`).run(...vals, owner, conversationID);
+    this.#versions.bump(conversationList(owner), conversationID, V_UPDATE);
+  }
+
+  /** Set hasReadSeq (only upwards unless `force`). Returns the new value. */
+  setHasReadSeq(owner: string, conversationID: string, seq: number, force = false): number {
+    const sql = force
+      ? 'UPDATE conversations SET has_read_seq = ? WHERE owner_user_id = ? AND conversation_id = ?'
+      : 'UPDATE conversations SET has_read_seq = MAX(has_read_seq, ?) WHERE owner_user_id = ? AND conversation_id = ?';
+    this.#db.prepare(sql).run(seq, owner, conversationID);
+    return this.get(owner, conversationID)?.hasReadSeq ?? 0;
+  }
+
+  /** Owners of a conversation ID (who hold a document for it). */
+  owners(conversationID: string): string[] {
+    const rows = this.#db.prepare('SELECT owner_user_id FROM conversations WHERE conversation_id = ?').all(conversationID) as {
+      owner_user_id: string;
+    }[];
+    return rows.map((r) => r.owner_user_id);
+  }
+}

@@ -1,0 +1,126 @@
+// The IM server's one SQLite file (node:sqlite, WAL) and its schema migrations.
+// Migrations run in order inside a transaction; PRAGMA user_version records the last one applied.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+
+export type Db = DatabaseSync;
+
+const MIGRATIONS: readonly string[] = [
+  // 1: users, tokens, messages, per-user conversations and their version logs.
+  `
+  CREATE TABLE users (
+    user_id TEXT PRIMARY KEY,
+    nickname TEXT NOT NULL DEFAULT '',
+    face_url TEXT NOT NULL DEFAULT '',
+    ex TEXT NOT NULL DEFAULT '',
+    create_time INTEGER NOT NULL,
+    app_manger_level INTEGER NOT NULL DEFAULT 1,
+    global_recv_msg_opt INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE tokens (
+    token TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    platform_id INTEGER NOT NULL,
+    state INTEGER NOT NULL,
+    expire_at INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX tokens_by_user ON tokens (user_id, platform_id);
+  CREATE TABLE seqs (
+    conversation_id TEXT PRIMARY KEY,
+    max_seq INTEGER NOT NULL DEFAULT 0,
+    min_seq INTEGER NOT NULL DEFAULT 0,
+    max_seq_time INTEGER NOT NULL DEFAULT 0
+  );
+  CREATE TABLE msgs (
+    conversation_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    client_msg_id TEXT NOT NULL,
+    send_id TEXT NOT NULL,
+    send_time INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    is_read INTEGER NOT NULL DEFAULT 0,
+    revoke TEXT,
+    PRIMARY KEY (conversation_id, seq)
+  );
+  CREATE TABLE msg_deleted (
+    user_id TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    PRIMARY KEY (user_id, conversation_id, seq)
+  );
+  CREATE TABLE conversations (
+    owner_user_id TEXT NOT NULL,
+    conversation_id TEXT NOT NULL,
+    conversation_type INTEGER NOT NULL,
+    user_id TEXT NOT NULL DEFAULT '',
+    group_id TEXT NOT NULL DEFAULT '',
+    recv_msg_opt INTEGER NOT NULL DEFAULT 0,
+    is_pinned INTEGER NOT NULL DEFAULT 0,
+    attached_info TEXT NOT NULL DEFAULT '',
+    is_private_chat INTEGER NOT NULL DEFAULT 0,
+    group_at_type INTEGER NOT NULL DEFAULT 0,
+    ex TEXT NOT NULL DEFAULT '',
+    burn_duration INTEGER NOT NULL DEFAULT 0,
+    min_seq INTEGER NOT NULL DEFAULT 0,
+    max_seq INTEGER NOT NULL DEFAULT 0,
+    msg_destruct_time INTEGER NOT NULL DEFAULT 604800,
+    latest_msg_destruct_time INTEGER NOT NULL DEFAULT 0,
+    is_msg_destruct INTEGER NOT NULL DEFAULT 0,
+    has_read_seq INTEGER NOT NULL DEFAULT 0,
+    create_time INTEGER NOT NULL,
+    PRIMARY KEY (owner_user_id, conversation_id)
+  );
+  CREATE TABLE versions (
+    list TEXT PRIMARY KEY,
+    version_id TEXT NOT NULL,
+    version INTEGER NOT NULL
+  );
+  CREATE TABLE version_log (
+    list TEXT NOT NULL,
+    element_id TEXT NOT NULL,
+    state INTEGER NOT NULL,
+    version INTEGER NOT NULL,
+    insert_version INTEGER NOT NULL,
+    PRIMARY KEY (list, element_id)
+  );
+  CREATE INDEX version_log_by_version ON version_log (list, version);
+  `,
+];
+
+export function openDb(dataDir: string): Db {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new DatabaseSync(join(dataDir, 'imserver.db'));
+  db.exec('PRAGMA journal_mode = WAL');
+  db.exec('PRAGMA synchronous = NORMAL');
+  db.exec('PRAGMA busy_timeout = 5000');
+  db.exec('PRAGMA foreign_keys = ON');
+  migrate(db);
+  return db;
+}
+
+function migrate(db: Db): void {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  for (let v = row.user_version; v < MIGRATIONS.length; v++) {
+    inTransaction(db, () => {
+      db.exec(MIGRATIONS[v]!);
+      db.exec(`PRAGMA user_version = ${v + 1}`);
+    });
+  }
+}
+
+/** Run fn in one transaction; nested calls join the outer one. */
+export function inTransaction<T>(db: Db, fn: () => T): T {
+  if (db.isTransaction) return fn();
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const out = fn();
+    db.exec('COMMIT');
+    return out;
+  } catch (e) {
+    db.exec('ROLLBACK');
+    throw e;
+  }
+}

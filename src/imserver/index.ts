@@ -1,0 +1,113 @@
+// Public entry: start the embedded OpenIM-compatible IM server in its own worker thread, so its
+// SQLite work and sockets never share the caller's event loop.
+
+import { Worker } from 'node:worker_threads';
+import type { FromWorker, ToWorker } from './worker-protocol.ts';
+
+export interface ImServerOptions {
+  apiPort: number;
+  wsPort: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  dataDir: string;
+  /** Default openIM123. */
+  secret?: string;
+  logLevel?: string;
+}
+
+export interface ImServerHandle {
+  /** http://HOST:PORT */
+  readonly apiAddress: string;
+  /** ws://HOST:PORT */
+  readonly wsAddress: string;
+  close(): Promise<void>;
+}
+
+const START_TIMEOUT_MS = 20_000;
+const CLOSE_TIMEOUT_MS = 10_000;
+
+function hostForUrl(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+export function startImServer(opts: ImServerOptions): Promise<ImServerHandle> {
+  const data: ImServerOptions = {
+    apiPort: opts.apiPort,
+    wsPort: opts.wsPort,
+    host: opts.host ?? '127.0.0.1',
+    dataDir: opts.dataDir,
+    secret: opts.secret,
+    logLevel: opts.logLevel ?? 'info',
+  };
+  const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: data, name: 'imserver' });
+  let exited = false;
+  worker.once('exit', () => {
+    exited = true;
+  });
+
+  return new Promise<ImServerHandle>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      void worker.terminate();
+      reject(new Error(`imserver did not start within ${START_TIMEOUT_MS} ms`));
+    }, START_TIMEOUT_MS);
+    const onMessage = (m: FromWorker) => {
+      if (m.type === 'failed') {
+        cleanup();
+        void worker.terminate();
+        reject(new Error(`imserver failed to start: ${m.error}`));
+      } else if (m.type === 'ready') {
+        cleanup();
+        const host = hostForUrl(m.host);
+        resolve(handle(worker, `http://${host}:${m.apiPort}`, `ws://${host}:${m.wsPort}`, () => exited));
+      }
+    };
+    const onError = (e: Error) => {
+      cleanup();
+      reject(new Error(`imserver worker crashed: ${e.message}`));
+    };
+    const onExit = (code: number) => {
+      cleanup();
+      reject(new Error(`imserver worker exited with code ${code} before it was ready`));
+    };
+    function cleanup() {
+      clearTimeout(timer);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+    }
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+  });
+}
+
+function handle(worker: Worker, apiAddress: string, wsAddress: string, hasExited: () => boolean): ImServerHandle {
+  // A crash after start is logged by the worker's own logger; keep it from being unhandled here.
+  worker.on('error', () => {});
+  let closing: Promise<void> | undefined;
+  return {
+    apiAddress,
+    wsAddress,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        if (hasExited()) return resolve();
+        const finish = () => {
+          clearTimeout(timer);
+          void worker.terminate().then(() => resolve());
+        };
+        const timer = setTimeout(finish, CLOSE_TIMEOUT_MS);
+        worker.on('message', (m: FromWorker) => {
+          if (m.type === 'closed') finish();
+        });
+        worker.once('exit', () => {
+          clearTimeout(timer);
+          resolve();
+        });
+        worker.postMessage({ type: 'close' } satisfies ToWorker);
+      });
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,143 @@
+// /conversation/*: the per-user conversation documents and their version log.
+
+import { createHash } from 'node:crypto';
+import { CT_CONVERSATION_CHANGE } from '../chat.ts';
+import { conversationList, toConversation, type ConversationPatch } from '../conversations.ts';
+import { isNotificationId } from '../convid.ts';
+import { inTransaction } from '../db.ts';
+import { argsError } from '../errs.ts';
+import { field, int, obj, optBool, optInt, optStr, required, str, strList, type Body } from './body.ts';
+import { checkAccess, type RouteRequest, type Router } from './router.ts';
+
+/** idHash: the first 8 bytes (big-endian) of MD5(JSON of the ID list), as a uint64. */
+export function idHash(ids: readonly string[]): bigint {
+  return createHash('md5').update(JSON.stringify(ids)).digest().readBigUInt64BE(0);
+}
+
+/** Compare a JSON-number idHash; values above 2^53 lose precision, so only exact safe values match. */
+export function sameIdHash(requested: unknown, ids: readonly string[]): boolean {
+  if (typeof requested !== 'number' || !Number.isSafeInteger(requested) || requested === 0) return false;
+  return BigInt(requested) === idHash(ids);
+}
+
+export function fullIds(req: RouteRequest, b: Body, list: string, ids: string[], key: string): Record<string, unknown> {
+  const v = req.im.versions.current(list);
+  const equal = sameIdHash(field(b, 'idHash'), ids);
+  return { version: v.version, versionID: v.versionID, equal, [key]: equal ? null : ids };
+}
+
+function patchOf(c: Body): ConversationPatch {
+  return {
+    recvMsgOpt: optInt(c, 'recvMsgOpt'),
+    isPinned: optBool(c, 'isPinned'),
+    attachedInfo: optStr(c, 'attachedInfo'),
+    isPrivateChat: optBool(c, 'isPrivateChat'),
+    ex: optStr(c, 'ex'),
+    burnDuration: optInt(c, 'burnDuration'),
+    minSeq: optInt(c, 'minSeq'),
+    maxSeq: optInt(c, 'maxSeq'),
+    groupAtType: optInt(c, 'groupAtType'),
+    msgDestructTime: optInt(c, 'msgDestructTime'),
+    isMsgDestruct: optBool(c, 'isMsgDestruct'),
+  };
+}
+
+export function registerConversationRoutes(r: Router): void {
+  r.add('/conversation/get_all_conversations', {
+    auth: 'user',
+    handle(req, b) {
+      const owner = required(str(b, 'ownerUserID'), 'ownerUserID');
+      checkAccess(req, owner);
+      return { conversations: req.im.convs.list(owner).map(toConversation) };
+    },
+  });
+
+  r.add('/conversation/get_conversations', {
+    auth: 'user',
+    handle(req, b) {
+      const owner = required(str(b, 'ownerUserID'), 'ownerUserID');
+      checkAccess(req, owner);
+      const ids = strList(b, 'conversationIDs');
+      if (ids.length === 0) throw argsError('conversationIDs is empty');
+      return { conversations: req.im.convs.getMany(owner, ids).map(toConversation) };
+    },
+  });
+
+  r.add('/conversation/get_conversation', {
+    auth: 'user',
+    handle(req, b) {
+      const owner = required(str(b, 'ownerUserID'), 'ownerUserID');
+      checkAccess(req, owner);
+      const c = req.im.convs.get(owner, required(str(b, 'conversationID'), 'conversationID'));
+      if (!c) throw argsError('conversation not found');
+      return { conversation: toConversation(c) };
+    },
+  });
+
+  r.add('/conversation/set_conversations', {
+    auth: 'user',
+    handle(req, b) {
+      const userIDs = strList(b, 'userIDs');
+      if (userIDs.length === 0) throw argsError('userIDs is empty');
+      for (const u of userIDs) checkAccess(req, u);
+      const c = obj(b, 'conversation');
+      if (!c) throw argsError('conversation is empty');
+      const conversationID = required(str(c, 'conversationID'), 'conversation.conversationID');
+      if (isNotificationId(conversationID)) throw argsError('conversationID is a notification stream');
+      const type = int(c, 'conversationType');
+      const patch = patchOf(c);
+      if (patch.recvMsgOpt !== undefined && (patch.recvMsgOpt < 0 || patch.recvMsgOpt > 2)) throw argsError('recvMsgOpt is invalid');
+      const targets = [...new Set(userIDs)];
+      for (const u of targets) if (!req.im.users.exists(u)) throw argsError(`user ${u} not found`);
+      inTransaction(req.im.db, () => {
+        for (const u of targets) {
+          req.im.convs.ensure(u, conversationID, type, str(c, 'userID'), str(c, 'groupID'));
+          req.im.convs.patch(u, conversationID, patch);
+        }
+      });
+      for (const u of targets) {
+        req.im.chat.notify(u, u, CT_CONVERSATION_CHANGE, { userID: u, conversationIDList: [conversationID] }, false)(req.operationID);
+      }
+      return undefined;
+    },
+  });
+
+  r.add('/conversation/get_incremental_conversations', {
+    auth: 'user',
+    handle(req, b) {
+      const userID = required(str(b, 'userID'), 'userID');
+      checkAccess(req, userID);
+      const d = req.im.versions.since(conversationList(userID), str(b, 'versionID'), int(b, 'version'));
+      const load = (ids: string[]) => req.im.convs.getMany(userID, ids).map(toConversation);
+      return { version: d.version, versionID: d.versionID, full: d.full, delete: d.delete, insert: load(d.insert), update: load(d.update) };
+    },
+  });
+
+  r.add('/conversation/get_full_conversation_ids', {
+    auth: 'user',
+    handle(req, b) {
+      const userID = required(str(b, 'userID'), 'userID');
+      checkAccess(req, userID);
+      const ids = req.im.convs.list(userID).map((c) => c.conversationID);
+      return fullIds(req, b, conversationList(userID), ids, 'conversationIDs');
+    },
+  });
+
+  r.add('/conversation/get_not_notify_conversation_ids', {
+    auth: 'user',
+    handle(req, b) {
+      const userID = required(str(b, 'userID'), 'userID');
+      checkAccess(req, userID);
+      return { conversationIDs: req.im.convs.list(userID).filter((c) => c.recvMsgOpt === 2).map((c) => c.conversationID) };
+    },
+  });
+
+  r.add('/conversation/get_pinned_conversation_ids', {
+    auth: 'user',
+    handle(req, b) {
+      const userID = required(str(b, 'userID'), 'userID');
+      checkAccess(req, userID);
+      return { conversationIDs: req.im.convs.list(userID).filter((c) => c.isPinned).map((c) => c.conversationID) };
+    },
+  });
+}

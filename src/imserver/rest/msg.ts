@@ -1,0 +1,177 @@
+// /msg/*: seqs, pulls, read state, revoke, delete, clear, admin send.
+
+import { pullMapToJson, emptyMsg } from '../codec.ts';
+import { argsError } from '../errs.ts';
+import { bool, field, int, intList, obj, objList, required, str, strList, type Body } from './body.ts';
+import { checkAccess, type RouteRequest, type Router } from './router.ts';
+
+/** Content types /msg/send_msg accepts (open-im-server internal/api/msg.go). */
+const ADMIN_SEND_TYPES = new Set([101, 102, 103, 104, 105, 106, 110, 114, 118, 1400]);
+
+function userOf(req: RouteRequest, b: Body): string {
+  const userID = required(str(b, 'userID'), 'userID');
+  checkAccess(req, userID);
+  return userID;
+}
+
+/** deleteSyncOpt.IsSyncSelf; absent means OpenIM's zero value (false). */
+function syncSelf(b: Body): boolean {
+  const opt = obj(b, 'deleteSyncOpt');
+  return opt ? bool(opt, 'IsSyncSelf') : false;
+}
+
+export function registerMsgRoutes(r: Router): void {
+  r.add('/msg/get_server_time', { auth: 'user', handle: () => ({ serverTime: Date.now() }) });
+
+  r.add('/msg/newest_seq', {
+    auth: 'user',
+    handle: (req, b) => req.im.chat.maxSeqs(userOf(req, b)),
+  });
+
+  r.add('/msg/pull_msg_by_seq', {
+    auth: 'user',
+    handle(req, b) {
+      const userID = userOf(req, b);
+      const ranges = objList(b, 'seqRanges').map((s) => ({
+        conversationID: required(str(s, 'conversationID'), 'seqRanges.conversationID'),
+        begin: int(s, 'begin'),
+        end: int(s, 'end'),
+        num: int(s, 'num'),
+      }));
+      const res = req.im.chat.pullRange(userID, ranges, int(b, 'order'));
+      return { msgs: pullMapToJson(res.msgs), notificationMsgs: pullMapToJson(res.notificationMsgs) };
+    },
+  });
+
+  r.add('/msg/get_conversations_has_read_and_max_seq', {
+    auth: 'user',
+    handle(req, b) {
+      const userID = userOf(req, b);
+      const seqs = req.im.chat.hasReadAndMaxSeq(userID, strList(b, 'conversationIDs'));
+      const out: Record<string, unknown> = { seqs };
+      if (bool(b, 'returnPinned')) {
+        out.pinnedConversationIDs = req.im.convs.list(userID).filter((c) => c.isPinned).map((c) => c.conversationID);
+      }
+      return out;
+    },
+  });
+
+  r.add('/msg/mark_conversation_as_read', {
+    auth: 'user',
+    handle(req, b) {
+      const userID = userOf(req, b);
+      const id = required(str(b, 'conversationID'), 'conversationID');
+      req.im.chat.markConversationAsRead(userID, id, int(b, 'hasReadSeq'), intList(b, 'seqs'))(req.operationID);
+      return undefined;
+    },
+  });
+
+  r.add('/msg/mark_msgs_as_read', {
+    auth: 'user',
+    handle(req, b) {
+      const userID = userOf(req, b);
+      const id = required(str(b, 'conversationID'), 'conversationID');
+      req.im.chat.markMsgsAsRead(userID, id, intList(b, 'seqs'))(req.operationID);
+      return undefined;
+    },
+  });
+
+  r.add('/msg/set_conversation_has_read_seq', {
+    auth: 'user',
+    handle(req, b) {
+      const userID = userOf(req, b);
+      const id = required(str(b, 'conversationID'), 'conversationID');
+      req.im.chat.setHasReadSeq(userID, id, int(b, 'hasReadSeq'), bool(b, 'noNotification'))(req.operationID);
+      return undefined;
+    },
+  });
+
+  r.add('/msg/revoke_msg', {
+    auth: 'user',
+    handle(req, b) {
+      const userID = userOf(req, b);
+      const id = required(str(b, 'conversationID'), 'conversationID');
+      req.im.chat.revoke(userID, req.isAdmin, id, int(b, 'seq'))(req.operationID);
+      return undefined;
+    },
+  });
+
+  r.add('/msg/delete_msgs', {
+    auth: 'user',
+    handle(req, b) {
+      const userID = userOf(req, b);
+      const id = required(str(b, 'conversationID'), 'conversationID');
+      req.im.chat.deleteMsgs(userID, id, intList(b, 'seqs'), syncSelf(b))(req.operationID);
+      return undefined;
+    },
+  });
+
+  r.add('/msg/clear_conversation_msg', {
+    auth: 'user',
+    handle(req, b) {
+      const userID = userOf(req, b);
+      const ids = strList(b, 'conversationIDs');
+      if (ids.length === 0) throw argsError('conversationIDs is empty');
+      req.im.chat.clearConversations(userID, ids, syncSelf(b))(req.operationID);
+      return undefined;
+    },
+  });
+
+  r.add('/msg/user_clear_all_msg', {
+    auth: 'user',
+    handle(req, b) {
+      req.im.chat.clearAll(userOf(req, b), syncSelf(b))(req.operationID);
+      return undefined;
+    },
+  });
+
+  r.add('/msg/send_msg', {
+    auth: 'admin',
+    handle(req, b) {
+      const contentType = int(b, 'contentType');
+      if (!ADMIN_SEND_TYPES.has(contentType)) throw argsError(`contentType ${contentType} is not supported`);
+      const content = field(b, 'content');
+      if (typeof content !== 'object' || content === null || Array.isArray(content)) throw argsError('content must be an object');
+      const options: Record<string, boolean> = {};
+      if (bool(b, 'isOnlineOnly')) {
+        for (const k of ['history', 'persistent', 'senderSync', 'conversationUpdate', 'senderConversationUpdate', 'unreadCount', 'offlinePush']) options[k] = false;
+      }
+      if (bool(b, 'notOfflinePush')) options.offlinePush = false;
+      const push = obj(b, 'offlinePushInfo');
+      const now = Date.now();
+      const res = req.im.chat.send(
+        {
+          ...emptyMsg(),
+          sendID: required(str(b, 'sendID'), 'sendID'),
+          recvID: str(b, 'recvID'),
+          groupID: str(b, 'groupID'),
+          senderPlatformID: int(b, 'senderPlatformID'),
+          senderNickname: str(b, 'senderNickname'),
+          senderFaceURL: str(b, 'senderFaceURL'),
+          sessionType: int(b, 'sessionType'),
+          msgFrom: 200,
+          contentType,
+          content: Buffer.from(JSON.stringify(content)),
+          sendTime: int(b, 'sendTime'),
+          createTime: now,
+          options,
+          offlinePushInfo: push
+            ? {
+                title: str(push, 'title'),
+                desc: str(push, 'desc'),
+                ex: str(push, 'ex'),
+                iOSPushSound: str(push, 'iOSPushSound'),
+                iOSBadgeCount: bool(push, 'iOSBadgeCount'),
+                signalInfo: str(push, 'signalInfo'),
+              }
+            : undefined,
+          ex: str(b, 'ex'),
+        },
+        req.operationID,
+        now,
+      );
+      res.deliver();
+      return { serverMsgID: res.serverMsgID, clientMsgID: res.clientMsgID, sendTime: res.sendTime };
+    },
+  });
+}

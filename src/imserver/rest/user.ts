@@ -1,0 +1,104 @@
+// /user/*: registration and profiles.
+
+import { isValidId } from '../../ids.ts';
+import { CT_USER_INFO_UPDATED } from '../chat.ts';
+import { argsError, ImCode, imError } from '../errs.ts';
+import { field, int, obj, objList, optInt, optStr, required, str, strList } from './body.ts';
+import { checkAccess, type RouteRequest, type Router } from './router.ts';
+
+function userUpdated(req: RouteRequest, userID: string): void {
+  req.im.chat.notify(req.userID || userID, userID, CT_USER_INFO_UPDATED, { userID }, false)(req.operationID);
+}
+
+export function registerUserRoutes(r: Router): void {
+  r.add('/user/user_register', {
+    auth: 'admin',
+    handle(req, b) {
+      const users = objList(b, 'users');
+      if (users.length === 0) throw argsError('users is empty');
+      const seen = new Set<string>();
+      const parsed = users.map((u) => {
+        const userID = required(str(u, 'userID'), 'userID');
+        if (!isValidId(userID)) throw argsError(`userID ${JSON.stringify(userID)} is invalid`);
+        if (seen.has(userID)) throw argsError(`userID ${userID} is repeated`);
+        seen.add(userID);
+        return { userID, nickname: str(u, 'nickname'), faceURL: str(u, 'faceURL'), ex: str(u, 'ex') };
+      });
+      for (const u of parsed) if (req.im.users.exists(u.userID)) throw imError(ImCode.RegisteredAlready, `userID ${u.userID} registered already`);
+      for (const u of parsed) req.im.users.insert(u);
+      return undefined;
+    },
+  });
+
+  r.add('/user/get_users_info', {
+    auth: 'user',
+    handle(req, b) {
+      const userIDs = strList(b, 'userIDs');
+      if (userIDs.length === 0) throw argsError('userIDs is empty');
+      return { usersInfo: req.im.users.getMany(userIDs) };
+    },
+  });
+
+  const updateEx = (req: RouteRequest, info: ReturnType<typeof obj>) => {
+    if (!info) throw argsError('userInfo is empty');
+    const userID = required(str(info, 'userID'), 'userInfo.userID');
+    checkAccess(req, userID);
+    if (!req.im.users.exists(userID)) throw imError(ImCode.UserIDNotFound, `user ${userID} not found`);
+    req.im.users.update(userID, {
+      nickname: optStr(info, 'nickname'),
+      faceURL: optStr(info, 'faceURL'),
+      ex: optStr(info, 'ex'),
+      globalRecvMsgOpt: optInt(info, 'globalRecvMsgOpt'),
+    });
+    userUpdated(req, userID);
+    return undefined;
+  };
+
+  r.add('/user/update_user_info_ex', { auth: 'user', handle: (req, b) => updateEx(req, obj(b, 'userInfo')) });
+
+  // Deprecated in OpenIM but still served: plain fields, empty string = unchanged.
+  r.add('/user/update_user_info', {
+    auth: 'user',
+    handle(req, b) {
+      const info = obj(b, 'userInfo');
+      if (!info) throw argsError('userInfo is empty');
+      const plain: Record<string, unknown> = { userID: field(info, 'userID') };
+      for (const k of ['nickname', 'faceURL', 'ex']) if (str(info, k)) plain[k] = str(info, k);
+      return updateEx(req, plain);
+    },
+  });
+
+  r.add('/user/set_global_msg_recv_opt', {
+    auth: 'user',
+    handle(req, b) {
+      const userID = required(str(b, 'userID'), 'userID');
+      checkAccess(req, userID);
+      const opt = int(b, 'globalRecvMsgOpt');
+      if (opt < 0 || opt > 2) throw argsError('globalRecvMsgOpt is invalid');
+      if (!req.im.users.exists(userID)) throw imError(ImCode.UserIDNotFound, `user ${userID} not found`);
+      req.im.users.update(userID, { globalRecvMsgOpt: opt });
+      userUpdated(req, userID);
+      return undefined;
+    },
+  });
+
+  r.add('/user/account_check', {
+    auth: 'admin',
+    handle(req, b) {
+      const ids = strList(b, 'checkUserIDs');
+      if (ids.length === 0) throw argsError('checkUserIDs is empty');
+      return { results: ids.map((userID) => ({ userID, accountStatus: req.im.users.exists(userID) ? 1 : 0 })) };
+    },
+  });
+
+  r.add('/user/get_all_users_uid', {
+    auth: 'admin',
+    handle(req, b) {
+      const p = obj(b, 'pagination');
+      const page = p ? int(p, 'pageNumber') : 0;
+      const show = p ? int(p, 'showNumber') : 0;
+      if (page < 1 || show < 1) throw argsError('pagination is invalid');
+      return req.im.users.page((page - 1) * show, show);
+    },
+  });
+}

@@ -1,0 +1,86 @@
+// The IM server on the current thread: REST listener, message gateway and the SQLite store.
+// startImServer (index.ts) runs this inside a worker thread; tests may also use it directly.
+
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createLogger, type Logger } from '../log.ts';
+import { createContext, DEFAULT_SECRET, type ImContext } from './context.ts';
+import { openDb } from './db.ts';
+import { createGateway, DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './gateway/server.ts';
+import { createRestServer } from './rest/http.ts';
+import { buildRouter } from './rest/routes.ts';
+
+export interface ImServerConfig {
+  apiPort: number;
+  wsPort: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  dataDir: string;
+  /** JWT secret and get_admin_token secret; default openIM123 (OpenIM's default). */
+  secret?: string;
+  logLevel?: string;
+  logger?: Logger;
+  gateway?: Partial<GatewayOptions>;
+}
+
+export interface RunningImServer {
+  readonly apiPort: number;
+  readonly wsPort: number;
+  readonly host: string;
+  readonly context: ImContext;
+  close(): Promise<void>;
+}
+
+function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    if (!server.listening) return resolve();
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+export async function createImServer(cfg: ImServerConfig): Promise<RunningImServer> {
+  const host = cfg.host ?? '127.0.0.1';
+  const log = (cfg.logger ?? createLogger(cfg.logLevel ?? 'info')).child({ component: 'imserver' });
+  const db = openDb(cfg.dataDir);
+  const im = createContext(db, log, cfg.secret ?? DEFAULT_SECRET);
+  const rest = createRestServer(im, buildRouter());
+  const gateway = createGateway(im, log, { ...DEFAULT_GATEWAY_OPTIONS, ...cfg.gateway });
+  let apiPort: number;
+  let wsPort: number;
+  try {
+    apiPort = await listen(rest, cfg.apiPort, host);
+    wsPort = await listen(gateway.server, cfg.wsPort, host);
+  } catch (e) {
+    await closeServer(rest);
+    db.close();
+    throw e;
+  }
+  log.info({ apiPort, wsPort, host }, 'imserver listening');
+  let closing: Promise<void> | undefined;
+  return {
+    apiPort,
+    wsPort,
+    host,
+    context: im,
+    close() {
+      closing ??= (async () => {
+        gateway.shutdown();
+        await Promise.all([closeServer(rest), closeServer(gateway.server)]);
+        db.close();
+        log.info('imserver closed');
+      })();
+      return closing;
+    },
+  };
+}

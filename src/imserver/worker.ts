@@ -1,0 +1,41 @@
+// Worker-thread entry: runs createImServer off the caller's event loop and speaks a tiny
+// protocol with index.ts over parentPort.
+
+import { parentPort, workerData } from 'node:worker_threads';
+import { createImServer, type RunningImServer } from './server.ts';
+import type { ImServerOptions } from './index.ts';
+import type { FromWorker, ToWorker } from './worker-protocol.ts';
+
+const port = parentPort;
+if (!port) throw new Error('imserver worker must run in a worker thread');
+
+const opts = workerData as ImServerOptions;
+let running: RunningImServer | undefined;
+
+function post(m: FromWorker): void {
+  port!.postMessage(m);
+}
+
+port.on('message', (m: ToWorker) => {
+  if (m.type !== 'close') return;
+  const done = running ? running.close() : Promise.resolve();
+  done.then(
+    () => post({ type: 'closed' }),
+    (e: unknown) => post({ type: 'closed', error: String(e) }),
+  );
+});
+
+createImServer({
+  apiPort: opts.apiPort,
+  wsPort: opts.wsPort,
+  host: opts.host,
+  dataDir: opts.dataDir,
+  secret: opts.secret,
+  logLevel: opts.logLevel,
+}).then(
+  (s) => {
+    running = s;
+    post({ type: 'ready', apiPort: s.apiPort, wsPort: s.wsPort, host: s.host });
+  },
+  (e: unknown) => post({ type: 'failed', error: e instanceof Error ? e.message : String(e) }),
+);

@@ -1,0 +1,81 @@
+// A real embedded IM server for tests: ephemeral ports on 127.0.0.1, a temp data dir, and
+// cached tokens. userToken returns the same token for the same (userID, platformID) within one
+// TestIm, because a new token for the same user and platform kicks the older one.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startImServer } from '../../src/imserver/index.ts';
+
+export interface TestIm {
+  apiAddress: string;
+  wsAddress: string;
+  adminToken(): Promise<string>;
+  register(userID: string, nickname?: string): Promise<void>;
+  userToken(userID: string, platformID?: number): Promise<string>;
+  close(): Promise<void>;
+  dataDir: string;
+}
+
+export const TEST_SECRET = 'openIM123';
+const REQUEST_TIMEOUT_MS = 10_000;
+let opSeq = 0;
+
+/** POST a route and unwrap the envelope; a non-zero errCode throws an Error carrying `errCode`. */
+export async function imPost<T = unknown>(apiAddress: string, path: string, body: unknown, token?: string): Promise<T> {
+  const headers: Record<string, string> = { 'Content-Type': 'application/json', operationID: `test-${process.pid}-${++opSeq}` };
+  if (token) headers.token = token;
+  const res = await fetch(apiAddress + path, {
+    method: 'POST',
+    headers,
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+  });
+  const env = (await res.json()) as { errCode: number; errMsg: string; errDlt: string; data?: T };
+  if (env.errCode !== 0) {
+    throw Object.assign(new Error(`${path}: ${env.errCode} ${env.errMsg} ${env.errDlt}`), { errCode: env.errCode });
+  }
+  return env.data as T;
+}
+
+export async function startTestIm(opts: { dataDir?: string } = {}): Promise<TestIm> {
+  const ownDir = opts.dataDir === undefined;
+  const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sdkgate-im-'));
+  const handle = await startImServer({ apiPort: 0, wsPort: 0, host: '127.0.0.1', dataDir, secret: TEST_SECRET, logLevel: 'silent' });
+  let admin: Promise<string> | undefined;
+  const tokens = new Map<string, Promise<string>>();
+
+  const adminToken = () => {
+    admin ??= imPost<{ token: string }>(handle.apiAddress, '/auth/get_admin_token', { secret: TEST_SECRET, userID: 'imAdmin' }).then(
+      (d) => d.token,
+    );
+    admin.catch(() => (admin = undefined));
+    return admin;
+  };
+
+  return {
+    apiAddress: handle.apiAddress,
+    wsAddress: handle.wsAddress,
+    dataDir,
+    adminToken,
+    async register(userID, nickname = userID) {
+      await imPost(handle.apiAddress, '/user/user_register', { users: [{ userID, nickname, faceURL: '', ex: '' }] }, await adminToken());
+    },
+    userToken(userID, platformID = 5) {
+      const key = `${userID}\u0000${platformID}`;
+      let t = tokens.get(key);
+      if (!t) {
+        t = adminToken().then((a) =>
+          imPost<{ token: string }>(handle.apiAddress, '/auth/get_user_token', { userID, platformID }, a).then((d) => d.token),
+        );
+        tokens.set(key, t);
+        t.catch(() => tokens.delete(key));
+      }
+      return t;
+    },
+    async close() {
+      await handle.close();
+      if (ownDir) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
