@@ -6,7 +6,7 @@
 //   callback  the same shape with operationID ""
 //
 // A frame that cannot be understood is answered, never dropped: the client has no timeout and
-// would wait forever. The answer's event is the reqFuncName when it names a function we know
+// would wait forever. The answer's event is the reqFuncName when it names a callable function
 // (else "Protocol Error", oimws' name), and its operationID is echoed when it is a plausible one.
 
 import { GatewayError, gatewayError, toWire } from '../errors.ts';
@@ -69,7 +69,10 @@ export function parseRequest(text: string, sendID: string): Request {
   const rawOp = m.operationID;
   const echoOp = typeof rawOp === 'string' && rawOp.length <= 128 ? rawOp : '';
   const rawFn = m.reqFuncName;
-  const known = typeof rawFn === 'string' && Object.hasOwn(functions, rawFn);
+  // Only callable names are echoed as the event: the client drops any frame whose event is
+  // InitSDK, and treats callback names (On...) as callbacks, so either would leave its promise
+  // pending forever.
+  const known = typeof rawFn === 'string' && Object.hasOwn(functions, rawFn) && functions[rawFn]!.access !== 'forbidden';
   const event = known ? rawFn : PROTOCOL_ERROR_EVENT;
   const fail = (e: GatewayError): never => {
     throw new FrameError(event, echoOp, e);

@@ -1,0 +1,229 @@
+// Upgrade refusals: each kind answers its HTTP status with {errCode, errMsg}, the socket is
+// destroyed without upgrading (the server holds nothing), and the real client's login()
+// rejects with 10000 instead of hanging.
+
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { catalog } from '../../src/errors.ts';
+import type { Gateway } from '../../src/index.ts';
+import { newSdk, rawUpgrade, settle, upgradeUrl, RawClient, until } from '../helpers/client.ts';
+import { startFakeIm, type FakeIm } from '../helpers/fake-im.ts';
+import { FakeSupervisor } from '../helpers/fake-supervisor.ts';
+import { startTestGateway, type OptionOverrides } from '../helpers/gateway.ts';
+
+let im: FakeIm;
+beforeAll(async () => {
+  im = await startFakeIm();
+});
+afterAll(async () => {
+  await im.close();
+});
+
+const gateways: Gateway[] = [];
+afterEach(async () => {
+  im.mode = 'ok';
+  await Promise.all(gateways.splice(0).map((g) => g.close()));
+});
+
+async function start(overrides: OptionOverrides = {}): Promise<Gateway> {
+  const g = await startTestGateway(
+    { apiAddress: im.apiAddress, wsAddress: 'ws://127.0.0.1:9', authTimeoutMs: 300, ...overrides },
+    { supervisor: new FakeSupervisor() },
+  );
+  gateways.push(g);
+  return g;
+}
+
+/** Bounded wait until the HTTP server holds no socket and no cap slot is reserved. */
+async function expectNoSocketHeld(g: Gateway): Promise<void> {
+  const deadline = Date.now() + 3_000;
+  for (;;) {
+    const n = await new Promise<number>((resolve, reject) => g.server.server.getConnections((e, c) => (e ? reject(e) : resolve(c))));
+    if (n === 0 && g.server.caps.total === 0 && g.server.connections.size === 0) return;
+    if (Date.now() > deadline) throw new Error(`server still holds ${n} socket(s), ${g.server.caps.total} cap slot(s)`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+interface Case {
+  name: string;
+  overrides?: OptionOverrides;
+  setup?: () => void;
+  query: () => { sendID?: string; token?: string; platformID?: number | string; operationID?: string };
+  headers?: Record<string, string>;
+  status: number;
+  code: number;
+  retryAfter?: boolean;
+  /** The real client cannot produce this request (it always sends an operationID, cannot set Origin). */
+  rawOnly?: boolean;
+}
+
+const cases: Case[] = [
+  { name: 'missing token', query: () => ({ sendID: 'u1', platformID: 5, operationID: 'op1' }), status: 400, code: catalog.GW_BAD_QUERY.code },
+  { name: 'platformID out of range', query: () => ({ sendID: 'u1', token: im.issue('u1', 5), platformID: 12, operationID: 'op1' }), status: 400, code: catalog.GW_BAD_QUERY.code },
+  { name: 'sendID with a slash', query: () => ({ sendID: '../u1', token: im.issue('u1', 5), platformID: 5, operationID: 'op1' }), status: 400, code: catalog.GW_BAD_QUERY.code },
+  { name: 'missing operationID', rawOnly: true, query: () => ({ sendID: 'u1', token: im.issue('u1', 5), platformID: 5 }), status: 400, code: catalog.GW_BAD_QUERY.code },
+  { name: 'unknown token', query: () => ({ sendID: 'u1', token: 'nope', platformID: 5, operationID: 'op1' }), status: 401, code: catalog.GW_BAD_TOKEN.code },
+  {
+    name: 'revoked token',
+    query: () => {
+      const t = im.issue('u1', 5);
+      im.revoke(t, 1506);
+      return { sendID: 'u1', token: t, platformID: 5, operationID: 'op1' };
+    },
+    status: 401, code: catalog.GW_BAD_TOKEN.code,
+  },
+  { name: "another user's token", query: () => ({ sendID: 'victim', token: im.issue('u1', 5), platformID: 5, operationID: 'op1' }), status: 403, code: catalog.GW_TOKEN_MISMATCH.code },
+  { name: "another platform's token", query: () => ({ sendID: 'u1', token: im.issue('u1', 2), platformID: 5, operationID: 'op1' }), status: 403, code: catalog.GW_TOKEN_MISMATCH.code },
+  {
+    name: 'origin not allowed', rawOnly: true, overrides: { allowedOrigins: ['https://app.example'] }, headers: { origin: 'https://evil.example' },
+    query: () => ({ sendID: 'u1', token: im.issue('u1', 5), platformID: 5, operationID: 'op1' }), status: 403, code: catalog.GW_ORIGIN_FORBIDDEN.code,
+  },
+  {
+    name: 'upstream answering HTTP 500', setup: () => (im.mode = 'http500'),
+    query: () => ({ sendID: 'u1', token: im.issue('u1', 5), platformID: 5, operationID: 'op1' }), status: 503, code: catalog.GW_UPSTREAM_UNAVAILABLE.code, retryAfter: true,
+  },
+  {
+    name: 'upstream timing out', setup: () => (im.mode = 'hang'),
+    query: () => ({ sendID: 'u1', token: im.issue('u1', 5), platformID: 5, operationID: 'op1' }), status: 503, code: catalog.GW_UPSTREAM_UNAVAILABLE.code, retryAfter: true,
+  },
+  {
+    name: 'upstream unreachable', overrides: { apiAddress: 'http://127.0.0.1:9', wsAddress: 'ws://127.0.0.1:9' },
+    query: () => ({ sendID: 'u1', token: 'tk', platformID: 5, operationID: 'op1' }), status: 503, code: catalog.GW_UPSTREAM_UNAVAILABLE.code, retryAfter: true,
+  },
+];
+
+describe('upgrade refusals', () => {
+  for (const c of cases) {
+    it(`answers ${c.status} for ${c.name} and holds no socket`, async () => {
+      const g = await start(c.overrides);
+      c.setup?.();
+      const ans = await rawUpgrade(upgradeUrl(g.url, c.query()), c.headers);
+      expect(ans.status).toBe(c.status);
+      expect(ans.headers['content-type']).toBe('application/json');
+      const body = JSON.parse(ans.body) as { errCode: number; errMsg: string };
+      expect(body).toEqual({ errCode: c.code, errMsg: expect.any(String) });
+      expect(Object.keys(body)).toEqual(['errCode', 'errMsg']);
+      if (c.retryAfter) expect(Number(ans.headers['retry-after'])).toBeGreaterThan(0);
+      await expectNoSocketHeld(g);
+    });
+
+    if (c.rawOnly) continue;
+    it(`makes the real client's login() reject with 10000 for ${c.name}`, async () => {
+      const g = await start(c.overrides);
+      c.setup?.();
+      const q = c.query();
+      const sdk = newSdk();
+      const { ok, res } = await settle(sdk.login({
+        userID: String(q.sendID ?? ''), token: String(q.token ?? ''), platformID: Number(q.platformID ?? 5),
+        apiAddr: im.apiAddress, wsAddr: g.url,
+      }, q.operationID));
+      expect(ok).toBe(false);
+      expect(res.errCode).toBe(10000);
+      await expectNoSocketHeld(g);
+    });
+  }
+
+  it('keeps a + in the token (the client does not URL-encode)', async () => {
+    const g = await start();
+    const token = im.issue('u1', 5);
+    expect(token).toContain('+');
+    const c = await RawClient.open(upgradeUrl(g.url, { sendID: 'u1', token, platformID: 5, operationID: 'op1' }));
+    expect(im.requests.at(-1)?.token).toBe(token);
+    await c.close();
+  });
+
+  it('sends the URL operationID to parse_token and echoes it in InitSDK', async () => {
+    const g = await start();
+    const c = await RawClient.open(upgradeUrl(g.url, { sendID: 'u1', token: im.issue('u1', 5), platformID: 5, operationID: 'opINIT' }));
+    expect(c.frames[0]).toEqual({ event: 'InitSDK', errCode: 0, errMsg: '', data: '', operationID: 'opINIT' });
+    expect(im.requests.at(-1)?.operationID).toBe('opINIT');
+    await c.close();
+  });
+
+  it('answers 405 to a non-GET upgrade', async () => {
+    const g = await start();
+    const ans = await rawUpgrade(upgradeUrl(g.url, { sendID: 'u1', token: 't', platformID: 5, operationID: 'o' }), {}, 'POST');
+    expect(ans.status).toBe(405);
+    await expectNoSocketHeld(g);
+  });
+
+  it('does not call parse_token for a request that is not a WebSocket handshake', async () => {
+    const g = await start();
+    const before = im.requests.length;
+    const ans = await rawUpgrade(upgradeUrl(g.url, { sendID: 'u1', token: im.issue('u1', 5), platformID: 5, operationID: 'o' }), { upgrade: 'h2c' });
+    expect(ans.status).toBe(400);
+    expect(im.requests.length).toBe(before);
+  });
+
+  it('caches a positive verdict: a second connection does not ask parse_token again', async () => {
+    const g = await start();
+    const token = im.issue('u1', 5);
+    const url = upgradeUrl(g.url, { sendID: 'u1', token, platformID: 5, operationID: 'o1' });
+    const a = await RawClient.open(url);
+    const before = im.requests.length;
+    const b = await RawClient.open(url);
+    expect(im.requests.length).toBe(before);
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('caches a negative verdict briefly but never an unreachable upstream', async () => {
+    const g = await start({ authNegativeTtlMs: 60_000 });
+    const bad = { sendID: 'u1', token: 'unknown-token', platformID: 5, operationID: 'o' };
+    expect((await rawUpgrade(upgradeUrl(g.url, bad))).status).toBe(401);
+    const n = im.requests.length;
+    expect((await rawUpgrade(upgradeUrl(g.url, bad))).status).toBe(401);
+    expect(im.requests.length).toBe(n);
+
+    const token = im.issue('u1', 5);
+    im.mode = 'http500';
+    expect((await rawUpgrade(upgradeUrl(g.url, { ...bad, token }))).status).toBe(503);
+    im.mode = 'ok';
+    const c = await RawClient.open(upgradeUrl(g.url, { ...bad, token }));
+    await c.close();
+  });
+
+  it('caps connections per (userID, platformID) even when upgrades race the token check', async () => {
+    const g = await start({ maxConnsPerUser: 2, maxUpgradesPerIp: 1000 });
+    const token = im.issue('u1', 5);
+    const url = upgradeUrl(g.url, { sendID: 'u1', token, platformID: 5, operationID: 'o' });
+    // All five start before any parse_token answer arrives (verdict not cached yet).
+    const results = await Promise.allSettled(Array.from({ length: 5 }, () => RawClient.open(url)));
+    const opened = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<RawClient>).value);
+    expect(opened.length).toBe(2);
+    const refused = await rawUpgrade(url);
+    expect(refused.status).toBe(429);
+    expect(JSON.parse(refused.body).errCode).toBe(catalog.GW_TOO_MANY_CONNECTIONS.code);
+    // Another platform of the same user is a different pair.
+    const other = await RawClient.open(upgradeUrl(g.url, { sendID: 'u1', token: im.issue('u1', 2), platformID: 2, operationID: 'o' }));
+    await Promise.all([...opened, other].map((c) => c.close()));
+    // Closing frees the slots.
+    await until((async () => {
+      while (g.server.caps.total !== 0) await new Promise((r) => setTimeout(r, 10));
+    })(), 3_000, 'slots released');
+    const again = await RawClient.open(url);
+    await again.close();
+  });
+
+  it('caps the total number of connections', async () => {
+    const g = await start({ maxConns: 1 });
+    const a = await RawClient.open(upgradeUrl(g.url, { sendID: 'u1', token: im.issue('u1', 5), platformID: 5, operationID: 'o' }));
+    const ans = await rawUpgrade(upgradeUrl(g.url, { sendID: 'u2', token: im.issue('u2', 5), platformID: 5, operationID: 'o' }));
+    expect(ans.status).toBe(429);
+    await a.close();
+  });
+
+  it('limits upgrade attempts per IP per second', async () => {
+    const g = await start({ maxUpgradesPerIp: 3 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await rawUpgrade(upgradeUrl(g.url, { sendID: 'u1', platformID: 5, operationID: 'o' }))).status);
+    expect(statuses.slice(0, 3)).toEqual([400, 400, 400]);
+    expect(statuses.slice(3)).toEqual([429, 429]);
+    await expectNoSocketHeld(g);
+  });
+
+  it('allows a listed Origin', async () => {
+    const g = await start({ allowedOrigins: ['https://app.example'] });
+    const c = await RawClient.open(upgradeUrl(g.url, { sendID: 'u1', token: im.issue('u1', 5), platformID: 5, operationID: 'o' }), { origin: 'https://app.example' });
+    await c.close();
+  });
+});

@@ -1,0 +1,162 @@
+// Clients for gateway tests: the real open-im-sdk@3.5.2 (unmodified) and a raw `ws` client that
+// sees every frame, plus a raw upgrade request to read HTTP rejections.
+
+import { request as httpRequest } from 'node:http';
+import { randomBytes } from 'node:crypto';
+import { OpenIMSDK } from 'open-im-sdk';
+import WebSocket from 'ws';
+
+export interface WireFrame {
+  event: string;
+  errCode: number;
+  errMsg: string;
+  data: string;
+  operationID: string;
+}
+
+export function until<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    }),
+  ]);
+}
+
+export function upgradeUrl(base: string, q: { sendID?: string; token?: string; platformID?: number | string; operationID?: string }): string {
+  // Built exactly like open-im-sdk@3.5.2: no encoding.
+  const parts = Object.entries(q).filter(([, v]) => v !== undefined).map(([k, v]) => `${k}=${v}`);
+  return `${base}/?${parts.join('&')}`;
+}
+
+/** A raw client that records every frame. */
+export class RawClient {
+  readonly frames: WireFrame[] = [];
+  readonly ws: WebSocket;
+  closed: { code: number; reason: string } | undefined;
+  #waiters: Array<{ pred: (f: WireFrame) => boolean; resolve: (f: WireFrame) => void }> = [];
+  #closeWaiters: Array<() => void> = [];
+
+  private constructor(ws: WebSocket) {
+    this.ws = ws;
+    ws.on('message', (data) => {
+      const f = JSON.parse(String(data)) as WireFrame;
+      this.frames.push(f);
+      this.#waiters = this.#waiters.filter((w) => {
+        if (!w.pred(f)) return true;
+        w.resolve(f);
+        return false;
+      });
+    });
+    ws.on('close', (code, reason) => {
+      this.closed = { code, reason: reason.toString() };
+      for (const w of this.#closeWaiters) w();
+    });
+  }
+
+  /** Open and wait for the InitSDK greeting. */
+  static async open(url: string, opts: WebSocket.ClientOptions = {}): Promise<RawClient> {
+    const ws = new WebSocket(url, { perMessageDeflate: false, ...opts });
+    const c = new RawClient(ws);
+    const init = c.next((f) => f.event === 'InitSDK');
+    await until(new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    }), 5_000, 'ws open');
+    await until(init, 5_000, 'InitSDK');
+    return c;
+  }
+
+  next(pred: (f: WireFrame) => boolean, ms = 5_000): Promise<WireFrame> {
+    const seen = this.frames.find(pred);
+    if (seen) return Promise.resolve(seen);
+    return until(new Promise((resolve) => this.#waiters.push({ pred, resolve })), ms, 'a frame');
+  }
+
+  sendRaw(text: string | Buffer, binary = false): void {
+    this.ws.send(text, { binary });
+  }
+
+  /** Send a request and wait for the response with its operationID. */
+  async request(reqFuncName: string, args: unknown[], opts: { operationID?: string; userID?: string } = {}): Promise<WireFrame> {
+    const operationID = opts.operationID ?? randomBytes(6).toString('hex');
+    const frame: Record<string, unknown> = { reqFuncName, operationID, data: JSON.stringify(args) };
+    if (opts.userID !== undefined) frame.userID = opts.userID;
+    this.ws.send(JSON.stringify(frame));
+    return this.next((f) => f.operationID === operationID && f.event !== 'InitSDK');
+  }
+
+  whenClosed(ms = 5_000): Promise<{ code: number; reason: string }> {
+    if (this.closed) return Promise.resolve(this.closed);
+    return until(new Promise((resolve) => this.#closeWaiters.push(() => resolve(this.closed!))), ms, 'close');
+  }
+
+  close(): Promise<unknown> {
+    if (this.ws.readyState === WebSocket.CLOSED) return Promise.resolve();
+    this.ws.close();
+    return this.whenClosed().catch(() => this.ws.terminate());
+  }
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** Send a WebSocket upgrade request and return the HTTP answer (rejects if it upgrades). */
+export function rawUpgrade(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<HttpAnswer> {
+  return until(new Promise((resolve, reject) => {
+    const req = httpRequest(url.replace(/^ws/, 'http'), {
+      method,
+      headers: {
+        connection: 'Upgrade',
+        upgrade: 'websocket',
+        'sec-websocket-version': '13',
+        'sec-websocket-key': randomBytes(16).toString('base64'),
+        ...headers,
+      },
+    });
+    req.on('upgrade', (_res, socket) => {
+      socket.destroy();
+      reject(new Error('unexpectedly upgraded'));
+    });
+    req.on('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    req.on('error', reject);
+    req.end();
+  }), 10_000, 'upgrade answer');
+}
+
+/** The real client. */
+export function newSdk(): OpenIMSDK {
+  return new OpenIMSDK();
+}
+
+export interface SdkResponse {
+  event: string;
+  errCode: number;
+  errMsg: string;
+  data: unknown;
+  operationID: string;
+}
+
+/** Await a client promise, returning its settled response (the client rejects with the frame). */
+export async function settle(p: Promise<unknown>, ms = 10_000): Promise<{ ok: boolean; res: SdkResponse }> {
+  try {
+    return { ok: true, res: (await until(p, ms, 'client call')) as SdkResponse };
+  } catch (e) {
+    if (e instanceof Error && e.message.startsWith('timed out')) throw e;
+    return { ok: false, res: e as SdkResponse };
+  }
+}
+
+/** Close the real client's socket (it has no public close besides logout). */
+export function dropSdk(sdk: OpenIMSDK): void {
+  const m = (sdk as unknown as { wsManager?: { close(): void } }).wsManager;
+  m?.close();
+}
