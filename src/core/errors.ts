@@ -1,0 +1,59 @@
+// SDK core error codes (10xxx, the numbering OpenIM SDKs use); they pass through to the client.
+
+import { CodedError } from '../errors.ts';
+
+export const SdkCode = {
+  Network: 10000,
+  NetworkTimeout: 10001,
+  Args: 10002,
+  ResourceLoadNotComplete: 10004,
+  Unknown: 10005,
+  Internal: 10006,
+  UserIDNotFound: 10100,
+  LoginOut: 10101,
+  LoginRepeat: 10102,
+  MsgRepeat: 10204,
+  MsgContentTypeNotSupport: 10205,
+  MsgHasNoSeq: 10206,
+  NotSupportType: 10302,
+  RecordNotFound: 10304,
+} as const;
+
+export function argsError(message: string): CodedError {
+  return new CodedError(SdkCode.Args, `ArgsError: ${message}`);
+}
+
+export function notFound(message: string): CodedError {
+  return new CodedError(SdkCode.RecordNotFound, `RecordNotFound: ${message}`);
+}
+
+export function requireString(name: string, v: unknown): string {
+  if (typeof v !== 'string') throw argsError(`${name} must be a string`);
+  return v;
+}
+
+export function requireObject(name: string, v: unknown): Record<string, unknown> {
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw argsError(`${name} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+export function requireArray(name: string, v: unknown): unknown[] {
+  if (!Array.isArray(v)) throw argsError(`${name} must be an array`);
+  return v;
+}
+
+export function requireStrings(name: string, v: unknown): string[] {
+  const a = requireArray(name, v);
+  if (!a.every((x) => typeof x === 'string')) throw argsError(`${name} must be an array of strings`);
+  return a as string[];
+}
+
+/** Arguments the client may send as a JSON string or the gateway may already have decoded. */
+export function jsonArg(name: string, v: unknown): unknown {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v);
+  } catch {
+    throw argsError(`${name} is not JSON`);
+  }
+}

@@ -1,0 +1,97 @@
+// Login, Logout, GetLoginStatus, GetLoginUserID.
+
+import { CodedError } from '../../errors.ts';
+import type { CoreFunction } from '../contract.ts';
+import { argsError, requireString, SdkCode } from '../errors.ts';
+import { LongConn } from '../net/long-conn.ts';
+import { RestClient } from '../net/rest.ts';
+import type { Session } from '../session.ts';
+import { Syncer } from '../sync/syncer.ts';
+import { LoginStatus } from '../types.ts';
+
+export interface NetTuning {
+  readonly heartbeatMs?: number;
+  readonly requestTimeoutMs?: number;
+  readonly backoffMinMs?: number;
+  readonly backoffMaxMs?: number;
+}
+
+/** Ends the session's network side after a kick or a token error (no reconnect). */
+function endSession(s: Session, event: string, code?: number, message?: string): void {
+  s.conn?.stop();
+  s.loginStatus = LoginStatus.Logout;
+  s.emit(event, undefined, code, message);
+}
+
+function onTokenError(s: Session, code: number, message: string): void {
+  if (s.loginStatus !== LoginStatus.Logged) return;
+  if (code === 1506) endSession(s, 'OnKickedOffline');
+  else if (code === 1501) endSession(s, 'OnUserTokenExpired', code, message);
+  else endSession(s, 'OnUserTokenInvalid', code, message);
+}
+
+/** Starts the network side: REST client, long connection, sync. Returns at once (offline-first). */
+export function startNetwork(s: Session, tuning: NetTuning = {}): void {
+  s.rest = new RestClient({ apiAddress: s.init.apiAddress, token: () => s.token, onTokenError: (c, m) => onTokenError(s, c, m) });
+  const syncer = new Syncer(s);
+  s.conn = new LongConn({
+    wsAddress: s.init.wsAddress,
+    userID: s.userID,
+    platformID: s.platformID,
+    token: () => s.token,
+    log: s.log,
+    ...(tuning.heartbeatMs ? { heartbeatMs: tuning.heartbeatMs } : {}),
+    ...(tuning.requestTimeoutMs ? { requestTimeoutMs: tuning.requestTimeoutMs } : {}),
+    backoff: { minMs: tuning.backoffMinMs ?? 500, maxMs: tuning.backoffMaxMs ?? 30_000 },
+    events: {
+      connecting: () => s.emit('OnConnecting'),
+      connected: () => {
+        s.emit('OnConnectSuccess');
+        syncer.onConnected();
+      },
+      connectFailed: (code, msg) => s.emit('OnConnectFailed', undefined, code, msg),
+      push: (f) => syncer.onPush(f),
+      kicked: () => endSession(s, 'OnKickedOffline'),
+      tokenError: (code, msg) => onTokenError(s, code, msg),
+    },
+  });
+  s.conn.start();
+}
+
+export function authFunctions(s: Session, tuning: NetTuning = {}): Record<string, CoreFunction> {
+  return {
+    async Login(_ctx, userID: unknown, token: unknown) {
+      const uid = requireString('userID', userID);
+      const tok = requireString('token', token);
+      if (uid !== s.userID) throw argsError('userID does not match this session');
+      if (!tok) throw argsError('token is empty');
+      s.db(); // the local store is open: history is readable before the network sync ends
+      if (s.loginStatus === LoginStatus.Logged && s.conn && !s.conn.stopped) {
+        if (tok !== s.token) {
+          s.token = tok;
+          s.conn.reconnectNow();
+        }
+        return '';
+      }
+      s.token = tok;
+      s.loginStatus = LoginStatus.Logged;
+      startNetwork(s, tuning);
+      return '';
+    },
+
+    async Logout() {
+      if (s.loginStatus !== LoginStatus.Logged) throw new CodedError(SdkCode.LoginOut, 'not logged in');
+      s.conn?.stop();
+      s.loginStatus = LoginStatus.Logout;
+      return '';
+    },
+
+    async GetLoginStatus() {
+      return s.loginStatus;
+    },
+
+    async GetLoginUserID() {
+      return s.userID;
+    },
+  };
+}

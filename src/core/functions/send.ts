@@ -1,0 +1,142 @@
+// SendMessage(NotOss): store the message as "sending", send it with 1003, store the outcome.
+// The server's echo push (same clientMsgID) later fills in the seq without any callback.
+
+import { CodedError } from '../../errors.ts';
+import type { CallContext } from '../contract.ts';
+import { argsError, jsonArg, requireString, SdkCode } from '../errors.ts';
+import { messageArg } from '../msg/creators.ts';
+import { itemToMsgData } from '../msg/convert.ts';
+import { conversationIDOf } from '../msg/ids.ts';
+import { PbCoder, ReqId } from '../net/codec.ts';
+import type { Session } from '../session.ts';
+import { ConvChanges, ensureConversation, refreshLatest } from '../sync/conversations.ts';
+import { ContentType, MsgStatus, SessionType, type MessageItem, type OfflinePush } from '../types.ts';
+import { online } from './guard.ts';
+
+const ONLINE_ONLY = {
+  history: false,
+  persistent: false,
+  offlinePush: false,
+  unreadCount: false,
+  conversationUpdate: false,
+  senderSync: false,
+  senderConversationUpdate: false,
+};
+
+/** Stores `m` in its conversation and moves the conversation's latestMsg. */
+async function storeLocal(s: Session, conversationID: string, m: MessageItem, operationID: string): Promise<void> {
+  const changes = new ConvChanges(s);
+  await ensureConversation(s, conversationID, changes, operationID);
+  const store = s.db();
+  store.tx(() => {
+    store.messages.put(conversationID, m);
+    const c = store.conversations.get(conversationID);
+    if (!c) return;
+    const before = c.latestMsg;
+    refreshLatest(s, c);
+    const wasHidden = store.conversations.isHidden(conversationID);
+    store.conversations.put(c, false);
+    if (wasHidden) changes.created(conversationID);
+    else if (before !== c.latestMsg) changes.changed(conversationID);
+  });
+  changes.flush();
+}
+
+/** Re-reads the stored row (the echo may have set its seq meanwhile) and applies `patch`. */
+async function finish(s: Session, conversationID: string, m: MessageItem, patch: Partial<MessageItem>, operationID: string): Promise<MessageItem> {
+  const current = s.db().messages.get(m.clientMsgID) ?? m;
+  const next: MessageItem = { ...current, ...patch, seq: current.seq || m.seq };
+  await storeLocal(s, conversationID, next, operationID);
+  return next;
+}
+
+export async function sendMessage(
+  s: Session,
+  ctx: CallContext,
+  message: unknown,
+  recvID: unknown,
+  groupID: unknown,
+  offlinePushInfo: unknown,
+  isOnlineOnly: unknown,
+): Promise<MessageItem> {
+  online(s);
+  const src = messageArg('message', message);
+  const recv = requireString('recvID', recvID ?? '');
+  const group = requireString('groupID', groupID ?? '');
+  if (!recv && !group) throw argsError('recvID and groupID are both empty');
+  const onlineOnly = isOnlineOnly === true;
+  const push = offlinePushInfo === undefined || offlinePushInfo === null || offlinePushInfo === '' ? undefined : (jsonArg('offlinePushInfo', offlinePushInfo) as OfflinePush);
+  const sessionType = group ? SessionType.Group : SessionType.Single;
+  const conversationID = conversationIDOf(sessionType, s.userID, group || recv);
+  const existing = s.db().messages.get(src.clientMsgID);
+  if (existing && existing.status === MsgStatus.Success) throw new CodedError(SdkCode.MsgRepeat, 'message was already sent');
+  if (src.contentType >= 1000 || src.contentType === ContentType.Typing) throw new CodedError(SdkCode.MsgContentTypeNotSupport, 'content type cannot be sent');
+  const sender = s.sender();
+  const now = Date.now();
+  const m: MessageItem = {
+    ...src,
+    sendID: s.userID,
+    recvID: group ? '' : recv,
+    groupID: group,
+    sessionType,
+    senderPlatformID: s.platformID,
+    senderNickname: sender.nickname,
+    senderFaceUrl: sender.faceURL,
+    createTime: src.createTime || now,
+    sendTime: src.createTime || now,
+    serverMsgID: '',
+    seq: 0,
+    isRead: false,
+    status: MsgStatus.Sending,
+    localEx: existing?.localEx ?? src.localEx ?? '',
+  };
+  if (push) m.offlinePush = push;
+  if (!onlineOnly) await storeLocal(s, conversationID, m, ctx.operationID);
+  const data = PbCoder.MsgData.encode(itemToMsgData(m, { options: onlineOnly ? ONLINE_ONLY : {}, offlinePush: push })).finish();
+  let resp: { serverMsgID: string; sendTime: number };
+  try {
+    const raw = await s.conn!.request(ReqId.SendMsg, data, ctx.operationID, 15_000);
+    resp = raw ? PbCoder.UserSendMsgResp.decode(raw) : { serverMsgID: '', sendTime: now };
+  } catch (e) {
+    if (!onlineOnly) await finish(s, conversationID, m, { status: MsgStatus.Failed }, ctx.operationID);
+    throw e;
+  }
+  const patch = { serverMsgID: resp.serverMsgID, sendTime: resp.sendTime || m.sendTime, status: MsgStatus.Success };
+  if (onlineOnly) return { ...m, ...patch };
+  return finish(s, conversationID, m, patch, ctx.operationID);
+}
+
+/** Typing: an online-only 113 message with all storage options off. */
+export async function typingStatusUpdate(s: Session, ctx: CallContext, recvID: unknown, msgTip: unknown): Promise<void> {
+  online(s);
+  const recv = requireString('recvID', recvID);
+  const tip = requireString('msgTip', msgTip);
+  const sender = s.sender();
+  const now = Date.now();
+  const m = {
+    clientMsgID: `${now.toString(16)}${Math.random().toString(16).slice(2, 18)}`,
+    serverMsgID: '',
+    createTime: now,
+    sendTime: now,
+    sessionType: SessionType.Single,
+    sendID: s.userID,
+    recvID: recv,
+    msgFrom: 100,
+    contentType: ContentType.Typing,
+    senderPlatformID: s.platformID,
+    senderNickname: sender.nickname,
+    senderFaceUrl: sender.faceURL,
+    groupID: '',
+    content: '',
+    seq: 0,
+    isRead: false,
+    status: MsgStatus.Sending,
+    offlinePush: { title: '', desc: '', ex: '', iOSPushSound: '', iOSBadgeCount: false },
+    attachedInfo: '',
+    ex: '',
+    localEx: '',
+    typingElem: { msgTips: tip },
+  } satisfies MessageItem;
+  const data = PbCoder.MsgData.encode(itemToMsgData(m, { options: ONLINE_ONLY, offlinePush: undefined })).finish();
+  await s.conn!.request(ReqId.SendMsg, data, ctx.operationID);
+}

@@ -1,0 +1,46 @@
+// The OpenIM SDK core: createCore(init) opens the session's local store and returns the
+// functions the gateway dispatches to. Login starts the long connection and sync.
+
+import type { CoreFactory, CoreFunction, CoreInit, SdkCore } from './contract.ts';
+import { authFunctions, type NetTuning } from './functions/auth.ts';
+import { conversationFunctions } from './functions/conversation.ts';
+import { historyFunctions } from './functions/history.ts';
+import { messageFunctions } from './functions/message.ts';
+import { userFunctions } from './functions/user.ts';
+import { Session } from './session.ts';
+import { Store } from './store/index.ts';
+import { LoginStatus } from './types.ts';
+
+const CLOSE_GRACE_MS = 2000;
+
+/** createCore with network timings overridable (tests use short heartbeats and back-off). */
+export function createCoreWith(init: CoreInit, tuning: NetTuning = {}): SdkCore {
+  const s = new Session(init);
+  s.store = new Store(init.dataDir);
+  const functions: Record<string, CoreFunction> = Object.assign(
+    Object.create(null) as Record<string, CoreFunction>,
+    authFunctions(s, tuning),
+    userFunctions(s),
+    conversationFunctions(s),
+    messageFunctions(s),
+    historyFunctions(s),
+  );
+  let closing: Promise<void> | null = null;
+  return {
+    functions: Object.freeze(functions),
+    close(reason) {
+      closing ??= (async () => {
+        s.log.info({ reason }, 'core: closing');
+        s.conn?.stop();
+        s.loginStatus = LoginStatus.Logout;
+        // Let the task in flight (if any) finish against the open store, briefly.
+        await Promise.race([s.idle(), new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);
+        s.closed = true;
+        s.store?.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+export const createCore: CoreFactory = (init) => createCoreWith(init);

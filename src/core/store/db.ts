@@ -1,0 +1,49 @@
+// Opens the session's SQLite database (node:sqlite, WAL) and brings its schema up to date.
+
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { migrations as allMigrations, type Migration } from './migrations.ts';
+
+export const DB_FILE = 'openim.db';
+
+export function openDatabase(dataDir: string, steps: readonly Migration[] = allMigrations): DatabaseSync {
+  mkdirSync(dataDir, { recursive: true });
+  const db = new DatabaseSync(join(dataDir, DB_FILE));
+  try {
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA busy_timeout = 5000');
+    migrate(db, steps);
+  } catch (e) {
+    db.close();
+    throw e;
+  }
+  return db;
+}
+
+export function schemaVersion(db: DatabaseSync): number {
+  const row = db.prepare('PRAGMA user_version').get() as { user_version: number } | undefined;
+  return row?.user_version ?? 0;
+}
+
+/** Applies every step newer than PRAGMA user_version, each in its own transaction. */
+export function migrate(db: DatabaseSync, steps: readonly Migration[]): number {
+  let current = schemaVersion(db);
+  const newest = steps.reduce((m, s) => Math.max(m, s.version), 0);
+  if (current > newest) throw new Error(`database schema v${current} is newer than this core (v${newest})`);
+  for (const step of [...steps].sort((a, b) => a.version - b.version)) {
+    if (step.version <= current) continue;
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(step.sql);
+      db.exec(`PRAGMA user_version = ${step.version}`);
+      db.exec('COMMIT');
+    } catch (e) {
+      db.exec('ROLLBACK');
+      throw e;
+    }
+    current = step.version;
+  }
+  return current;
+}

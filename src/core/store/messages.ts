@@ -1,0 +1,190 @@
+// Local messages: one row per clientMsgID, the client's MessageItem JSON plus the columns the
+// queries need. Deletion is a tombstone (status 4) so a later sync or history pull cannot bring
+// a deleted message back and a duplicate push is recognised.
+
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { MsgStatus, type MessageItem } from '../types.ts';
+import { searchTextOf } from '../msg/search-text.ts';
+
+interface Row {
+  item: string;
+}
+
+export interface Cursor {
+  readonly sendTime: number;
+  readonly seq: number;
+  readonly clientMsgID: string;
+}
+
+export interface SearchQuery {
+  readonly conversationIDs: readonly string[] | null;
+  readonly keywords: readonly string[];
+  readonly matchAll: boolean;
+  readonly senderIDs: readonly string[];
+  readonly contentTypes: readonly number[];
+  readonly fromTime: number;
+  readonly toTime: number;
+}
+
+const parse = (r: Row | undefined): MessageItem | undefined => (r ? (JSON.parse(r.item) as MessageItem) : undefined);
+
+export class MessageStore {
+  readonly #db: DatabaseSync;
+  readonly #put: StatementSync;
+  readonly #get: StatementSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#put = db.prepare(`
+      INSERT INTO messages (clientMsgID, conversationID, seq, sendTime, status, contentType, sendID, searchText, item)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT(clientMsgID) DO UPDATE SET conversationID = excluded.conversationID, seq = excluded.seq,
+        sendTime = excluded.sendTime, status = excluded.status, contentType = excluded.contentType,
+        sendID = excluded.sendID, searchText = excluded.searchText, item = excluded.item`);
+    this.#get = db.prepare('SELECT item FROM messages WHERE clientMsgID = ?');
+  }
+
+  put(conversationID: string, m: MessageItem): void {
+    const sendTime = m.sendTime || m.createTime || 0;
+    this.#put.run(m.clientMsgID, conversationID, m.seq || 0, sendTime, m.status, m.contentType, m.sendID, searchTextOf(m), JSON.stringify(m));
+  }
+
+  /** Any row, tombstones included. */
+  get(clientMsgID: string): MessageItem | undefined {
+    return parse(this.#get.get(clientMsgID) as Row | undefined);
+  }
+
+  conversationOf(clientMsgID: string): string | undefined {
+    const r = this.#db.prepare('SELECT conversationID FROM messages WHERE clientMsgID = ?').get(clientMsgID) as
+      | { conversationID: string }
+      | undefined;
+    return r?.conversationID;
+  }
+
+  getBySeq(conversationID: string, seq: number): MessageItem | undefined {
+    return parse(this.#db.prepare('SELECT item FROM messages WHERE conversationID = ? AND seq = ?').get(conversationID, seq) as Row | undefined);
+  }
+
+  /** Seqs in [lo, hi] that have a local row (tombstones count: they need no pull). */
+  presentSeqs(conversationID: string, lo: number, hi: number): Set<number> {
+    const rows = this.#db
+      .prepare('SELECT seq FROM messages WHERE conversationID = ? AND seq BETWEEN ? AND ?')
+      .all(conversationID, lo, hi) as { seq: number }[];
+    return new Set(rows.map((r) => r.seq));
+  }
+
+  maxSeq(conversationID: string): number {
+    const r = this.#db.prepare('SELECT MAX(seq) AS m FROM messages WHERE conversationID = ?').get(conversationID) as { m: number | null };
+    return r.m ?? 0;
+  }
+
+  /**
+   * Visible messages strictly older than `before` (or the newest), newest first. With `minSeq`,
+   * stored messages below it are left out (seq-0 local sends are always candidates).
+   */
+  older(conversationID: string, before: Cursor | null, limit: number, minSeq = 0): MessageItem[] {
+    const cursor = before
+      ? 'AND (sendTime < $t OR (sendTime = $t AND (seq < $q OR (seq = $q AND clientMsgID < $id))))'
+      : '';
+    const rows = this.#db
+      .prepare(
+        `SELECT item FROM messages WHERE conversationID = $c AND status < 4 AND (seq = 0 OR seq >= $min) ${cursor}
+         ORDER BY sendTime DESC, seq DESC, clientMsgID DESC LIMIT $n`,
+      )
+      .all({ c: conversationID, min: minSeq, n: limit, ...(before ? { t: before.sendTime, q: before.seq, id: before.clientMsgID } : {}) });
+    return (rows as unknown as Row[]).map((r) => JSON.parse(r.item) as MessageItem);
+  }
+
+  /** Visible messages strictly newer than `after`, oldest first; stored ones above `maxSeq` left out. */
+  newer(conversationID: string, after: Cursor, limit: number, maxSeq = Number.MAX_SAFE_INTEGER): MessageItem[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT item FROM messages WHERE conversationID = $c AND status < 4 AND (seq = 0 OR seq <= $max)
+           AND (sendTime > $t OR (sendTime = $t AND (seq > $q OR (seq = $q AND clientMsgID > $id))))
+         ORDER BY sendTime ASC, seq ASC, clientMsgID ASC LIMIT $n`,
+      )
+      .all({ c: conversationID, max: maxSeq, t: after.sendTime, q: after.seq, id: after.clientMsgID, n: limit });
+    return (rows as unknown as Row[]).map((r) => JSON.parse(r.item) as MessageItem);
+  }
+
+  latest(conversationID: string): MessageItem | undefined {
+    return this.older(conversationID, null, 1)[0];
+  }
+
+  /** Seqs of visible messages from others above `hasReadSeq` (what mark-as-read reports). */
+  unreadSeqs(conversationID: string, selfID: string, hasReadSeq: number): number[] {
+    const rows = this.#db
+      .prepare('SELECT seq FROM messages WHERE conversationID = ? AND seq > ? AND sendID <> ? AND status < 4 ORDER BY seq')
+      .all(conversationID, hasReadSeq, selfID) as { seq: number }[];
+    return rows.map((r) => r.seq);
+  }
+
+  /** Sets isRead on the given messages (by seq, or all up to `upTo`) sent by `sendID`; returns the changed items. */
+  markRead(conversationID: string, sendID: string, seqs: readonly number[], upTo: number): MessageItem[] {
+    const rows = this.#db
+      .prepare('SELECT item FROM messages WHERE conversationID = ? AND sendID = ? AND seq > 0 AND status < 4')
+      .all(conversationID, sendID) as unknown as Row[];
+    const wanted = new Set(seqs);
+    const changed: MessageItem[] = [];
+    for (const r of rows) {
+      const m = JSON.parse(r.item) as MessageItem;
+      if (m.isRead || !(wanted.has(m.seq) || m.seq <= upTo)) continue;
+      m.isRead = true;
+      this.put(conversationID, m);
+      changed.push(m);
+    }
+    return changed;
+  }
+
+  tombstone(conversationID: string, m: MessageItem): void {
+    this.put(conversationID, { ...m, status: MsgStatus.Deleted });
+  }
+
+  /** Tombstones every visible message of one conversation, or of all when `conversationID` is null. */
+  tombstoneAll(conversationID: string | null): void {
+    const rows = (
+      conversationID === null
+        ? this.#db.prepare('SELECT conversationID, item FROM messages WHERE status < 4').all()
+        : this.#db.prepare('SELECT conversationID, item FROM messages WHERE status < 4 AND conversationID = ?').all(conversationID)
+    ) as unknown as { conversationID: string; item: string }[];
+    for (const r of rows) this.tombstone(r.conversationID, JSON.parse(r.item) as MessageItem);
+  }
+
+  find(conversationID: string, clientMsgIDs: readonly string[]): MessageItem[] {
+    const out: MessageItem[] = [];
+    for (const id of clientMsgIDs) {
+      const m = this.get(id);
+      if (m && m.status < MsgStatus.Deleted && this.conversationOf(id) === conversationID) out.push(m);
+    }
+    return out;
+  }
+
+  search(q: SearchQuery): { conversationID: string; item: MessageItem }[] {
+    const where: string[] = ['status < 4', 'sendTime >= ?', 'sendTime <= ?'];
+    const args: (string | number)[] = [q.fromTime, q.toTime];
+    if (q.conversationIDs) {
+      where.push(`conversationID IN (${q.conversationIDs.map(() => '?').join(',') || "''"})`);
+      args.push(...q.conversationIDs);
+    }
+    if (q.senderIDs.length) {
+      where.push(`sendID IN (${q.senderIDs.map(() => '?').join(',')})`);
+      args.push(...q.senderIDs);
+    }
+    if (q.contentTypes.length) {
+      where.push(`contentType IN (${q.contentTypes.map(() => '?').join(',')})`);
+      args.push(...q.contentTypes);
+    }
+    const kws = q.keywords.filter((k) => k !== '');
+    if (kws.length) {
+      const like = kws.map(() => "searchText LIKE ? ESCAPE '\\'");
+      where.push(`(${like.join(q.matchAll ? ' AND ' : ' OR ')})`);
+      args.push(...kws.map((k) => `%${k.replace(/[\\%_]/g, (c) => '\\' + c)}%`));
+    } else if (!q.senderIDs.length && !q.contentTypes.length) {
+      return [];
+    }
+    const rows = this.#db
+      .prepare(`SELECT conversationID, item FROM messages WHERE ${where.join(' AND ')} ORDER BY sendTime DESC`)
+      .all(...args) as unknown as { conversationID: string; item: string }[];
+    return rows.map((r) => ({ conversationID: r.conversationID, item: JSON.parse(r.item) as MessageItem }));
+  }
+}

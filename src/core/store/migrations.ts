@@ -1,0 +1,88 @@
+// Versioned schema steps, applied in order. PRAGMA user_version holds the number of steps
+// applied. Never edit a released step: append a new one (friends and groups come as later steps).
+
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'users, conversations, messages, seqs, versions',
+    sql: `
+      CREATE TABLE self_user (
+        userID TEXT PRIMARY KEY,
+        nickname TEXT NOT NULL DEFAULT '',
+        faceURL TEXT NOT NULL DEFAULT '',
+        ex TEXT NOT NULL DEFAULT '',
+        attachedInfo TEXT NOT NULL DEFAULT '',
+        createTime INTEGER NOT NULL DEFAULT 0,
+        globalRecvMsgOpt INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE users (
+        userID TEXT PRIMARY KEY,
+        nickname TEXT NOT NULL DEFAULT '',
+        faceURL TEXT NOT NULL DEFAULT '',
+        ex TEXT NOT NULL DEFAULT '',
+        createTime INTEGER NOT NULL DEFAULT 0,
+        cachedAt INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE conversations (
+        conversationID TEXT PRIMARY KEY,
+        conversationType INTEGER NOT NULL,
+        userID TEXT NOT NULL DEFAULT '',
+        groupID TEXT NOT NULL DEFAULT '',
+        showName TEXT NOT NULL DEFAULT '',
+        faceURL TEXT NOT NULL DEFAULT '',
+        recvMsgOpt INTEGER NOT NULL DEFAULT 0,
+        unreadCount INTEGER NOT NULL DEFAULT 0,
+        groupAtType INTEGER NOT NULL DEFAULT 0,
+        latestMsg TEXT NOT NULL DEFAULT '',
+        latestMsgSendTime INTEGER NOT NULL DEFAULT 0,
+        draftText TEXT NOT NULL DEFAULT '',
+        draftTextTime INTEGER NOT NULL DEFAULT 0,
+        isPinned INTEGER NOT NULL DEFAULT 0,
+        isPrivateChat INTEGER NOT NULL DEFAULT 0,
+        burnDuration INTEGER NOT NULL DEFAULT 0,
+        isNotInGroup INTEGER NOT NULL DEFAULT 0,
+        updateUnreadCountTime INTEGER NOT NULL DEFAULT 0,
+        attachedInfo TEXT NOT NULL DEFAULT '',
+        ex TEXT NOT NULL DEFAULT '',
+        maxSeq INTEGER NOT NULL DEFAULT 0,
+        minSeq INTEGER NOT NULL DEFAULT 0,
+        hasReadSeq INTEGER NOT NULL DEFAULT 0,
+        msgDestructTime INTEGER NOT NULL DEFAULT 0,
+        isMsgDestruct INTEGER NOT NULL DEFAULT 0,
+        isHidden INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE INDEX conversations_latest ON conversations(isHidden, isPinned, latestMsgSendTime);
+      CREATE TABLE messages (
+        clientMsgID TEXT PRIMARY KEY,
+        conversationID TEXT NOT NULL,
+        seq INTEGER NOT NULL DEFAULT 0,
+        sendTime INTEGER NOT NULL DEFAULT 0,
+        status INTEGER NOT NULL DEFAULT 1,
+        contentType INTEGER NOT NULL DEFAULT 0,
+        sendID TEXT NOT NULL DEFAULT '',
+        searchText TEXT NOT NULL DEFAULT '',
+        item TEXT NOT NULL
+      );
+      CREATE INDEX messages_conv_seq ON messages(conversationID, seq);
+      CREATE INDEX messages_conv_time ON messages(conversationID, sendTime);
+      CREATE INDEX messages_time ON messages(sendTime);
+      CREATE TABLE synced_seqs (
+        conversationID TEXT PRIMARY KEY,
+        syncedSeq INTEGER NOT NULL DEFAULT 0
+      );
+      CREATE TABLE sync_versions (
+        tableName TEXT NOT NULL,
+        entityID TEXT NOT NULL,
+        versionID TEXT NOT NULL DEFAULT '',
+        version INTEGER NOT NULL DEFAULT 0,
+        PRIMARY KEY (tableName, entityID)
+      );
+    `,
+  },
+];

@@ -1,0 +1,47 @@
+// How far each conversation's message stream has been synced, and the version of each
+// incrementally synced list (conversations now; friends and groups later).
+
+import type { DatabaseSync } from 'node:sqlite';
+
+export class SeqStore {
+  readonly #db: DatabaseSync;
+
+  constructor(db: DatabaseSync) {
+    this.#db = db;
+  }
+
+  synced(conversationID: string): number {
+    const r = this.#db.prepare('SELECT syncedSeq FROM synced_seqs WHERE conversationID = ?').get(conversationID) as
+      | { syncedSeq: number }
+      | undefined;
+    return r?.syncedSeq ?? 0;
+  }
+
+  /** Moves the mark forward only. */
+  advance(conversationID: string, seq: number): void {
+    this.#db
+      .prepare(
+        `INSERT INTO synced_seqs (conversationID, syncedSeq) VALUES (?, ?)
+         ON CONFLICT(conversationID) DO UPDATE SET syncedSeq = MAX(syncedSeq, excluded.syncedSeq)`,
+      )
+      .run(conversationID, seq);
+  }
+
+  all(): Map<string, number> {
+    const rows = this.#db.prepare('SELECT conversationID, syncedSeq FROM synced_seqs').all() as { conversationID: string; syncedSeq: number }[];
+    return new Map(rows.map((r) => [r.conversationID, r.syncedSeq]));
+  }
+
+  version(tableName: string, entityID: string): { versionID: string; version: number } {
+    const r = this.#db.prepare('SELECT versionID, version FROM sync_versions WHERE tableName = ? AND entityID = ?').get(tableName, entityID) as
+      | { versionID: string; version: number }
+      | undefined;
+    return r ?? { versionID: '', version: 0 };
+  }
+
+  setVersion(tableName: string, entityID: string, versionID: string, version: number): void {
+    this.#db
+      .prepare('INSERT OR REPLACE INTO sync_versions (tableName, entityID, versionID, version) VALUES (?, ?, ?, ?)')
+      .run(tableName, entityID, versionID, version);
+  }
+}

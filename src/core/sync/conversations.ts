@@ -1,0 +1,118 @@
+// Conversation rows kept in step with messages and with the server's settings, and the
+// callbacks that report their changes.
+
+import { emptyConversation } from '../store/conversations.ts';
+import { sourceOf } from '../msg/ids.ts';
+import type { Session } from '../session.ts';
+import { SessionType, type ConversationItem, type MessageItem } from '../types.ts';
+import { usersCached } from './users.ts';
+
+/** Collects conversation changes during one operation and emits them once at the end. */
+export class ConvChanges {
+  readonly #s: Session;
+  readonly #created = new Map<string, true>();
+  readonly #changed = new Set<string>();
+  readonly #unreadBefore: number;
+
+  constructor(s: Session) {
+    this.#s = s;
+    this.#unreadBefore = s.db().conversations.totalUnread();
+  }
+
+  created(id: string): void {
+    this.#created.set(id, true);
+  }
+
+  changed(id: string): void {
+    this.#changed.add(id);
+  }
+
+  flush(): void {
+    const store = this.#s.db().conversations;
+    const pick = (ids: Iterable<string>) => [...ids].map((id) => store.get(id)).filter((c): c is ConversationItem => !!c && !store.isHidden(c.conversationID));
+    const created = pick(this.#created.keys());
+    const changed = pick([...this.#changed].filter((id) => !this.#created.has(id)));
+    if (created.length) this.#s.emit('OnNewConversation', created);
+    if (changed.length) this.#s.emit('OnConversationChanged', changed);
+    const after = store.totalUnread();
+    if (after !== this.#unreadBefore) this.#s.emit('OnTotalUnreadMessageCountChanged', after);
+  }
+}
+
+/** Type of a conversation from its ID prefix. */
+export function sessionTypeOf(conversationID: string): number {
+  if (conversationID.startsWith('sg_')) return SessionType.Group;
+  if (conversationID.startsWith('sn_')) return SessionType.Notification;
+  return SessionType.Single;
+}
+
+/**
+ * Returns the conversation row, creating it (with the peer's name and face) when missing.
+ * `hint` is a message of the conversation whose sender fields can name the peer.
+ */
+export async function ensureConversation(s: Session, conversationID: string, changes: ConvChanges, operationID: string, hint?: MessageItem): Promise<ConversationItem> {
+  const existing = s.db().conversations.get(conversationID);
+  if (existing) return existing;
+  const type = sessionTypeOf(conversationID);
+  const src = sourceOf(type, conversationID, s.userID);
+  const c = emptyConversation(conversationID, type, src.userID, src.groupID);
+  if (type === SessionType.Group) {
+    c.showName = src.groupID;
+  } else if (hint && hint.sendID === src.userID && hint.senderNickname) {
+    c.showName = hint.senderNickname;
+    c.faceURL = hint.senderFaceUrl;
+  } else {
+    const u = (await usersCached(s, [src.userID], operationID)).get(src.userID);
+    c.showName = u?.nickname || src.userID;
+    c.faceURL = u?.faceURL ?? '';
+  }
+  // Another task may have created it while we awaited the profile.
+  const raced = s.db().conversations.get(conversationID);
+  if (raced) return raced;
+  s.db().conversations.put(c, false);
+  changes.created(conversationID);
+  return c;
+}
+
+/** Points latestMsg at the newest visible message (or clears it). */
+export function refreshLatest(s: Session, c: ConversationItem): void {
+  const latest = s.db().messages.latest(c.conversationID);
+  c.latestMsg = latest ? JSON.stringify(latest) : '';
+  c.latestMsgSendTime = latest ? latest.sendTime || latest.createTime : c.latestMsgSendTime;
+}
+
+interface ServerConversation {
+  conversationID?: string;
+  conversationType?: number;
+  userID?: string;
+  groupID?: string;
+  recvMsgOpt?: number;
+  isPinned?: boolean;
+  isPrivateChat?: boolean;
+  burnDuration?: number;
+  groupAtType?: number;
+  attachedInfo?: string;
+  ex?: string;
+  minSeq?: number;
+  maxSeq?: number;
+  msgDestructTime?: number;
+  isMsgDestruct?: boolean;
+}
+
+/** Copies the server's per-user settings of a conversation onto the local row; true if anything changed. */
+export function applyServerSettings(c: ConversationItem, sc: ServerConversation): boolean {
+  const before = JSON.stringify(c);
+  if (typeof sc.recvMsgOpt === 'number') c.recvMsgOpt = sc.recvMsgOpt;
+  if (typeof sc.isPinned === 'boolean') c.isPinned = sc.isPinned;
+  if (typeof sc.isPrivateChat === 'boolean') c.isPrivateChat = sc.isPrivateChat;
+  if (typeof sc.burnDuration === 'number') c.burnDuration = sc.burnDuration;
+  if (typeof sc.groupAtType === 'number') c.groupAtType = sc.groupAtType;
+  if (typeof sc.attachedInfo === 'string') c.attachedInfo = sc.attachedInfo;
+  if (typeof sc.ex === 'string') c.ex = sc.ex;
+  if (typeof sc.msgDestructTime === 'number') c.msgDestructTime = sc.msgDestructTime;
+  if (typeof sc.isMsgDestruct === 'boolean') c.isMsgDestruct = sc.isMsgDestruct;
+  if (typeof sc.minSeq === 'number') c.minSeq = sc.minSeq;
+  return JSON.stringify(c) !== before;
+}
+
+export type { ServerConversation };

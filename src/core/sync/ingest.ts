@@ -1,0 +1,95 @@
+// Stores messages that came from the server (push, catch-up, first sync, history) exactly once
+// per clientMsgID, keeps their conversation row in step, and reports what is new.
+
+import type { SdkWsProto } from '@openim/protocol';
+import { msgDataToItem } from '../msg/convert.ts';
+import type { Session } from '../session.ts';
+import { ContentType, MsgStatus, type MessageItem } from '../types.ts';
+import { ConvChanges, ensureConversation, refreshLatest } from './conversations.ts';
+
+/**
+ * push / catchup: new messages are reported (OnRecvNewMessages) and counted unread;
+ * initial: the first sync's last message per conversation (not "new", unread comes from 1006);
+ * history: older pages pulled on demand (no callbacks at all).
+ */
+export type IngestMode = 'push' | 'catchup' | 'initial' | 'history';
+
+/** A status-4 placeholder may carry no clientMsgID; key it by position so it is stored once. */
+export function placeholderID(conversationID: string, seq: number): string {
+  return `~deleted:${conversationID}:${seq}`;
+}
+
+function countsUnread(d: SdkWsProto.MsgData, selfID: string): boolean {
+  if (d.sendID === selfID || d.contentType === ContentType.Typing) return false;
+  if (d.status >= MsgStatus.Deleted) return false;
+  const opt = d.options ?? {};
+  return opt.unreadCount !== false;
+}
+
+export interface IngestResult {
+  readonly fresh: MessageItem[];
+}
+
+export async function ingest(
+  s: Session,
+  conversationID: string,
+  batch: readonly SdkWsProto.MsgData[],
+  mode: IngestMode,
+  operationID: string,
+  changes = new ConvChanges(s),
+  flush = true,
+): Promise<IngestResult> {
+  const fresh: MessageItem[] = [];
+  if (batch.length === 0) return { fresh };
+  const items = batch.map((d) => {
+    const item = msgDataToItem(d, s.userID);
+    if (!item.clientMsgID) item.clientMsgID = placeholderID(conversationID, d.seq);
+    return { d, item };
+  });
+  const visible = items.filter((x) => x.item.status < MsgStatus.Deleted);
+  const hint = visible.find((x) => x.item.sendID !== s.userID)?.item ?? visible[0]?.item;
+  if (mode !== 'history') await ensureConversation(s, conversationID, changes, operationID, hint);
+  const store = s.db();
+  store.tx(() => {
+    // Re-read inside the transaction: another task may have changed the row while we awaited.
+    const conv = store.conversations.get(conversationID);
+    let convTouched = false;
+    for (const { d, item } of items) {
+      const old = store.messages.get(item.clientMsgID);
+      if (old) {
+        // Our own send (the echo) or a duplicate: merge the server's fields, report nothing.
+        if (old.status >= MsgStatus.Deleted) continue;
+        const merged: MessageItem = { ...old, seq: item.seq || old.seq, serverMsgID: item.serverMsgID || old.serverMsgID, sendTime: item.sendTime || old.sendTime, status: item.status === MsgStatus.Deleted ? MsgStatus.Deleted : old.status === MsgStatus.Sending ? MsgStatus.Success : old.status };
+        if (item.contentType !== old.contentType && item.contentType === ContentType.Revoke) Object.assign(merged, { contentType: item.contentType, content: item.content, notificationElem: item.notificationElem });
+        store.messages.put(conversationID, merged);
+        convTouched = true;
+      } else {
+        store.messages.put(conversationID, item);
+        if (item.status >= MsgStatus.Deleted) continue;
+        convTouched = true;
+        if (mode === 'push' || mode === 'catchup') {
+          fresh.push(item);
+          if (conv && countsUnread(d, s.userID)) {
+            conv.unreadCount += 1;
+            if (item.contentType === ContentType.AtText && (item.atTextElem as { isAtSelf?: boolean } | undefined)?.isAtSelf) conv.groupAtType = 1;
+          }
+        }
+      }
+      if (conv && item.seq > 0) {
+        conv.maxSeq = Math.max(conv.maxSeq, item.seq);
+        if (item.sendID === s.userID) conv.hasReadSeq = Math.max(conv.hasReadSeq, item.seq);
+      }
+    }
+    if (conv && convTouched) {
+      const before = conv.latestMsg;
+      refreshLatest(s, conv);
+      const wasHidden = store.conversations.isHidden(conversationID);
+      store.conversations.put(conv, mode === 'history' ? undefined : false);
+      if (wasHidden && mode !== 'history' && fresh.length) changes.created(conversationID);
+      else if (mode !== 'history' && (before !== conv.latestMsg || fresh.length)) changes.changed(conversationID);
+    }
+  });
+  if (fresh.length) s.emit('OnRecvNewMessages', fresh);
+  if (flush) changes.flush();
+  return { fresh };
+}

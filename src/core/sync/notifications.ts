@@ -1,0 +1,204 @@
+// Notifications from the `n_` streams (openim-server-protocol.md §3.6–3.7): their content is
+// `{"detail": "<JSON of the tips>"}`. Handled: 2101 revoke, 2200 read receipt, 2102 delete,
+// 1303 user info updated, 1300 conversation changed. Friend/group ones arrive with issue 5.
+
+import type { SdkWsProto } from '@openim/protocol';
+import { ContentType, MsgStatus, SessionType, type MessageItem } from '../types.ts';
+import type { Session } from '../session.ts';
+import { applyServerSettings, ConvChanges, refreshLatest, type ServerConversation } from './conversations.ts';
+import { refreshSelf, fetchUsers } from './users.ts';
+
+const utf8 = new TextDecoder();
+
+export function notificationDetail(d: SdkWsProto.MsgData): Record<string, unknown> | undefined {
+  try {
+    const outer = JSON.parse(utf8.decode(d.content)) as { detail?: unknown };
+    const detail = typeof outer.detail === 'string' ? (JSON.parse(outer.detail) as unknown) : outer.detail;
+    return detail && typeof detail === 'object' ? (detail as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : '');
+const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0) || 0);
+
+export async function handleNotification(s: Session, d: SdkWsProto.MsgData, operationID: string): Promise<void> {
+  const tips = notificationDetail(d);
+  if (!tips) return;
+  switch (d.contentType) {
+    case ContentType.Revoke:
+      return onRevoke(s, d, tips);
+    case ContentType.HasReadReceipt:
+      return onReadReceipt(s, tips);
+    case ContentType.DeleteMsgs:
+      return onDeleteMsgs(s, tips);
+    case ContentType.UserInfoUpdated:
+      return onUserInfoUpdated(s, tips, operationID);
+    case ContentType.ConversationChanged:
+      return onConversationChanged(s, tips, operationID);
+    default:
+      return;
+  }
+}
+
+/** The RevokedInfo the client receives, and the detail stored on the revoked message. */
+export function revokedInfo(tips: Record<string, unknown>, source: MessageItem | undefined, revokerNickname: string): Record<string, unknown> {
+  return {
+    revokerID: str(tips.revokerUserID),
+    revokerRole: 0,
+    clientMsgID: str(tips.clientMsgID) || (source?.clientMsgID ?? ''),
+    revokerNickname,
+    revokeTime: num(tips.revokeTime),
+    sourceMessageSendTime: source?.sendTime ?? 0,
+    sourceMessageSendID: source?.sendID ?? '',
+    sourceMessageSenderNickname: source?.senderNickname ?? '',
+    sessionType: num(tips.sesstionType ?? tips.sessionType) || (source?.sessionType ?? SessionType.Single),
+    seq: num(tips.seq),
+    ex: '',
+  };
+}
+
+/** Turns the stored message into its revoked form; returns the info, or undefined if already revoked. */
+export function applyRevoke(s: Session, conversationID: string, tips: Record<string, unknown>, revokerNickname: string): Record<string, unknown> | undefined {
+  const store = s.db();
+  const byID = str(tips.clientMsgID) ? store.messages.get(str(tips.clientMsgID)) : undefined;
+  const m = byID ?? (num(tips.seq) ? store.messages.getBySeq(conversationID, num(tips.seq)) : undefined);
+  if (m?.contentType === ContentType.Revoke) return undefined;
+  const info = revokedInfo(tips, m, revokerNickname);
+  if (!m || m.status >= MsgStatus.Deleted) return info;
+  const detail = JSON.stringify(info);
+  const revoked: MessageItem = { ...m, contentType: ContentType.Revoke, content: JSON.stringify({ detail }), notificationElem: { detail } };
+  const changes = new ConvChanges(s);
+  store.tx(() => {
+    store.messages.put(conversationID, revoked);
+    const c = store.conversations.get(conversationID);
+    if (c) {
+      const before = c.latestMsg;
+      refreshLatest(s, c);
+      store.conversations.put(c);
+      if (before !== c.latestMsg) changes.changed(conversationID);
+    }
+  });
+  changes.flush();
+  return info;
+}
+
+function onRevoke(s: Session, d: SdkWsProto.MsgData, tips: Record<string, unknown>): void {
+  const conversationID = str(tips.conversationID);
+  if (!conversationID) return;
+  const info = applyRevoke(s, conversationID, tips, d.senderNickname);
+  if (info) s.emit('OnNewRecvMessageRevoked', info);
+}
+
+function onReadReceipt(s: Session, tips: Record<string, unknown>): void {
+  const conversationID = str(tips.conversationID);
+  const reader = str(tips.markAsReadUserID);
+  const seqs = Array.isArray(tips.seqs) ? tips.seqs.map(num) : [];
+  const hasReadSeq = num(tips.hasReadSeq);
+  if (!conversationID) return;
+  const store = s.db();
+  if (reader === s.userID) {
+    // Another device of ours read the conversation.
+    const c = store.conversations.get(conversationID);
+    if (!c) return;
+    const changes = new ConvChanges(s);
+    const upTo = Math.max(hasReadSeq, ...seqs, 0);
+    if (upTo > c.hasReadSeq || c.unreadCount) {
+      c.hasReadSeq = Math.max(c.hasReadSeq, upTo);
+      c.unreadCount = Math.max(0, c.maxSeq - c.hasReadSeq);
+      store.conversations.put(c);
+      changes.changed(conversationID);
+    }
+    changes.flush();
+    return;
+  }
+  if (!conversationID.startsWith('si_')) return;
+  const read = store.tx(() => store.messages.markRead(conversationID, s.userID, seqs, hasReadSeq));
+  if (read.length === 0) return;
+  s.emit('OnRecvC2CReadReceipt', [
+    {
+      userID: reader,
+      groupID: '',
+      msgIDList: read.map((m) => m.clientMsgID),
+      readTime: Date.now(),
+      msgFrom: 100,
+      contentType: ContentType.HasReadReceipt,
+      sessionType: SessionType.Single,
+    },
+  ]);
+  const c = store.conversations.get(conversationID);
+  if (c) {
+    const changes = new ConvChanges(s);
+    const before = c.latestMsg;
+    refreshLatest(s, c);
+    if (before !== c.latestMsg) {
+      store.conversations.put(c);
+      changes.changed(conversationID);
+    }
+    changes.flush();
+  }
+}
+
+function onDeleteMsgs(s: Session, tips: Record<string, unknown>): void {
+  if (str(tips.userID) !== s.userID) return;
+  const conversationID = str(tips.conversationID);
+  const seqs = Array.isArray(tips.seqs) ? tips.seqs.map(num) : [];
+  const store = s.db();
+  const changes = new ConvChanges(s);
+  store.tx(() => {
+    for (const seq of seqs) {
+      const m = store.messages.getBySeq(conversationID, seq);
+      if (m && m.status < MsgStatus.Deleted) store.messages.tombstone(conversationID, m);
+    }
+    const c = store.conversations.get(conversationID);
+    if (c) {
+      const before = c.latestMsg;
+      refreshLatest(s, c);
+      store.conversations.put(c);
+      if (before !== c.latestMsg) changes.changed(conversationID);
+    }
+  });
+  changes.flush();
+}
+
+async function onUserInfoUpdated(s: Session, tips: Record<string, unknown>, operationID: string): Promise<void> {
+  const userID = str(tips.userID);
+  if (!userID || userID === s.userID) {
+    await refreshSelf(s, operationID);
+    return;
+  }
+  const got = (await fetchUsers(s, [userID], operationID)).get(userID);
+  if (!got) return;
+  const store = s.db();
+  const changes = new ConvChanges(s);
+  for (const c of store.conversations.all()) {
+    if (c.conversationType !== SessionType.Single || c.userID !== userID) continue;
+    if (c.showName === (got.nickname ?? '') && c.faceURL === (got.faceURL ?? '')) continue;
+    c.showName = got.nickname || userID;
+    c.faceURL = got.faceURL ?? '';
+    store.conversations.put(c);
+    changes.changed(c.conversationID);
+  }
+  changes.flush();
+}
+
+async function onConversationChanged(s: Session, tips: Record<string, unknown>, operationID: string): Promise<void> {
+  const ids = Array.isArray(tips.conversationIDList) ? tips.conversationIDList.map(str).filter(Boolean) : [];
+  if (!ids.length || !s.rest) return;
+  const data = await s.rest.post<{ conversations?: ServerConversation[] | null }>(
+    '/conversation/get_conversations',
+    { ownerUserID: s.userID, conversationIDs: ids },
+    operationID,
+  );
+  const store = s.db();
+  const changes = new ConvChanges(s);
+  for (const sc of data?.conversations ?? []) {
+    const c = sc.conversationID ? store.conversations.get(sc.conversationID) : undefined;
+    if (c && applyServerSettings(c, sc)) {
+      store.conversations.put(c);
+      changes.changed(c.conversationID);
+    }
+  }
+  changes.flush();
+}

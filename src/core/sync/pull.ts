@@ -1,0 +1,73 @@
+// Message-gateway reads: seqs (1006), messages by seq (1005) and by range (1002).
+
+import type { SdkWsProto } from '@openim/protocol';
+import { PbCoder, ReqId } from '../net/codec.ts';
+import type { Session } from '../session.ts';
+
+export interface ConvSeqs {
+  maxSeq: number;
+  hasReadSeq: number;
+  maxSeqTime: number;
+}
+
+function conn(s: Session) {
+  if (!s.conn) throw new Error('not logged in');
+  return s.conn;
+}
+
+export async function getConvSeqs(s: Session, operationID: string): Promise<Map<string, ConvSeqs>> {
+  const data = PbCoder.GetConversationsHasReadAndMaxSeqReq.encode({ userID: s.userID, conversationIDs: [] }).finish();
+  const raw = await conn(s).request(ReqId.GetConvMaxReadSeq, data, operationID);
+  const out = new Map<string, ConvSeqs>();
+  if (!raw) return out;
+  const resp = PbCoder.GetConversationsHasReadAndMaxSeqResp.decode(raw);
+  for (const [id, v] of Object.entries(resp.seqs ?? {})) {
+    out.set(id, { maxSeq: v?.maxSeq ?? 0, hasReadSeq: v?.hasReadSeq ?? 0, maxSeqTime: v?.maxSeqTime ?? 0 });
+  }
+  return out;
+}
+
+export interface Pulled {
+  msgs: SdkWsProto.MsgData[];
+  isEnd: boolean;
+}
+
+function pick(resp: SdkWsProto.PullMessageBySeqsResp, conversationID: string): Pulled {
+  const p = resp.msgs?.[conversationID] ?? resp.notificationMsgs?.[conversationID];
+  const msgs = [...(p?.Msgs ?? [])].sort((a, b) => a.seq - b.seq);
+  return { msgs, isEnd: p?.isEnd ?? true };
+}
+
+/** 1005: exactly these seqs (deleted ones come back as status-4 placeholders). */
+export async function pullSeqs(s: Session, conversationID: string, seqs: readonly number[], operationID: string): Promise<Pulled> {
+  if (seqs.length === 0) return { msgs: [], isEnd: true };
+  const data = PbCoder.GetSeqMessageReq.encode({ userID: s.userID, conversations: [{ conversationID, seqs: [...seqs] }] }).finish();
+  const raw = await conn(s).request(ReqId.PullMsgBySeqList, data, operationID);
+  if (!raw) return { msgs: [], isEnd: true };
+  return pick(PbCoder.GetSeqMessageResp.decode(raw), conversationID);
+}
+
+export const RANGE_BATCH = 100;
+
+/** 1002 for [begin, end] in batches of ≤ 100, oldest batch first; `onBatch` sees each in seq order. */
+export async function pullRange(
+  s: Session,
+  conversationID: string,
+  begin: number,
+  end: number,
+  operationID: string,
+  onBatch: (msgs: SdkWsProto.MsgData[]) => Promise<void>,
+): Promise<void> {
+  for (let lo = begin; lo <= end; lo += RANGE_BATCH) {
+    const hi = Math.min(end, lo + RANGE_BATCH - 1);
+    const data = PbCoder.PullMessageBySeqsReq.encode({
+      userID: s.userID,
+      seqRanges: [{ conversationID, begin: lo, end: hi, num: hi - lo + 1 }],
+      order: 0,
+    }).finish();
+    const raw = await conn(s).request(ReqId.PullMsgByRange, data, operationID);
+    const got = raw ? pick(PbCoder.PullMessageBySeqsResp.decode(raw), conversationID) : { msgs: [], isEnd: true };
+    await onBatch(got.msgs.filter((m) => m.seq >= lo && m.seq <= hi));
+    if (conversationID.startsWith('n_') && got.msgs.length === 0) break;
+  }
+}

@@ -1,0 +1,165 @@
+// Keeps the local store in step with the server (openim-server-protocol.md §4.4):
+// - on every (re)connect: self profile, seqs (1006), conversation settings, then per conversation
+//   the last message (first sync) or the missing range (1002 in batches of 100), and the missed
+//   notifications of the `n_` streams we already follow;
+// - pushes (2001) in seq order with gap fill and dedupe by clientMsgID.
+// Everything runs on the session's serial chain, so a push never interleaves with a sync.
+
+import type { SdkWsProto } from '@openim/protocol';
+import { PbCoder, ReqId, type WsResponse } from '../net/codec.ts';
+import { msgDataToItem } from '../msg/convert.ts';
+import type { Session } from '../session.ts';
+import { applyServerSettings, ConvChanges, ensureConversation, type ServerConversation } from './conversations.ts';
+import { ingest } from './ingest.ts';
+import { handleNotification } from './notifications.ts';
+import { getConvSeqs, pullRange, pullSeqs } from './pull.ts';
+import { refreshSelf } from './users.ts';
+
+const NOTIFICATION_CATCHUP_LIMIT = 10_000;
+
+export class Syncer {
+  readonly #s: Session;
+  #syncing = false;
+
+  constructor(s: Session) {
+    this.#s = s;
+  }
+
+  onConnected(): void {
+    void this.#s.serial(() => this.fullSync()).catch(() => {});
+  }
+
+  onPush(frame: WsResponse): void {
+    if (frame.reqIdentifier !== ReqId.PushMsg || !frame.data) return;
+    let push: SdkWsProto.PushMessages;
+    try {
+      push = PbCoder.PushMessages.decode(frame.data);
+    } catch (e) {
+      this.#s.log.warn({ err: (e as Error).message }, 'core: undecodable push');
+      return;
+    }
+    void this.#s.serial(() => this.#handlePush(push, frame.operationID || this.#s.opID('push'))).catch(() => {});
+  }
+
+  get syncing(): boolean {
+    return this.#syncing;
+  }
+
+  async fullSync(): Promise<void> {
+    const s = this.#s;
+    const op = s.opID('sync');
+    this.#syncing = true;
+    s.emit('OnSyncServerStart');
+    try {
+      await refreshSelf(s, op);
+      const seqs = await getConvSeqs(s, op);
+      const changes = new ConvChanges(s);
+      const store = s.db();
+      const all = await s.rest!.post<{ conversations?: ServerConversation[] | null }>('/conversation/get_all_conversations', { ownerUserID: s.userID }, op);
+      for (const sc of all?.conversations ?? []) {
+        if (!sc.conversationID || sc.conversationID.startsWith('n_')) continue;
+        const c = await ensureConversation(s, sc.conversationID, changes, op);
+        if (applyServerSettings(c, sc)) {
+          store.conversations.put(c);
+          changes.changed(c.conversationID);
+        }
+      }
+      for (const [id, sq] of seqs) {
+        if (id.startsWith('n_')) continue;
+        const synced = store.seqs.synced(id);
+        if (sq.maxSeq > synced) {
+          if (synced === 0) {
+            const got = await pullSeqs(s, id, [sq.maxSeq], op);
+            await ingest(s, id, got.msgs, 'initial', op, changes, false);
+          } else {
+            await pullRange(s, id, synced + 1, sq.maxSeq, op, async (batch) => {
+              await ingest(s, id, batch, 'catchup', op, changes, false);
+              const top = batch.at(-1)?.seq;
+              if (top) store.seqs.advance(id, top);
+            });
+          }
+          store.seqs.advance(id, sq.maxSeq);
+        }
+        const c = await ensureConversation(s, id, changes, op);
+        const unread = Math.max(0, sq.maxSeq - sq.hasReadSeq);
+        if (c.maxSeq !== Math.max(c.maxSeq, sq.maxSeq) || c.hasReadSeq !== sq.hasReadSeq || c.unreadCount !== unread) {
+          c.maxSeq = Math.max(c.maxSeq, sq.maxSeq);
+          c.hasReadSeq = sq.hasReadSeq;
+          c.unreadCount = unread;
+          store.conversations.put(c);
+          changes.changed(id);
+        }
+      }
+      await this.#catchUpNotifications(op);
+      changes.flush();
+      s.emit('OnSyncServerFinish');
+    } catch (e) {
+      s.emit('OnSyncServerFailed', undefined, 0, (e as Error).message);
+      throw e;
+    } finally {
+      this.#syncing = false;
+    }
+  }
+
+  /** Notifications missed while offline, for the `n_` streams already followed. */
+  async #catchUpNotifications(op: string): Promise<void> {
+    const s = this.#s;
+    for (const [id, synced] of s.db().seqs.all()) {
+      if (!id.startsWith('n_') || synced === 0) continue;
+      await pullRange(s, id, synced + 1, synced + NOTIFICATION_CATCHUP_LIMIT, op, async (batch) => {
+        for (const m of batch) {
+          await handleNotification(s, m, op);
+          s.db().seqs.advance(id, m.seq);
+        }
+      });
+    }
+  }
+
+  async #handlePush(push: SdkWsProto.PushMessages, op: string): Promise<void> {
+    for (const [id, pull] of Object.entries(push.msgs ?? {})) await this.#pushConversation(id, pull?.Msgs ?? [], op);
+    for (const [id, pull] of Object.entries(push.notificationMsgs ?? {})) await this.#pushNotifications(id, pull?.Msgs ?? [], op);
+  }
+
+  async #pushConversation(id: string, msgs: SdkWsProto.MsgData[], op: string): Promise<void> {
+    const s = this.#s;
+    const store = s.db();
+    for (const m of [...msgs].sort((a, b) => a.seq - b.seq)) {
+      if (m.seq === 0) {
+        // Online-only (typing and the like): delivered, never stored.
+        if (m.sendID !== s.userID) s.emit('OnRecvNewMessages', [msgDataToItem(m, s.userID)]);
+        continue;
+      }
+      const synced = store.seqs.synced(id);
+      if (synced > 0 && m.seq > synced + 1) {
+        await pullRange(s, id, synced + 1, m.seq - 1, op, async (batch) => {
+          await ingest(s, id, batch, 'catchup', op);
+          const top = batch.at(-1)?.seq;
+          if (top) store.seqs.advance(id, top);
+        });
+      }
+      await ingest(s, id, [m], 'push', op);
+      store.seqs.advance(id, m.seq);
+    }
+  }
+
+  async #pushNotifications(id: string, msgs: SdkWsProto.MsgData[], op: string): Promise<void> {
+    const s = this.#s;
+    const store = s.db();
+    for (const m of [...msgs].sort((a, b) => a.seq - b.seq)) {
+      if (m.seq > 0) {
+        const synced = store.seqs.synced(id);
+        if (m.seq <= synced) continue;
+        if (synced > 0 && m.seq > synced + 1) {
+          await pullRange(s, id, synced + 1, m.seq - 1, op, async (batch) => {
+            for (const g of batch) {
+              await handleNotification(s, g, op);
+              store.seqs.advance(id, g.seq);
+            }
+          });
+        }
+      }
+      await handleNotification(s, m, op);
+      if (m.seq > 0) store.seqs.advance(id, m.seq);
+    }
+  }
+}

@@ -1,0 +1,77 @@
+// User profiles: the self profile and a cache of other users' public profiles.
+
+import type { Session } from '../session.ts';
+import type { PublicUserInfo, SelfUserInfo } from '../types.ts';
+
+interface ServerUser {
+  userID?: string;
+  nickname?: string;
+  faceURL?: string;
+  ex?: string;
+  createTime?: number;
+  globalRecvMsgOpt?: number;
+}
+
+function toPublic(u: ServerUser): PublicUserInfo {
+  return { userID: u.userID ?? '', nickname: u.nickname ?? '', faceURL: u.faceURL ?? '', ex: u.ex ?? '', createTime: u.createTime ?? 0 };
+}
+
+/** POST /user/get_users_info; caches what comes back. Unknown IDs are simply absent. */
+export async function fetchUsers(s: Session, userIDs: readonly string[], operationID: string): Promise<Map<string, ServerUser>> {
+  const out = new Map<string, ServerUser>();
+  if (!s.rest || userIDs.length === 0) return out;
+  const data = await s.rest.post<{ usersInfo?: ServerUser[] | null }>('/user/get_users_info', { userIDs }, operationID);
+  const store = s.db();
+  for (const u of data?.usersInfo ?? []) {
+    if (!u.userID) continue;
+    out.set(u.userID, u);
+    store.users.put(toPublic(u));
+  }
+  return out;
+}
+
+/** Cached profiles; missing ones are fetched when online. */
+export async function usersCached(s: Session, userIDs: readonly string[], operationID: string): Promise<Map<string, PublicUserInfo>> {
+  const out = new Map<string, PublicUserInfo>();
+  const missing: string[] = [];
+  for (const id of new Set(userIDs)) {
+    const u = s.db().users.get(id);
+    if (u) out.set(id, u);
+    else missing.push(id);
+  }
+  if (missing.length && s.rest) {
+    try {
+      const got = await fetchUsers(s, missing, operationID);
+      for (const [id, u] of got) out.set(id, toPublic(u));
+    } catch (e) {
+      s.log.debug({ err: (e as Error).message }, 'core: user fetch failed');
+    }
+  }
+  return out;
+}
+
+function sameSelf(a: SelfUserInfo | undefined, b: SelfUserInfo): boolean {
+  return !!a && a.nickname === b.nickname && a.faceURL === b.faceURL && a.ex === b.ex && a.globalRecvMsgOpt === b.globalRecvMsgOpt && a.createTime === b.createTime;
+}
+
+/** Fetches the self profile; stores it and emits OnSelfInfoUpdated when it changed. */
+export async function refreshSelf(s: Session, operationID: string, emitIfChanged = true): Promise<SelfUserInfo> {
+  const got = await fetchUsers(s, [s.userID], operationID);
+  const u = got.get(s.userID);
+  const before = s.db().users.getSelf(s.userID);
+  if (!u) return s.self();
+  const next: SelfUserInfo = {
+    userID: s.userID,
+    nickname: u.nickname ?? '',
+    faceURL: u.faceURL ?? '',
+    createTime: u.createTime ?? 0,
+    ex: u.ex ?? '',
+    attachedInfo: before?.attachedInfo ?? '',
+    globalRecvMsgOpt: u.globalRecvMsgOpt ?? 0,
+  };
+  if (!sameSelf(before, next)) {
+    s.db().users.putSelf(next);
+    if (emitIfChanged && before) s.emit('OnSelfInfoUpdated', next);
+  }
+  return next;
+}
