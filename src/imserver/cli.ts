@@ -1,0 +1,65 @@
+// `sdkgate imserver --api-port 10002 --ws-port 10001 --data-dir DIR --secret S`: run the
+// embedded IM server alone until SIGINT or SIGTERM.
+
+import { startImServer, type ImServerOptions } from './index.ts';
+
+interface FlagSpec {
+  key: keyof ImServerOptions;
+  parse: (raw: string, flag: string) => string | number;
+}
+
+function port(raw: string, flag: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n > 65535) throw new Error(`${flag}: expected a port 0-65535, got \`${raw}\``);
+  return n;
+}
+
+function nonEmpty(raw: string, flag: string): string {
+  if (raw === '') throw new Error(`${flag}: must not be empty`);
+  return raw;
+}
+
+const FLAGS: Record<string, FlagSpec> = {
+  'api-port': { key: 'apiPort', parse: port },
+  'ws-port': { key: 'wsPort', parse: port },
+  'data-dir': { key: 'dataDir', parse: nonEmpty },
+  secret: { key: 'secret', parse: nonEmpty },
+  host: { key: 'host', parse: nonEmpty },
+  'log-level': { key: 'logLevel', parse: nonEmpty },
+};
+
+export function parseImServerArgs(argv: readonly string[]): ImServerOptions {
+  const out: Record<string, string | number> = { apiPort: 10002, wsPort: 10001, dataDir: './data/imserver' };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const m = /^--?([^=]+)(?:=(.*))?$/s.exec(arg);
+    if (!m) throw new Error(`unexpected argument \`${arg}\``);
+    const name = m[1]!;
+    const spec = FLAGS[name];
+    if (!spec) throw new Error(`unknown flag \`--${name}\` (known: ${Object.keys(FLAGS).map((f) => '--' + f).join(', ')})`);
+    let value = m[2];
+    if (value === undefined) {
+      value = argv[i + 1];
+      if (value === undefined) throw new Error(`--${name} needs a value`);
+      i++;
+    }
+    out[spec.key] = spec.parse(value, `--${name}`);
+  }
+  return out as unknown as ImServerOptions;
+}
+
+export async function runImServerCli(argv: string[]): Promise<void> {
+  const opts = parseImServerArgs(argv);
+  const server = await startImServer(opts);
+  process.stdout.write(`imserver: REST ${server.apiAddress}  message gateway ${server.wsAddress}  data ${opts.dataDir}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  await server.close();
+}
