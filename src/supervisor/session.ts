@@ -322,6 +322,8 @@ export class Session {
   async #launchOnce(kind: 'start' | 'restart'): Promise<void> {
     const o = this.#d.options;
     const t0 = performance.now();
+    // A soft-heap or admin drain belonged to the previous worker.
+    if (!this.#stopping) this.#drainFor = null;
     this.#setState(kind === 'start' ? 'starting' : 'restarting');
     let host: WorkerHost;
     try {
