@@ -1,7 +1,8 @@
 // HS256 JWTs shaped like OpenIM's (openimsdk/tools tokenverify): claims UserID, PlatformID,
-// exp, nbf, iat in seconds. Verification maps failures to OpenIM's token codes.
+// exp, nbf, iat in seconds, plus a random jti (a registered claim OpenIM clients ignore) so two
+// tokens issued in the same second differ. Verification maps failures to OpenIM's token codes.
 
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ImCode, imError } from './errs.ts';
 
 export interface TokenClaims {
@@ -10,6 +11,8 @@ export interface TokenClaims {
   readonly exp: number;
   readonly nbf: number;
   readonly iat: number;
+  /** A random ID so two tokens issued in the same second differ (a new token must kick the old one). */
+  readonly jti?: string;
 }
 
 const HEADER = b64url(Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })));
@@ -29,7 +32,14 @@ export function signToken(userID: string, platformID: number, ttlSeconds: number
   claims: TokenClaims;
 } {
   const now = Math.floor(nowMs / 1000);
-  const claims: TokenClaims = { UserID: userID, PlatformID: platformID, exp: now + ttlSeconds, nbf: now - NBF_SKEW_S, iat: now };
+  const claims: TokenClaims = {
+    UserID: userID,
+    PlatformID: platformID,
+    exp: now + ttlSeconds,
+    nbf: now - NBF_SKEW_S,
+    iat: now,
+    jti: randomBytes(8).toString('hex'),
+  };
   const body = `${HEADER}.${b64url(Buffer.from(JSON.stringify(claims)))}`;
   return { token: `${body}.${b64url(mac(secret, body))}`, claims };
 }
