@@ -1,0 +1,252 @@
+// Login / Logout / detach semantics, single-flight start, event fan-out and the idle grace.
+
+import { readFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { sessionDataDir } from '../../src/ids.ts';
+import { fakeClient } from '../helpers/clients.ts';
+import { disposeAll, makeSupervisor, settle, THROWING_CORE, until } from './harness.ts';
+
+afterAll(disposeAll);
+
+interface CoreInfo {
+  threadId: number;
+  opens: number;
+  logins: number;
+  dataDir: string;
+}
+
+function closes(dbDir: string, userID: string, platformID = 5): string[] {
+  const f = join(sessionDataDir(dbDir, userID, platformID), 'closes.log');
+  return existsSync(f) ? readFileSync(f, 'utf8').trim().split('\n') : [];
+}
+
+describe('Supervisor#login', () => {
+  it('starts one worker for concurrent logins of the same pair (single-flight)', async () => {
+    const { supervisor } = makeSupervisor();
+    const tabs = [1, 2, 3].map(() => fakeClient('sf', 5, 'slow:tok'));
+    await Promise.all(tabs.map((t) => supervisor.login(t, 'op')));
+    const infos = (await Promise.all(tabs.map((t) => supervisor.call(t, 'Info', [], 'op')))) as CoreInfo[];
+    expect(new Set(infos.map((i) => i.threadId)).size).toBe(1);
+    expect(infos[0]!.logins).toBe(1);
+    expect(supervisor.list()).toHaveLength(1);
+    expect(supervisor.get('sf', 5)!.connections).toBe(3);
+    for (const t of tabs) expect(supervisor.loginStatus(t)).toBe(3);
+  });
+
+  it('attaches a second tab to the logged-in session without logging the core in again', async () => {
+    const { supervisor } = makeSupervisor();
+    const tab1 = fakeClient('two');
+    const tab2 = fakeClient('two');
+    await supervisor.login(tab1, 'op');
+    await supervisor.login(tab2, 'op');
+    const info = (await supervisor.call(tab2, 'Info', [], 'op')) as CoreInfo;
+    expect(info.logins).toBe(1);
+    expect(tab2.names()).toEqual([]); // the core's OnConnect* went to the tab that started it
+    expect(tab1.names()).toEqual(['OnConnecting', 'OnConnectSuccess']);
+  });
+
+  it('rejects with the core code when the core refuses Login, and stops the worker normally', async () => {
+    const h = makeSupervisor();
+    const c = fakeClient('refused', 5, 'bad-token');
+    const r = await settle(h.supervisor.login(c, 'op'));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.code).toBe(1501);
+    await until(() => h.supervisor.list().length === 0, 5000, 'session removed');
+    expect(h.supervisor.loginStatus(c)).toBe(1);
+    expect(closes(h.dbDir, 'refused')).toEqual(['idle']); // closed, never told the server "logout"
+    const exits = h.logs.filter((l) => l.includes('session worker exited')).map((l) => JSON.parse(l).reason);
+    expect(exits).toEqual(['normal']);
+    // A later Login is a fresh attempt.
+    const ok = fakeClient('refused');
+    await h.supervisor.login(ok, 'op');
+    expect(h.supervisor.loginStatus(ok)).toBe(3);
+  });
+
+  it('rejects with GW_INTERNAL and spawns no second worker when the core cannot be created', async () => {
+    const h = makeSupervisor({}, { coreModule: THROWING_CORE });
+    const c = fakeClient('broken');
+    const r = await settle(h.supervisor.login(c, 'op'));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.errorName).toBe('GW_INTERNAL');
+    await until(() => h.supervisor.list().length === 0, 5000, 'session removed');
+    const exits = h.logs.filter((l) => l.includes('session worker exited')).map((l) => JSON.parse(l).reason);
+    expect(exits).toEqual(['init_failed']);
+  });
+});
+
+describe('Supervisor#call', () => {
+  it('refuses calls from a client that is not logged in', async () => {
+    const { supervisor } = makeSupervisor();
+    const c = fakeClient('nobody');
+    const r = await settle(supervisor.call(c, 'Echo', [], 'op'));
+    expect(!r.ok && r.error.errorName).toBe('GW_NOT_LOGGED_IN');
+    expect(supervisor.loginStatus(c)).toBe(1);
+  });
+
+  it('forwards GetLoginStatus to the core like any call', async () => {
+    const { supervisor } = makeSupervisor();
+    const c = fakeClient('status');
+    await supervisor.login(c, 'op');
+    expect(await supervisor.call(c, 'GetLoginStatus', [], 'op')).toBe(3);
+    expect(await supervisor.call(c, 'GetLoginUserID', [], 'op')).toBe('status');
+  });
+
+  it('passes a core CodedError through with its code and hides unknown errors', async () => {
+    const { supervisor } = makeSupervisor();
+    const c = fakeClient('errs');
+    await supervisor.login(c, 'op');
+    const coded = await settle(supervisor.call(c, 'Fail', [10005, 'record not found'], 'op'));
+    expect(!coded.ok && [coded.error.code, coded.error.message]).toEqual([10005, 'record not found']);
+    const internal = await settle(supervisor.call(c, 'Crash', [], 'op'));
+    expect(!internal.ok && internal.error.errorName).toBe('GW_INTERNAL');
+    expect(!internal.ok && internal.error.message).not.toContain('internal detail');
+    const unknown = await settle(supervisor.call(c, 'toString', [], 'op'));
+    expect(!unknown.ok && unknown.error.errorName).toBe('GW_UNKNOWN_FUNCTION');
+  });
+
+  it('answers GW_BUSY at once when the running slots and the queue are full', async () => {
+    const { supervisor } = makeSupervisor({ sessionConcurrency: 1, sessionQueue: 1 });
+    const c = fakeClient('busy');
+    await supervisor.login(c, 'op');
+    const running = supervisor.call(c, 'Sleep', [300], 'op');
+    const queued = supervisor.call(c, 'Echo', ['queued'], 'op');
+    expect(supervisor.get('busy', 5)!.queueDepth).toBe(1);
+    const refused = await settle(supervisor.call(c, 'Echo', ['third'], 'op'));
+    expect(!refused.ok && refused.error.errorName).toBe('GW_BUSY');
+    expect(await running).toBe(300);
+    expect(await queued).toEqual(['queued']);
+  });
+
+  it('times out a call with GW_CALL_TIMEOUT, cancels it in the worker, and keeps serving', async () => {
+    const h = makeSupervisor({ callTimeoutMs: 300 });
+    const c = fakeClient('slow');
+    await h.supervisor.login(c, 'op');
+    const t0 = Date.now();
+    const r = await settle(h.supervisor.call(c, 'Sleep', [10_000], 'op'));
+    expect(!r.ok && r.error.errorName).toBe('GW_CALL_TIMEOUT');
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(await h.supervisor.call(c, 'Echo', [1], 'op')).toEqual([1]);
+    // The worker acknowledged the cancel: past the overdue grace (watchdogMs) nothing was poisoned.
+    await new Promise((r) => setTimeout(r, h.options.watchdogMs + 300));
+    expect(h.supervisor.get('slow', 5)!.restarts).toBe(0);
+    expect(h.supervisor.get('slow', 5)!.lastExit).toBeNull();
+    expect(h.supervisor.get('slow', 5)!.inFlight).toBe(0);
+  });
+
+  it('poisons and restarts a session whose worker ignores a timed-out call (classified watchdog)', async () => {
+    const h = makeSupervisor({ callTimeoutMs: 300, watchdogMs: 300 });
+    const c = fakeClient('stubborn');
+    await h.supervisor.login(c, 'op');
+    const before = (await h.supervisor.call(c, 'Info', [], 'op')) as CoreInfo;
+    const r = await settle(h.supervisor.call(c, 'Stubborn', [60_000], 'op'));
+    expect(!r.ok && r.error.errorName).toBe('GW_CALL_TIMEOUT');
+    await until(() => h.supervisor.get('stubborn', 5)!.lastExit?.reason === 'watchdog', 5000, 'watchdog exit');
+    await until(() => h.supervisor.get('stubborn', 5)!.state === 'ready', 5000, 'ready again');
+    const after = (await h.supervisor.call(c, 'Info', [], 'op')) as CoreInfo;
+    expect(after.threadId).not.toBe(before.threadId);
+  });
+
+  it('rejects calls during backoff with GW_SESSION_RESTARTING and the restart ETA', async () => {
+    const h = makeSupervisor({ restartBackoffMs: 1500, restartBackoffMaxMs: 1500 });
+    const c = fakeClient('eta');
+    await h.supervisor.login(c, 'op');
+    h.supervisor.fault('eta', 5, 'throw');
+    await until(() => h.supervisor.get('eta', 5)!.state === 'backoff', 5000, 'backoff');
+    const r = await settle(h.supervisor.call(c, 'Echo', [], 'op'));
+    expect(!r.ok && r.error.errorName).toBe('GW_SESSION_RESTARTING');
+    if (!r.ok) {
+      expect(r.error.detail.restartInMs).toBeGreaterThan(0);
+      expect(r.error.detail.restartInMs).toBeLessThanOrEqual(1500);
+    }
+    expect(h.supervisor.loginStatus(c)).toBe(2);
+  });
+});
+
+describe('events', () => {
+  it('delivers every callback to every tab of the pair, in order, and none to another user', async () => {
+    const { supervisor } = makeSupervisor();
+    const tab1 = fakeClient('fan');
+    const tab2 = fakeClient('fan');
+    const other = fakeClient('other');
+    await supervisor.login(tab1, 'op');
+    await supervisor.login(tab2, 'op');
+    await supervisor.login(other, 'op');
+    const from1 = tab1.events.length;
+    const otherBefore = other.names();
+    expect(await supervisor.call(tab2, 'Emit', ['OnRecvNewMessages', 50], 'op')).toBe(50);
+    for (const t of [tab1, tab2]) {
+      const got = t.events.slice(t === tab1 ? from1 : 0).filter((e) => e.event === 'OnRecvNewMessages');
+      // Emitted before the result, so delivered before the call resolved.
+      expect(got.map((e) => JSON.parse(e.data).seq)).toEqual([...Array(50).keys()]);
+      expect(JSON.parse(got[0]!.data).userID).toBe('fan');
+    }
+    expect(other.names()).toEqual(otherBefore);
+  });
+});
+
+describe('Supervisor#logout', () => {
+  it('detaches one tab and keeps the session for the others; the last logout stops it', async () => {
+    const h = makeSupervisor();
+    const tab1 = fakeClient('lo');
+    const tab2 = fakeClient('lo');
+    await h.supervisor.login(tab1, 'op');
+    await h.supervisor.login(tab2, 'op');
+    const { threadId } = (await h.supervisor.call(tab1, 'Info', [], 'op')) as CoreInfo;
+    await h.supervisor.logout(tab1, 'op');
+    expect(h.supervisor.loginStatus(tab1)).toBe(1);
+    expect(!((await settle(h.supervisor.call(tab1, 'Echo', [], 'op'))).ok)).toBe(true);
+    expect(((await h.supervisor.call(tab2, 'Info', [], 'op')) as CoreInfo).threadId).toBe(threadId);
+    expect(closes(h.dbDir, 'lo')).toEqual([]);
+
+    await h.supervisor.logout(tab2, 'op');
+    expect(closes(h.dbDir, 'lo')).toEqual(['logout']);
+    expect(h.supervisor.list()).toEqual([]);
+    const r = await settle(h.supervisor.call(tab2, 'Echo', [], 'op'));
+    expect(!r.ok && r.error.errorName).toBe('GW_NOT_LOGGED_IN');
+    const exits = h.logs.filter((l) => l.includes('session worker exited')).map((l) => JSON.parse(l).reason);
+    expect(exits).toEqual(['normal']);
+  });
+
+  it('starts a fresh worker on the same data dir when the user logs in again after logout', async () => {
+    const h = makeSupervisor();
+    const c = fakeClient('again');
+    await h.supervisor.login(c, 'op');
+    const first = (await h.supervisor.call(c, 'Info', [], 'op')) as CoreInfo;
+    await h.supervisor.logout(c, 'op');
+    await h.supervisor.login(c, 'op');
+    const second = (await h.supervisor.call(c, 'Info', [], 'op')) as CoreInfo;
+    expect(second.threadId).not.toBe(first.threadId);
+    expect(second.dataDir).toBe(first.dataDir);
+    expect(second.opens).toBe(first.opens + 1);
+  });
+});
+
+describe('idle grace', () => {
+  it('re-attaches a reconnecting client to the same warm worker within the grace', async () => {
+    const h = makeSupervisor({ idleGraceMs: 5_000 });
+    const c = fakeClient('warm');
+    await h.supervisor.login(c, 'op');
+    const before = (await h.supervisor.call(c, 'Info', [], 'op')) as CoreInfo;
+    h.supervisor.detach(c);
+    expect(h.supervisor.get('warm', 5)!.idleSince).not.toBeNull();
+    expect(h.supervisor.loginStatus(c)).toBe(1);
+    const again = fakeClient('warm'); // a new socket of the same user
+    await h.supervisor.login(again, 'op');
+    const after = (await h.supervisor.call(again, 'Info', [], 'op')) as CoreInfo;
+    expect(after.threadId).toBe(before.threadId);
+    expect(after.opens).toBe(before.opens); // no new core
+    expect(after.logins).toBe(before.logins); // no new Login, no re-sync
+    expect(h.supervisor.get('warm', 5)!.idleSince).toBeNull();
+    expect(again.names()).toEqual([]);
+  });
+
+  it('stops the session (reason idle) once the grace expires', async () => {
+    const h = makeSupervisor({ idleGraceMs: 200 });
+    const c = fakeClient('cold');
+    await h.supervisor.login(c, 'op');
+    h.supervisor.detach(c);
+    await until(() => h.supervisor.list().length === 0, 5000, 'idle stop');
+    expect(closes(h.dbDir, 'cold')).toEqual(['idle']);
+  });
+});
