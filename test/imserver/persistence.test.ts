@@ -1,0 +1,60 @@
+// Data survives a restart on the same data dir: users, tokens, messages, seqs, read state.
+
+import { PbCoder } from '@openim/protocol';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { imPost, startTestIm } from '../helpers/im.ts';
+import { connect, decodeData, encodeMsg, textMsg } from './wsclient.ts';
+
+const CONV = 'si_pat_quinn';
+
+describe('persistence across a restart', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'sdkgate-im-persist-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('keeps users, tokens, messages, seqs and hasReadSeq', async () => {
+    const first = await startTestIm({ dataDir });
+    await first.register('pat', 'Pat');
+    await first.register('quinn');
+    const patToken = await first.userToken('pat');
+    const quinnToken = await first.userToken('quinn');
+    const { client: pat } = await connect(first.wsAddress, { userID: 'pat', token: patToken });
+    for (const text of ['one', 'two', 'three']) expect((await pat.request(1003, encodeMsg(textMsg('pat', 'quinn', text)))).errCode).toBe(0);
+    await imPost(first.apiAddress, '/msg/mark_conversation_as_read', { conversationID: CONV, userID: 'quinn', hasReadSeq: 2, seqs: [1, 2] }, quinnToken);
+    pat.close();
+    await first.close();
+
+    const second = await startTestIm({ dataDir });
+    try {
+      // The same tokens still work: token states are stored, not held in memory.
+      const info = await imPost<{ usersInfo: { nickname: string }[] }>(second.apiAddress, '/user/get_users_info', { userIDs: ['pat'] }, patToken);
+      expect(info.usersInfo[0]!.nickname).toBe('Pat');
+      const { client: quinn, first: hello } = await connect(second.wsAddress, { userID: 'quinn', token: quinnToken });
+      expect(hello?.errCode).toBe(0);
+
+      const seqs = decodeData(
+        PbCoder.GetConversationsHasReadAndMaxSeqResp,
+        await quinn.request(1006, PbCoder.GetConversationsHasReadAndMaxSeqReq.encode({ userID: 'quinn', conversationIDs: [] }).finish()),
+      ).seqs;
+      expect(seqs[CONV]).toMatchObject({ maxSeq: 3, hasReadSeq: 2 });
+
+      const pulled = decodeData(
+        PbCoder.PullMessageBySeqsResp,
+        await quinn.request(1002, PbCoder.PullMessageBySeqsReq.encode({ userID: 'quinn', seqRanges: [{ conversationID: CONV, begin: 1, end: 3, num: 10 }], order: 0 }).finish()),
+      );
+      expect(pulled.msgs[CONV]!.Msgs.map((m) => JSON.parse(Buffer.from(m.content).toString()).content)).toEqual(['one', 'two', 'three']);
+      expect(pulled.msgs[CONV]!.Msgs.map((m) => m.isRead)).toEqual([true, true, false]);
+
+      // Seqs continue where they stopped.
+      const op = 'op-after-restart';
+      expect((await quinn.request(1003, encodeMsg(textMsg('quinn', 'pat', 'four')), { operationID: op })).errCode).toBe(0);
+      const push = await quinn.waitFor(() => quinn.pushes().find((f) => f.operationID === op), 'echo');
+      expect(decodeData(PbCoder.PushMessages, push).msgs[CONV]!.Msgs[0]!.seq).toBe(4);
+      quinn.close();
+    } finally {
+      await second.close();
+    }
+  });
+});
