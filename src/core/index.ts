@@ -2,7 +2,7 @@
 // functions the gateway dispatches to. Login starts the long connection and sync.
 
 import type { CoreFactory, CoreFunction, CoreInit, SdkCore } from './contract.ts';
-import { authFunctions, type NetTuning } from './functions/auth.ts';
+import { authFunctions, logoutFromServer, type NetTuning } from './functions/auth.ts';
 import { conversationFunctions } from './functions/conversation.ts';
 import { historyFunctions } from './functions/history.ts';
 import { messageFunctions } from './functions/message.ts';
@@ -31,6 +31,8 @@ export function createCoreWith(init: CoreInit, tuning: NetTuning = {}): SdkCore 
     close(reason) {
       closing ??= (async () => {
         s.log.info({ reason }, 'core: closing');
+        // Only a real logout ends the device's server-side state; eviction and restarts do not.
+        if (reason === 'logout' && s.loginStatus === LoginStatus.Logged) await logoutFromServer(s, s.opID('logout'));
         s.conn?.stop();
         s.loginStatus = LoginStatus.Logout;
         // Let the task in flight (if any) finish against the open store, briefly.

@@ -3,6 +3,7 @@
 import { CodedError } from '../../errors.ts';
 import type { CoreFunction } from '../contract.ts';
 import { argsError, requireString, SdkCode } from '../errors.ts';
+import { encodeUserReq, ReqId } from '../net/codec.ts';
 import { LongConn } from '../net/long-conn.ts';
 import { RestClient } from '../net/rest.ts';
 import type { Session } from '../session.ts';
@@ -58,6 +59,16 @@ export function startNetwork(s: Session, tuning: NetTuning = {}): void {
   s.conn.start();
 }
 
+/** 2003: the server drops this device's push token and closes the socket. Best effort. */
+export async function logoutFromServer(s: Session, operationID: string): Promise<void> {
+  if (!s.conn?.connected) return;
+  try {
+    await s.conn.request(ReqId.Logout, encodeUserReq(s.userID, s.platformID), operationID, 3000);
+  } catch (e) {
+    s.log.debug({ err: (e as Error).message }, 'core: logout request failed');
+  }
+}
+
 export function authFunctions(s: Session, tuning: NetTuning = {}): Record<string, CoreFunction> {
   return {
     async Login(_ctx, userID: unknown, token: unknown) {
@@ -79,8 +90,9 @@ export function authFunctions(s: Session, tuning: NetTuning = {}): Record<string
       return '';
     },
 
-    async Logout() {
+    async Logout(ctx) {
       if (s.loginStatus !== LoginStatus.Logged) throw new CodedError(SdkCode.LoginOut, 'not logged in');
+      await logoutFromServer(s, ctx.operationID);
       s.conn?.stop();
       s.loginStatus = LoginStatus.Logout;
       return '';

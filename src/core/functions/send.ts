@@ -23,31 +23,37 @@ const ONLINE_ONLY = {
   senderConversationUpdate: false,
 };
 
-/** Stores `m` in its conversation and moves the conversation's latestMsg. */
-async function storeLocal(s: Session, conversationID: string, m: MessageItem, operationID: string): Promise<void> {
+/**
+ * Stores a message in its conversation and moves the conversation's latestMsg. `update` maps the
+ * stored row (if any) to the new one inside the transaction, so a concurrent echo's seq is kept.
+ */
+async function storeLocal(s: Session, conversationID: string, m: MessageItem, operationID: string, update?: (current: MessageItem | undefined) => MessageItem): Promise<MessageItem> {
   const changes = new ConvChanges(s);
   await ensureConversation(s, conversationID, changes, operationID);
   const store = s.db();
-  store.tx(() => {
-    store.messages.put(conversationID, m);
+  const stored = store.tx(() => {
+    const next = update ? update(store.messages.get(m.clientMsgID)) : m;
+    store.messages.put(conversationID, next);
     const c = store.conversations.get(conversationID);
-    if (!c) return;
+    if (!c) return next;
     const before = c.latestMsg;
     refreshLatest(s, c);
     const wasHidden = store.conversations.isHidden(conversationID);
     store.conversations.put(c, false);
     if (wasHidden) changes.created(conversationID);
     else if (before !== c.latestMsg) changes.changed(conversationID);
+    return next;
   });
   changes.flush();
+  return stored;
 }
 
-/** Re-reads the stored row (the echo may have set its seq meanwhile) and applies `patch`. */
-async function finish(s: Session, conversationID: string, m: MessageItem, patch: Partial<MessageItem>, operationID: string): Promise<MessageItem> {
-  const current = s.db().messages.get(m.clientMsgID) ?? m;
-  const next: MessageItem = { ...current, ...patch, seq: current.seq || m.seq };
-  await storeLocal(s, conversationID, next, operationID);
-  return next;
+/** Applies the send's outcome to the stored row (the echo may have set its seq meanwhile). */
+function finish(s: Session, conversationID: string, m: MessageItem, patch: Partial<MessageItem>, operationID: string): Promise<MessageItem> {
+  return storeLocal(s, conversationID, m, operationID, (current) => {
+    const base = current ?? m;
+    return { ...base, ...patch, seq: base.seq || m.seq, status: base.status === MsgStatus.Deleted ? MsgStatus.Deleted : (patch.status ?? base.status) };
+  });
 }
 
 export async function sendMessage(

@@ -3,6 +3,7 @@
 
 import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, requireObject, requireStrings } from '../errors.ts';
+import { encodeUserReq, ReqId } from '../net/codec.ts';
 import type { Session } from '../session.ts';
 import { refreshSelf, usersCached } from '../sync/users.ts';
 import { online } from './guard.ts';
@@ -59,9 +60,11 @@ export function userFunctions(s: Session): Record<string, CoreFunction> {
       return out;
     },
 
-    async SetAppBackgroundStatus(_ctx, isBackground: unknown) {
+    async SetAppBackgroundStatus(ctx, isBackground: unknown) {
       if (typeof isBackground !== 'boolean') throw argsError('isBackground must be a boolean');
-      // Only offline-push routing depends on it server-side; the state is kept per session.
+      if (s.conn?.connected) {
+        await s.conn.request(ReqId.SetBackgroundStatus, encodeUserReq(s.userID, isBackground ? 1 : 0), ctx.operationID);
+      }
       return '';
     },
 

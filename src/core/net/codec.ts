@@ -11,6 +11,7 @@ export const ReqId = {
   PushMsg: 2001,
   KickOnline: 2002,
   Logout: 2003,
+  SetBackgroundStatus: 2004,
 } as const;
 
 export interface WsRequest {
@@ -50,18 +51,28 @@ export function b64(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
-/** sdkws.GetMaxSeqReq {userID = 1}: not exported by @openim/protocol, one string field. */
-export function encodeGetMaxSeqReq(userID: string): Uint8Array {
-  const s = Buffer.from(userID, 'utf8');
-  const len: number[] = [];
-  let n = s.length;
+function varint(n: number): number[] {
+  const out: number[] = [];
+  let v = n >>> 0;
   do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n) b |= 0x80;
-    len.push(b);
-  } while (n);
-  return new Uint8Array([0x0a, ...len, ...s]);
+    let b = v & 0x7f;
+    v >>>= 7;
+    if (v) b |= 0x80;
+    out.push(b);
+  } while (v);
+  return out;
+}
+
+/**
+ * `{userID = 1 string, field2 = 2 varint}`: the shape of sdkws.GetMaxSeqReq (no field 2),
+ * push.DelUserPushTokenReq (2003, platformID) and sdkws.SetAppBackgroundStatusReq (2004,
+ * isBackground) — none of which @openim/protocol exports.
+ */
+export function encodeUserReq(userID: string, field2?: number): Uint8Array {
+  const s = Buffer.from(userID, 'utf8');
+  const bytes = [0x0a, ...varint(s.length), ...s];
+  if (field2) bytes.push(0x10, ...varint(field2));
+  return new Uint8Array(bytes);
 }
 
 export { PbCoder };

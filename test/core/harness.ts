@@ -1,0 +1,92 @@
+// Runs SdkCores in-process for tests: records every emitted callback and calls functions with
+// a CallContext, the way the session worker does.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CoreLogger, SdkCore } from '../../src/core/contract.ts';
+import { createCoreWith } from '../../src/core/index.ts';
+import { sessionDataDir } from '../../src/ids.ts';
+
+export interface Emitted {
+  event: string;
+  data: unknown;
+  errCode: number | undefined;
+  errMsg: string | undefined;
+}
+
+const quiet: CoreLogger = { debug() {}, info() {}, warn() {}, error() {} };
+let ops = 0;
+
+export class TestCore {
+  readonly userID: string;
+  readonly platformID: number;
+  readonly dataDir: string;
+  readonly events: Emitted[] = [];
+  core: SdkCore;
+  #waiters: (() => void)[] = [];
+
+  constructor(userID: string, dbDir: string, addr: { apiAddress: string; wsAddress: string }, platformID = 5) {
+    this.userID = userID;
+    this.platformID = platformID;
+    this.dataDir = sessionDataDir(dbDir, userID, platformID);
+    this.core = createCoreWith(
+      {
+        userID,
+        platformID,
+        dataDir: this.dataDir,
+        apiAddress: addr.apiAddress,
+        wsAddress: addr.wsAddress,
+        emit: (event, data, errCode, errMsg) => {
+          // The worker JSON-encodes callback data; do the same so shapes are what the wire sees.
+          this.events.push({ event, data: data === undefined ? undefined : JSON.parse(JSON.stringify(data)), errCode, errMsg });
+          for (const w of this.#waiters.splice(0)) w();
+        },
+        log: quiet,
+      },
+      { heartbeatMs: 1000, backoffMinMs: 50, backoffMaxMs: 500 },
+    );
+  }
+
+  async call<T = any>(fn: string, ...args: unknown[]): Promise<T> {
+    const f = this.core.functions[fn];
+    if (!f) throw new Error(`no function ${fn}`);
+    const r = await f({ operationID: `t-${this.userID}-${++ops}`, signal: new AbortController().signal }, ...args);
+    return (r === undefined ? r : JSON.parse(JSON.stringify(r))) as T;
+  }
+
+  /** Waits for an event (emitted after `from`, an index into `events`) that satisfies `pred`. */
+  async waitFor(event: string, pred: (data: any) => boolean = () => true, timeoutMs = 8000, from = 0): Promise<Emitted> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const hit = this.events.slice(from).find((e) => e.event === event && pred(e.data));
+      if (hit) return hit;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`${this.userID}: no ${event} within ${timeoutMs} ms; saw ${this.events.map((e) => e.event).join(',')}`);
+      await new Promise<void>((r) => {
+        const t = setTimeout(r, left);
+        this.#waiters.push(() => {
+          clearTimeout(t);
+          r();
+        });
+      });
+    }
+  }
+
+  count(event: string): number {
+    return this.events.filter((e) => e.event === event).length;
+  }
+}
+
+export function tempDir(prefix: string): { dir: string; cleanup(): void } {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 8000, what = 'condition'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}

@@ -1,0 +1,94 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { join, relative, sep } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DB_FILE, migrate, openDatabase, schemaVersion } from '../../src/core/store/db.ts';
+import { migrations } from '../../src/core/store/migrations.ts';
+import { Store } from '../../src/core/store/index.ts';
+import { sessionDataDir } from '../../src/ids.ts';
+import { tempDir } from './harness.ts';
+
+const dirs: { cleanup(): void }[] = [];
+const temp = (p: string) => {
+  const d = tempDir(p);
+  dirs.push(d);
+  return d.dir;
+};
+afterEach(() => {
+  for (const d of dirs.splice(0)) d.cleanup();
+});
+
+describe('store migrations', () => {
+  it('a new database is migrated to the newest version and opens in WAL mode', () => {
+    const dir = temp('core-store-');
+    const db = openDatabase(dir);
+    expect(schemaVersion(db)).toBe(Math.max(...migrations.map((m) => m.version)));
+    expect((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
+    const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
+    expect(tables).toEqual(expect.arrayContaining(['self_user', 'users', 'conversations', 'messages', 'synced_seqs', 'sync_versions']));
+    const idx = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'").all() as { name: string }[]).map((r) => r.name);
+    expect(idx).toEqual(expect.arrayContaining(['messages_conv_seq', 'messages_conv_time', 'messages_time']));
+    db.close();
+  });
+
+  it('applies only the steps newer than the stored version, in order, and refuses a newer schema', () => {
+    const dir = temp('core-store-');
+    const v1 = openDatabase(dir, [{ version: 1, name: 'a', sql: 'CREATE TABLE a (x INTEGER)' }]);
+    v1.prepare('INSERT INTO a VALUES (7)').run();
+    expect(migrate(v1, [
+      { version: 2, name: 'c', sql: 'ALTER TABLE a ADD COLUMN z INTEGER DEFAULT 3' },
+      { version: 1, name: 'a', sql: 'CREATE TABLE a (x INTEGER)' },
+    ])).toBe(2);
+    expect(v1.prepare('SELECT x, z FROM a').get()).toEqual({ x: 7, z: 3 });
+    expect(() => migrate(v1, [{ version: 1, name: 'a', sql: '' }])).toThrow(/newer/);
+    v1.close();
+  });
+
+  it('a failing step rolls back and leaves the version unchanged', () => {
+    const dir = temp('core-store-');
+    const db = openDatabase(dir, [{ version: 1, name: 'a', sql: 'CREATE TABLE a (x INTEGER)' }]);
+    expect(() => migrate(db, [{ version: 2, name: 'bad', sql: 'CREATE TABLE b (y INTEGER); SELECT * FROM nope' }])).toThrow();
+    expect(schemaVersion(db)).toBe(1);
+    expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'b'").get()).toBeUndefined();
+    db.close();
+  });
+
+  it('data survives close and reopen; close is idempotent', () => {
+    const dir = temp('core-store-');
+    const s1 = new Store(dir);
+    s1.seqs.advance('si_a_b', 5);
+    s1.seqs.advance('si_a_b', 3);
+    s1.close();
+    s1.close();
+    const s2 = new Store(dir);
+    expect(s2.seqs.synced('si_a_b')).toBe(5);
+    s2.close();
+  });
+});
+
+describe('path-traversal user IDs', () => {
+  const hostile = ['../x', 'a/b', '..', '.', 'a\u0000b', 'x'.repeat(300), '..\\x', 'A', 'a', '_2e_2e'];
+
+  it('every hostile ID gets its own database strictly inside the db dir', () => {
+    const root = temp('core-ids-');
+    const seen = new Set<string>();
+    for (const id of hostile) {
+      const dir = sessionDataDir(root, id, 5);
+      const rel = relative(root, dir);
+      expect(rel.startsWith('..')).toBe(false);
+      expect(rel.split(sep)).toHaveLength(2);
+      const store = new Store(dir);
+      store.users.put({ userID: id, nickname: id.slice(0, 10), faceURL: '', ex: '', createTime: 0 });
+      store.close();
+      expect(existsSync(join(dir, DB_FILE))).toBe(true);
+      seen.add(dir);
+    }
+    expect(seen.size).toBe(hostile.length);
+    // Nothing was created outside the root, and each store holds only its own user.
+    expect(readdirSync(root)).toHaveLength(hostile.length);
+    for (const id of hostile) {
+      const store = new Store(sessionDataDir(root, id, 5));
+      expect(store.db.prepare('SELECT userID FROM users').all()).toEqual([{ userID: id }]);
+      store.close();
+    }
+  });
+});
