@@ -1,0 +1,106 @@
+// Connection behaviour against the embedded IM server: reconnect catch-up, kick, token errors.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { imPost, startTestIm, type TestIm } from '../helpers/im.ts';
+import { TestCore, tempDir, until } from './harness.ts';
+
+let im: TestIm;
+let db: { dir: string; cleanup(): void };
+const cores: TestCore[] = [];
+
+function core(userID: string, platformID = 5, dir = db.dir): TestCore {
+  const c = new TestCore(userID, dir, im, platformID);
+  cores.push(c);
+  return c;
+}
+
+async function login(c: TestCore, token?: string): Promise<void> {
+  const from = c.events.length;
+  await c.call('Login', c.userID, token ?? (await im.userToken(c.userID, c.platformID)));
+  await c.waitFor('OnSyncServerFinish', undefined, 8000, from);
+}
+
+async function send(from: TestCore, text: string, to: string): Promise<any> {
+  const m = await from.call('CreateTextMessage', text);
+  return from.call('SendMessageNotOss', m, to, '', undefined, false);
+}
+
+beforeAll(async () => {
+  im = await startTestIm();
+  db = tempDir('core-conn-');
+  for (const u of ['dave', 'erin', 'fred', 'gina']) await im.register(u);
+});
+
+afterAll(async () => {
+  for (const c of cores) await c.core.close('drain');
+  await im?.close();
+  db?.cleanup();
+});
+
+describe('connection and sync', () => {
+  it('after a restart, messages sent while offline arrive once each via range catch-up', async () => {
+    const dave = core('dave');
+    let erin = core('erin');
+    await login(dave);
+    await login(erin);
+    const first = await send(dave, 'm0', 'erin');
+    await erin.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === first.clientMsgID));
+    await erin.core.close('restart');
+    const sent: string[] = [first.clientMsgID];
+    for (let i = 1; i <= 130; i++) sent.push((await send(dave, `m${i}`, 'erin')).clientMsgID);
+    erin = core('erin');
+    await login(erin);
+    const got = erin.events.filter((e) => e.event === 'OnRecvNewMessages').flatMap((e) => (e.data as any[]).map((m) => m.clientMsgID));
+    expect(got).toEqual(sent.slice(1));
+    const hist = await erin.call('GetAdvancedHistoryMessageList', { conversationID: 'si_dave_erin', startClientMsgID: '', count: 200, lastMinSeq: 0 });
+    expect(hist.messageList.map((m: any) => m.clientMsgID)).toEqual(sent);
+    expect(hist.isEnd).toBe(true);
+    expect(await erin.call('GetTotalUnreadMsgCount')).toBe(131);
+  });
+
+  it('a burst of pushes is stored once per message, in order', async () => {
+    const dave = cores[0]!;
+    const erin = cores.at(-1)!;
+    const from = erin.events.length;
+    const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => send(dave, `burst ${i}`, 'erin').then((m) => m.clientMsgID as string)));
+    await until(() => erin.events.slice(from).filter((e) => e.event === 'OnRecvNewMessages').flatMap((e) => e.data as any[]).length >= 40, 8000, 'burst');
+    const got = erin.events.slice(from).filter((e) => e.event === 'OnRecvNewMessages').flatMap((e) => (e.data as any[]).map((m) => m.clientMsgID));
+    expect(new Set(got).size).toBe(40);
+    expect(new Set(got)).toEqual(new Set(ids));
+    const hist = await erin.call('GetAdvancedHistoryMessageList', { conversationID: 'si_dave_erin', startClientMsgID: '', count: 40, lastMinSeq: 0 });
+    const seqs = hist.messageList.map((m: any) => m.seq);
+    expect(seqs).toEqual([...seqs].sort((a: number, b: number) => a - b));
+    expect(new Set(seqs).size).toBe(40);
+  });
+
+  it('a login with a new token on the same platform kicks the old core: OnKickedOffline, no reconnect', async () => {
+    const old = core('fred');
+    await login(old);
+    const admin = await im.adminToken();
+    const { token } = await imPost<{ token: string }>(im.apiAddress, '/auth/get_user_token', { userID: 'fred', platformID: 5 }, admin);
+    const other = core('fred', 5, tempDir('core-conn-fred-').dir);
+    const from = old.events.length;
+    await login(other, token);
+    await old.waitFor('OnKickedOffline', undefined, 8000, from);
+    expect(await old.call('GetLoginStatus')).toBe(1);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(old.events.slice(from).filter((e) => e.event === 'OnConnecting')).toHaveLength(0);
+  });
+
+  it('a rejected token reports a token event and stops reconnecting', async () => {
+    const gina = core('gina');
+    await gina.call('Login', 'gina', 'not-a-jwt');
+    const ev = await gina.waitFor('OnUserTokenInvalid');
+    expect(ev.errCode).toBeGreaterThanOrEqual(1501);
+    expect(ev.errCode).toBeLessThanOrEqual(1507);
+    const n = gina.count('OnConnecting');
+    await new Promise((r) => setTimeout(r, 400));
+    expect(gina.count('OnConnecting')).toBe(n);
+    expect(await gina.call('GetLoginStatus')).toBe(1);
+  });
+
+  it('Login for another user is refused', async () => {
+    const c = core('dave', 6);
+    await expect(c.call('Login', 'erin', 'x')).rejects.toMatchObject({ code: 10002 });
+  });
+});
