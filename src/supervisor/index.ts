@@ -62,7 +62,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       if (current && current.state === 'ready') return;
       const session = current ?? (await registry.acquire(client.principal));
       registry.bind(client, session);
-      log.debug({ clientId: client.id, operationID, sessionId: session.sessionId }, 'login');
+      log.debug({ userID: session.userID, platformID: session.platformID, sessionId: session.sessionId, clientId: client.id, operationID }, 'login');
       await session.login(client, client.principal.token);
     },
 

@@ -197,7 +197,9 @@ export class Session {
   // ---------------------------------------------------------------- calls
 
   call(fn: string, args: readonly unknown[], operationID: string): Promise<unknown> {
-    const refused = this.#refusal();
+    // While a new worker logs in, calls wait in the (paused, bounded) queue instead of failing:
+    // a client that reacts to OnConnectSuccess must not race the end of the re-Login.
+    const refused = this.#state === 'restarting' ? null : this.#refusal();
     if (refused) return this.#reject(refused);
     const { sessionConcurrency, sessionQueue, callTimeoutMs } = this.#d.limits;
     // p-queue has no maxSize (sindresorhus/p-queue#87): bound it here, before add().
@@ -206,7 +208,8 @@ export class Session {
     }
     const started = performance.now();
     const deadline = Date.now() + callTimeoutMs;
-    const gen = this.#gen!;
+    // A call accepted by a ready worker belongs to it: if that worker dies first, so does the call.
+    const pinned = this.#state === 'ready' || this.#state === 'draining' ? this.#gen : null;
     const m = this.#d.metrics;
     m?.rpcInFlight.inc();
     const result = new Promise<unknown>((resolve, reject) => {
@@ -218,9 +221,10 @@ export class Session {
       void this.#queue.add(async () => {
         clearTimeout(waitTimer);
         if (expired) return;
-        // The slot came free because the worker this call was queued for died: same fate.
-        if (this.#gen !== gen || !gen.rpc || gen.rpc.dead || this.#drainFor === 'restart') {
-          reject(gen.crashError ?? this.#refusal() ?? gatewayError('GW_SESSION_RESTARTING', undefined, { restartInMs: this.#restartInMs() }));
+        const gen = this.#gen;
+        if (!gen || !gen.running || !gen.rpc || gen.rpc.dead || (pinned && gen !== pinned) || this.#drainFor === 'restart') {
+          // The slot came free because the worker this call was queued for died: same fate.
+          reject((pinned ?? gen)?.crashError ?? this.#refusal() ?? gatewayError('GW_SESSION_RESTARTING', undefined, { restartInMs: this.#restartInMs() }));
           return;
         }
         const c = gen.rpc.call(fn, args, { operationID, deadline });
@@ -660,6 +664,10 @@ export class Session {
     if (next !== 'stopped') m?.inc({ state: next });
     this.#log.debug({ from: this.#state, to: next }, 'session state');
     this.#state = next;
+    // Calls accepted while a worker logs in wait for it; any other state lets them run (and
+    // get their answer, or their typed refusal) at once.
+    if (next === 'restarting') this.#queue.pause();
+    else if (this.#queue.isPaused) this.#queue.start();
   }
 }
 

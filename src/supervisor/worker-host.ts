@@ -125,7 +125,9 @@ export class WorkerHost {
 
   /** Kill the thread now. `terminate()` cannot interrupt a blocking native call; see docs. */
   async terminate(reason: ExitReason, detail: string): Promise<ExitInfo> {
-    this.expect(reason, detail);
+    // Same reason: the newer detail says more (e.g. "terminated after 400 ms").
+    if (this.#intent?.reason === reason) this.#intent = { reason, detail };
+    else this.expect(reason, detail);
     if (this.#alive) await this.worker.terminate();
     return this.exited;
   }
