@@ -11,6 +11,9 @@ describe('reconnect back-off', () => {
     expect(backoffDelay(1000, o, () => 0)).toBe(15_000);
     const samples = new Set(Array.from({ length: 50 }, () => backoffDelay(4, o)));
     expect(samples.size).toBeGreaterThan(1);
-    for (const d of samples) expect(d).toBeGreaterThanOrEqual(4000) && expect(d).toBeLessThanOrEqual(8000);
+    for (const d of samples) {
+      expect(d).toBeGreaterThanOrEqual(4000);
+      expect(d).toBeLessThanOrEqual(8000);
+    }
   });
 });
