@@ -87,6 +87,15 @@ function pair(opts: Partial<RpcClientOptions> = {}): Pair {
 
 const soon = (ms = 2000) => Date.now() + ms;
 
+/** The rejection of a call that must fail (a resolution fails the test). */
+const failure = (p: Promise<unknown>): Promise<any> =>
+  p.then(
+    (v) => {
+      throw new Error(`expected a rejection, got ${JSON.stringify(v)}`);
+    },
+    (e: unknown) => e,
+  );
+
 describe('RpcClient / RpcServer', () => {
   it('answers a call with the core value over an in-thread MessageChannel', async () => {
     const { client } = pair();
@@ -97,16 +106,16 @@ describe('RpcClient / RpcServer', () => {
 
   it('preserves the code of a CodedError and of a GatewayError thrown by the core', async () => {
     const { client } = pair();
-    const coded = await client.call('Coded', [], { operationID: 'o', deadline: soon() }).result.catch((e) => e);
+    const coded = await failure(client.call('Coded', [], { operationID: 'o', deadline: soon() }).result);
     expect(coded).toBeInstanceOf(CodedError);
     expect([coded.code, coded.message]).toEqual([10005, 'record not found']);
-    const gw = await client.call('Gateway', [], { operationID: 'o', deadline: soon() }).result.catch((e) => e);
+    const gw = await failure(client.call('Gateway', [], { operationID: 'o', deadline: soon() }).result);
     expect([gw.errorName, gw.code, gw.detail]).toEqual(['GW_BAD_ARGUMENTS', 20004, { index: 1 }]);
   });
 
   it('hides the text of an unexpected core error behind GW_INTERNAL', async () => {
     const { client } = pair();
-    const e = await client.call('Secret', [], { operationID: 'o', deadline: soon() }).result.catch((x) => x);
+    const e = await failure(client.call('Secret', [], { operationID: 'o', deadline: soon() }).result);
     expect(e.errorName).toBe('GW_INTERNAL');
     expect(e.message).not.toContain('secret.db');
   });
@@ -114,16 +123,16 @@ describe('RpcClient / RpcServer', () => {
   it('answers GW_UNKNOWN_FUNCTION for names the core does not own, prototype names included', async () => {
     const { client } = pair();
     for (const fn of ['Nope', 'toString', 'constructor', '__proto__', 'hasOwnProperty']) {
-      const e = await client.call(fn, [], { operationID: 'o', deadline: soon() }).result.catch((x) => x);
+      const e = await failure(client.call(fn, [], { operationID: 'o', deadline: soon() }).result);
       expect(e.errorName, fn).toBe('GW_UNKNOWN_FUNCTION');
     }
   });
 
   it('answers GW_INTERNAL when a result cannot be cloned, and GW_BAD_ARGUMENTS for unclonable arguments', async () => {
     const { client } = pair();
-    const r = await client.call('Unclonable', [], { operationID: 'o', deadline: soon() }).result.catch((x) => x);
+    const r = await failure(client.call('Unclonable', [], { operationID: 'o', deadline: soon() }).result);
     expect(r.errorName).toBe('GW_INTERNAL');
-    const a = await client.call('Echo', [() => 1], { operationID: 'o', deadline: soon() }).result.catch((x) => x);
+    const a = await failure(client.call('Echo', [() => 1], { operationID: 'o', deadline: soon() }).result);
     expect(a.errorName).toBe('GW_BAD_ARGUMENTS');
     expect(client.inFlight).toBe(0);
   });
