@@ -140,7 +140,7 @@ describe('RpcClient / RpcServer', () => {
   it('rejects with GW_CALL_TIMEOUT at the deadline, aborts the core signal, and settles once the worker answers', async () => {
     const { client, aborted, overdue } = pair();
     const c = client.call('Sleep', [10_000], { operationID: 'op-t', deadline: Date.now() + 100 });
-    const e = await c.result.catch((x) => x);
+    const e = await failure(c.result);
     expect(e.errorName).toBe('GW_CALL_TIMEOUT');
     await c.settled;
     expect(aborted).toEqual(['op-t']);
@@ -154,7 +154,7 @@ describe('RpcClient / RpcServer', () => {
     const ac = new AbortController();
     const c = client.call('Sleep', [10_000], { operationID: 'op-c', deadline: soon(10_000), signal: ac.signal });
     ac.abort();
-    const e = await c.result.catch((x) => x);
+    const e = await failure(c.result);
     expect(e.errorName).toBe('GW_CALL_TIMEOUT');
     expect(e.detail.cancelled).toBe(true);
     await c.settled;
