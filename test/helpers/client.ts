@@ -160,3 +160,15 @@ export function dropSdk(sdk: OpenIMSDK): void {
   const m = (sdk as unknown as { wsManager?: { close(): void } }).wsManager;
   m?.close();
 }
+
+/**
+ * Stop the real client's auto-reconnect (5 s, 10 attempts) so a test that closes the server does
+ * not leave reconnect timers behind. Touches only the client's retry switch, not the protocol.
+ */
+export function noReconnect(sdk: OpenIMSDK): void {
+  const m = (sdk as unknown as { wsManager?: { shouldReconnect: boolean; maxReconnectAttempts: number } }).wsManager;
+  if (m) {
+    m.shouldReconnect = false;
+    m.maxReconnectAttempts = 0;
+  }
+}

@@ -1,0 +1,75 @@
+// Auth failures of each kind against the real embedded IM server's parse_token: the real client
+// gets 10000 from login(), and the server holds no socket afterwards.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { catalog } from '../../src/errors.ts';
+import { newSdk, rawUpgrade, settle, upgradeUrl } from '../helpers/client.ts';
+import { startStack, startTestGateway, GATEWAY_CORE, type Stack } from '../helpers/gateway.ts';
+import type { Gateway } from '../../src/index.ts';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function noSocketHeld(g: Gateway): Promise<void> {
+  const deadline = Date.now() + 3_000;
+  for (;;) {
+    const n = await new Promise<number>((resolve, reject) => g.server.server.getConnections((e, c) => (e ? reject(e) : resolve(c))));
+    if (n === 0 && g.server.caps.total === 0 && g.server.connections.size === 0) return;
+    if (Date.now() > deadline) throw new Error(`server holds ${n} socket(s)`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function expectRefused(g: Gateway, userID: string, token: string, platformID: number, status: number, code: number): Promise<void> {
+  const ans = await rawUpgrade(upgradeUrl(g.url, { sendID: userID, token, platformID, operationID: 'op-auth' }));
+  expect(ans.status).toBe(status);
+  expect(JSON.parse(ans.body)).toEqual({ errCode: code, errMsg: expect.any(String) });
+  const sdk = newSdk();
+  const { ok, res } = await settle(sdk.login({ userID, token, platformID, apiAddr: stack.im.apiAddress, wsAddr: g.url }));
+  expect(ok).toBe(false);
+  expect(res.errCode).toBe(10000);
+  await noSocketHeld(g);
+  expect(g.supervisor.list()).toEqual([]);
+}
+
+describe('auth at the upgrade (real parse_token)', () => {
+  it('refuses a token the IM server did not issue with 401', async () => {
+    await expectRefused(stack.gateway, 'mallory', 'eyJhbGciOiJIUzI1NiJ9.e30.forged', 5, 401, catalog.GW_BAD_TOKEN.code);
+  });
+
+  it("refuses another user's valid token with 403", async () => {
+    const aliceToken = await stack.token('alice');
+    await stack.token('mallory');
+    await expectRefused(stack.gateway, 'mallory', aliceToken, 5, 403, catalog.GW_TOKEN_MISMATCH.code);
+  });
+
+  it("refuses the user's token for another platform with 403", async () => {
+    const iosToken = await stack.token('alice', 1);
+    await expectRefused(stack.gateway, 'alice', iosToken, 5, 403, catalog.GW_TOKEN_MISMATCH.code);
+  });
+
+  it('refuses a bad query with 400', async () => {
+    await expectRefused(stack.gateway, 'alice', await stack.token('alice'), 0, 400, catalog.GW_BAD_QUERY.code);
+  });
+
+  it('answers 503 with Retry-After when the IM server is down', async () => {
+    // A second gateway whose upstream address has nothing listening.
+    const g = await startTestGateway(
+      { apiAddress: 'http://127.0.0.1:9', wsAddress: 'ws://127.0.0.1:9', authTimeoutMs: 500, dbDir: stack.dbDir },
+      { coreModule: GATEWAY_CORE },
+    );
+    try {
+      const ans = await rawUpgrade(upgradeUrl(g.url, { sendID: 'alice', token: await stack.token('alice'), platformID: 5, operationID: 'o' }));
+      expect(ans.status).toBe(503);
+      expect(Number(ans.headers['retry-after'])).toBeGreaterThan(0);
+      await expectRefused(g, 'alice', await stack.token('alice'), 5, 503, catalog.GW_UPSTREAM_UNAVAILABLE.code);
+    } finally {
+      await g.close();
+    }
+  });
+});
