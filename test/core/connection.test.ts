@@ -99,6 +99,29 @@ describe('connection and sync', () => {
     expect(await gina.call('GetLoginStatus')).toBe(1);
   });
 
+  it('read receipts and revokes that happened while offline are applied on reconnect', async () => {
+    let dave = core('dave', 4);
+    const erin = cores.filter((c) => c.userID === 'erin').at(-1)!;
+    await login(dave);
+    const a = await send(dave, 'read me later', 'erin');
+    const b = await send(dave, 'revoke me later', 'erin');
+    await until(async () => (await erin.call('FindMessageList', [{ conversationID: 'si_dave_erin', clientMsgIDList: [b.clientMsgID] }])).totalCount === 1, 8000, 'erin has b');
+    await dave.core.close('restart');
+    // While dave's device is away: erin reads, and dave revokes from another device.
+    await erin.call('MarkConversationMessageAsRead', 'si_dave_erin');
+    const phone = core('dave', 2, tempDir('core-conn-dave2-').dir);
+    await login(phone);
+    await until(async () => (await phone.call('GetAdvancedHistoryMessageList', { conversationID: 'si_dave_erin', startClientMsgID: '', count: 5, lastMinSeq: 0 })).messageList.some((m: any) => m.clientMsgID === b.clientMsgID), 8000, 'phone history');
+    await phone.call('RevokeMessage', 'si_dave_erin', b.clientMsgID);
+    dave = core('dave', 4);
+    await login(dave);
+    const found = await dave.call('FindMessageList', [{ conversationID: 'si_dave_erin', clientMsgIDList: [a.clientMsgID, b.clientMsgID] }]);
+    const [ma, mb] = found.findResultItems[0].messageList;
+    expect(ma).toMatchObject({ clientMsgID: a.clientMsgID, isRead: true });
+    expect(mb).toMatchObject({ clientMsgID: b.clientMsgID, contentType: 2101 });
+    expect(dave.events.some((e) => e.event === 'OnRecvC2CReadReceipt')).toBe(true);
+  });
+
   it('Login for another user is refused', async () => {
     const c = core('dave', 6);
     await expect(c.call('Login', 'erin', 'x')).rejects.toMatchObject({ code: 10002 });

@@ -17,6 +17,16 @@ export class SeqStore {
     return r?.syncedSeq ?? 0;
   }
 
+  /** Whether the stream has a mark at all (a stream followed from its start has mark 0). */
+  has(conversationID: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM synced_seqs WHERE conversationID = ?').get(conversationID) !== undefined;
+  }
+
+  /** Starts following a stream at `seq` unless it is already followed. */
+  follow(conversationID: string, seq: number): void {
+    this.#db.prepare('INSERT OR IGNORE INTO synced_seqs (conversationID, syncedSeq) VALUES (?, ?)').run(conversationID, seq);
+  }
+
   /** Moves the mark forward only. */
   advance(conversationID: string, seq: number): void {
     this.#db

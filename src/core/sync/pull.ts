@@ -1,7 +1,7 @@
 // Message-gateway reads: seqs (1006), messages by seq (1005) and by range (1002).
 
 import type { SdkWsProto } from '@openim/protocol';
-import { PbCoder, ReqId } from '../net/codec.ts';
+import { encodeUserReq, PbCoder, ReqId } from '../net/codec.ts';
 import type { Session } from '../session.ts';
 
 export interface ConvSeqs {
@@ -24,6 +24,15 @@ export async function getConvSeqs(s: Session, operationID: string): Promise<Map<
   for (const [id, v] of Object.entries(resp.seqs ?? {})) {
     out.set(id, { maxSeq: v?.maxSeq ?? 0, hasReadSeq: v?.hasReadSeq ?? 0, maxSeqTime: v?.maxSeqTime ?? 0 });
   }
+  return out;
+}
+
+/** 1001: max seqs of every conversation of the user, including the `n_` notification streams. */
+export async function getNewestSeqs(s: Session, operationID: string): Promise<Map<string, number>> {
+  const raw = await conn(s).request(ReqId.GetNewestSeq, encodeUserReq(s.userID), operationID);
+  const out = new Map<string, number>();
+  if (!raw) return out;
+  for (const [id, seq] of Object.entries(PbCoder.GetMaxSeqResp.decode(raw).maxSeqs ?? {})) out.set(id, Number(seq) || 0);
   return out;
 }
 
@@ -68,6 +77,5 @@ export async function pullRange(
     const raw = await conn(s).request(ReqId.PullMsgByRange, data, operationID);
     const got = raw ? pick(PbCoder.PullMessageBySeqsResp.decode(raw), conversationID) : { msgs: [], isEnd: true };
     await onBatch(got.msgs.filter((m) => m.seq >= lo && m.seq <= hi));
-    if (conversationID.startsWith('n_') && got.msgs.length === 0) break;
   }
 }

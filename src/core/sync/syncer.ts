@@ -12,10 +12,8 @@ import type { Session } from '../session.ts';
 import { applyServerSettings, ConvChanges, ensureConversation, type ServerConversation } from './conversations.ts';
 import { ingest } from './ingest.ts';
 import { handleNotification } from './notifications.ts';
-import { getConvSeqs, pullRange, pullSeqs } from './pull.ts';
+import { getConvSeqs, getNewestSeqs, pullRange, pullSeqs } from './pull.ts';
 import { refreshSelf } from './users.ts';
-
-const NOTIFICATION_CATCHUP_LIMIT = 10_000;
 
 export class Syncer {
   readonly #s: Session;
@@ -101,18 +99,33 @@ export class Syncer {
     }
   }
 
-  /** Notifications missed while offline, for the `n_` streams already followed. */
+  /**
+   * Notifications missed while offline (revokes, read receipts, deletes). A stream is followed
+   * from the first sync that sees it: a stream that already has notifications then is followed
+   * from its current end (the messages and seqs just pulled already reflect them); the `n_`
+   * twin of every local conversation without notifications yet is followed from its start.
+   */
   async #catchUpNotifications(op: string): Promise<void> {
     const s = this.#s;
-    for (const [id, synced] of s.db().seqs.all()) {
-      if (!id.startsWith('n_') || synced === 0) continue;
-      await pullRange(s, id, synced + 1, synced + NOTIFICATION_CATCHUP_LIMIT, op, async (batch) => {
+    const store = s.db();
+    const newest = await getNewestSeqs(s, op);
+    for (const [id, max] of newest) {
+      if (!id.startsWith('n_')) continue;
+      if (!store.seqs.has(id)) {
+        store.seqs.follow(id, max);
+        continue;
+      }
+      const synced = store.seqs.synced(id);
+      if (max <= synced) continue;
+      await pullRange(s, id, synced + 1, max, op, async (batch) => {
         for (const m of batch) {
           await handleNotification(s, m, op);
-          s.db().seqs.advance(id, m.seq);
+          store.seqs.advance(id, m.seq);
         }
       });
+      store.seqs.advance(id, max);
     }
+    for (const c of store.conversations.all()) store.seqs.follow('n_' + c.conversationID.slice(3), 0);
   }
 
   async #handlePush(push: SdkWsProto.PushMessages, op: string): Promise<void> {
@@ -149,7 +162,7 @@ export class Syncer {
       if (m.seq > 0) {
         const synced = store.seqs.synced(id);
         if (m.seq <= synced) continue;
-        if (synced > 0 && m.seq > synced + 1) {
+        if (store.seqs.has(id) && m.seq > synced + 1) {
           await pullRange(s, id, synced + 1, m.seq - 1, op, async (batch) => {
             for (const g of batch) {
               await handleNotification(s, g, op);
