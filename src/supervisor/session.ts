@@ -314,7 +314,11 @@ export class Session {
   // ---------------------------------------------------------------- lifecycle
 
   async #launch(kind: 'start' | 'restart'): Promise<void> {
-    const run = this.#launchOnce(kind);
+    const run = this.#launchOnce(kind).catch((err: unknown) => {
+      // A bug here must not become an unhandled rejection that takes the gateway down.
+      this.#log.error({ err }, 'session launch failed unexpectedly');
+      this.#failWaiters(gatewayError('GW_INTERNAL'));
+    });
     this.#launching = run;
     try {
       await run;

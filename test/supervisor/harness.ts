@@ -13,6 +13,7 @@ import type { Supervisor } from '../../src/supervisor/types.ts';
 
 export const ECHO_CORE = fileURLToPath(new URL('../fixtures/cores/echo-core.ts', import.meta.url));
 export const THROWING_CORE = fileURLToPath(new URL('../fixtures/cores/throwing-core.ts', import.meta.url));
+export const HANGING_CORE = fileURLToPath(new URL('../fixtures/cores/hanging-core.ts', import.meta.url));
 
 export interface Harness {
   readonly supervisor: Supervisor;

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sessionDataDir } from '../../src/ids.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { REFUSE_LOGIN_FILE } from '../fixtures/cores/echo-core.ts';
 import { fakeClient } from '../helpers/clients.ts';
 import { disposeAll, makeSupervisor, settle, until } from './harness.ts';
@@ -102,6 +103,25 @@ describe('restart intensity', () => {
     expect(h.supervisor.loginStatus(c)).toBe(1);
     const r = await settle(h.supervisor.call(c, 'Echo', [], 'op'));
     expect(!r.ok && r.error.errorName).toBe('GW_NOT_LOGGED_IN');
+  });
+});
+
+describe('metrics', () => {
+  it('counts sessions by state, exits and restarts by reason', async () => {
+    const metrics = createMetrics();
+    const { supervisor } = makeSupervisor({}, { metrics });
+    const c = fakeClient('metered');
+    await supervisor.login(c, 'op');
+    await supervisor.call(c, 'Echo', [], 'op');
+    supervisor.fault('metered', 5, 'exit');
+    await c.waitFor('OnConnectSuccess', 5000, 2);
+    await until(() => supervisor.get('metered', 5)!.state === 'ready', 5000, 'ready');
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('sdkgate_sessions{state="ready"} 1');
+    expect(text).toContain('sdkgate_session_exits_total{reason="exit"} 1');
+    expect(text).toContain('sdkgate_session_restarts_total{reason="exit"} 1');
+    expect(text).toMatch(/sdkgate_rpc_duration_seconds_count\{status="ok"\} 1/);
+    expect(text).toMatch(/sdkgate_session_start_duration_seconds_count\{status="ok"\} 1/);
   });
 });
 

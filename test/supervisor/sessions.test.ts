@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sessionDataDir } from '../../src/ids.ts';
 import { fakeClient } from '../helpers/clients.ts';
-import { disposeAll, makeSupervisor, settle, THROWING_CORE, until } from './harness.ts';
+import { disposeAll, HANGING_CORE, makeSupervisor, settle, THROWING_CORE, until } from './harness.ts';
 
 afterAll(disposeAll);
 
@@ -72,6 +72,17 @@ describe('Supervisor#login', () => {
     await until(() => h.supervisor.list().length === 0, 5000, 'session removed');
     const exits = h.logs.filter((l) => l.includes('session worker exited')).map((l) => JSON.parse(l).reason);
     expect(exits).toEqual(['init_failed']);
+  });
+  it('gives up on a worker that is not logged in within startTimeoutMs (init_failed)', async () => {
+    const h = makeSupervisor({ startTimeoutMs: 400 }, { coreModule: HANGING_CORE });
+    const c = fakeClient('hang');
+    const pending = settle(h.supervisor.login(c, 'op'));
+    await until(() => h.supervisor.loginStatus(c) === 2, 2000, 'logging in');
+    const r = await pending;
+    expect(!r.ok && r.error.errorName).toBe('GW_INTERNAL');
+    expect(!r.ok && r.error.detail.reason).toBe('init_failed');
+    expect(!r.ok && r.error.detail.detail).toContain('not logged in within 400 ms');
+    await until(() => h.supervisor.list().length === 0, 5000, 'session removed');
   });
 });
 
