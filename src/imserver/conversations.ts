@@ -2,7 +2,7 @@
 // Created lazily when a conversation's first message is stored.
 
 import type { ConversationProto } from '@openim/protocol';
-import type { Db } from './db.ts';
+import { stmt, type Db } from './db.ts';
 import { V_INSERT, V_UPDATE, Versions } from './versions.ts';
 
 export type Conversation = ConversationProto.Conversation;
@@ -104,14 +104,14 @@ export class Conversations {
   }
 
   get(owner: string, conversationID: string): ConversationRecord | undefined {
-    const r = this.#db.prepare('SELECT * FROM conversations WHERE owner_user_id = ? AND conversation_id = ?').get(owner, conversationID) as
+    const r = stmt(this.#db, 'SELECT * FROM conversations WHERE owner_user_id = ? AND conversation_id = ?').get(owner, conversationID) as
       | Row
       | undefined;
     return r ? toRecord(r) : undefined;
   }
 
   list(owner: string): ConversationRecord[] {
-    const rows = this.#db.prepare('SELECT * FROM conversations WHERE owner_user_id = ? ORDER BY conversation_id').all(owner) as unknown as Row[];
+    const rows = stmt(this.#db, 'SELECT * FROM conversations WHERE owner_user_id = ? ORDER BY conversation_id').all(owner) as unknown as Row[];
     return rows.map(toRecord);
   }
 
@@ -126,8 +126,7 @@ export class Conversations {
 
   /** Create the document if missing. Returns true when it was created. */
   ensure(owner: string, conversationID: string, type: number, userID: string, groupID: string, now = Date.now()): boolean {
-    const res = this.#db
-      .prepare(
+    const res = stmt(this.#db, 
         `INSERT OR IGNORE INTO conversations (owner_user_id, conversation_id, conversation_type, user_id, group_id, create_time)
          VALUES (?, ?, ?, ?, ?, ?)`,
       )
@@ -147,7 +146,7 @@ export class Conversations {
       vals.push(typeof v === 'boolean' ? (v ? 1 : 0) : v);
     }
     if (sets.length === 0) return;
-    this.#db.prepare(`UPDATE conversations SET ${sets.join(', ')} WHERE owner_user_id = ? AND conversation_id = ?`).run(...vals, owner, conversationID);
+    stmt(this.#db, `UPDATE conversations SET ${sets.join(', ')} WHERE owner_user_id = ? AND conversation_id = ?`).run(...vals, owner, conversationID);
     this.#versions.bump(conversationList(owner), conversationID, V_UPDATE);
   }
 
@@ -156,13 +155,13 @@ export class Conversations {
     const sql = force
       ? 'UPDATE conversations SET has_read_seq = ? WHERE owner_user_id = ? AND conversation_id = ?'
       : 'UPDATE conversations SET has_read_seq = MAX(has_read_seq, ?) WHERE owner_user_id = ? AND conversation_id = ?';
-    this.#db.prepare(sql).run(seq, owner, conversationID);
+    stmt(this.#db, sql).run(seq, owner, conversationID);
     return this.get(owner, conversationID)?.hasReadSeq ?? 0;
   }
 
   /** Owners of a conversation ID (who hold a document for it). */
   owners(conversationID: string): string[] {
-    const rows = this.#db.prepare('SELECT owner_user_id FROM conversations WHERE conversation_id = ?').all(conversationID) as {
+    const rows = stmt(this.#db, 'SELECT owner_user_id FROM conversations WHERE conversation_id = ?').all(conversationID) as {
       owner_user_id: string;
     }[];
     return rows.map((r) => r.owner_user_id);

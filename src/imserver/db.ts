@@ -3,7 +3,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 
 export type Db = DatabaseSync;
 
@@ -123,4 +123,15 @@ export function inTransaction<T>(db: Db, fn: () => T): T {
     db.exec('ROLLBACK');
     throw e;
   }
+}
+
+const statements = new WeakMap<Db, Map<string, StatementSync>>();
+
+/** A prepared statement, prepared once per database and SQL text. */
+export function stmt(db: Db, sql: string): StatementSync {
+  let cache = statements.get(db);
+  if (!cache) statements.set(db, (cache = new Map()));
+  let s = cache.get(sql);
+  if (!s) cache.set(sql, (s = db.prepare(sql)));
+  return s;
 }

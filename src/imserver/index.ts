@@ -40,7 +40,10 @@ export function startImServer(opts: ImServerOptions): Promise<ImServerHandle> {
     secret: opts.secret,
     logLevel: opts.logLevel ?? 'info',
   };
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: data, name: 'imserver' });
+  // Workers inherit execArgv; flags that only make sense for a main script (--input-type with -e)
+  // would make the worker fail to start.
+  const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
+  const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: data, name: 'imserver', execArgv });
   let exited = false;
   worker.once('exit', () => {
     exited = true;

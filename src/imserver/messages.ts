@@ -1,7 +1,7 @@
 // Stored messages and per-conversation seqs. A message's MsgData is kept as protobuf bytes;
 // read receipts, revokes and per-user deletes are columns applied when it is read back.
 
-import type { Db } from './db.ts';
+import { stmt, type Db } from './db.ts';
 import { decodeMsg, encodeMsg, placeholderMsg, type MsgData } from './codec.ts';
 
 export interface SeqInfo {
@@ -35,7 +35,7 @@ export class Messages {
   }
 
   seqInfo(conversationID: string): SeqInfo {
-    const r = this.#db.prepare('SELECT max_seq, min_seq, max_seq_time FROM seqs WHERE conversation_id = ?').get(conversationID) as
+    const r = stmt(this.#db, 'SELECT max_seq, min_seq, max_seq_time FROM seqs WHERE conversation_id = ?').get(conversationID) as
       | { max_seq: number; min_seq: number; max_seq_time: number }
       | undefined;
     return r ? { maxSeq: r.max_seq, minSeq: r.min_seq, maxSeqTime: r.max_seq_time } : { maxSeq: 0, minSeq: 0, maxSeqTime: 0 };
@@ -46,21 +46,19 @@ export class Messages {
     const cur = this.seqInfo(conversationID);
     const seq = cur.maxSeq + 1;
     const stored: MsgData = { ...m, seq };
-    this.#db
-      .prepare(
+    stmt(this.#db, 
         `INSERT INTO seqs (conversation_id, max_seq, min_seq, max_seq_time) VALUES (?, ?, 0, ?)
          ON CONFLICT (conversation_id) DO UPDATE SET max_seq = excluded.max_seq, max_seq_time = excluded.max_seq_time`,
       )
       .run(conversationID, seq, stored.sendTime);
-    this.#db
-      .prepare('INSERT INTO msgs (conversation_id, seq, client_msg_id, send_id, send_time, data) VALUES (?, ?, ?, ?, ?, ?)')
+    stmt(this.#db, 'INSERT INTO msgs (conversation_id, seq, client_msg_id, send_id, send_time, data) VALUES (?, ?, ?, ?, ?, ?)')
       .run(conversationID, seq, stored.clientMsgID, stored.sendID, stored.sendTime, encodeMsg(stored));
     return stored;
   }
 
   /** The raw stored message (before revoke substitution), or undefined. */
   raw(conversationID: string, seq: number): { msg: MsgData; revoked: boolean } | undefined {
-    const r = this.#db.prepare('SELECT seq, data, is_read, revoke FROM msgs WHERE conversation_id = ? AND seq = ?').get(conversationID, seq) as
+    const r = stmt(this.#db, 'SELECT seq, data, is_read, revoke FROM msgs WHERE conversation_id = ? AND seq = ?').get(conversationID, seq) as
       | MsgRow
       | undefined;
     if (!r) return undefined;
@@ -75,14 +73,12 @@ export class Messages {
     if (seqs.length === 0) return [];
     const lo = Math.min(...seqs);
     const hi = Math.max(...seqs);
-    const rows = this.#db
-      .prepare('SELECT seq, data, is_read, revoke FROM msgs WHERE conversation_id = ? AND seq BETWEEN ? AND ?')
+    const rows = stmt(this.#db, 'SELECT seq, data, is_read, revoke FROM msgs WHERE conversation_id = ? AND seq BETWEEN ? AND ?')
       .all(conversationID, lo, hi) as unknown as MsgRow[];
     const bySeq = new Map(rows.map((r) => [r.seq, r]));
     const deleted = new Set(
       (
-        this.#db
-          .prepare('SELECT seq FROM msg_deleted WHERE user_id = ? AND conversation_id = ? AND seq BETWEEN ? AND ?')
+        stmt(this.#db, 'SELECT seq FROM msg_deleted WHERE user_id = ? AND conversation_id = ? AND seq BETWEEN ? AND ?')
           .all(userID, conversationID, lo, hi) as { seq: number }[]
       ).map((r) => r.seq),
     );
@@ -95,24 +91,23 @@ export class Messages {
   }
 
   markRead(conversationID: string, seqs: readonly number[]): void {
-    const st = this.#db.prepare('UPDATE msgs SET is_read = 1 WHERE conversation_id = ? AND seq = ?');
+    const st = stmt(this.#db, 'UPDATE msgs SET is_read = 1 WHERE conversation_id = ? AND seq = ?');
     for (const s of seqs) st.run(conversationID, s);
   }
 
   /** Seqs in (from, to] not sent by `userID`. */
   seqsFromOthers(conversationID: string, from: number, to: number, userID: string): number[] {
-    const rows = this.#db
-      .prepare('SELECT seq FROM msgs WHERE conversation_id = ? AND seq > ? AND seq <= ? AND send_id != ? ORDER BY seq')
+    const rows = stmt(this.#db, 'SELECT seq FROM msgs WHERE conversation_id = ? AND seq > ? AND seq <= ? AND send_id != ? ORDER BY seq')
       .all(conversationID, from, to, userID) as { seq: number }[];
     return rows.map((r) => r.seq);
   }
 
   setRevoked(conversationID: string, seq: number, info: RevokeInfo): void {
-    this.#db.prepare('UPDATE msgs SET revoke = ? WHERE conversation_id = ? AND seq = ?').run(JSON.stringify(info), conversationID, seq);
+    stmt(this.#db, 'UPDATE msgs SET revoke = ? WHERE conversation_id = ? AND seq = ?').run(JSON.stringify(info), conversationID, seq);
   }
 
   deleteForUser(userID: string, conversationID: string, seqs: readonly number[]): void {
-    const st = this.#db.prepare('INSERT OR IGNORE INTO msg_deleted (user_id, conversation_id, seq) VALUES (?, ?, ?)');
+    const st = stmt(this.#db, 'INSERT OR IGNORE INTO msg_deleted (user_id, conversation_id, seq) VALUES (?, ?, ?)');
     for (const s of seqs) st.run(userID, conversationID, s);
   }
 }

@@ -1,7 +1,7 @@
 // Issued tokens and their states, like OpenIM's Redis token map: 0 normal, 2 kicked.
 // A well-formed JWT that is not in this table answers 1507 TokenNotExist.
 
-import type { Db } from './db.ts';
+import { stmt, type Db } from './db.ts';
 import { ImCode, imError } from './errs.ts';
 import { signToken, verifyToken, type TokenClaims } from './jwt.ts';
 
@@ -31,15 +31,13 @@ export class Tokens {
    */
   issue(userID: string, platformID: number, nowMs = Date.now()): { token: string; claims: TokenClaims; kicked: string[] } {
     const { token, claims } = signToken(userID, platformID, this.#ttlSeconds, this.#secret, nowMs);
-    const old = this.#db
-      .prepare('SELECT token FROM tokens WHERE user_id = ? AND platform_id = ? AND state = ?')
+    const old = stmt(this.#db, 'SELECT token FROM tokens WHERE user_id = ? AND platform_id = ? AND state = ?')
       .all(userID, platformID, TOKEN_NORMAL) as { token: string }[];
     const kicked = platformID === ADMIN_PLATFORM_ID ? [] : old.map((r) => r.token);
     const now = Math.floor(nowMs / 1000);
-    this.#db.prepare('DELETE FROM tokens WHERE user_id = ? AND platform_id = ? AND expire_at <= ?').run(userID, platformID, now);
-    for (const t of kicked) this.#db.prepare('UPDATE tokens SET state = ? WHERE token = ?').run(TOKEN_KICKED, t);
-    this.#db
-      .prepare('INSERT OR REPLACE INTO tokens (token, user_id, platform_id, state, expire_at, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    stmt(this.#db, 'DELETE FROM tokens WHERE user_id = ? AND platform_id = ? AND expire_at <= ?').run(userID, platformID, now);
+    for (const t of kicked) stmt(this.#db, 'UPDATE tokens SET state = ? WHERE token = ?').run(TOKEN_KICKED, t);
+    stmt(this.#db, 'INSERT OR REPLACE INTO tokens (token, user_id, platform_id, state, expire_at, created_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(token, userID, platformID, TOKEN_NORMAL, claims.exp, now);
     return { token, claims, kicked };
   }
@@ -47,7 +45,7 @@ export class Tokens {
   /** Verify a token fully: JWT checks, then its recorded state (1507 unknown, 1506 kicked). */
   parse(token: string, nowMs = Date.now()): TokenClaims {
     const claims = verifyToken(token, this.#secret, nowMs);
-    const row = this.#db.prepare('SELECT state FROM tokens WHERE token = ?').get(token) as { state: number } | undefined;
+    const row = stmt(this.#db, 'SELECT state FROM tokens WHERE token = ?').get(token) as { state: number } | undefined;
     if (!row) throw imError(ImCode.TokenNotExist, 'token not exist');
     if (row.state === TOKEN_KICKED) throw imError(ImCode.TokenKicked, 'token has been kicked');
     if (row.state !== TOKEN_NORMAL) throw imError(ImCode.TokenUnknown, 'token state unknown');
@@ -56,11 +54,10 @@ export class Tokens {
 
   /** Mark every normal token of user+platform kicked, except `keep`. Returns the kicked ones. */
   kickAll(userID: string, platformID: number, keep?: string): string[] {
-    const rows = this.#db
-      .prepare('SELECT token FROM tokens WHERE user_id = ? AND platform_id = ? AND state = ?')
+    const rows = stmt(this.#db, 'SELECT token FROM tokens WHERE user_id = ? AND platform_id = ? AND state = ?')
       .all(userID, platformID, TOKEN_NORMAL) as { token: string }[];
     const kicked = rows.map((r) => r.token).filter((t) => t !== keep);
-    for (const t of kicked) this.#db.prepare('UPDATE tokens SET state = ? WHERE token = ?').run(TOKEN_KICKED, t);
+    for (const t of kicked) stmt(this.#db, 'UPDATE tokens SET state = ? WHERE token = ?').run(TOKEN_KICKED, t);
     return kicked;
   }
 }

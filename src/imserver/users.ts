@@ -1,7 +1,7 @@
 // Registered users (sdkws.UserInfo).
 
 import type { SdkWsProto } from '@openim/protocol';
-import type { Db } from './db.ts';
+import { stmt, type Db } from './db.ts';
 
 export type UserInfo = SdkWsProto.UserInfo;
 
@@ -42,12 +42,12 @@ export class Users {
   }
 
   get(userID: string): UserInfo | undefined {
-    const r = this.#db.prepare('SELECT * FROM users WHERE user_id = ?').get(userID) as UserRow | undefined;
+    const r = stmt(this.#db, 'SELECT * FROM users WHERE user_id = ?').get(userID) as UserRow | undefined;
     return r ? toInfo(r) : undefined;
   }
 
   exists(userID: string): boolean {
-    return this.#db.prepare('SELECT 1 FROM users WHERE user_id = ?').get(userID) !== undefined;
+    return stmt(this.#db, 'SELECT 1 FROM users WHERE user_id = ?').get(userID) !== undefined;
   }
 
   /** Users in the order asked; unknown IDs are skipped (as OpenIM does). */
@@ -64,22 +64,20 @@ export class Users {
   }
 
   insert(u: { userID: string; nickname: string; faceURL: string; ex: string; appMangerLevel?: number }, now = Date.now()): void {
-    this.#db
-      .prepare('INSERT INTO users (user_id, nickname, face_url, ex, create_time, app_manger_level) VALUES (?, ?, ?, ?, ?, ?)')
+    stmt(this.#db, 'INSERT INTO users (user_id, nickname, face_url, ex, create_time, app_manger_level) VALUES (?, ?, ?, ?, ?, ?)')
       .run(u.userID, u.nickname, u.faceURL, u.ex, now, u.appMangerLevel ?? 1);
   }
 
   update(userID: string, p: UserPatch): void {
     const cur = this.get(userID);
     if (!cur) return;
-    this.#db
-      .prepare('UPDATE users SET nickname = ?, face_url = ?, ex = ?, global_recv_msg_opt = ? WHERE user_id = ?')
+    stmt(this.#db, 'UPDATE users SET nickname = ?, face_url = ?, ex = ?, global_recv_msg_opt = ? WHERE user_id = ?')
       .run(p.nickname ?? cur.nickname, p.faceURL ?? cur.faceURL, p.ex ?? cur.ex, p.globalRecvMsgOpt ?? cur.globalRecvMsgOpt, userID);
   }
 
   page(offset: number, limit: number): { total: number; userIDs: string[] } {
-    const total = (this.#db.prepare('SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
-    const rows = this.#db.prepare('SELECT user_id FROM users ORDER BY create_time, user_id LIMIT ? OFFSET ?').all(limit, offset) as {
+    const total = (stmt(this.#db, 'SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
+    const rows = stmt(this.#db, 'SELECT user_id FROM users ORDER BY create_time, user_id LIMIT ? OFFSET ?').all(limit, offset) as {
       user_id: string;
     }[];
     return { total, userIDs: rows.map((r) => r.user_id) };

@@ -3,7 +3,7 @@
 // entry per element holding its latest state.
 
 import { randomBytes } from 'node:crypto';
-import type { Db } from './db.ts';
+import { stmt, type Db } from './db.ts';
 
 export const V_INSERT = 1;
 export const V_DELETE = 2;
@@ -34,25 +34,24 @@ export class Versions {
   }
 
   current(list: string): VersionState {
-    const row = this.#db.prepare('SELECT version_id, version FROM versions WHERE list = ?').get(list) as
+    const row = stmt(this.#db, 'SELECT version_id, version FROM versions WHERE list = ?').get(list) as
       | { version_id: string; version: number }
       | undefined;
     if (row) return { versionID: row.version_id, version: row.version };
     const versionID = randomBytes(12).toString('hex');
-    this.#db.prepare('INSERT INTO versions (list, version_id, version) VALUES (?, ?, 0)').run(list, versionID);
+    stmt(this.#db, 'INSERT INTO versions (list, version_id, version) VALUES (?, ?, 0)').run(list, versionID);
     return { versionID, version: 0 };
   }
 
   bump(list: string, elementID: string, state: number): void {
     const cur = this.current(list);
     const version = cur.version + 1;
-    this.#db.prepare('UPDATE versions SET version = ? WHERE list = ?').run(version, list);
-    const prev = this.#db.prepare('SELECT insert_version FROM version_log WHERE list = ? AND element_id = ?').get(list, elementID) as
+    stmt(this.#db, 'UPDATE versions SET version = ? WHERE list = ?').run(version, list);
+    const prev = stmt(this.#db, 'SELECT insert_version FROM version_log WHERE list = ? AND element_id = ?').get(list, elementID) as
       | { insert_version: number }
       | undefined;
     const insertVersion = state === V_INSERT || !prev ? version : prev.insert_version;
-    this.#db
-      .prepare('INSERT OR REPLACE INTO version_log (list, element_id, state, version, insert_version) VALUES (?, ?, ?, ?, ?)')
+    stmt(this.#db, 'INSERT OR REPLACE INTO version_log (list, element_id, state, version, insert_version) VALUES (?, ?, ?, ?, ?)')
       .run(list, elementID, state, version, insertVersion);
   }
 
@@ -62,8 +61,7 @@ export class Versions {
     const base = { versionID: cur.versionID, version: cur.version, insert: [], update: [], delete: [] };
     if (versionID !== cur.versionID || version > cur.version) return { ...base, full: true };
     if (version === cur.version) return { ...base, full: false };
-    const rows = this.#db
-      .prepare('SELECT element_id, state, insert_version FROM version_log WHERE list = ? AND version > ? ORDER BY version LIMIT ?')
+    const rows = stmt(this.#db, 'SELECT element_id, state, insert_version FROM version_log WHERE list = ? AND version > ? ORDER BY version LIMIT ?')
       .all(list, version, MAX_LOG + 1) as { element_id: string; state: number; insert_version: number }[];
     if (rows.length > MAX_LOG) return { ...base, full: true };
     const out: VersionDelta = { ...base, full: false, insert: [], update: [], delete: [] };
