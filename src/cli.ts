@@ -14,9 +14,9 @@ Flags take one dash or two, and --flag value or --flag=value. Every flag has an 
 `;
 
 async function runImServer(argv: string[]): Promise<void> {
-  let mod: { runImServerCli?: (argv: string[]) => Promise<unknown> | unknown };
+  let mod: typeof import('./imserver/cli.ts');
   try {
-    mod = (await import(new URL('./imserver/cli.ts', import.meta.url).href)) as typeof mod;
+    mod = await import('./imserver/cli.ts');
   } catch (e) {
     if ((e as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') {
       process.stderr.write('sdkgate: the embedded IM server is not in this build (src/imserver/cli.ts is missing)\n');
@@ -24,11 +24,18 @@ async function runImServer(argv: string[]): Promise<void> {
     }
     throw e;
   }
-  if (typeof mod.runImServerCli !== 'function') {
-    process.stderr.write('sdkgate: src/imserver/cli.ts does not export runImServerCli()\n');
+  try {
+    mod.parseImServerArgs(argv);
+  } catch (e) {
+    process.stderr.write(`sdkgate imserver: ${(e as Error).message}\n`);
+    process.exit(2);
+  }
+  try {
+    await mod.runImServerCli(argv);
+  } catch (e) {
+    process.stderr.write(`sdkgate imserver: ${(e as Error).message}\n`);
     process.exit(1);
   }
-  await mod.runImServerCli(argv);
 }
 
 async function runGateway(argv: string[]): Promise<void> {
@@ -50,6 +57,7 @@ async function runGateway(argv: string[]): Promise<void> {
   }
   // The listen address goes to stdout too, for scripts that wait for it (the log has it as JSON).
   process.stdout.write(`sdkgate listening on ${gateway.url}\n`);
+  if (!options.apiAddress) process.stdout.write(`sdkgate: embedded IM server at ${gateway.apiAddress} (message gateway ${gateway.wsAddress})\n`);
 
   let stopping = false;
   const stop = (signal: string): void => {

@@ -39,17 +39,17 @@ interface EmbeddedIm {
   close(): Promise<void>;
 }
 
-// Both modules are loaded by URL so this file builds while they are being written; they are
-// optional at runtime only in that the error names what is missing.
 function isMissingModule(e: unknown, file: string): boolean {
   const err = e as { code?: string; message?: string };
   return (err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') && String(err.message).includes(file);
 }
 
+// The embedded IM server is loaded only when it is used (no --openIM_api_address), and a build
+// without it fails with a message saying what to pass instead; it never fakes an upstream.
 async function startEmbeddedIm(options: GatewayOptions, log: Logger): Promise<EmbeddedIm> {
-  let mod: { startImServer?: (o: Record<string, unknown>) => Promise<EmbeddedIm> };
+  let mod: typeof import('./imserver/index.ts');
   try {
-    mod = (await import(new URL('./imserver/index.ts', import.meta.url).href)) as typeof mod;
+    mod = await import('./imserver/index.ts');
   } catch (e) {
     if (isMissingModule(e, 'imserver')) {
       throw new Error(
@@ -60,31 +60,21 @@ async function startEmbeddedIm(options: GatewayOptions, log: Logger): Promise<Em
     }
     throw e;
   }
-  if (typeof mod.startImServer !== 'function') {
-    throw new Error('the embedded IM server does not export startImServer(); pass --openIM_api_address and --openIM_ws_address');
-  }
   const im = await mod.startImServer({
     host: '127.0.0.1',
     apiPort: options.imApiPort,
     wsPort: options.imWsPort,
     dataDir: options.imDataDir,
     secret: options.imSecret,
-    log: log.child({ component: 'imserver' }),
+    logLevel: options.logLevel,
   });
   log.info({ apiAddress: im.apiAddress, wsAddress: im.wsAddress }, 'embedded IM server started');
   return im;
 }
 
 async function createDefaultSupervisor(options: GatewayOptions, log: Logger, metrics: Metrics, coreModule: string | undefined): Promise<Supervisor> {
-  let mod: { createSupervisor?: (d: Record<string, unknown>) => Supervisor | Promise<Supervisor> };
-  try {
-    mod = (await import(new URL('./supervisor/index.ts', import.meta.url).href)) as typeof mod;
-  } catch (e) {
-    if (isMissingModule(e, 'supervisor')) throw new Error('the session supervisor is missing (src/supervisor/index.ts)', { cause: e });
-    throw e;
-  }
-  if (typeof mod.createSupervisor !== 'function') throw new Error('src/supervisor/index.ts does not export createSupervisor()');
-  return mod.createSupervisor({ options, log, metrics, ...(coreModule ? { coreModule } : {}) });
+  const { createSupervisor } = await import('./supervisor/index.ts');
+  return createSupervisor({ options, log, metrics, ...(coreModule ? { coreModule } : {}) });
 }
 
 export async function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): Promise<Gateway> {
