@@ -2,6 +2,7 @@
 // SQLite work and sockets never share the caller's event loop.
 
 import { Worker } from 'node:worker_threads';
+import { createLogger } from '../log.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
 export interface ImServerOptions {
@@ -63,7 +64,7 @@ export function startImServer(opts: ImServerOptions): Promise<ImServerHandle> {
       } else if (m.type === 'ready') {
         cleanup();
         const host = hostForUrl(m.host);
-        resolve(handle(worker, `http://${host}:${m.apiPort}`, `ws://${host}:${m.wsPort}`, () => exited));
+        resolve(handle(worker, `http://${host}:${m.apiPort}`, `ws://${host}:${m.wsPort}`, () => exited, data.logLevel!));
       }
     };
     const onError = (e: Error) => {
@@ -86,9 +87,11 @@ export function startImServer(opts: ImServerOptions): Promise<ImServerHandle> {
   });
 }
 
-function handle(worker: Worker, apiAddress: string, wsAddress: string, hasExited: () => boolean): ImServerHandle {
-  // A crash after start is logged by the worker's own logger; keep it from being unhandled here.
-  worker.on('error', () => {});
+function handle(worker: Worker, apiAddress: string, wsAddress: string, hasExited: () => boolean, logLevel: string): ImServerHandle {
+  // A crash after start must not become an unhandled 'error' in the caller; it is logged instead.
+  worker.on('error', (e) => {
+    createLogger(logLevel).child({ component: 'imserver' }).error({ err: e }, 'imserver worker crashed');
+  });
   let closing: Promise<void> | undefined;
   return {
     apiAddress,
