@@ -17,6 +17,8 @@ const CLOSE_GRACE_MS = 2000;
 export function createCoreWith(init: CoreInit, tuning: NetTuning = {}): SdkCore {
   const s = new Session(init);
   s.store = new Store(init.dataDir);
+  // A send in flight when the previous worker died: failed unless the server echoes it later.
+  s.store.tx(() => s.store!.messages.failStaleSending());
   const functions: Record<string, CoreFunction> = Object.assign(
     Object.create(null) as Record<string, CoreFunction>,
     authFunctions(s, tuning),

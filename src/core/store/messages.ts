@@ -136,6 +136,13 @@ export class MessageStore {
     return changed;
   }
 
+  /** Messages left "sending" by a previous run can no longer complete: mark them failed. */
+  failStaleSending(): number {
+    const rows = this.#db.prepare('SELECT conversationID, item FROM messages WHERE status = 1').all() as unknown as { conversationID: string; item: string }[];
+    for (const r of rows) this.put(r.conversationID, { ...(JSON.parse(r.item) as MessageItem), status: MsgStatus.Failed });
+    return rows.length;
+  }
+
   tombstone(conversationID: string, m: MessageItem): void {
     this.put(conversationID, { ...m, status: MsgStatus.Deleted });
   }

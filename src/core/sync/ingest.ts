@@ -59,7 +59,15 @@ export async function ingest(
       if (old) {
         // Our own send (the echo) or a duplicate: merge the server's fields, report nothing.
         if (old.status >= MsgStatus.Deleted) continue;
-        const merged: MessageItem = { ...old, seq: item.seq || old.seq, serverMsgID: item.serverMsgID || old.serverMsgID, sendTime: item.sendTime || old.sendTime, status: item.status === MsgStatus.Deleted ? MsgStatus.Deleted : old.status === MsgStatus.Sending ? MsgStatus.Success : old.status };
+        // The server has it, so it was sent, whatever this device last knew (sending, failed).
+        const merged: MessageItem = {
+          ...old,
+          seq: item.seq || old.seq,
+          serverMsgID: item.serverMsgID || old.serverMsgID,
+          sendTime: item.sendTime || old.sendTime,
+          status: item.status === MsgStatus.Deleted ? MsgStatus.Deleted : MsgStatus.Success,
+          isRead: old.isRead || item.isRead,
+        };
         if (item.contentType !== old.contentType && item.contentType === ContentType.Revoke) Object.assign(merged, { contentType: item.contentType, content: item.content, notificationElem: item.notificationElem });
         store.messages.put(conversationID, merged);
         convTouched = true;
@@ -80,6 +88,10 @@ export async function ingest(
         if (item.sendID === s.userID) conv.hasReadSeq = Math.max(conv.hasReadSeq, item.seq);
       }
     }
+    // The synced mark moves in the same transaction as the messages: a crash cannot leave
+    // stored messages behind an old mark, nor a mark ahead of missing messages.
+    const top = items.reduce((m, x) => Math.max(m, x.item.seq), 0);
+    if (mode !== 'history' && top > 0) store.seqs.advance(conversationID, top);
     if (conv && convTouched) {
       const before = conv.latestMsg;
       refreshLatest(s, conv);
