@@ -110,11 +110,12 @@ describe('functions', () => {
 
   it('hide, clear and delete conversations', async () => {
     await send(kate, 'for hiding', 'liam');
-    await until(async () => (await liam.call('GetAllConversationList')).length === 1, 8000, 'liam conv');
+    await until(async () => (await liam.call('SearchLocalMessages', { conversationID: conv, keywordList: ['for hiding'] })).totalCount === 1, 8000, 'liam has it');
     await liam.call('HideConversation', conv);
     expect(await liam.call('GetAllConversationList')).toHaveLength(0);
     const from = liam.events.length;
-    await send(kate, 'unhide', 'liam');
+    const un = await send(kate, 'unhide', 'liam');
+    await liam.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === un.clientMsgID), 8000, from);
     await liam.waitFor('OnNewConversation', (d) => d.some((c: any) => c.conversationID === conv), 8000, from);
     expect(await liam.call('GetAllConversationList')).toHaveLength(1);
     await liam.call('HideAllConversation');
