@@ -272,6 +272,34 @@ describe('ClientConnection', () => {
     expect(c.frames.filter((f) => f.event === 'OnRecvNewMessages').length).toBeLessThan(200);
   });
 
+  it('closes a connection that sends a frame over --max-payload with 1009', async () => {
+    const { open } = await setup({ maxPayload: 2048 });
+    const c = await open('u1');
+    c.sendRaw(JSON.stringify({ reqFuncName: 'CreateTextMessage', operationID: 'big', userID: 'u1', data: JSON.stringify(['x'.repeat(4096)]) }));
+    expect((await c.whenClosed()).code).toBe(1009);
+  });
+
+  it('keeps the socket after Logout; the connection can log in again', async () => {
+    const { open, sup } = await setup();
+    const c = await open('u1');
+    ok(await c.request('Login', ['u1', 't']));
+    expect(await c.request('Logout', [])).toMatchObject({ event: 'Logout', errCode: 0, data: '""' });
+    expect((await c.request('GetLoginStatus', [])).data).toBe('1');
+    expect((await c.request('GetTotalUnreadMsgCount', [])).errCode).toBe(catalog.GW_NOT_LOGGED_IN.code);
+    ok(await c.request('Login', ['u1', 't']));
+    expect(sup.logins.length).toBe(2);
+    expect(c.closed).toBeUndefined();
+  });
+
+  it('answers GetLoginStatus 2 itself while the session is starting or restarting', async () => {
+    const { open, sup } = await setup();
+    const c = await open('u1');
+    ok(await c.request('Login', ['u1', 't']));
+    sup.loginStatus = () => 2;
+    expect(await c.request('GetLoginStatus', [])).toMatchObject({ errCode: 0, data: '2' });
+    expect(sup.calls.some((x) => x.fn === 'GetLoginStatus')).toBe(false);
+  });
+
   it('refuses new frames while draining and answers the ones in flight', async () => {
     const { open, sup, g } = await setup();
     let release!: () => void;
