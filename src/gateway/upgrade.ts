@@ -96,7 +96,10 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
 
   const refuse = (req: IncomingMessage, socket: Duplex, err: GatewayError, status?: number): void => {
     metrics.upgradesRejected.inc({ reason: err.errorName });
-    log.info({ url: safeUrl(req.url), ip: req.socket.remoteAddress, code: err.code, reason: err.errorName }, 'upgrade refused');
+    // The path only: the query carries the token. Floods (429 per IP) log at debug.
+    const fields = { path: safeUrl(req.url), ip: req.socket.remoteAddress, code: err.code, reason: err.errorName };
+    if (err.errorName === 'GW_TOO_MANY_UPGRADES') log.debug(fields, 'upgrade refused');
+    else log.info(fields, 'upgrade refused');
     rejectUpgrade(socket, err, status, retryHeaders(err));
   };
 
