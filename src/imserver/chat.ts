@@ -52,8 +52,12 @@ export interface PullResult {
   notificationMsgs: Record<string, PullMsgs>;
 }
 
+// Unique inputs for md5 IDs without a random draw per message: a per-process nonce and a counter.
+const ID_NONCE = randomBytes(8).toString('hex');
+let idCounter = 0;
+
 export function md5Id(...parts: (string | number)[]): string {
-  return createHash('md5').update(parts.join('-') + randomBytes(8).toString('hex')).digest('hex');
+  return createHash('md5').update(`${parts.join('-')}-${ID_NONCE}-${++idCounter}`).digest('hex');
 }
 
 export class Chat {
@@ -130,7 +134,7 @@ export class Chat {
           ] as const) {
             this.#convs.ensure(owner, convID, m.sessionType, peer, m.groupID);
           }
-          this.#convs.setHasReadSeq(m.sendID, convID, stored.seq);
+          this.#convs.raiseHasReadSeq(m.sendID, convID, stored.seq);
         }
         return stored;
       });

@@ -2,7 +2,7 @@
 // Created lazily when a conversation's first message is stored.
 
 import type { ConversationProto } from '@openim/protocol';
-import { stmt, type Db } from './db.ts';
+import { onRollback, stmt, type Db } from './db.ts';
 import { V_INSERT, V_UPDATE, Versions } from './versions.ts';
 
 export type Conversation = ConversationProto.Conversation;
@@ -97,10 +97,13 @@ export function conversationList(ownerUserID: string): string {
 export class Conversations {
   #db: Db;
   #versions: Versions;
+  /** Documents are never deleted, so "exists" can be remembered (owner NUL conversationID). */
+  #known = new Set<string>();
 
   constructor(db: Db, versions: Versions) {
     this.#db = db;
     this.#versions = versions;
+    onRollback(db, () => this.#known.clear());
   }
 
   get(owner: string, conversationID: string): ConversationRecord | undefined {
@@ -126,12 +129,18 @@ export class Conversations {
 
   /** Create the document if missing. Returns true when it was created. */
   ensure(owner: string, conversationID: string, type: number, userID: string, groupID: string, now = Date.now()): boolean {
-    const res = stmt(this.#db, 
-        `INSERT OR IGNORE INTO conversations (owner_user_id, conversation_id, conversation_type, user_id, group_id, create_time)
-         VALUES (?, ?, ?, ?, ?, ?)`,
-      )
-      .run(owner, conversationID, type, userID, groupID, now);
-    if (res.changes === 0) return false;
+    const key = `${owner}\u0000${conversationID}`;
+    if (this.#known.has(key)) return false;
+    const res = stmt(
+      this.#db,
+      `INSERT OR IGNORE INTO conversations (owner_user_id, conversation_id, conversation_type, user_id, group_id, create_time)
+       VALUES (?, ?, ?, ?, ?, ?)`,
+    ).run(owner, conversationID, type, userID, groupID, now);
+    if (res.changes === 0) {
+      this.#known.add(key);
+      return false;
+    }
+    this.#known.add(key);
     this.#versions.bump(conversationList(owner), conversationID, V_INSERT);
     return true;
   }
@@ -150,13 +159,21 @@ export class Conversations {
     this.#versions.bump(conversationList(owner), conversationID, V_UPDATE);
   }
 
-  /** Set hasReadSeq (only upwards unless `force`). Returns the new value. */
-  setHasReadSeq(owner: string, conversationID: string, seq: number, force = false): number {
+  /** Raise hasReadSeq (or set it, with `force`). */
+  raiseHasReadSeq(owner: string, conversationID: string, seq: number, force = false): void {
     const sql = force
       ? 'UPDATE conversations SET has_read_seq = ? WHERE owner_user_id = ? AND conversation_id = ?'
       : 'UPDATE conversations SET has_read_seq = MAX(has_read_seq, ?) WHERE owner_user_id = ? AND conversation_id = ?';
     stmt(this.#db, sql).run(seq, owner, conversationID);
-    return this.get(owner, conversationID)?.hasReadSeq ?? 0;
+  }
+
+  /** raiseHasReadSeq, then the value now stored. */
+  setHasReadSeq(owner: string, conversationID: string, seq: number, force = false): number {
+    this.raiseHasReadSeq(owner, conversationID, seq, force);
+    const r = stmt(this.#db, 'SELECT has_read_seq FROM conversations WHERE owner_user_id = ? AND conversation_id = ?').get(owner, conversationID) as
+      | { has_read_seq: number }
+      | undefined;
+    return r?.has_read_seq ?? 0;
   }
 
   /** Owners of a conversation ID (who hold a document for it). */

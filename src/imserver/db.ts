@@ -111,6 +111,15 @@ function migrate(db: Db): void {
   }
 }
 
+const rollbackListeners = new WeakMap<Db, Set<() => void>>();
+
+/** Called after a rollback, so in-memory caches of rows can forget what was undone. */
+export function onRollback(db: Db, fn: () => void): void {
+  let set = rollbackListeners.get(db);
+  if (!set) rollbackListeners.set(db, (set = new Set()));
+  set.add(fn);
+}
+
 /** Run fn in one transaction; nested calls join the outer one. */
 export function inTransaction<T>(db: Db, fn: () => T): T {
   if (db.isTransaction) return fn();
@@ -121,6 +130,7 @@ export function inTransaction<T>(db: Db, fn: () => T): T {
     return out;
   } catch (e) {
     db.exec('ROLLBACK');
+    for (const l of rollbackListeners.get(db) ?? []) l();
     throw e;
   }
 }

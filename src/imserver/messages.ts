@@ -46,11 +46,11 @@ export class Messages {
     const cur = this.seqInfo(conversationID);
     const seq = cur.maxSeq + 1;
     const stored: MsgData = { ...m, seq };
-    stmt(this.#db, 
-        `INSERT INTO seqs (conversation_id, max_seq, min_seq, max_seq_time) VALUES (?, ?, 0, ?)
-         ON CONFLICT (conversation_id) DO UPDATE SET max_seq = excluded.max_seq, max_seq_time = excluded.max_seq_time`,
-      )
-      .run(conversationID, seq, stored.sendTime);
+    stmt(
+      this.#db,
+      `INSERT INTO seqs (conversation_id, max_seq, min_seq, max_seq_time) VALUES (?, ?, 0, ?)
+       ON CONFLICT (conversation_id) DO UPDATE SET max_seq = excluded.max_seq, max_seq_time = excluded.max_seq_time`,
+    ).run(conversationID, seq, stored.sendTime);
     stmt(this.#db, 'INSERT INTO msgs (conversation_id, seq, client_msg_id, send_id, send_time, data) VALUES (?, ?, ?, ?, ?, ?)')
       .run(conversationID, seq, stored.clientMsgID, stored.sendID, stored.sendTime, encodeMsg(stored));
     return stored;

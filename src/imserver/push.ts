@@ -2,19 +2,35 @@
 // every recipient; the sender is among the recipients when the message's senderSync allows.
 
 import { PbCoder } from '@openim/protocol';
+import { gzipSync } from 'node:zlib';
 import type { MsgData } from './codec.ts';
 import { isNotificationId } from './convid.ts';
+import { encodeResp } from './gateway/frames.ts';
 
 export const WS_PUSH_MSG = 2001;
 export const WS_KICK_ONLINE_MSG = 2002;
+
+/** A server-initiated frame (msgIncr ""), encoded once however many connections get it. */
+export class OutFrame {
+  readonly json: Buffer;
+  #gzip: Buffer | undefined;
+
+  constructor(reqIdentifier: number, operationID: string, data: Uint8Array | null) {
+    this.json = Buffer.from(encodeResp({ reqIdentifier, msgIncr: '', operationID, errCode: 0, errMsg: '', data }));
+  }
+
+  gzipped(): Buffer {
+    this.#gzip ??= gzipSync(this.json);
+    return this.#gzip;
+  }
+}
 
 /** What the hub needs from a gateway connection. */
 export interface PushTarget {
   readonly userID: string;
   readonly platformID: number;
   readonly token: string;
-  /** Send a server-initiated frame (msgIncr ""). */
-  sendPush(reqIdentifier: number, operationID: string, data: Uint8Array | null): void;
+  sendFrame(frame: OutFrame): void;
   /** Send 2002 and close. */
   kick(): void;
 }
@@ -56,9 +72,10 @@ export class Hub {
   }
 
   push(userIDs: readonly string[], conversationID: string, msg: MsgData, operationID: string): void {
-    const data = encodePush(conversationID, msg);
+    const frame = new OutFrame(WS_PUSH_MSG, operationID, encodePush(conversationID, msg));
     for (const u of new Set(userIDs)) {
-      for (const c of this.connections(u)) c.sendPush(WS_PUSH_MSG, operationID, data);
+      const set = this.#byUser.get(u);
+      if (set) for (const c of set) c.sendFrame(frame);
     }
   }
 

@@ -36,6 +36,8 @@ export interface UserPatch {
 
 export class Users {
   #db: Db;
+  /** Users are never deleted, so a positive answer can be remembered. */
+  #known = new Set<string>();
 
   constructor(db: Db) {
     this.#db = db;
@@ -47,7 +49,10 @@ export class Users {
   }
 
   exists(userID: string): boolean {
-    return stmt(this.#db, 'SELECT 1 FROM users WHERE user_id = ?').get(userID) !== undefined;
+    if (this.#known.has(userID)) return true;
+    const found = stmt(this.#db, 'SELECT 1 FROM users WHERE user_id = ?').get(userID) !== undefined;
+    if (found) this.#known.add(userID);
+    return found;
   }
 
   /** Users in the order asked; unknown IDs are skipped (as OpenIM does). */

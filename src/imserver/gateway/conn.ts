@@ -6,7 +6,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { Logger } from '../../log.ts';
 import type { ImContext } from '../context.ts';
 import { toImError } from '../errs.ts';
-import { WS_KICK_ONLINE_MSG, type PushTarget } from '../push.ts';
+import { OutFrame, WS_KICK_ONLINE_MSG, type PushTarget } from '../push.ts';
 import { encodeResp, parseReq, type WsResp } from './frames.ts';
 import { handlers } from './handlers.ts';
 import type { ConnParams } from './params.ts';
@@ -141,12 +141,13 @@ export class GatewayConn implements PushTarget {
     this.#ws.send(this.#params.compression ? gzipSync(buf) : buf, { binary: true });
   }
 
-  sendPush(reqIdentifier: number, operationID: string, data: Uint8Array | null): void {
-    this.#sendBinary(encodeResp({ reqIdentifier, msgIncr: '', operationID, errCode: 0, errMsg: '', data }));
+  sendFrame(frame: OutFrame): void {
+    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
+    this.#ws.send(this.#params.compression ? frame.gzipped() : frame.json, { binary: true });
   }
 
   kick(): void {
-    this.sendPush(WS_KICK_ONLINE_MSG, this.#params.operationID, null);
+    this.sendFrame(new OutFrame(WS_KICK_ONLINE_MSG, this.#params.operationID, null));
     this.close(CLOSE_NORMAL, 'kicked');
   }
 
