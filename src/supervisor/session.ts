@@ -24,7 +24,7 @@ import type { RpcClient } from '../rpc/client.ts';
 import { RestartPolicy } from './backoff.ts';
 import type { SessionLimits } from './limits.ts';
 import type { SessionClient, SessionInfo, SessionState } from './types.ts';
-import { Watchdog } from './watchdog.ts';
+import { heapUsedNow, Watchdog } from './watchdog.ts';
 import { WorkerHost, type ExitInfo } from './worker-host.ts';
 
 export interface SessionDeps {
@@ -405,7 +405,7 @@ export class Session {
       watchdogMs: o.watchdogMs,
       softHeapBytes: this.#d.limits.sessionHeapMb * 1024 * 1024 * o.heapSoftRatio,
       ping: (seq) => gen.rpc?.ping(seq),
-      onStuck: (detail) => this.#kill(gen, 'watchdog', detail),
+      onStuck: (detail) => void this.#onStuck(gen, detail),
       onSoftHeap: (detail) => void this.#softRestart(gen, detail),
     });
     const ms = performance.now() - t0;
@@ -514,6 +514,20 @@ export class Session {
     gen.host.expect('oom', `soft heap watchdog: ${detail}`);
     await this.#retire(gen, 'restart', 'oom', detail, this.#d.options.drainTimeoutMs);
     this.#drainFor = null;
+  }
+
+  /**
+   * A worker that stopped answering near its heap limit is thrashing in GC on its way to an OOM:
+   * classify it 'oom', not 'watchdog', so operators see the real cause.
+   */
+  async #onStuck(gen: Generation, detail: string): Promise<void> {
+    const used = (await heapUsedNow(gen.host.worker, 250)) ?? this.#heapUsed;
+    const soft = this.#d.limits.sessionHeapMb * 1024 * 1024 * this.#d.options.heapSoftRatio;
+    if (used !== null && used >= soft) {
+      this.#kill(gen, 'oom', `unresponsive at ${Math.round(used / 1024 / 1024)} MB heap, above the soft limit (GC thrash): ${detail}`);
+    } else {
+      this.#kill(gen, 'watchdog', detail);
+    }
   }
 
   #kill(gen: Generation, reason: ExitReason, detail: string): void {

@@ -93,3 +93,24 @@ export class Watchdog {
 function mb(bytes: number): number {
   return Math.round(bytes / (1024 * 1024));
 }
+
+/**
+ * The worker's heap use read from the main thread, or null if unavailable within `timeoutMs`.
+ * `worker.getHeapStatistics()` (Node >= 22.16) runs as a V8 interrupt, so it answers even while
+ * the worker spins; feature-detected because Node 20 lacks it.
+ */
+export async function heapUsedNow(worker: Worker, timeoutMs: number): Promise<number | null> {
+  const get = (worker as { getHeapStatistics?: () => Promise<{ used_heap_size: number }> }).getHeapStatistics;
+  if (typeof get !== 'function') return null;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      get.call(worker).then((h) => h.used_heap_size),
+      new Promise<null>((res) => (timer = setTimeout(() => res(null), timeoutMs))),
+    ]);
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}

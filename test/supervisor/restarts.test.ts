@@ -140,6 +140,19 @@ describe('soft heap watchdog', () => {
   });
 });
 
+describe('stuck-worker classification', () => {
+  it('classifies a worker that stops answering above its soft heap limit as oom, not watchdog', async () => {
+    const { supervisor } = makeSupervisor({ sessionHeapMb: 64, heapSoftRatio: 0.5, watchdogMs: 300 });
+    const c = fakeClient('thrash');
+    await supervisor.login(c, 'op');
+    const r = await settle(supervisor.call(c, 'RetainThenSpin', [40], 'op'));
+    expect(!r.ok && r.error.errorName).toBe('GW_SESSION_CRASHED');
+    const exit = supervisor.get('thrash', 5)!.lastExit!;
+    expect(exit.reason).toBe('oom');
+    expect(exit.detail).toContain('GC thrash');
+  });
+});
+
 describe('Supervisor#drain', () => {
   it('lets in-flight calls finish, refuses new work with GW_DRAINING, and closes every core', async () => {
     const h = makeSupervisor();
