@@ -26,7 +26,7 @@ describe('store migrations', () => {
     const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name);
     expect(tables).toEqual(expect.arrayContaining(['self_user', 'users', 'conversations', 'messages', 'synced_seqs', 'sync_versions']));
     const idx = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'").all() as { name: string }[]).map((r) => r.name);
-    expect(idx).toEqual(expect.arrayContaining(['messages_conv_seq', 'messages_conv_time', 'messages_time']));
+    expect(idx).toEqual(expect.arrayContaining(['messages_conv_seq', 'messages_conv_order', 'messages_time']));
     db.close();
   });
 
@@ -49,6 +49,20 @@ describe('store migrations', () => {
     expect(() => migrate(db, [{ version: 2, name: 'bad', sql: 'CREATE TABLE b (y INTEGER); SELECT * FROM nope' }])).toThrow();
     expect(schemaVersion(db)).toBe(1);
     expect(db.prepare("SELECT name FROM sqlite_master WHERE name = 'b'").get()).toBeUndefined();
+    db.close();
+  });
+
+  it('a v1 database with data is upgraded in place to the newest schema', () => {
+    const dir = temp('core-store-');
+    const v1 = openDatabase(dir, migrations.filter((m) => m.version === 1));
+    v1.prepare("INSERT INTO messages (clientMsgID, conversationID, seq, sendTime, item) VALUES ('c1', 'si_a_b', 1, 5, '{}')").run();
+    v1.close();
+    const db = openDatabase(dir);
+    expect(schemaVersion(db)).toBe(2);
+    const idx = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'messages'").all() as { name: string }[]).map((r) => r.name);
+    expect(idx).toContain('messages_conv_order');
+    expect(idx).not.toContain('messages_conv_time');
+    expect(db.prepare('SELECT clientMsgID FROM messages').all()).toEqual([{ clientMsgID: 'c1' }]);
     db.close();
   });
 

@@ -62,24 +62,28 @@ async function olderPage(s: Session, p: HistoryParams, operationID: string) {
   if (p.startClientMsgID && !start) throw argsError('startClientMsgID not found');
   const floor = Math.max(1, c.minSeq);
   const top = start && start.seq > 0 ? start.seq - 1 : ceiling(s, c);
+  // Grow the seq window [lo, top] downwards until it holds a page of visible messages (pulling
+  // the seqs that have no local row), or reaches the conversation's first seq.
   let lo = top + 1;
+  let have = 0;
   let complete = true;
-  for (let round = 0; round < MAX_ROUNDS && lo > floor; round++) {
-    const have = store.messages.older(p.conversationID, start ?? null, p.count, lo).length;
-    if (have >= p.count) break;
+  for (let round = 0; round < MAX_ROUNDS && lo > floor && have < p.count; round++) {
     const next = Math.max(floor, lo - (p.count - have));
     if (!(await ensureSeqs(s, p.conversationID, next, lo - 1, operationID))) {
       complete = false;
       break;
     }
     lo = next;
+    have = store.messages.countVisible(p.conversationID, lo, top);
   }
-  // Offline with a gap: show what is stored, without claiming the window is complete.
-  const minSeq = complete ? lo : 0;
-  const rows = store.messages.older(p.conversationID, start ?? null, p.count + 1, minSeq);
-  const page = rows.slice(0, p.count).reverse();
-  const isEnd = rows.length <= p.count && (complete ? lo <= floor : true);
-  return result(page, isEnd);
+  if (!complete) {
+    // Offline with a gap: show what is stored, without claiming the window is complete.
+    const rows = store.messages.older(p.conversationID, start ?? null, p.count + 1);
+    return result(rows.slice(0, p.count).reverse(), rows.length <= p.count && lo <= floor);
+  }
+  const atStart = lo <= floor;
+  const rows = store.messages.older(p.conversationID, start ?? null, atStart ? p.count + 1 : p.count, lo);
+  return result(rows.slice(0, p.count).reverse(), atStart && rows.length <= p.count);
 }
 
 async function newerPage(s: Session, p: HistoryParams, operationID: string) {
@@ -91,21 +95,24 @@ async function newerPage(s: Session, p: HistoryParams, operationID: string) {
   const top = ceiling(s, c);
   const from = start.seq > 0 ? start.seq + 1 : top + 1;
   let hi = from - 1;
+  let have = 0;
   let complete = true;
-  for (let round = 0; round < MAX_ROUNDS && hi < top; round++) {
-    const have = store.messages.newer(p.conversationID, start, p.count, hi).length;
-    if (have >= p.count) break;
+  for (let round = 0; round < MAX_ROUNDS && hi < top && have < p.count; round++) {
     const next = Math.min(top, hi + (p.count - have));
     if (!(await ensureSeqs(s, p.conversationID, hi + 1, next, operationID))) {
       complete = false;
       break;
     }
     hi = next;
+    have = store.messages.countVisible(p.conversationID, from, hi);
   }
-  const rows = store.messages.newer(p.conversationID, start, p.count + 1, complete ? hi : Number.MAX_SAFE_INTEGER);
-  const page = rows.slice(0, p.count);
-  const isEnd = rows.length <= p.count && (complete ? hi >= top : true);
-  return result(page, isEnd);
+  if (!complete) {
+    const rows = store.messages.newer(p.conversationID, start, p.count + 1);
+    return result(rows.slice(0, p.count), rows.length <= p.count && hi >= top);
+  }
+  const atEnd = hi >= top;
+  const rows = store.messages.newer(p.conversationID, start, atEnd ? p.count + 1 : p.count, hi);
+  return result(rows.slice(0, p.count), atEnd && rows.length <= p.count);
 }
 
 function searchParams(v: unknown) {

@@ -73,6 +73,14 @@ export class MessageStore {
     return new Set(rows.map((r) => r.seq));
   }
 
+  /** Visible stored messages with seq in [lo, hi]. */
+  countVisible(conversationID: string, lo: number, hi: number): number {
+    const r = this.#db
+      .prepare('SELECT COUNT(*) AS n FROM messages WHERE conversationID = ? AND seq BETWEEN ? AND ? AND status < 4')
+      .get(conversationID, lo, hi) as { n: number };
+    return r.n;
+  }
+
   maxSeq(conversationID: string): number {
     const r = this.#db.prepare('SELECT MAX(seq) AS m FROM messages WHERE conversationID = ?').get(conversationID) as { m: number | null };
     return r.m ?? 0;

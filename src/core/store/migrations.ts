@@ -85,4 +85,13 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'history order index',
+    // Pages are ordered by (sendTime, seq, clientMsgID): one index serves the order with no sort.
+    sql: `
+      DROP INDEX messages_conv_time;
+      CREATE INDEX messages_conv_order ON messages(conversationID, sendTime, seq, clientMsgID);
+    `,
+  },
 ];
