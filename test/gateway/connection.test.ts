@@ -192,7 +192,7 @@ describe('ClientConnection', () => {
   });
 
   it('rate-limits requests per connection', async () => {
-    const { open } = await setup({ ratePerConn: 1, rateBurst: 3 });
+    const { open } = await setup({ ratePerConn: 0.1, rateBurst: 3 }); // one token per 10 s: no refill during the test
     const c = await open('u1');
     const codes: number[] = [];
     for (let i = 0; i < 5; i++) codes.push((await c.request('GetLoginStatus', [])).errCode);
@@ -248,9 +248,9 @@ describe('ClientConnection', () => {
   });
 
   it('keeps a connection that answers pings', async () => {
-    const { open } = await setup({ pingIntervalMs: 100 });
+    const { open } = await setup({ pingIntervalMs: 150 });
     const c = await open('u1');
-    await new Promise((r) => setTimeout(r, 450));
+    await new Promise((r) => setTimeout(r, 650));
     expect(c.closed).toBeUndefined();
   });
 

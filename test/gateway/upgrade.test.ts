@@ -213,11 +213,10 @@ describe('upgrade refusals', () => {
   });
 
   it('limits upgrade attempts per IP per second', async () => {
-    const g = await start({ maxUpgradesPerIp: 3 });
+    const g = await start({ maxUpgradesPerIp: 1 }); // one attempt per second
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await rawUpgrade(upgradeUrl(g.url, { sendID: 'u1', platformID: 5, operationID: 'o' }))).status);
-    expect(statuses.slice(0, 3)).toEqual([400, 400, 400]);
-    expect(statuses.slice(3)).toEqual([429, 429]);
+    for (let i = 0; i < 3; i++) statuses.push((await rawUpgrade(upgradeUrl(g.url, { sendID: 'u1', platformID: 5, operationID: 'o' }))).status);
+    expect(statuses).toEqual([400, 429, 429]);
     await expectNoSocketHeld(g);
   });
 

@@ -62,7 +62,8 @@ export async function startStack(overrides: OptionOverrides = {}, deps: GatewayD
   let gateway: Gateway;
   try {
     gateway = await startTestGateway(
-      { apiAddress: im.apiAddress, wsAddress: im.wsAddress, dbDir, ...overrides },
+      // Every test client shares 127.0.0.1; the per-IP upgrade rate has its own tests.
+      { apiAddress: im.apiAddress, wsAddress: im.wsAddress, dbDir, maxUpgradesPerIp: 1000, ...overrides },
       { coreModule: GATEWAY_CORE, ...deps },
     );
   } catch (e) {
