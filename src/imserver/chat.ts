@@ -56,6 +56,9 @@ export interface PullResult {
 const ID_NONCE = randomBytes(8).toString('hex');
 let idCounter = 0;
 
+/** Most messages one range (1002) or one conversation's seq list (1005) returns. */
+export const MAX_PULL_PER_CONVERSATION = 1000;
+
 export function md5Id(...parts: (string | number)[]): string {
   return createHash('md5').update(`${parts.join('-')}-${ID_NONCE}-${++idCounter}`).digest('hex');
 }
@@ -171,6 +174,7 @@ export class Chat {
         if (access.maxSeq > 0) end = Math.min(end, access.maxSeq);
         if (r.num > 0 && end - begin + 1 > r.num) begin = end - r.num + 1;
       }
+      if (end - begin + 1 > MAX_PULL_PER_CONVERSATION) begin = end - MAX_PULL_PER_CONVERSATION + 1;
       const seqs: number[] = [];
       for (let s = begin; s <= end; s++) seqs.push(s);
       const msgs = this.#msgs.read(r.conversationID, seqs, userID, minSeq);
@@ -188,6 +192,7 @@ export class Chat {
       if (!access) continue;
       const info = this.#msgs.seqInfo(c.conversationID);
       const seqs = [...new Set(c.seqs.filter((s) => s > 0))].sort((a, b) => a - b);
+      if (seqs.length > MAX_PULL_PER_CONVERSATION) throw argsError(`more than ${MAX_PULL_PER_CONVERSATION} seqs for ${c.conversationID}`);
       const minSeq = Math.max(info.minSeq, access === 'notification' ? 0 : access.minSeq);
       const msgs = this.#msgs.read(c.conversationID, seqs, userID, minSeq);
       const isEnd = seqs.length === 0 || info.maxSeq <= seqs[seqs.length - 1]!;

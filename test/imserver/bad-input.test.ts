@@ -232,6 +232,14 @@ describe('bad input', () => {
       client.close();
     });
 
+    it('refuses more than 1000 seqs for one conversation in a 1005 pull with 1001', async () => {
+      const { client } = await connect(im.wsAddress, { userID: 'eve', token });
+      const seqs = Array.from({ length: 1001 }, (_, i) => i + 1);
+      const r = await client.request(1005, PbCoder.GetSeqMessageReq.encode({ userID: 'eve', conversations: [{ conversationID: 'n_eve_eve', seqs }] }).finish());
+      expect(r).toMatchObject({ errCode: 1001, data: null });
+      client.close();
+    });
+
     it('answers a request for another user inside data with 1002', async () => {
       const { client } = await connect(im.wsAddress, { userID: 'eve', token });
       const r = await client.request(1006, PbCoder.GetConversationsHasReadAndMaxSeqReq.encode({ userID: 'fay', conversationIDs: [] }).finish());

@@ -18,6 +18,8 @@ export interface ConnLimits {
   pingIntervalMs: number;
   /** Largest decompressed request. */
   maxInflatedBytes: number;
+  /** A peer that lets this much output pile up unread is cut off. */
+  maxBufferedBytes: number;
 }
 
 const WEB_PLATFORM_ID = 5;
@@ -135,14 +137,24 @@ export class GatewayConn implements PushTarget {
     this.close(CLOSE_POLICY, 'unsupported text frame');
   }
 
+  /** False (and the connection is cut) when the peer is not reading its frames. */
+  #writable(): boolean {
+    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return false;
+    if (this.#ws.bufferedAmount <= this.#limits.maxBufferedBytes) return true;
+    this.#log.warn({ userID: this.userID, platformID: this.platformID }, 'slow consumer, terminating');
+    this.#finish();
+    this.#ws.terminate();
+    return false;
+  }
+
   #sendBinary(text: string): void {
-    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
+    if (!this.#writable()) return;
     const buf = Buffer.from(text, 'utf8');
     this.#ws.send(this.#params.compression ? gzipSync(buf) : buf, { binary: true });
   }
 
   sendFrame(frame: OutFrame): void {
-    if (this.#closed || this.#ws.readyState !== this.#ws.OPEN) return;
+    if (!this.#writable()) return;
     this.#ws.send(this.#params.compression ? frame.gzipped() : frame.json, { binary: true });
   }
 

@@ -22,6 +22,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   readTimeoutMs: 30_000,
   pingIntervalMs: 27_000,
   maxInflatedBytes: 1024 * 1024,
+  maxBufferedBytes: 16 * 1024 * 1024,
   maxConns: 100_000,
 };
 

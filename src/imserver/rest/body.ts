@@ -12,7 +12,7 @@ export function isBody(v: unknown): v is Body {
 }
 
 export function field(b: Body, key: string): unknown {
-  if (key in b) return b[key];
+  if (Object.hasOwn(b, key)) return b[key];
   const lower = key.toLowerCase();
   for (const k of Object.keys(b)) if (k.toLowerCase() === lower) return b[k];
   return undefined;
