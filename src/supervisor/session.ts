@@ -265,6 +265,9 @@ export class Session {
     await this.#settleRunning(this.#d.options.drainTimeoutMs);
     await this.#retire(gen, 'restart', 'normal', 'admin restart', this.#d.options.drainTimeoutMs);
     if (this.#stopping) return false;
+    // The worker crashed while closing: the crash path (backoff or quarantine) owns it now.
+    const now: SessionState = this.#stateNow();
+    if (now !== 'draining') return now !== 'quarantined';
     this.#drainFor = null;
     this.#emitAll('OnConnecting', '', 0, '');
     this.#restarts++;
@@ -578,6 +581,11 @@ export class Session {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  /** The state after an await (TypeScript keeps the narrowing from before it). */
+  #stateNow(): SessionState {
+    return this.#state;
+  }
 
   #attach(client: SessionClient): void {
     this.#clients.add(client);
