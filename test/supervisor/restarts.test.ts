@@ -77,6 +77,23 @@ describe('restart intensity', () => {
     expect(await supervisor.restart('nobody', 5)).toBe(false);
   });
 
+  it('leaves a crash during an admin restart to the crash path, starting exactly one new worker', async () => {
+    const h = makeSupervisor();
+    const c = fakeClient('race');
+    await h.supervisor.login(c, 'op');
+    const inFlight = settle(h.supervisor.call(c, 'Sleep', [2000], 'op'));
+    const restarting = h.supervisor.restart('race', 5); // draining: waits for the Sleep
+    expect(h.supervisor.fault('race', 5, 'throw')).toBe(true);
+    expect(await restarting).toBe(true);
+    const r = await inFlight;
+    expect(!r.ok && r.error.errorName).toBe('GW_SESSION_CRASHED');
+    await until(() => h.supervisor.get('race', 5)!.state === 'ready', 5000, 'ready');
+    const { threadId } = (await h.supervisor.call(c, 'Info', [], 'op')) as CoreInfo;
+    await new Promise((res) => setTimeout(res, 300));
+    expect(h.logs.filter((l) => l.includes('"session ready"')).length).toBe(2);
+    expect(h.supervisor.get('race', 5)!).toMatchObject({ restarts: 1, threadId, state: 'ready' });
+  });
+
   it('reopens the same data dir and logs in again with the session token after a crash', async () => {
     const { supervisor } = makeSupervisor();
     const c = fakeClient('same');
