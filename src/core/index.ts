@@ -60,11 +60,12 @@ export function createCoreWith(init: CoreInit, tuning: NetTuning = {}): SdkCore 
         s.log.info({ reason }, 'core: closing');
         // Only a real logout ends the device's server-side state; eviction and restarts do not.
         if (reason === 'logout' && s.loginStatus === LoginStatus.Logged) await logoutFromServer(s, s.opID('logout'));
+        // From here on nothing is reported: a sync cut short by the shutdown is not a failure.
+        s.closed = true;
         s.conn?.stop();
         s.loginStatus = LoginStatus.Logout;
         // Let the task in flight (if any) finish against the open store, briefly.
         await Promise.race([s.idle(), new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);
-        s.closed = true;
         s.store?.close();
       })();
       return closing;

@@ -2,6 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imPost, startTestIm, type TestIm } from '../helpers/im.ts';
+import { Store } from '../../src/core/store/index.ts';
 import { TestCore, tempDir, until } from './harness.ts';
 
 let im: TestIm;
@@ -120,6 +121,28 @@ describe('connection and sync', () => {
     expect(ma).toMatchObject({ clientMsgID: a.clientMsgID, isRead: true });
     expect(mb).toMatchObject({ clientMsgID: b.clientMsgID, contentType: 2101 });
     expect(dave.events.some((e) => e.event === 'OnRecvC2CReadReceipt')).toBe(true);
+  });
+
+  it('conversation settings changed on another device arrive by incremental version sync', async () => {
+    const erin = cores.filter((c) => c.userID === 'erin').at(-1)!;
+    let laptop = core('erin', 3, tempDir('core-conn-erin3-').dir);
+    await login(laptop);
+    expect(await laptop.call('GetOneConversation', 1, 'dave')).toMatchObject({ isPinned: false });
+    const store = new Store(laptop.dataDir);
+    const v1 = store.seqs.version('conversations', 'erin');
+    expect(v1.versionID).not.toBe('');
+    await laptop.core.close('restart');
+    await erin.call('PinConversation', 'si_dave_erin', true);
+    laptop = core('erin', 3, laptop.dataDir.split('/erin/')[0]!);
+    const from = laptop.events.length;
+    await login(laptop);
+    expect(await laptop.call('GetOneConversation', 1, 'dave')).toMatchObject({ isPinned: true });
+    expect(laptop.events.slice(from).some((e) => e.event === 'OnConversationChanged' && (e.data as any[]).some((c) => c.isPinned))).toBe(true);
+    const v2 = store.seqs.version('conversations', 'erin');
+    expect(v2.versionID).toBe(v1.versionID);
+    expect(v2.version).toBeGreaterThan(v1.version);
+    store.close();
+    await erin.call('PinConversation', 'si_dave_erin', false);
   });
 
   it('Login for another user is refused', async () => {

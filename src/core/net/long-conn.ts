@@ -243,12 +243,14 @@ export class LongConn {
       this.#stopHeartbeat();
       this.#failPending(new CodedError(SdkCode.Network, 'connection lost'));
       if (this.#state === 'stopped') return;
+      this.#o.log.info({ authed }, 'core: message gateway connection closed, redialling');
       if (!authed) this.#o.events.connectFailed(SdkCode.Network, 'connection closed before auth');
       this.#scheduleRetry();
     });
   }
 
   #onOpen(): void {
+    this.#o.log.info({ attempts: this.#attempt }, 'core: connected to the message gateway');
     this.#state = 'open';
     this.#attempt = 0;
     this.#startHeartbeat();

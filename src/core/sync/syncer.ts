@@ -9,7 +9,8 @@ import type { SdkWsProto } from '@openim/protocol';
 import { PbCoder, ReqId, type WsResponse } from '../net/codec.ts';
 import { msgDataToItem } from '../msg/convert.ts';
 import type { Session } from '../session.ts';
-import { applyServerSettings, ConvChanges, ensureConversation, type ServerConversation } from './conversations.ts';
+import { ConvChanges, ensureConversation } from './conversations.ts';
+import { syncConversations } from './conversation-sync.ts';
 import { ingest } from './ingest.ts';
 import { handleNotification } from './notifications.ts';
 import { getConvSeqs, getNewestSeqs, pullRange, pullSeqs } from './pull.ts';
@@ -47,21 +48,14 @@ export class Syncer {
     const s = this.#s;
     const op = s.opID('sync');
     this.#syncing = true;
+    const t0 = Date.now();
     s.emit('OnSyncServerStart');
     try {
       await refreshSelf(s, op);
       const seqs = await getConvSeqs(s, op);
       const changes = new ConvChanges(s);
       const store = s.db();
-      const all = await s.rest!.post<{ conversations?: ServerConversation[] | null }>('/conversation/get_all_conversations', { ownerUserID: s.userID }, op);
-      for (const sc of all?.conversations ?? []) {
-        if (!sc.conversationID || sc.conversationID.startsWith('n_')) continue;
-        const c = await ensureConversation(s, sc.conversationID, changes, op);
-        if (applyServerSettings(c, sc)) {
-          store.conversations.put(c);
-          changes.changed(c.conversationID);
-        }
-      }
+      const convSync = await syncConversations(s, changes, op);
       for (const [id, sq] of seqs) {
         if (id.startsWith('n_')) continue;
         const synced = store.seqs.synced(id);
@@ -90,8 +84,10 @@ export class Syncer {
       }
       await this.#catchUpNotifications(op);
       changes.flush();
+      s.log.info({ ms: Date.now() - t0, conversations: seqs.size, convSync }, 'core: sync finished');
       s.emit('OnSyncServerFinish');
     } catch (e) {
+      s.log.warn({ ms: Date.now() - t0, err: (e as Error).message }, 'core: sync failed');
       s.emit('OnSyncServerFailed', undefined, 0, (e as Error).message);
       throw e;
     } finally {
