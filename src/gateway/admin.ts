@@ -133,9 +133,11 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
     if (m && req.method === 'POST') {
       const { userID, platformID } = sessionTarget(m[1]!, m[2]!);
       const action = m[3]!;
+      if (action === 'fault' && !options.faultInjection) throw gatewayError('GW_FAULT_INJECTION_OFF');
+      const before = supervisor.get(userID, platformID);
+      if (!before) throw gatewayError('GW_ADMIN_NOT_FOUND', `no session ${userID}/${platformID}`);
       let ok: boolean;
       if (action === 'fault') {
-        if (!options.faultInjection) throw gatewayError('GW_FAULT_INJECTION_OFF');
         const kind = await parseFault(req);
         ok = supervisor.fault(userID, platformID, kind);
         deps.log.warn({ userID, platformID, kind, ok }, 'admin: fault injected');
@@ -146,7 +148,9 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
         ok = await supervisor.unquarantine(userID, platformID);
         deps.log.info({ userID, platformID, ok }, 'admin: unquarantine');
       }
-      if (!ok) throw gatewayError('GW_ADMIN_NOT_FOUND', `no session ${userID}/${platformID}`);
+      // The session exists but is in a state the action does not apply to (e.g. restart while
+      // it is already restarting, unquarantine when it is not quarantined).
+      if (!ok) throw gatewayError('GW_ADMIN_BAD_REQUEST', `cannot ${action} a session that is ${supervisor.get(userID, platformID)?.state ?? 'stopped'}`);
       sendJson(res, 200, JSON.stringify({ ok: true, session: supervisor.get(userID, platformID) ?? null }));
       return true;
     }
