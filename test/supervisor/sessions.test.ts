@@ -231,6 +231,22 @@ describe('Supervisor#logout', () => {
     expect(second.dataDir).toBe(first.dataDir);
     expect(second.opens).toBe(first.opens + 1);
   });
+  it('waits for a stopping session to close its core before a new login opens the same data dir', async () => {
+    const h = makeSupervisor();
+    const first = fakeClient('handover');
+    await h.supervisor.login(first, 'op');
+    const before = (await h.supervisor.call(first, 'Info', [], 'op')) as CoreInfo;
+    await h.supervisor.call(first, 'SetCloseDelay', [300], 'op');
+    const loggingOut = h.supervisor.logout(first, 'op');
+    const next = fakeClient('handover');
+    await h.supervisor.login(next, 'op');
+    // The old core had finished closing before the new one was created.
+    expect(closes(h.dbDir, 'handover')).toEqual(['logout']);
+    const after = (await h.supervisor.call(next, 'Info', [], 'op')) as CoreInfo;
+    expect(after.threadId).not.toBe(before.threadId);
+    expect(after.opens).toBe(before.opens + 1);
+    await loggingOut;
+  });
 });
 
 describe('idle grace', () => {
