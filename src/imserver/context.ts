@@ -1,11 +1,13 @@
 // Everything a request handler needs, built once per server.
 
 import type { Logger } from '../log.ts';
-import { Chat } from './chat.ts';
 import { Conversations } from './conversations.ts';
 import type { Db } from './db.ts';
 import { Messages } from './messages.ts';
+import { MsgOps } from './msg-ops.ts';
+import { Reader } from './pull.ts';
 import { Hub } from './push.ts';
+import { Sender } from './send.ts';
 import { Tokens } from './tokens.ts';
 import { Users } from './users.ts';
 import { Versions } from './versions.ts';
@@ -26,7 +28,9 @@ export interface ImContext {
   readonly convs: Conversations;
   readonly msgs: Messages;
   readonly hub: Hub;
-  readonly chat: Chat;
+  readonly sender: Sender;
+  readonly reader: Reader;
+  readonly ops: MsgOps;
 }
 
 export function createContext(db: Db, log: Logger, secret: string): ImContext {
@@ -35,10 +39,12 @@ export function createContext(db: Db, log: Logger, secret: string): ImContext {
   const convs = new Conversations(db, versions);
   const msgs = new Messages(db);
   const hub = new Hub();
-  const chat = new Chat(db, users, convs, msgs, hub);
+  const sender = new Sender(db, users, convs, msgs, hub);
+  const reader = new Reader(convs, msgs);
+  const ops = new MsgOps(db, users, convs, msgs, sender);
   const tokens = new Tokens(db, secret, TOKEN_TTL_SECONDS);
   if (!users.exists(ADMIN_USER_ID)) {
     users.insert({ userID: ADMIN_USER_ID, nickname: ADMIN_USER_ID, faceURL: '', ex: '', appMangerLevel: 2 });
   }
-  return { db, log, secret, adminUserIDs: new Set([ADMIN_USER_ID]), users, tokens, versions, convs, msgs, hub, chat };
+  return { db, log, secret, adminUserIDs: new Set([ADMIN_USER_ID]), users, tokens, versions, convs, msgs, hub, sender, reader, ops };
 }

@@ -3,7 +3,7 @@
 // the response frame is written: that is where pushes go, so the echo follows the response.
 
 import { PbCoder } from '@openim/protocol';
-import type { Chat } from '../chat.ts';
+import type { Reader } from '../pull.ts';
 import { decodeDelUserPushTokenReq, decodeGetLastMessageReq, decodeGetMaxSeqReq, encodeGetLastMessageResp, type MsgData } from '../codec.ts';
 import type { ImContext } from '../context.ts';
 import { argsError, ImCode, imError } from '../errs.ts';
@@ -47,7 +47,7 @@ function sameUser(conn: HandlerConn, userID: string): void {
   if (userID && userID !== conn.userID) throw imError(ImCode.NoPermission, `${conn.userID} may not act for ${userID}`);
 }
 
-function pullResp(res: ReturnType<Chat['pullRange']>): Uint8Array {
+function pullResp(res: ReturnType<Reader['pullRange']>): Uint8Array {
   return PbCoder.PullMessageBySeqsResp.encode(res).finish();
 }
 
@@ -56,7 +56,7 @@ export const handlers: ReadonlyMap<number, Handler> = new Map<number, Handler>([
     WS_GET_NEWEST_SEQ,
     (im, conn, data) => {
       sameUser(conn, decode(() => decodeGetMaxSeqReq(data)).userID);
-      return { data: PbCoder.GetMaxSeqResp.encode(im.chat.maxSeqs(conn.userID)).finish() };
+      return { data: PbCoder.GetMaxSeqResp.encode(im.reader.maxSeqs(conn.userID)).finish() };
     },
   ],
   [
@@ -64,7 +64,7 @@ export const handlers: ReadonlyMap<number, Handler> = new Map<number, Handler>([
     (im, conn, data) => {
       const req = decode(() => PbCoder.PullMessageBySeqsReq.decode(data));
       sameUser(conn, req.userID);
-      return { data: pullResp(im.chat.pullRange(conn.userID, req.seqRanges, req.order as number)) };
+      return { data: pullResp(im.reader.pullRange(conn.userID, req.seqRanges, req.order as number)) };
     },
   ],
   [
@@ -73,7 +73,7 @@ export const handlers: ReadonlyMap<number, Handler> = new Map<number, Handler>([
       const msg: MsgData = decode(() => PbCoder.MsgData.decode(data));
       if (msg.sendID !== conn.userID) throw imError(ImCode.NoPermission, `sendID ${msg.sendID} is not the connection's user`);
       if (!msg.senderPlatformID) msg.senderPlatformID = conn.platformID;
-      const res = im.chat.send(msg, operationID);
+      const res = im.sender.send(msg, operationID);
       const resp = PbCoder.UserSendMsgResp.encode({ serverMsgID: res.serverMsgID, clientMsgID: res.clientMsgID, sendTime: res.sendTime }).finish();
       return { data: resp, after: res.deliver };
     },
@@ -83,7 +83,7 @@ export const handlers: ReadonlyMap<number, Handler> = new Map<number, Handler>([
     (im, conn, data) => {
       const req = decode(() => PbCoder.GetSeqMessageReq.decode(data));
       sameUser(conn, req.userID);
-      return { data: PbCoder.GetSeqMessageResp.encode(im.chat.pullSeqs(conn.userID, req.conversations)).finish() };
+      return { data: PbCoder.GetSeqMessageResp.encode(im.reader.pullSeqs(conn.userID, req.conversations)).finish() };
     },
   ],
   [
@@ -91,7 +91,7 @@ export const handlers: ReadonlyMap<number, Handler> = new Map<number, Handler>([
     (im, conn, data) => {
       const req = decode(() => PbCoder.GetConversationsHasReadAndMaxSeqReq.decode(data));
       sameUser(conn, req.userID);
-      const seqs = im.chat.hasReadAndMaxSeq(conn.userID, req.conversationIDs);
+      const seqs = im.reader.hasReadAndMaxSeq(conn.userID, req.conversationIDs);
       return { data: PbCoder.GetConversationsHasReadAndMaxSeqResp.encode({ seqs }).finish() };
     },
   ],
@@ -102,7 +102,7 @@ export const handlers: ReadonlyMap<number, Handler> = new Map<number, Handler>([
       sameUser(conn, req.userID);
       const out = new Map<string, MsgData>();
       for (const id of new Set(req.conversationIDs)) {
-        const m = im.chat.lastMessage(conn.userID, id);
+        const m = im.reader.lastMessage(conn.userID, id);
         if (m) out.set(id, m);
       }
       return { data: encodeGetLastMessageResp(out) };

@@ -1,7 +1,7 @@
 // /conversation/*: the per-user conversation documents and their version log.
 
 import { createHash } from 'node:crypto';
-import { CT_CONVERSATION_CHANGE } from '../chat.ts';
+import { CT_CONVERSATION_CHANGE } from '../msg-kinds.ts';
 import { conversationList, toConversation, type ConversationPatch } from '../conversations.ts';
 import { isNotificationId } from '../convid.ts';
 import { inTransaction } from '../db.ts';
@@ -96,7 +96,7 @@ export function registerConversationRoutes(r: Router): void {
         }
       });
       for (const u of targets) {
-        req.im.chat.notify(u, u, CT_CONVERSATION_CHANGE, { userID: u, conversationIDList: [conversationID] }, false)(req.operationID);
+        req.im.sender.notify(u, u, CT_CONVERSATION_CHANGE, { userID: u, conversationIDList: [conversationID] }, false)(req.operationID);
       }
       return undefined;
     },

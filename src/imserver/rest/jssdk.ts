@@ -41,11 +41,11 @@ function decodeOr<T>(fn: () => T): T {
 }
 
 function item(req: RouteRequest, owner: string, c: ConversationRecord): ConversationMsg {
-  const seqs = req.im.chat.hasReadAndMaxSeq(owner, [c.conversationID])[c.conversationID];
+  const seqs = req.im.reader.hasReadAndMaxSeq(owner, [c.conversationID])[c.conversationID];
   const user = c.conversationType === SESSION_SINGLE && c.userID ? req.im.users.get(c.userID) : undefined;
   return {
     conversation: toConversation(c),
-    lastMsg: req.im.chat.lastMessage(owner, c.conversationID),
+    lastMsg: req.im.reader.lastMessage(owner, c.conversationID),
     user,
     friend: undefined,
     group: undefined,

@@ -2,6 +2,7 @@
 
 import { pullMapToJson, emptyMsg } from '../codec.ts';
 import { argsError } from '../errs.ts';
+import { MSG_FROM_SYSTEM } from '../msg-kinds.ts';
 import { bool, field, int, intList, obj, objList, required, str, strList, type Body } from './body.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
 
@@ -25,7 +26,7 @@ export function registerMsgRoutes(r: Router): void {
 
   r.add('/msg/newest_seq', {
     auth: 'user',
-    handle: (req, b) => req.im.chat.maxSeqs(userOf(req, b)),
+    handle: (req, b) => req.im.reader.maxSeqs(userOf(req, b)),
   });
 
   r.add('/msg/pull_msg_by_seq', {
@@ -38,7 +39,7 @@ export function registerMsgRoutes(r: Router): void {
         end: int(s, 'end'),
         num: int(s, 'num'),
       }));
-      const res = req.im.chat.pullRange(userID, ranges, int(b, 'order'));
+      const res = req.im.reader.pullRange(userID, ranges, int(b, 'order'));
       return { msgs: pullMapToJson(res.msgs), notificationMsgs: pullMapToJson(res.notificationMsgs) };
     },
   });
@@ -47,7 +48,7 @@ export function registerMsgRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const userID = userOf(req, b);
-      const seqs = req.im.chat.hasReadAndMaxSeq(userID, strList(b, 'conversationIDs'));
+      const seqs = req.im.reader.hasReadAndMaxSeq(userID, strList(b, 'conversationIDs'));
       const out: Record<string, unknown> = { seqs };
       if (bool(b, 'returnPinned')) {
         out.pinnedConversationIDs = req.im.convs.list(userID).filter((c) => c.isPinned).map((c) => c.conversationID);
@@ -61,7 +62,7 @@ export function registerMsgRoutes(r: Router): void {
     handle(req, b) {
       const userID = userOf(req, b);
       const id = required(str(b, 'conversationID'), 'conversationID');
-      req.im.chat.markConversationAsRead(userID, id, int(b, 'hasReadSeq'), intList(b, 'seqs'))(req.operationID);
+      req.im.ops.markConversationAsRead(userID, id, int(b, 'hasReadSeq'), intList(b, 'seqs'))(req.operationID);
       return undefined;
     },
   });
@@ -71,7 +72,7 @@ export function registerMsgRoutes(r: Router): void {
     handle(req, b) {
       const userID = userOf(req, b);
       const id = required(str(b, 'conversationID'), 'conversationID');
-      req.im.chat.markMsgsAsRead(userID, id, intList(b, 'seqs'))(req.operationID);
+      req.im.ops.markMsgsAsRead(userID, id, intList(b, 'seqs'))(req.operationID);
       return undefined;
     },
   });
@@ -81,7 +82,7 @@ export function registerMsgRoutes(r: Router): void {
     handle(req, b) {
       const userID = userOf(req, b);
       const id = required(str(b, 'conversationID'), 'conversationID');
-      req.im.chat.setHasReadSeq(userID, id, int(b, 'hasReadSeq'), bool(b, 'noNotification'))(req.operationID);
+      req.im.ops.setHasReadSeq(userID, id, int(b, 'hasReadSeq'), bool(b, 'noNotification'))(req.operationID);
       return undefined;
     },
   });
@@ -91,7 +92,7 @@ export function registerMsgRoutes(r: Router): void {
     handle(req, b) {
       const userID = userOf(req, b);
       const id = required(str(b, 'conversationID'), 'conversationID');
-      req.im.chat.revoke(userID, req.isAdmin, id, int(b, 'seq'))(req.operationID);
+      req.im.ops.revoke(userID, req.isAdmin, id, int(b, 'seq'))(req.operationID);
       return undefined;
     },
   });
@@ -101,7 +102,7 @@ export function registerMsgRoutes(r: Router): void {
     handle(req, b) {
       const userID = userOf(req, b);
       const id = required(str(b, 'conversationID'), 'conversationID');
-      req.im.chat.deleteMsgs(userID, id, intList(b, 'seqs'), syncSelf(b))(req.operationID);
+      req.im.ops.deleteMsgs(userID, id, intList(b, 'seqs'), syncSelf(b))(req.operationID);
       return undefined;
     },
   });
@@ -112,7 +113,7 @@ export function registerMsgRoutes(r: Router): void {
       const userID = userOf(req, b);
       const ids = strList(b, 'conversationIDs');
       if (ids.length === 0) throw argsError('conversationIDs is empty');
-      req.im.chat.clearConversations(userID, ids, syncSelf(b))(req.operationID);
+      req.im.ops.clearConversations(userID, ids, syncSelf(b))(req.operationID);
       return undefined;
     },
   });
@@ -120,7 +121,7 @@ export function registerMsgRoutes(r: Router): void {
   r.add('/msg/user_clear_all_msg', {
     auth: 'user',
     handle(req, b) {
-      req.im.chat.clearAll(userOf(req, b), syncSelf(b))(req.operationID);
+      req.im.ops.clearAll(userOf(req, b), syncSelf(b))(req.operationID);
       return undefined;
     },
   });
@@ -139,7 +140,7 @@ export function registerMsgRoutes(r: Router): void {
       if (bool(b, 'notOfflinePush')) options.offlinePush = false;
       const push = obj(b, 'offlinePushInfo');
       const now = Date.now();
-      const res = req.im.chat.send(
+      const res = req.im.sender.send(
         {
           ...emptyMsg(),
           sendID: required(str(b, 'sendID'), 'sendID'),
@@ -149,7 +150,7 @@ export function registerMsgRoutes(r: Router): void {
           senderNickname: str(b, 'senderNickname'),
           senderFaceURL: str(b, 'senderFaceURL'),
           sessionType: int(b, 'sessionType'),
-          msgFrom: 200,
+          msgFrom: MSG_FROM_SYSTEM,
           contentType,
           content: Buffer.from(JSON.stringify(content)),
           sendTime: int(b, 'sendTime'),

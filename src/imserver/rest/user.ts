@@ -1,13 +1,13 @@
 // /user/*: registration and profiles.
 
 import { isValidId } from '../../ids.ts';
-import { CT_USER_INFO_UPDATED } from '../chat.ts';
+import { CT_USER_INFO_UPDATED } from '../msg-kinds.ts';
 import { argsError, ImCode, imError } from '../errs.ts';
 import { field, int, obj, objList, optInt, optStr, required, str, strList } from './body.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
 
 function userUpdated(req: RouteRequest, userID: string): void {
-  req.im.chat.notify(req.userID || userID, userID, CT_USER_INFO_UPDATED, { userID }, false)(req.operationID);
+  req.im.sender.notify(req.userID || userID, userID, CT_USER_INFO_UPDATED, { userID }, false)(req.operationID);
 }
 
 export function registerUserRoutes(r: Router): void {

@@ -1,0 +1,147 @@
+// Per-user operations on stored messages: read marks (with 2200 receipts), revoke (2101),
+// delete-for-me (2102) and clear (1703). Each returns the Deliver of its notification.
+
+import type { ConversationRecord, Conversations } from './conversations.ts';
+import { SESSION_SINGLE } from './convid.ts';
+import { inTransaction, type Db } from './db.ts';
+import { argsError, ImCode, imError } from './errs.ts';
+import type { Messages } from './messages.ts';
+import { CT_CLEAR_CONVERSATION, CT_DELETE_MSGS, CT_HAS_READ_RECEIPT, CT_REVOKE, NOTHING, type Deliver } from './msg-kinds.ts';
+import type { Sender } from './send.ts';
+import type { Users } from './users.ts';
+
+export class MsgOps {
+  #db: Db;
+  #users: Users;
+  #convs: Conversations;
+  #msgs: Messages;
+  #sender: Sender;
+
+  constructor(db: Db, users: Users, convs: Conversations, msgs: Messages, sender: Sender) {
+    this.#db = db;
+    this.#users = users;
+    this.#convs = convs;
+    this.#msgs = msgs;
+    this.#sender = sender;
+  }
+
+  #ownConversation(userID: string, conversationID: string): ConversationRecord {
+    const c = this.#convs.get(userID, conversationID);
+    if (!c) throw imError(ImCode.RecordNotFound, `conversation ${conversationID} not found`);
+    return c;
+  }
+
+  /** The 2200 receipt: single chats go to the peer (and the reader's devices), others to the reader's own stream. */
+  #readReceipt(c: ConversationRecord, userID: string, seqs: readonly number[], hasReadSeq: number): Deliver {
+    const tips = { markAsReadUserID: userID, conversationID: c.conversationID, seqs, hasReadSeq };
+    const peer = c.conversationType === SESSION_SINGLE && c.userID ? c.userID : userID;
+    return this.#sender.notify(userID, peer, CT_HAS_READ_RECEIPT, tips, true);
+  }
+
+  markConversationAsRead(userID: string, conversationID: string, hasReadSeq: number, seqs: readonly number[]): Deliver {
+    return inTransaction(this.#db, () => {
+      const c = this.#ownConversation(userID, conversationID);
+      const { maxSeq } = this.#msgs.seqInfo(conversationID);
+      if (hasReadSeq > maxSeq) throw argsError(`hasReadSeq ${hasReadSeq} is bigger than maxSeq ${maxSeq}`);
+      const before = c.hasReadSeq;
+      const now = this.#convs.setHasReadSeq(userID, conversationID, hasReadSeq);
+      let marked = seqs.filter((s) => s > 0 && s <= maxSeq);
+      if (c.conversationType === SESSION_SINGLE) {
+        if (marked.length === 0 && now > before) marked = this.#msgs.seqsFromOthers(conversationID, before, now, userID);
+        this.#msgs.markRead(conversationID, marked);
+      }
+      if (marked.length === 0 && now === before) return NOTHING;
+      return this.#readReceipt(c, userID, marked, now);
+    });
+  }
+
+  markMsgsAsRead(userID: string, conversationID: string, seqs: readonly number[]): Deliver {
+    if (seqs.length === 0) throw argsError('seqs is empty');
+    return inTransaction(this.#db, () => {
+      const c = this.#ownConversation(userID, conversationID);
+      const { maxSeq } = this.#msgs.seqInfo(conversationID);
+      const valid = seqs.filter((s) => s > 0 && s <= maxSeq);
+      const top = Math.max(0, ...valid);
+      const now = top > c.hasReadSeq ? this.#convs.setHasReadSeq(userID, conversationID, top) : c.hasReadSeq;
+      if (c.conversationType === SESSION_SINGLE) this.#msgs.markRead(conversationID, valid);
+      return this.#readReceipt(c, userID, valid, now);
+    });
+  }
+
+  setHasReadSeq(userID: string, conversationID: string, hasReadSeq: number, noNotification: boolean): Deliver {
+    return inTransaction(this.#db, () => {
+      this.#ownConversation(userID, conversationID);
+      const { maxSeq } = this.#msgs.seqInfo(conversationID);
+      if (hasReadSeq < 0 || hasReadSeq > maxSeq) throw argsError(`hasReadSeq ${hasReadSeq} is outside [0, maxSeq ${maxSeq}]`);
+      const now = this.#convs.setHasReadSeq(userID, conversationID, hasReadSeq, true);
+      if (noNotification) return NOTHING;
+      return this.#sender.notify(userID, userID, CT_HAS_READ_RECEIPT, { markAsReadUserID: userID, conversationID, seqs: [], hasReadSeq: now }, true);
+    });
+  }
+
+  /** Revoke: the message reads back as 2101; a 2101 notice is stored in the n_ stream. */
+  revoke(opUserID: string, isAdmin: boolean, conversationID: string, seq: number, now = Date.now()): Deliver {
+    if (!(seq > 0)) throw argsError('seq is invalid');
+    return inTransaction(this.#db, () => {
+      if (!isAdmin) this.#ownConversation(opUserID, conversationID);
+      const raw = this.#msgs.raw(conversationID, seq);
+      if (!raw) throw imError(ImCode.RecordNotFound, `msg ${conversationID}:${seq} not found`);
+      if (raw.revoked) throw imError(ImCode.MsgAlreadyRevoke, 'msg already revoked');
+      const m = raw.msg;
+      if (!isAdmin && m.sendID !== opUserID) throw imError(ImCode.NoPermission, 'only the sender can revoke this message');
+      const revoker = this.#users.get(opUserID);
+      this.#msgs.setRevoked(conversationID, seq, {
+        revokerID: opUserID,
+        revokerRole: 0,
+        revokerNickname: revoker?.nickname ?? '',
+        revokeTime: now,
+        isAdminRevoke: isAdmin,
+      });
+      const tips = {
+        revokerUserID: opUserID,
+        clientMsgID: m.clientMsgID,
+        revokeTime: now,
+        sesstionType: m.sessionType,
+        seq,
+        conversationID,
+        isAdminRevoke: isAdmin,
+      };
+      const peer = m.sendID === opUserID ? m.recvID : m.sendID;
+      return this.#sender.notify(opUserID, peer, CT_REVOKE, tips, true, now);
+    });
+  }
+
+  deleteMsgs(userID: string, conversationID: string, seqs: readonly number[], syncSelf: boolean): Deliver {
+    if (seqs.length === 0) throw argsError('seqs is empty');
+    return inTransaction(this.#db, () => {
+      this.#ownConversation(userID, conversationID);
+      this.#msgs.deleteForUser(userID, conversationID, seqs);
+      if (!syncSelf) return NOTHING;
+      return this.#sender.notify(userID, userID, CT_DELETE_MSGS, { userID, conversationID, seqs }, true);
+    });
+  }
+
+  /** Clear for one user: its minSeq moves past the current maxSeq. */
+  clearConversations(userID: string, conversationIDs: readonly string[], syncSelf: boolean): Deliver {
+    return inTransaction(this.#db, () => {
+      const cleared: string[] = [];
+      for (const id of conversationIDs) {
+        const c = this.#ownConversation(userID, id);
+        const { maxSeq } = this.#msgs.seqInfo(id);
+        this.#convs.patch(userID, id, { minSeq: maxSeq + 1 });
+        this.#convs.setHasReadSeq(userID, id, Math.max(c.hasReadSeq, maxSeq));
+        cleared.push(id);
+      }
+      if (!syncSelf || cleared.length === 0) return NOTHING;
+      return this.#sender.notify(userID, userID, CT_CLEAR_CONVERSATION, { userID, conversationIDs: cleared }, false);
+    });
+  }
+
+  clearAll(userID: string, syncSelf: boolean): Deliver {
+    return this.clearConversations(
+      userID,
+      this.#convs.list(userID).map((c) => c.conversationID),
+      syncSelf,
+    );
+  }
+}
