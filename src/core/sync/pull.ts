@@ -56,6 +56,17 @@ export async function pullSeqs(s: Session, conversationID: string, seqs: readonl
   return pick(PbCoder.GetSeqMessageResp.decode(raw), conversationID);
 }
 
+/** 1005 for several conversations at once: `want` maps conversationID → seqs. */
+export async function pullSeqsMany(s: Session, want: ReadonlyMap<string, readonly number[]>, operationID: string): Promise<Map<string, Pulled>> {
+  const out = new Map<string, Pulled>();
+  if (want.size === 0) return out;
+  const conversations = [...want].map(([conversationID, seqs]) => ({ conversationID, seqs: [...seqs] }));
+  const raw = await conn(s).request(ReqId.PullMsgBySeqList, PbCoder.GetSeqMessageReq.encode({ userID: s.userID, conversations }).finish(), operationID);
+  const resp = raw ? PbCoder.GetSeqMessageResp.decode(raw) : undefined;
+  for (const id of want.keys()) out.set(id, resp ? pick(resp, id) : { msgs: [], isEnd: true });
+  return out;
+}
+
 export const RANGE_BATCH = 100;
 
 /** 1002 for [begin, end] in batches of ≤ 100, oldest batch first; `onBatch` sees each in seq order. */

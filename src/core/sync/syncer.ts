@@ -8,12 +8,15 @@
 import type { SdkWsProto } from '@openim/protocol';
 import { PbCoder, ReqId, type WsResponse } from '../net/codec.ts';
 import { msgDataToItem } from '../msg/convert.ts';
+import { SdkCode } from '../errors.ts';
 import type { Session } from '../session.ts';
 import { ConvChanges, ensureConversation } from './conversations.ts';
 import { syncConversations } from './conversation-sync.ts';
 import { ingest } from './ingest.ts';
 import { handleNotification } from './notifications.ts';
-import { getConvSeqs, getNewestSeqs, pullRange, pullSeqs } from './pull.ts';
+import { getConvSeqs, getNewestSeqs, pullRange, pullSeqsMany } from './pull.ts';
+
+const LAST_MESSAGE_BATCH = 50;
 import { refreshSelf } from './users.ts';
 
 export class Syncer {
@@ -56,13 +59,19 @@ export class Syncer {
       const changes = new ConvChanges(s);
       const store = s.db();
       const convSync = await syncConversations(s, changes, op);
+      // First sync of a conversation: only its last message, many conversations per request.
+      const firsts = [...seqs].filter(([id, sq]) => !id.startsWith('n_') && sq.maxSeq > 0 && store.seqs.synced(id) === 0);
+      for (let i = 0; i < firsts.length; i += LAST_MESSAGE_BATCH) {
+        const want = new Map(firsts.slice(i, i + LAST_MESSAGE_BATCH).map(([id, sq]) => [id, [sq.maxSeq]] as const));
+        const got = await pullSeqsMany(s, want, op);
+        for (const [id, pulled] of got) await ingest(s, id, pulled.msgs, 'initial', op, changes, false);
+      }
       for (const [id, sq] of seqs) {
         if (id.startsWith('n_')) continue;
         const synced = store.seqs.synced(id);
         if (sq.maxSeq > synced) {
           if (synced === 0) {
-            const got = await pullSeqs(s, id, [sq.maxSeq], op);
-            await ingest(s, id, got.msgs, 'initial', op, changes, false);
+            // The last message was deleted on the server (nothing stored): follow from here.
           } else {
             await pullRange(s, id, synced + 1, sq.maxSeq, op, async (batch) => {
               await ingest(s, id, batch, 'catchup', op, changes, false);
@@ -88,7 +97,8 @@ export class Syncer {
       s.emit('OnSyncServerFinish');
     } catch (e) {
       s.log.warn({ ms: Date.now() - t0, err: (e as Error).message }, 'core: sync failed');
-      s.emit('OnSyncServerFailed', undefined, 0, (e as Error).message);
+      const code = typeof (e as { code?: unknown }).code === 'number' ? (e as { code: number }).code : SdkCode.Unknown;
+      s.emit('OnSyncServerFailed', undefined, code, (e as Error).message);
       throw e;
     } finally {
       this.#syncing = false;
