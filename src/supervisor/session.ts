@@ -13,9 +13,8 @@
 // new calls with a typed error instead of posting into a dead port.
 
 import { resolve as resolvePath } from 'node:path';
-import PQueue from 'p-queue';
 import type { Logger } from 'pino';
-import { fromWire, gatewayError, isGatewayError, type ErrorName, type ExitReason, type GatewayError } from '../errors.ts';
+import { fromWire, gatewayError, type ErrorName, type ExitReason, type GatewayError } from '../errors.ts';
 import { sessionDataDir } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
@@ -24,6 +23,7 @@ import type { RpcClient } from '../rpc/client.ts';
 import { RestartPolicy } from './backoff.ts';
 import type { SessionLimits } from './limits.ts';
 import type { SessionClient, SessionInfo, SessionState } from './types.ts';
+import { CallQueue } from './call-queue.ts';
 import { heapUsedNow, Watchdog } from './watchdog.ts';
 import { WorkerHost, type ExitInfo } from './worker-host.ts';
 
@@ -74,10 +74,9 @@ export class Session {
 
   readonly #d: SessionDeps;
   readonly #log: Logger;
-  readonly #queue: PQueue;
+  readonly #calls: CallQueue;
   readonly #policy: RestartPolicy;
   readonly #clients = new Set<SessionClient>();
-  readonly #running = new Set<Promise<void>>();
   #state: SessionState = 'starting';
   #token: string;
   #gen: Generation | null = null;
@@ -105,7 +104,7 @@ export class Session {
     this.sessionId = deps.sessionId;
     this.#log = deps.log;
     this.#token = token;
-    this.#queue = new PQueue({ concurrency: deps.limits.sessionConcurrency });
+    this.#calls = new CallQueue(deps.limits, deps.metrics);
     const o = deps.options;
     this.#policy = new RestartPolicy({
       baseMs: o.restartBackoffMs,
@@ -200,47 +199,16 @@ export class Session {
     // While a new worker logs in, calls wait in the (paused, bounded) queue instead of failing:
     // a client that reacts to OnConnectSuccess must not race the end of the re-Login.
     const refused = this.#state === 'restarting' ? null : this.#refusal();
-    if (refused) return this.#reject(refused);
-    const { sessionConcurrency, sessionQueue, callTimeoutMs } = this.#d.limits;
-    // p-queue has no maxSize (sindresorhus/p-queue#87): bound it here, before add().
-    if (this.#queue.pending + this.#queue.size >= sessionConcurrency + sessionQueue) {
-      return this.#reject(gatewayError('GW_BUSY', undefined, { queued: this.#queue.size, running: this.#queue.pending }));
-    }
-    const started = performance.now();
-    const deadline = Date.now() + callTimeoutMs;
+    if (refused) return this.#calls.refuse(refused);
     // A call accepted by a ready worker belongs to it: if that worker dies first, so does the call.
     const pinned = this.#state === 'ready' || this.#state === 'draining' ? this.#gen : null;
-    const m = this.#d.metrics;
-    m?.rpcInFlight.inc();
-    const result = new Promise<unknown>((resolve, reject) => {
-      let expired = false;
-      const waitTimer = setTimeout(() => {
-        expired = true;
-        reject(gatewayError('GW_CALL_TIMEOUT', 'still queued', { fn, timeoutMs: callTimeoutMs, queued: true }));
-      }, callTimeoutMs);
-      void this.#queue.add(async () => {
-        clearTimeout(waitTimer);
-        if (expired) return;
-        const gen = this.#gen;
-        if (!gen || !gen.running || !gen.rpc || gen.rpc.dead || (pinned && gen !== pinned) || this.#drainFor === 'restart') {
-          // The slot came free because the worker this call was queued for died: same fate.
-          reject((pinned ?? gen)?.crashError ?? this.#refusal() ?? gatewayError('GW_SESSION_RESTARTING', undefined, { restartInMs: this.#restartInMs() }));
-          return;
-        }
-        const c = gen.rpc.call(fn, args, { operationID, deadline });
-        c.result.then(resolve, reject);
-        // The slot is held until the worker answers or dies, not merely until the deadline:
-        // a timed-out call may still be running, and the next one must not overlap it.
-        this.#running.add(c.settled);
-        await c.settled;
-        this.#running.delete(c.settled);
-      });
+    return this.#calls.submit(fn, args, operationID, () => {
+      const gen = this.#gen;
+      if (gen && gen.running && gen.rpc && !gen.rpc.dead && (!pinned || gen === pinned) && this.#drainFor !== 'restart') {
+        return gen.rpc;
+      }
+      return (pinned ?? gen)?.crashError ?? this.#refusal() ?? gatewayError('GW_SESSION_RESTARTING', undefined, { restartInMs: this.#restartInMs() });
     });
-    result.then(
-      () => this.#observe(started, 'ok'),
-      (e: unknown) => this.#observe(started, (isGatewayError(e) ? e.errorName : 'core') as string),
-    );
-    return result;
   }
 
   fault(kind: FaultKind): boolean {
@@ -307,7 +275,7 @@ export class Session {
       threadId: this.threadId,
       heapUsed: this.#heapUsed,
       heapLimit: this.#heapLimit,
-      queueDepth: this.#queue.size,
+      queueDepth: this.#calls.waiting,
       inFlight: this.#gen?.rpc?.inFlight ?? 0,
       startedAt: this.startedAt,
       idleSince: this.#idleSince,
@@ -568,11 +536,11 @@ export class Session {
     this.#failWaiters(gatewayError(this.#stopCode()));
     if (this.#launching) await withTimeout(this.#launching, left());
     // Accepted calls, running and queued, get to finish: no acknowledged call is lost.
-    await withTimeout(this.#queue.onIdle(), left());
+    await withTimeout(this.#calls.onIdle(), left());
     const gen = this.#gen;
     if (gen && gen.host.alive) await this.#retire(gen, reason, 'normal', `stopped: ${reason}`, left());
     gen?.rpc?.failAll(gatewayError(this.#stopCode(), reason));
-    this.#queue.clear();
+    this.#calls.clear();
     this.#clients.clear();
     this.#setState('stopped');
     this.#log.info({ reason }, 'session stopped');
@@ -581,6 +549,10 @@ export class Session {
   }
 
   // ---------------------------------------------------------------- helpers
+
+  async #settleRunning(boundMs: number): Promise<void> {
+    await withTimeout(this.#calls.runningSettled(), boundMs);
+  }
 
   /** The state after an await (TypeScript keeps the narrowing from before it). */
   #stateNow(): SessionState {
@@ -639,21 +611,8 @@ export class Session {
     });
   }
 
-  #reject(e: GatewayError): Promise<never> {
-    this.#d.metrics?.callsRejected.inc({ code: e.errorName });
-    return Promise.reject(e);
-  }
 
-  #observe(startedMs: number, status: string): void {
-    const m = this.#d.metrics;
-    if (!m) return;
-    m.rpcInFlight.dec();
-    m.rpc.observe({ status }, (performance.now() - startedMs) / 1000);
-  }
 
-  async #settleRunning(boundMs: number): Promise<void> {
-    await withTimeout(Promise.all([...this.#running]), boundMs);
-  }
 
   #failWaiters(e: unknown): void {
     const waiters = this.#waiters;
@@ -692,8 +651,8 @@ export class Session {
     this.#state = next;
     // Calls accepted while a worker logs in wait for it; any other state lets them run (and
     // get their answer, or their typed refusal) at once.
-    if (next === 'restarting') this.#queue.pause();
-    else if (this.#queue.isPaused) this.#queue.start();
+    if (next === 'restarting') this.#calls.pause();
+    else this.#calls.resume();
   }
 }
 
