@@ -260,6 +260,33 @@ describe('REST envelope and routes', () => {
     ).rejects.toMatchObject({ errCode: 1004 });
   });
 
+  it('matches JSON keys case-insensitively and ignores unknown keys, as Go does', async () => {
+    const r = await imPost<{ usersInfo: { userID: string }[] }>(im.apiAddress, '/user/get_users_info', { UserIDs: ['sam'], extra: 1 }, sam);
+    expect(r.usersInfo.map((u) => u.userID)).toEqual(['sam']);
+  });
+
+  it('a new conversation shows up as an insert in the incremental sync', async () => {
+    await im.register('tom');
+    const tom = await im.userToken('tom');
+    const base = await imPost<{ versionID: string; version: number }>(im.apiAddress, '/conversation/get_incremental_conversations', { userID: 'tom', versionID: '', version: 0 }, tom);
+    const admin = await im.adminToken();
+    await imPost(im.apiAddress, '/msg/send_msg', { sendID: 'rita', recvID: 'tom', content: { content: 'hi tom' }, contentType: 101, sessionType: 1 }, admin);
+    const inc = await imPost<{ full: boolean; insert: { conversationID: string; userID: string }[]; update: unknown[] }>(
+      im.apiAddress,
+      '/conversation/get_incremental_conversations',
+      { userID: 'tom', versionID: base.versionID, version: base.version },
+      tom,
+    );
+    expect(inc.full).toBe(false);
+    expect(inc.insert).toEqual([expect.objectContaining({ conversationID: 'si_rita_tom', userID: 'rita' })]);
+    expect(inc.update).toEqual([]);
+  });
+
+  it('jssdk answers an undecodable protobuf body with 1001', async () => {
+    const r = await rawPost('/jssdk/get_conversations', Buffer.from([0x12, 0x50, 0x01]), sam, { 'Content-Type': 'application/x-protobuf' });
+    expect(JSON.parse(r.text)).toMatchObject({ errCode: 1001, errMsg: 'ArgsError' });
+  });
+
   it('friend and group login routes answer valid empty results', async () => {
     const f = await imPost<Record<string, unknown>>(im.apiAddress, '/friend/get_incremental_friends', { userID: 'sam', versionID: '', version: 0 }, sam);
     expect(f).toMatchObject({ full: true, insert: [], update: [], delete: [] });
