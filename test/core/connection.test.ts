@@ -74,6 +74,25 @@ describe('connection and sync', () => {
     expect(new Set(seqs).size).toBe(40);
   });
 
+  it('a push after lost pushes fills the gap with 1002 first, in seq order', async () => {
+    const dave = cores[0]!;
+    const erin = cores.filter((c) => c.userID === 'erin').at(-1)!;
+    const a = await send(dave, 'gap a', 'erin');
+    const b = await send(dave, 'gap b', 'erin');
+    await until(async () => (await erin.call('FindMessageList', [{ conversationID: 'si_dave_erin', clientMsgIDList: [b.clientMsgID] }])).totalCount === 1, 8000, 'erin has b');
+    // Pretend the pushes of a and b never arrived: drop them and move the synced mark back.
+    const raw = new Store(erin.dataDir);
+    const bSeq = (raw.messages.get(b.clientMsgID) as { seq: number }).seq;
+    raw.db.prepare('DELETE FROM messages WHERE clientMsgID IN (?, ?)').run(a.clientMsgID, b.clientMsgID);
+    raw.db.prepare('UPDATE synced_seqs SET syncedSeq = ? WHERE conversationID = ?').run(bSeq - 2, 'si_dave_erin');
+    raw.close();
+    const from = erin.events.length;
+    const c = await send(dave, 'gap c', 'erin');
+    await erin.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === c.clientMsgID), 8000, from);
+    const got = erin.events.slice(from).filter((e) => e.event === 'OnRecvNewMessages').flatMap((e) => (e.data as any[]).map((m) => m.clientMsgID));
+    expect(got).toEqual([a.clientMsgID, b.clientMsgID, c.clientMsgID]);
+  });
+
   it('a login with a new token on the same platform kicks the old core: OnKickedOffline, no reconnect', async () => {
     const old = core('fred');
     await login(old);
