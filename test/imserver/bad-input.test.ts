@@ -254,6 +254,21 @@ describe('bad input', () => {
       await client.closed;
     });
 
+    it('survives random frames: each one gets an answer or a close, never a hang', async () => {
+      let seed = 42;
+      const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+      const { client } = await connect(im.wsAddress, { userID: 'eve', token });
+      const ids = [1001, 1002, 1003, 1005, 1006, 1007, 2004, 2005];
+      for (let i = 0; i < 60 && client.ws.readyState === client.ws.OPEN; i++) {
+        const junk = Buffer.from(Array.from({ length: Math.floor(rand() * 64) }, () => Math.floor(rand() * 256)));
+        const r = await Promise.race([client.request(ids[i % ids.length]!, junk), client.closed.then(() => 'closed' as const)]);
+        if (r !== 'closed') expect([0, 1001, 1002]).toContain(r.errCode);
+      }
+      client.close();
+      const { first } = await connect(im.wsAddress, { userID: 'eve', token });
+      expect(first?.errCode).toBe(0);
+    });
+
     it('still serves after all of the above', async () => {
       const { client, first } = await connect(im.wsAddress, { userID: 'eve', token });
       expect(first?.errCode).toBe(0);
