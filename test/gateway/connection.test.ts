@@ -191,6 +191,25 @@ describe('ClientConnection', () => {
     expect(c.frames.filter((f) => f.operationID === 'dup').length).toBe(2);
   });
 
+  it('bounds the calls in flight on one connection with GW_BUSY', async () => {
+    const { open, sup } = await setup({ sessionConcurrency: 1, sessionQueue: 1 });
+    const releases: Array<() => void> = [];
+    sup.handlers.GetFriendList = () => new Promise((r) => releases.push(() => r([])));
+    const c = await open('u1');
+    ok(await c.request('Login', ['u1', 't']));
+    const a = c.request('GetFriendList', [], { operationID: 'a' });
+    const b = c.request('GetFriendList', [], { operationID: 'b' });
+    const busy = await c.request('GetFriendList', [], { operationID: 'c' });
+    expect(busy).toMatchObject({ event: 'GetFriendList', errCode: catalog.GW_BUSY.code, operationID: 'c' });
+    while (releases.length < 2) await new Promise((r) => setTimeout(r, 5));
+    releases.forEach((r) => r());
+    expect((await a).errCode).toBe(0);
+    expect((await b).errCode).toBe(0);
+    // Slots free again once the calls are answered.
+    sup.handlers.GetFriendList = () => [];
+    ok(await c.request('GetFriendList', [], { operationID: 'd' }));
+  });
+
   it('rate-limits requests per connection', async () => {
     const { open } = await setup({ ratePerConn: 0.1, rateBurst: 3 }); // one token per 10 s: no refill during the test
     const c = await open('u1');
