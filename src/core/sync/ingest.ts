@@ -96,7 +96,8 @@ export async function ingest(
       const before = conv.latestMsg;
       refreshLatest(s, conv);
       const wasHidden = store.conversations.isHidden(conversationID);
-      store.conversations.put(conv, mode === 'history' ? undefined : false);
+      // Only a new message brings a hidden conversation back into the list.
+      store.conversations.put(conv, fresh.length ? false : undefined);
       if (wasHidden && mode !== 'history' && fresh.length) changes.created(conversationID);
       else if (mode !== 'history' && (before !== conv.latestMsg || fresh.length)) changes.changed(conversationID);
     }
