@@ -68,6 +68,7 @@ export class Sender {
     if (!m.clientMsgID) m.clientMsgID = md5Id(now, m.sendID, 'c');
     if (!m.sendTime) m.sendTime = now;
     m.status = STATUS_SEND_SUCCESS;
+    m.isRead = false;
     const deliver = this.#storeAndRoute(m);
     return { serverMsgID: m.serverMsgID, clientMsgID: m.clientMsgID, sendTime: m.sendTime, deliver: () => deliver(operationID) };
   }

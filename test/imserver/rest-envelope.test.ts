@@ -260,6 +260,30 @@ describe('REST envelope and routes', () => {
     ).rejects.toMatchObject({ errCode: 1004 });
   });
 
+  it('set_conversations cannot create a document for a conversation the user is not in', async () => {
+    await im.register('uma');
+    const uma = await im.userToken('uma');
+    const attempts = [
+      { conversationID: CONV, conversationType: 1, userID: 'rita' },
+      { conversationID: CONV, conversationType: 1, userID: 'sam' },
+      { conversationID: 'sn_rita_sam', conversationType: 4, userID: 'sam' },
+      { conversationID: 'si_uma_ghost', conversationType: 1, userID: 'ghost' },
+    ];
+    for (const conversation of attempts) {
+      await expect(imPost(im.apiAddress, '/conversation/set_conversations', { userIDs: ['uma'], conversation: { ...conversation, isPinned: true } }, uma)).rejects.toMatchObject({
+        errCode: 1001,
+      });
+    }
+    await expect(
+      imPost(im.apiAddress, '/conversation/set_conversations', { userIDs: ['uma'], conversation: { conversationID: 'sg_g1', conversationType: 3, groupID: 'g1' } }, uma),
+    ).rejects.toMatchObject({ errCode: 1201 });
+    const pulled = await imPost<{ msgs: Record<string, unknown> }>(im.apiAddress, '/msg/pull_msg_by_seq', { userID: 'uma', seqRanges: [{ conversationID: CONV, begin: 1, end: 9, num: 9 }] }, uma);
+    expect(pulled.msgs).toEqual({});
+    // Its own conversation with a real peer is fine before any message.
+    await imPost(im.apiAddress, '/conversation/set_conversations', { userIDs: ['uma'], conversation: { conversationID: 'si_sam_uma', conversationType: 1, userID: 'sam', isPinned: true } }, uma);
+    expect(await imPost(im.apiAddress, '/conversation/get_pinned_conversation_ids', { userID: 'uma' }, uma)).toEqual({ conversationIDs: ['si_sam_uma'] });
+  });
+
   it('matches JSON keys case-insensitively and ignores unknown keys, as Go does', async () => {
     const r = await imPost<{ usersInfo: { userID: string }[] }>(im.apiAddress, '/user/get_users_info', { UserIDs: ['sam'], extra: 1 }, sam);
     expect(r.usersInfo.map((u) => u.userID)).toEqual(['sam']);

@@ -3,9 +3,9 @@
 import { createHash } from 'node:crypto';
 import { CT_CONVERSATION_CHANGE } from '../msg-kinds.ts';
 import { conversationList, toConversation, type ConversationPatch } from '../conversations.ts';
-import { isNotificationId } from '../convid.ts';
+import { conversationIdOf, isNotificationId, SESSION_GROUP } from '../convid.ts';
 import { inTransaction } from '../db.ts';
-import { argsError } from '../errs.ts';
+import { argsError, ImCode, imError } from '../errs.ts';
 import { field, int, obj, optBool, optInt, optStr, required, str, strList, type Body } from './body.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
 
@@ -89,9 +89,21 @@ export function registerConversationRoutes(r: Router): void {
       if (patch.recvMsgOpt !== undefined && (patch.recvMsgOpt < 0 || patch.recvMsgOpt > 2)) throw argsError('recvMsgOpt is invalid');
       const targets = [...new Set(userIDs)];
       for (const u of targets) if (!req.im.users.exists(u)) throw argsError(`user ${u} not found`);
+      const peer = str(c, 'userID');
+      const groupID = str(c, 'groupID');
+      // A new document must name a conversation its owner takes part in: holding a document is
+      // what lets a user pull a conversation's messages.
+      for (const u of targets) {
+        if (req.im.convs.get(u, conversationID)) continue;
+        if (type === SESSION_GROUP) throw imError(ImCode.GroupIDNotFound, `group ${groupID} not found`);
+        if (conversationIdOf({ sessionType: type, sendID: u, recvID: peer, groupID }, false) !== conversationID) {
+          throw argsError(`conversationID ${conversationID} does not match conversationType ${type} and userID ${peer}`);
+        }
+        if (!req.im.users.exists(peer)) throw argsError(`user ${peer} not found`);
+      }
       inTransaction(req.im.db, () => {
         for (const u of targets) {
-          req.im.convs.ensure(u, conversationID, type, str(c, 'userID'), str(c, 'groupID'));
+          req.im.convs.ensure(u, conversationID, type, peer, groupID);
           req.im.convs.patch(u, conversationID, patch);
         }
       });
