@@ -14,18 +14,17 @@
 
 import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
-import { fromWire, gatewayError, type ErrorName, type ExitReason, type GatewayError } from '../errors.ts';
+import { fromWire, gatewayError, type ErrorName, type GatewayError } from '../errors.ts';
 import { sessionDataDir } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import { PROTOCOL_VERSION, type EventMessage, type FaultKind, type LogMessage, type ShutdownMessage } from '../protocol.ts';
-import type { RpcClient } from '../rpc/client.ts';
 import { RestartPolicy } from './backoff.ts';
 import type { SessionLimits } from './limits.ts';
 import type { SessionClient, SessionInfo, SessionState } from './types.ts';
 import { CallQueue } from './call-queue.ts';
-import { heapUsedNow, Watchdog } from './watchdog.ts';
-import { WorkerHost, type ExitInfo } from './worker-host.ts';
+import { Generation } from './generation.ts';
+import type { ExitInfo } from './worker-host.ts';
 
 export interface SessionDeps {
   readonly userID: string;
@@ -41,17 +40,6 @@ export interface SessionDeps {
   readonly execArgv?: readonly string[] | undefined;
   /** Called once, when the session reaches `stopped`. */
   readonly onStopped: (session: Session) => void;
-}
-
-/** One worker lifetime of the session. */
-interface Generation {
-  readonly host: WorkerHost;
-  rpc: RpcClient | null;
-  watchdog: Watchdog | null;
-  /** Logged in and serving; an exit now is a crash (before: the launch handles it). */
-  running: boolean;
-  /** Set when the worker died abnormally: what its calls were rejected with. */
-  crashError: GatewayError | null;
 }
 
 interface Waiter {
@@ -231,7 +219,7 @@ export class Session {
     this.#drainFor = 'restart';
     this.#log.info('admin restart');
     await this.#settleRunning(this.#d.options.drainTimeoutMs);
-    await this.#retire(gen, 'restart', 'normal', 'admin restart', this.#d.options.drainTimeoutMs);
+    await gen.retire('restart', 'normal', 'admin restart', this.#d.options.drainTimeoutMs);
     if (this.#stopping) return false;
     // The worker crashed while closing: the crash path (backoff or quarantine) owns it now.
     const now: SessionState = this.#stateNow();
@@ -304,34 +292,45 @@ export class Session {
     // A soft-heap or admin drain belonged to the previous worker.
     if (!this.#stopping) this.#drainFor = null;
     this.#setState(kind === 'start' ? 'starting' : 'restarting');
-    let host: WorkerHost;
+    let gen: Generation;
     try {
-      host = new WorkerHost({
-        boot: {
-          protocolVersion: PROTOCOL_VERSION,
-          coreModule: this.#d.coreModule,
-          heapLimitMb: this.#d.limits.sessionHeapMb,
-          faultInjection: o.faultInjection,
-          logLevel: o.logLevel,
-          telemetryIntervalMs: Math.min(1000, Math.max(50, Math.floor(o.watchdogMs / 5))),
+      gen = new Generation(
+        {
+          boot: {
+            protocolVersion: PROTOCOL_VERSION,
+            coreModule: this.#d.coreModule,
+            heapLimitMb: this.#d.limits.sessionHeapMb,
+            faultInjection: o.faultInjection,
+            logLevel: o.logLevel,
+            telemetryIntervalMs: Math.min(1000, Math.max(50, Math.floor(o.watchdogMs / 5))),
+          },
+          log: this.#log,
+          workerFile: this.#d.workerFile,
+          execArgv: this.#d.execArgv,
+          watchdogMs: o.watchdogMs,
+          softHeapBytes: this.#d.limits.sessionHeapMb * 1024 * 1024 * o.heapSoftRatio,
+          startTimeoutMs: o.startTimeoutMs,
         },
-        log: this.#log,
-        workerFile: this.#d.workerFile,
-        execArgv: this.#d.execArgv,
-      });
+        {
+          onEvent: (e) => this.#onCoreEvent(gen, e),
+          onTelemetry: (t) => {
+            if (gen !== this.#gen) return;
+            this.#heapUsed = t.heapUsed;
+            this.#heapLimit = t.heapLimit;
+          },
+          onLog: (line) => this.#onWorkerLog(line),
+          onSoftHeap: (detail) => void this.#softRestart(gen, detail),
+        },
+      );
     } catch (e) {
       this.#log.error({ err: e }, 'cannot spawn the session worker');
       this.#launchFailed(kind, { reason: 'init_failed', code: -1, detail: (e as Error).message, error: null }, t0);
       return;
     }
-    const gen: Generation = { host, rpc: null, watchdog: null, running: false, crashError: null };
     this.#gen = gen;
-    void host.exited.then((info) => this.#onExit(gen, info));
-    const deadline = Date.now() + o.startTimeoutMs;
-    const startTimer = setTimeout(() => void host.terminate('init_failed', `not logged in within ${o.startTimeoutMs} ms`), o.startTimeoutMs);
+    void gen.exited.then((info) => this.#onExit(gen, info));
     try {
-      await host.loaded;
-      const rpc = host.bind(
+      await gen.start(
         {
           sessionId: this.sessionId,
           userID: this.userID,
@@ -340,48 +339,19 @@ export class Session {
           apiAddress: o.apiAddress,
           wsAddress: o.wsAddress,
         },
-        {
-          overdueGraceMs: o.watchdogMs,
-          onEvent: (e) => this.#onCoreEvent(gen, e),
-          onTelemetry: (t) => {
-            if (gen !== this.#gen) return;
-            this.#heapUsed = t.heapUsed;
-            this.#heapLimit = t.heapLimit;
-            gen.watchdog?.telemetry(t.heapUsed);
-          },
-          onPong: (seq) => gen.watchdog?.pong(seq),
-          onLog: (line) => this.#onWorkerLog(line),
-          onOverdue: (c) => this.#kill(gen, 'watchdog', `call ${c.fn} ignored cancellation for ${c.overdueMs} ms past its deadline`),
-          onBroken: (e) => this.#kill(gen, 'exception', `messageerror: ${e.message}`),
-        },
+        // The token goes to the core and nowhere else: no log line carries Login arguments.
+        { args: [this.userID, this.#token], operationID: `${this.sessionId}-login-${++this.#loginSeq}` },
       );
-      gen.rpc = rpc;
-      await rpc.ready;
-      const login = rpc.call('Login', [this.userID, this.#token], { operationID: `${this.sessionId}-login-${++this.#loginSeq}`, deadline });
-      await login.result;
     } catch (e) {
-      clearTimeout(startTimer);
-      if (!host.alive || gen.rpc?.dead) {
-        this.#launchFailed(kind, await host.exited, t0);
-      } else {
-        await this.#loginRefused(kind, gen, e, t0);
-      }
+      if (!gen.host.alive || gen.rpc?.dead) this.#launchFailed(kind, await gen.exited, t0);
+      else await this.#loginRefused(kind, gen, e, t0);
       return;
     }
-    clearTimeout(startTimer);
     if (this.#stopping) return; // stop() takes it from here
-    host.markRunning();
-    gen.running = true;
-    gen.watchdog = new Watchdog(host.worker, {
-      watchdogMs: o.watchdogMs,
-      softHeapBytes: this.#d.limits.sessionHeapMb * 1024 * 1024 * o.heapSoftRatio,
-      ping: (seq) => gen.rpc?.ping(seq),
-      onStuck: (detail) => void this.#onStuck(gen, detail),
-      onSoftHeap: (detail) => void this.#softRestart(gen, detail),
-    });
+    gen.goLive();
     const ms = performance.now() - t0;
     this.#d.metrics?.sessionStart.observe({ status: kind === 'start' ? 'ok' : 'restart_ok' }, ms / 1000);
-    this.#log.info({ threadId: host.threadId, ms: Math.round(ms), kind }, 'session ready');
+    this.#log.info({ threadId: gen.host.threadId, ms: Math.round(ms), kind }, 'session ready');
     this.#setState('ready');
     const waiters = this.#waiters;
     this.#waiters = [];
@@ -417,13 +387,13 @@ export class Session {
     this.#clients.clear();
     this.#setState('draining');
     this.#drainFor = 'logout';
-    await this.#retire(gen, 'idle', 'normal', 'login refused', this.#d.options.drainTimeoutMs);
+    await gen.retire('idle', 'normal', 'login refused', this.#d.options.drainTimeoutMs);
     void this.stop('idle', 0);
   }
 
   #onExit(gen: Generation, info: ExitInfo): void {
     this.#d.metrics?.sessionExits.inc({ reason: info.reason });
-    gen.watchdog?.stop();
+    gen.stopWatchdog();
     if (gen === this.#gen) this.#lastExit = { reason: info.reason, detail: info.detail, at: Date.now() };
     const log = info.reason === 'normal' ? this.#log.info.bind(this.#log) : this.#log.error.bind(this.#log);
     log({ reason: info.reason, code: info.code, detail: info.detail, threadId: gen.host.threadId }, 'session worker exited');
@@ -483,44 +453,8 @@ export class Session {
     await this.#settleRunning(Math.min(SOFT_DRAIN_MS, this.#d.limits.callTimeoutMs));
     if (gen !== this.#gen || !gen.host.alive) return;
     gen.host.expect('oom', `soft heap watchdog: ${detail}`);
-    await this.#retire(gen, 'restart', 'oom', detail, this.#d.options.drainTimeoutMs);
-    this.#drainFor = null;
-  }
-
-  /**
-   * A worker that stopped answering near its heap limit is thrashing in GC on its way to an OOM:
-   * classify it 'oom', not 'watchdog', so operators see the real cause.
-   */
-  async #onStuck(gen: Generation, detail: string): Promise<void> {
-    const used = (await heapUsedNow(gen.host.worker, 250)) ?? this.#heapUsed;
-    const soft = this.#d.limits.sessionHeapMb * 1024 * 1024 * this.#d.options.heapSoftRatio;
-    if (used !== null && used >= soft) {
-      this.#kill(gen, 'oom', `unresponsive at ${Math.round(used / 1024 / 1024)} MB heap, above the soft limit (GC thrash): ${detail}`);
-    } else {
-      this.#kill(gen, 'watchdog', detail);
-    }
-  }
-
-  #kill(gen: Generation, reason: ExitReason, detail: string): void {
-    if (gen !== this.#gen || !gen.host.alive) return;
-    this.#log.error({ reason, detail }, 'terminating session worker');
-    void gen.host.terminate(reason, detail);
-  }
-
-  /**
-   * End one worker: ask its core to close (shutdown `why`), terminate it past `boundMs`.
-   * `intent` is the exit classification to record if the worker itself does not crash.
-   */
-  async #retire(gen: Generation, why: StopReason, intent: ExitReason, detail: string, boundMs: number): Promise<ExitInfo> {
-    gen.watchdog?.stop();
-    gen.host.expect(intent, detail);
-    if (!gen.host.alive) return gen.host.exited;
-    if (gen.rpc && !gen.rpc.dead) void gen.rpc.shutdown(why).catch(() => {});
-    else return gen.host.terminate(intent, detail);
-    const info = await withTimeout(gen.host.exited, boundMs);
-    if (info) return info;
-    this.#log.warn({ boundMs, why }, 'core did not close in time; terminating the worker');
-    return gen.host.terminate(intent, `${detail}; terminated after ${boundMs} ms`);
+    // The exit is an 'oom' crash: #onExit takes it through backoff (or quarantine) to a relaunch.
+    await gen.retire('restart', 'oom', detail, this.#d.options.drainTimeoutMs);
   }
 
   async #stop(reason: StopReason, boundMs: number): Promise<void> {
@@ -538,7 +472,7 @@ export class Session {
     // Accepted calls, running and queued, get to finish: no acknowledged call is lost.
     await withTimeout(this.#calls.onIdle(), left());
     const gen = this.#gen;
-    if (gen && gen.host.alive) await this.#retire(gen, reason, 'normal', `stopped: ${reason}`, left());
+    if (gen && gen.host.alive) await gen.retire(reason, 'normal', `stopped: ${reason}`, left());
     gen?.rpc?.failAll(gatewayError(this.#stopCode(), reason));
     this.#calls.clear();
     this.#clients.clear();
@@ -610,9 +544,6 @@ export class Session {
       restarts: this.#restarts,
     });
   }
-
-
-
 
   #failWaiters(e: unknown): void {
     const waiters = this.#waiters;

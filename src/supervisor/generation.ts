@@ -1,0 +1,141 @@
+// One worker lifetime of a session: spawn, boot, bind, core Login, the watchdogs while it serves,
+// and its end (asked for, or forced). The session decides what happens between generations.
+
+import type { Logger } from 'pino';
+import type { ExitReason, GatewayError } from '../errors.ts';
+import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, TelemetryMessage, WorkerBoot } from '../protocol.ts';
+import type { RpcClient } from '../rpc/client.ts';
+import { heapUsedNow, Watchdog } from './watchdog.ts';
+import { WorkerHost, type ExitInfo } from './worker-host.ts';
+
+export interface GenerationOptions {
+  readonly boot: WorkerBoot;
+  readonly log: Logger;
+  readonly workerFile?: URL | undefined;
+  readonly execArgv?: readonly string[] | undefined;
+  readonly watchdogMs: number;
+  readonly softHeapBytes: number;
+  readonly startTimeoutMs: number;
+}
+
+export interface GenerationHooks {
+  onEvent(e: EventMessage): void;
+  onTelemetry(t: TelemetryMessage): void;
+  onLog(line: LogMessage): void;
+  /** Heap above the soft limit while serving: the session drains and restarts. */
+  onSoftHeap(detail: string): void;
+}
+
+export class Generation {
+  readonly host: WorkerHost;
+  rpc: RpcClient | null = null;
+  /** Logged in and serving; an exit now is a crash (before it, the launch handles it). */
+  running = false;
+  /** Set when the worker died abnormally while serving: what its calls were rejected with. */
+  crashError: GatewayError | null = null;
+
+  readonly #o: GenerationOptions;
+  readonly #hooks: GenerationHooks;
+  #watchdog: Watchdog | null = null;
+  #heapUsed: number | null = null;
+
+  /** Spawns the worker thread; throws if the thread cannot be created. */
+  constructor(options: GenerationOptions, hooks: GenerationHooks) {
+    this.#o = options;
+    this.#hooks = hooks;
+    this.host = new WorkerHost({ boot: options.boot, log: options.log, workerFile: options.workerFile, execArgv: options.execArgv });
+  }
+
+  get exited(): Promise<ExitInfo> {
+    return this.host.exited;
+  }
+
+  /**
+   * Boot, bind and log the core in, all within startTimeoutMs (past it the worker is terminated
+   * as init_failed). Rejects with the core's Login error while the worker lives, or with the
+   * worker's death otherwise (check `host.alive`).
+   */
+  async start(binding: SessionBinding, login: { readonly args: readonly unknown[]; readonly operationID: string }): Promise<void> {
+    const { startTimeoutMs, watchdogMs } = this.#o;
+    const deadline = Date.now() + startTimeoutMs;
+    const timer = setTimeout(() => void this.host.terminate('init_failed', `not logged in within ${startTimeoutMs} ms`), startTimeoutMs);
+    try {
+      await this.host.loaded;
+      const rpc = this.host.bind(binding, {
+        overdueGraceMs: watchdogMs,
+        onEvent: (e) => this.#hooks.onEvent(e),
+        onTelemetry: (t) => {
+          this.#heapUsed = t.heapUsed;
+          this.#hooks.onTelemetry(t);
+          this.#watchdog?.telemetry(t.heapUsed);
+        },
+        onPong: (seq) => this.#watchdog?.pong(seq),
+        onLog: (line) => this.#hooks.onLog(line),
+        onOverdue: (c) => this.kill('watchdog', `call ${c.fn} ignored cancellation for ${c.overdueMs} ms past its deadline`),
+        onBroken: (e) => this.kill('exception', `messageerror: ${e.message}`),
+      });
+      this.rpc = rpc;
+      await rpc.ready;
+      await rpc.call('Login', login.args, { operationID: login.operationID, deadline }).result;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** The core is logged in: failures are crashes from now on, and the watchdogs run. */
+  goLive(): void {
+    this.host.markRunning();
+    this.running = true;
+    this.#watchdog = new Watchdog(this.host.worker, {
+      watchdogMs: this.#o.watchdogMs,
+      softHeapBytes: this.#o.softHeapBytes,
+      ping: (seq) => this.rpc?.ping(seq),
+      onStuck: (detail) => void this.#onStuck(detail),
+      onSoftHeap: (detail) => this.#hooks.onSoftHeap(detail),
+    });
+  }
+
+  stopWatchdog(): void {
+    this.#watchdog?.stop();
+  }
+
+  kill(reason: ExitReason, detail: string): void {
+    if (!this.host.alive) return;
+    this.#o.log.error({ reason, detail }, 'terminating session worker');
+    void this.host.terminate(reason, detail);
+  }
+
+  /**
+   * End the worker: ask its core to close (shutdown `why`), terminate it past `boundMs`.
+   * `intent` is the classification recorded if the worker does not crash on its own.
+   */
+  async retire(why: ShutdownMessage['reason'], intent: ExitReason, detail: string, boundMs: number): Promise<ExitInfo> {
+    this.stopWatchdog();
+    this.host.expect(intent, detail);
+    if (!this.host.alive) return this.host.exited;
+    if (!this.rpc || this.rpc.dead) return this.host.terminate(intent, detail);
+    void this.rpc.shutdown(why).catch(() => {});
+    let timer: NodeJS.Timeout | undefined;
+    const info = await Promise.race([
+      this.host.exited,
+      new Promise<null>((res) => (timer = setTimeout(() => res(null), boundMs))),
+    ]);
+    clearTimeout(timer);
+    if (info) return info;
+    this.#o.log.warn({ boundMs, why }, 'core did not close in time; terminating the worker');
+    return this.host.terminate(intent, `${detail}; terminated after ${boundMs} ms`);
+  }
+
+  /**
+   * A worker that stopped answering above its soft heap limit is thrashing in GC on its way to
+   * an OOM: classify it 'oom', not 'watchdog', so operators see the real cause.
+   */
+  async #onStuck(detail: string): Promise<void> {
+    const used = (await heapUsedNow(this.host.worker, 250)) ?? this.#heapUsed;
+    if (used !== null && used >= this.#o.softHeapBytes) {
+      this.kill('oom', `unresponsive at ${Math.round(used / 1024 / 1024)} MB heap, above the soft limit (GC thrash): ${detail}`);
+    } else {
+      this.kill('watchdog', detail);
+    }
+  }
+}
