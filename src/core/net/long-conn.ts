@@ -87,7 +87,7 @@ export class LongConn {
   /** Resolves when connected (or rejects after `timeoutMs` / on stop). */
   waitOpen(timeoutMs: number): Promise<void> {
     if (this.#state === 'open') return Promise.resolve();
-    if (this.#state === 'stopped') return Promise.reject(new CodedError(SdkCode.Network, 'connection stopped'));
+    if (this.#state === 'stopped') return Promise.reject(new CodedError(SdkCode.LoginOut, 'connection stopped'));
     return new Promise((resolve, reject) => {
       const w = {
         resolve: () => {
@@ -182,6 +182,7 @@ export class LongConn {
     }
     this.#ws = ws;
     let authed = false;
+    let reported = false;
     const authTimer = setTimeout(() => {
       if (!authed) ws.terminate();
     }, this.#o.handshakeTimeoutMs ?? 10_000);
@@ -196,6 +197,7 @@ export class LongConn {
         } else {
           this.#o.events.connectFailed(code ?? SdkCode.Network, `upgrade refused: HTTP ${res.statusCode}`);
         }
+        reported = true;
         ws.terminate();
       });
     });
@@ -220,6 +222,7 @@ export class LongConn {
           this.#fatal(() => this.#o.events.tokenError(code, r.errMsg ?? ''));
         } else {
           this.#o.events.connectFailed(code, r.errMsg ?? '');
+          reported = true;
           ws.terminate();
         }
         return;
@@ -244,7 +247,7 @@ export class LongConn {
       this.#failPending(new CodedError(SdkCode.Network, 'connection lost'));
       if (this.#state === 'stopped') return;
       this.#o.log.info({ authed }, 'core: message gateway connection closed, redialling');
-      if (!authed) this.#o.events.connectFailed(SdkCode.Network, 'connection closed before auth');
+      if (!authed && !reported) this.#o.events.connectFailed(SdkCode.Network, 'connection closed before auth');
       this.#scheduleRetry();
     });
   }
