@@ -145,6 +145,19 @@ describe('functions', () => {
     for (const c of await kate.call('GetAllConversationList')) expect(c.latestMsg).toBe('');
   });
 
+  it('another device of the same user: its sends arrive as new messages, its profile change as OnSelfInfoUpdated', async () => {
+    const tablet = new TestCore('kate', tempDir('core-fn-k8-').dir, im, 8);
+    await login(tablet);
+    const from = kate.events.length;
+    const m = await send(tablet, 'from my tablet', 'liam');
+    const ev = await kate.waitFor('OnRecvNewMessages', (d) => d.some((x: any) => x.clientMsgID === m.clientMsgID), 8000, from);
+    expect((ev.data as any[])[0]).toMatchObject({ sendID: 'kate', senderPlatformID: 8 });
+    await tablet.call('SetSelfInfo', { faceURL: 'http://x/kate.png' });
+    const upd = await kate.waitFor('OnSelfInfoUpdated', (d) => d.faceURL === 'http://x/kate.png', 8000, from);
+    expect(upd.data).toMatchObject({ userID: 'kate' });
+    await tablet.core.close('drain');
+  });
+
   it('logout ends the connection; status 1; a second logout is refused', async () => {
     const other = new TestCore('liam', tempDir('core-fn-l2-').dir, im, 2);
     await login(other);
