@@ -145,6 +145,19 @@ describe('Supervisor#call', () => {
     expect(h.supervisor.get('slow', 5)!.inFlight).toBe(0);
   });
 
+  it('keeps a timed-out call\'s slot until the worker settles it, so the next call never overlaps it', async () => {
+    const h = makeSupervisor({ sessionConcurrency: 1, callTimeoutMs: 600, watchdogMs: 5000 });
+    const c = fakeClient('slot');
+    await h.supervisor.login(c, 'op');
+    const t0 = Date.now();
+    const r = await settle(h.supervisor.call(c, 'Stubborn', [800], 'op'));
+    expect(!r.ok && r.error.errorName).toBe('GW_CALL_TIMEOUT');
+    const next = h.supervisor.call(c, 'Echo', ['next'], 'op');
+    expect(h.supervisor.get('slot', 5)).toMatchObject({ queueDepth: 1, inFlight: 1 });
+    expect(await next).toEqual(['next']);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(750); // ran only after Stubborn finished
+  });
+
   it('poisons and restarts a session whose worker ignores a timed-out call (classified watchdog)', async () => {
     const h = makeSupervisor({ callTimeoutMs: 300, watchdogMs: 300 });
     const c = fakeClient('stubborn');
