@@ -59,6 +59,21 @@ describe('connection and sync', () => {
     expect(await erin.call('GetTotalUnreadMsgCount')).toBe(131);
   });
 
+  it('a reconnect pulls at most the catch-up limit per conversation; history pages pull the rest', async () => {
+    const dave = cores[0]!;
+    let erin = cores.filter((c) => c.userID === 'erin').at(-1)!;
+    await erin.core.close('restart');
+    const sent: string[] = [];
+    for (let i = 0; i < 8; i++) sent.push((await send(dave, `limited ${i}`, 'erin')).clientMsgID);
+    erin = new TestCore('erin', db.dir, im, 5, { catchupLimit: 5 });
+    cores.push(erin);
+    await login(erin);
+    const got = erin.events.filter((e) => e.event === 'OnRecvNewMessages').flatMap((e) => (e.data as any[]).map((m) => m.clientMsgID));
+    expect(got).toEqual(sent.slice(3));
+    const page = await erin.call('GetAdvancedHistoryMessageList', { conversationID: 'si_dave_erin', startClientMsgID: '', count: 8, lastMinSeq: 0 });
+    expect(page.messageList.map((m: any) => m.clientMsgID)).toEqual(sent);
+  });
+
   it('a burst of pushes is stored once per message, in order', async () => {
     const dave = cores[0]!;
     const erin = cores.at(-1)!;

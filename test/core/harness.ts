@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CoreLogger, SdkCore } from '../../src/core/contract.ts';
 import { createCoreWith } from '../../src/core/index.ts';
+import type { NetTuning } from '../../src/core/functions/auth.ts';
 import { sessionDataDir } from '../../src/ids.ts';
 
 export interface Emitted {
@@ -26,7 +27,7 @@ export class TestCore {
   core: SdkCore;
   #waiters: (() => void)[] = [];
 
-  constructor(userID: string, dbDir: string, addr: { apiAddress: string; wsAddress: string }, platformID = 5) {
+  constructor(userID: string, dbDir: string, addr: { apiAddress: string; wsAddress: string }, platformID = 5, tuning: NetTuning = {}) {
     this.userID = userID;
     this.platformID = platformID;
     this.dataDir = sessionDataDir(dbDir, userID, platformID);
@@ -44,7 +45,7 @@ export class TestCore {
         },
         log: quiet,
       },
-      { heartbeatMs: 1000, backoffMinMs: 50, backoffMaxMs: 500 },
+      { heartbeatMs: 1000, backoffMinMs: 50, backoffMaxMs: 500, ...tuning },
     );
   }
 

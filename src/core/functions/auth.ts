@@ -15,6 +15,8 @@ export interface NetTuning {
   readonly requestTimeoutMs?: number;
   readonly backoffMinMs?: number;
   readonly backoffMaxMs?: number;
+  /** Missed messages pulled per conversation at a reconnect (default 2000). */
+  readonly catchupLimit?: number;
 }
 
 /** Ends the session's network side after a kick or a token error (no reconnect). */
@@ -34,7 +36,7 @@ function onTokenError(s: Session, code: number, message: string): void {
 /** Starts the network side: REST client, long connection, sync. Returns at once (offline-first). */
 export function startNetwork(s: Session, tuning: NetTuning = {}): void {
   s.rest = new RestClient({ apiAddress: s.init.apiAddress, token: () => s.token, onTokenError: (c, m) => onTokenError(s, c, m) });
-  const syncer = new Syncer(s);
+  const syncer = new Syncer(s, tuning.catchupLimit);
   s.conn = new LongConn({
     wsAddress: s.init.wsAddress,
     userID: s.userID,

@@ -17,18 +17,35 @@ import { handleNotification } from './notifications.ts';
 import { getConvSeqs, getNewestSeqs, pullRange, pullSeqsMany } from './pull.ts';
 
 const LAST_MESSAGE_BATCH = 50;
+/**
+ * At most this many missed messages per conversation are pulled (and reported) at a reconnect;
+ * older ones stay on the server until history paging asks for them (1005 fills the window).
+ */
+export const DEFAULT_CATCHUP_LIMIT = 2000;
 import { refreshSelf } from './users.ts';
 
 export class Syncer {
   readonly #s: Session;
   #syncing = false;
+  #syncQueued = false;
 
-  constructor(s: Session) {
+  readonly #catchupLimit: number;
+
+  constructor(s: Session, catchupLimit = DEFAULT_CATCHUP_LIMIT) {
     this.#s = s;
+    this.#catchupLimit = catchupLimit;
   }
 
   onConnected(): void {
-    void this.#s.serial(() => this.fullSync()).catch(() => {});
+    // Reconnect storms queue one sync, not one per connect.
+    if (this.#syncQueued) return;
+    this.#syncQueued = true;
+    void this.#s
+      .serial(() => {
+        this.#syncQueued = false;
+        return this.fullSync();
+      })
+      .catch(() => {});
   }
 
   onPush(frame: WsResponse): void {
@@ -73,7 +90,7 @@ export class Syncer {
           if (synced === 0) {
             // The last message was deleted on the server (nothing stored): follow from here.
           } else {
-            await pullRange(s, id, synced + 1, sq.maxSeq, op, async (batch) => {
+            await pullRange(s, id, Math.max(synced + 1, sq.maxSeq - this.#catchupLimit + 1), sq.maxSeq, op, async (batch) => {
               await ingest(s, id, batch, 'catchup', op, changes, false);
               const top = batch.at(-1)?.seq;
               if (top) store.seqs.advance(id, top);
@@ -150,7 +167,7 @@ export class Syncer {
       }
       const synced = store.seqs.synced(id);
       if (synced > 0 && m.seq > synced + 1) {
-        await pullRange(s, id, synced + 1, m.seq - 1, op, async (batch) => {
+        await pullRange(s, id, Math.max(synced + 1, m.seq - this.#catchupLimit), m.seq - 1, op, async (batch) => {
           await ingest(s, id, batch, 'catchup', op);
           const top = batch.at(-1)?.seq;
           if (top) store.seqs.advance(id, top);
