@@ -92,17 +92,35 @@ const MIGRATIONS: readonly string[] = [
 
 export function openDb(dataDir: string): Db {
   mkdirSync(dataDir, { recursive: true });
-  const db = new DatabaseSync(join(dataDir, 'imserver.db'));
-  db.exec('PRAGMA journal_mode = WAL');
-  db.exec('PRAGMA synchronous = NORMAL');
-  db.exec('PRAGMA busy_timeout = 5000');
-  db.exec('PRAGMA foreign_keys = ON');
-  migrate(db);
+  const file = join(dataDir, 'imserver.db');
+  const db = new DatabaseSync(file);
+  try {
+    db.exec('PRAGMA busy_timeout = 1000');
+    // One server per data dir: seqs are allocated from what this process reads, so a second
+    // process writing the same file would hand out duplicate seqs. The exclusive lock is taken
+    // by the first write transaction and held until close.
+    db.exec('PRAGMA locking_mode = EXCLUSIVE');
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = NORMAL');
+    db.exec('PRAGMA foreign_keys = ON');
+    db.exec('BEGIN IMMEDIATE');
+    db.exec('COMMIT');
+    migrate(db);
+  } catch (e) {
+    db.close();
+    if (/database is locked|SQLITE_BUSY/i.test((e as Error).message)) {
+      throw new Error(`${file} is in use by another IM server (${(e as Error).message})`, { cause: e });
+    }
+    throw e;
+  }
   return db;
 }
 
 function migrate(db: Db): void {
   const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  if (row.user_version > MIGRATIONS.length) {
+    throw new Error(`imserver.db has schema version ${row.user_version}, newer than this server's ${MIGRATIONS.length}`);
+  }
   for (let v = row.user_version; v < MIGRATIONS.length; v++) {
     inTransaction(db, () => {
       db.exec(MIGRATIONS[v]!);

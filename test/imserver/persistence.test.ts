@@ -57,4 +57,15 @@ describe('persistence across a restart', () => {
       await second.close();
     }
   });
+
+  it('refuses a second server on a data dir that is in use', async () => {
+    const running = await startTestIm({ dataDir });
+    try {
+      await expect(startTestIm({ dataDir })).rejects.toThrow(/in use by another IM server/);
+    } finally {
+      await running.close();
+    }
+    const again = await startTestIm({ dataDir });
+    await again.close();
+  });
 });
