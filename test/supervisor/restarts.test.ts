@@ -236,6 +236,35 @@ describe('heap limit check', () => {
   });
 });
 
+describe('resources', () => {
+  it('leaves no handle that keeps the process alive (ports, timers, threads) after crashes, restarts and logouts', async () => {
+    const count = (): Record<string, number> => {
+      const m: Record<string, number> = {};
+      for (const r of process.getActiveResourcesInfo()) m[r] = (m[r] ?? 0) + 1;
+      return m;
+    };
+    await new Promise((r) => setTimeout(r, 50));
+    const before = count();
+    const h = makeSupervisor({ logLevel: 'warn' });
+    for (let i = 0; i < 3; i++) {
+      const c = fakeClient('leak');
+      await h.supervisor.login(c, 'op');
+      await h.supervisor.call(c, 'Echo', [], 'op');
+      h.supervisor.fault('leak', 5, 'throw');
+      await c.waitFor('OnConnectSuccess', 5000, 2);
+      await until(() => h.supervisor.get('leak', 5)!.state === 'ready', 5000, 'ready');
+      await h.supervisor.logout(c, 'op');
+    }
+    await new Promise((r) => setTimeout(r, 100));
+    expect(h.supervisor.list()).toEqual([]);
+    const after = count();
+    // Other tests' sessions may still be alive: nothing may have been ADDED by this one.
+    for (const kind of new Set([...Object.keys(before), ...Object.keys(after)])) {
+      expect(after[kind] ?? 0, kind).toBeLessThanOrEqual(before[kind] ?? 0);
+    }
+  });
+});
+
 describe('logs', () => {
   it('never contain the token or the Login arguments, through login, crash, restart and logout', async () => {
     const h = makeSupervisor({ logLevel: 'trace' });
