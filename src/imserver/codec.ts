@@ -2,7 +2,7 @@
 // hand-written ones (wire.ts) for the messages it lacks, and default factories because its
 // encoders need fully populated objects.
 
-import { PbCoder, type SdkWsProto, type ConversationProto } from '@openim/protocol';
+import { PbCoder, type SdkWsProto } from '@openim/protocol';
 import { readFields, WireWriter } from './wire.ts';
 
 export type MsgData = SdkWsProto.MsgData;
@@ -48,28 +48,6 @@ export function encodeMsg(m: MsgData): Uint8Array {
 
 export function decodeMsg(b: Uint8Array): MsgData {
   return PbCoder.MsgData.decode(b);
-}
-
-export function emptyConversation(): ConversationProto.Conversation {
-  return {
-    ownerUserID: '',
-    conversationID: '',
-    recvMsgOpt: 0,
-    conversationType: 0,
-    userID: '',
-    groupID: '',
-    isPinned: false,
-    attachedInfo: '',
-    isPrivateChat: false,
-    groupAtType: 0,
-    ex: '',
-    burnDuration: 0,
-    minSeq: 0,
-    maxSeq: 0,
-    msgDestructTime: 0,
-    latestMsgDestructTime: 0,
-    isMsgDestruct: false,
-  };
 }
 
 /** sdkws.GetMaxSeqReq {userID=1} */

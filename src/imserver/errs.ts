@@ -74,7 +74,3 @@ export function toImError(e: unknown): ImError {
   if (e instanceof ImError) return e;
   return new ImError(ImCode.ServerInternal, 'internal error');
 }
-
-export function isTokenError(code: number): boolean {
-  return code >= 1501 && code <= 1507;
-}

@@ -221,6 +221,15 @@ describe('REST envelope and routes', () => {
     const push = await samWs.waitFor(() => samWs.pushes().find((f) => f.operationID === 'op-admin-send'), 'admin push');
     const m = decodeData(PbCoder.PushMessages, push).msgs[CONV]!.Msgs[0]!;
     expect(m).toMatchObject({ seq: 4, sendID: 'rita', msgFrom: 200, serverMsgID: env.data.serverMsgID });
+    // isOnlineOnly: pushed with seq 0, not stored, maxSeq unchanged.
+    await fetch(im.apiAddress + '/msg/send_msg', {
+      method: 'POST',
+      headers: { operationID: 'op-admin-online', token: admin },
+      body: JSON.stringify({ sendID: 'rita', recvID: 'sam', content: { content: 'online only' }, contentType: 101, sessionType: 1, isOnlineOnly: true }),
+    });
+    const online = await samWs.waitFor(() => samWs.pushes().find((f) => f.operationID === 'op-admin-online'), 'online-only push');
+    expect(decodeData(PbCoder.PushMessages, online).msgs[CONV]!.Msgs[0]).toMatchObject({ seq: 0, options: expect.objectContaining({ history: false }) });
+    expect(await imPost(im.apiAddress, '/msg/newest_seq', { userID: 'sam' }, sam)).toMatchObject({ maxSeqs: { [CONV]: 4 } });
     await expect(imPost(im.apiAddress, '/msg/send_msg', { sendID: 'rita', recvID: 'sam', content: {}, contentType: 999, sessionType: 1 }, admin)).rejects.toMatchObject({ errCode: 1001 });
     await expect(imPost(im.apiAddress, '/msg/send_msg', { sendID: 'rita', recvID: 'sam', content: { content: 'x' }, contentType: 101, sessionType: 1 }, rita)).rejects.toMatchObject({ errCode: 1002 });
   });

@@ -3,6 +3,7 @@
 import { pullMapToJson, emptyMsg } from '../codec.ts';
 import { argsError } from '../errs.ts';
 import { MSG_FROM_SYSTEM } from '../msg-kinds.ts';
+import { onlineOnlyOptions, OPT_OFFLINE_PUSH, type MsgOptions } from '../options.ts';
 import { bool, field, int, intList, obj, objList, required, str, strList, type Body } from './body.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
 
@@ -133,11 +134,9 @@ export function registerMsgRoutes(r: Router): void {
       if (!ADMIN_SEND_TYPES.has(contentType)) throw argsError(`contentType ${contentType} is not supported`);
       const content = field(b, 'content');
       if (typeof content !== 'object' || content === null || Array.isArray(content)) throw argsError('content must be an object');
-      const options: Record<string, boolean> = {};
-      if (bool(b, 'isOnlineOnly')) {
-        for (const k of ['history', 'persistent', 'senderSync', 'conversationUpdate', 'senderConversationUpdate', 'unreadCount', 'offlinePush']) options[k] = false;
-      }
-      if (bool(b, 'notOfflinePush')) options.offlinePush = false;
+      let options: MsgOptions = {};
+      if (bool(b, 'isOnlineOnly')) options = onlineOnlyOptions(options);
+      if (bool(b, 'notOfflinePush')) options[OPT_OFFLINE_PUSH] = false;
       const push = obj(b, 'offlinePushInfo');
       const now = Date.now();
       const res = req.im.sender.send(
