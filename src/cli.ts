@@ -5,6 +5,7 @@
 // flag or env value (the message names it).
 
 import { isGatewayError } from './errors.ts';
+import type { Gateway } from './index.ts';
 import { optionsTable, resolveOptions, type GatewayOptions } from './options.ts';
 
 const USAGE = `usage: sdkgate [flags]          start the gateway
@@ -47,8 +48,32 @@ async function runGateway(argv: string[]): Promise<void> {
     process.exit(2);
   }
 
+  // Signal handlers go in before anything is announced: stdout to a pipe is synchronous on
+  // Linux, so a supervisor can read "listening on" and signal us before the next statement runs.
+  // A signal during startup is honoured as soon as the gateway exists.
+  let gateway: Gateway | undefined;
+  let stopping = false;
+  const drain = (g: Gateway): void => {
+    g.close().then(
+      () => process.exit(0),
+      (e: unknown) => {
+        process.stderr.write(`sdkgate: drain failed: ${(e as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  const stop = (signal: string): void => {
+    if (stopping) {
+      process.stderr.write(`sdkgate: ${signal} again; exiting without waiting\n`);
+      process.exit(1);
+    }
+    stopping = true;
+    if (gateway) drain(gateway);
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
   const { createGateway } = await import('./index.ts');
-  let gateway;
   try {
     gateway = await createGateway(options);
   } catch (e) {
@@ -58,24 +83,7 @@ async function runGateway(argv: string[]): Promise<void> {
   // The listen address goes to stdout too, for scripts that wait for it (the log has it as JSON).
   process.stdout.write(`sdkgate listening on ${gateway.url}\n`);
   if (!options.apiAddress) process.stdout.write(`sdkgate: embedded IM server at ${gateway.apiAddress} (message gateway ${gateway.wsAddress})\n`);
-
-  let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) {
-      process.stderr.write(`sdkgate: ${signal} again; exiting without waiting\n`);
-      process.exit(1);
-    }
-    stopping = true;
-    gateway.close().then(
-      () => process.exit(0),
-      (e: unknown) => {
-        process.stderr.write(`sdkgate: drain failed: ${(e as Error).message}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  if (stopping) drain(gateway);
 }
 
 const argv = process.argv.slice(2);
