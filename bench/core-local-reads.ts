@@ -1,7 +1,10 @@
-// Local reads of the SDK core, in-process: GetAllConversationList with 1,000 conversations and a
-// 50-message history page (random start) from a 100,000-message conversation. The core runs
-// offline (no Login), so every number is the local store plus the function layer. Baseline,
-// measured in the same run: the bare SQLite query behind each call (no JSON, no function layer).
+// Local reads of the SDK core: GetAllConversationList with 1,000 conversations and a 50-message
+// history page (random start) from a 100,000-message conversation, measured three ways in the
+// same run: the core in-process (offline, no Login: the local store plus the function layer —
+// the baseline), the same calls through the gateway (a real client frame → allow-list → session
+// worker → core → JSON back, logged in against the embedded IM server; the per-connection rate
+// limit is lifted so it measures latency, not the limiter), and the bare SQLite
+// query behind each call.
 //
 // Knobs: COREBENCH_CONVS (1000), COREBENCH_MSGS (100000), COREBENCH_ITER (300).
 //
@@ -16,7 +19,13 @@ import { baseMessage } from '../src/core/msg/creators.ts';
 import { emptyConversation } from '../src/core/store/conversations.ts';
 import { Store } from '../src/core/store/index.ts';
 import { ContentType, MsgStatus } from '../src/core/types.ts';
+import { startImServer } from '../src/imserver/index.ts';
+import { sessionDataDir } from '../src/ids.ts';
+import { createGateway } from '../src/index.ts';
+import { resolveOptions } from '../src/options.ts';
+import { ImAdmin } from './lib/im-admin.ts';
 import { envInt, header, printTable, table, type Sample } from './lib/stats.ts';
+import { WireClient } from './lib/wsclient.ts';
 
 const CONVS = envInt('COREBENCH_CONVS', 1000);
 const MSGS = envInt('COREBENCH_MSGS', 100_000);
@@ -69,11 +78,17 @@ async function measure(name: string, fn: (i: number) => Promise<unknown> | unkno
 }
 
 header('bench/core-local-reads.ts');
-const dir = mkdtempSync(join(tmpdir(), 'sdkgate-corebench-'));
+const root = mkdtempSync(join(tmpdir(), 'sdkgate-corebench-'));
+const dbDir = join(root, 'sdk');
+const dir = sessionDataDir(dbDir, ME, 5);
 try {
   const tFill = performance.now();
   const ids = fill(dir);
   console.log(`filled ${CONVS} conversations and ${MSGS} messages in ${((performance.now() - tFill) / 1000).toFixed(1)} s`);
+  const starts = Array.from({ length: ITER + 20 }, () => ids[PAGE + Math.floor(Math.random() * (ids.length - PAGE))]!);
+  const pageArgs = (i: number) => ({ conversationID: BIG, startClientMsgID: starts[i]!, count: PAGE, lastMinSeq: 0 });
+
+  // In-process (offline core over the same files).
   const core = await createCore({
     userID: ME,
     platformID: 5,
@@ -84,28 +99,47 @@ try {
     log: { debug() {}, info() {}, warn() {}, error() {} },
   });
   const ctx = { operationID: 'bench', signal: new AbortController().signal };
-  const raw = new Store(dir);
-  const starts = Array.from({ length: ITER + 20 }, () => ids[PAGE + Math.floor(Math.random() * (ids.length - PAGE))]!);
-
-  const list = await measure('GetAllConversationList (core)', async () => {
+  const list = await measure('in-process core', async () => {
     const r = (await core.functions.GetAllConversationList!(ctx)) as unknown[];
     if (r.length !== CONVS) throw new Error(`got ${r.length} conversations`);
     JSON.stringify(r);
   });
-  const listSql = await measure('  bare SQL: all conversations', () => raw.db.prepare('SELECT * FROM conversations WHERE isHidden = 0 ORDER BY isPinned DESC, latestMsgSendTime DESC').all());
-  const page = await measure(`history page of ${PAGE} (core)`, async (i) => {
-    const r = (await core.functions.GetAdvancedHistoryMessageList!(ctx, { conversationID: BIG, startClientMsgID: starts[i]!, count: PAGE, lastMinSeq: 0 })) as { messageList: unknown[] };
+  const page = await measure('in-process core', async (i) => {
+    const r = (await core.functions.GetAdvancedHistoryMessageList!(ctx, pageArgs(i))) as { messageList: unknown[] };
     if (r.messageList.length !== PAGE) throw new Error(`got ${r.messageList.length} messages`);
     JSON.stringify(r);
   });
-  const pageSql = await measure(`  bare SQL: ${PAGE} rows by sendTime`, (i) => {
+  await core.close('drain');
+
+  // Bare SQL.
+  const raw = new Store(dir);
+  const listSql = await measure('bare SQL', () => raw.db.prepare('SELECT * FROM conversations WHERE isHidden = 0 ORDER BY isPinned DESC, latestMsgSendTime DESC').all());
+  const pageSql = await measure('bare SQL', (i) => {
     const m = raw.messages.get(starts[i]!)!;
     return raw.db.prepare('SELECT item FROM messages WHERE conversationID = ? AND sendTime < ? ORDER BY sendTime DESC LIMIT ?').all(BIG, m.sendTime, PAGE);
   });
-  printTable(`conversation list (${CONVS} conversations), ratio = p50 / bare SQL p50`, table([list, listSql], listSql.name, 'p50'));
-  printTable(`history page (${MSGS} messages in one conversation), ratio = p50 / bare SQL p50`, table([page, pageSql], pageSql.name, 'p50'));
   raw.close();
-  await core.close('drain');
+
+  // Through the gateway: embedded IM server, real supervisor and worker, the real core.
+  const im = await startImServer({ apiPort: 0, wsPort: 0, host: '127.0.0.1', dataDir: join(root, 'im'), logLevel: 'silent' });
+  const admin = new ImAdmin(im.apiAddress);
+  await admin.register([ME]);
+  const token = await admin.userToken(ME);
+  const gw = await createGateway(resolveOptions([], {}, { port: 0, host: '127.0.0.1', logLevel: 'silent', apiAddress: im.apiAddress, wsAddress: im.wsAddress, dbDir, ratePerConn: 100_000, rateBurst: 100_000 }));
+  const client = await WireClient.connect(gw.url, ME, token);
+  const login = await client.call('Login', [ME, token]);
+  if (login.errCode !== 0) throw new Error(`Login: ${login.errCode} ${login.errMsg}`);
+  const check = (f: { errCode: number; errMsg: string }) => {
+    if (f.errCode !== 0) throw new Error(`${f.errCode} ${f.errMsg}`);
+  };
+  const listGw = await measure('through the gateway', async () => check(await client.call('GetAllConversationList')));
+  const pageGw = await measure('through the gateway', async (i) => check(await client.call('GetAdvancedHistoryMessageList', [JSON.stringify(pageArgs(i))])));
+  await client.close();
+  await gw.close();
+  await im.close();
+
+  printTable(`GetAllConversationList, ${CONVS} conversations (ratio = p50 / in-process p50)`, table([list, listGw, listSql], list.name, 'p50'));
+  printTable(`GetAdvancedHistoryMessageList, ${PAGE} of ${MSGS} messages (ratio = p50 / in-process p50)`, table([page, pageGw, pageSql], page.name, 'p50'));
 } finally {
-  rmSync(dir, { recursive: true, force: true });
+  rmSync(root, { recursive: true, force: true });
 }
