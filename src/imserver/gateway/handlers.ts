@@ -7,6 +7,7 @@ import type { Reader } from '../pull.ts';
 import { decodeDelUserPushTokenReq, decodeGetLastMessageReq, decodeGetMaxSeqReq, encodeGetLastMessageResp, type MsgData } from '../codec.ts';
 import type { ImContext } from '../context.ts';
 import { argsError, ImCode, imError } from '../errs.ts';
+import { encodeOnlineStatus, WS_SUB_USER_ONLINE_STATUS, type PushTarget } from '../push.ts';
 import { readFields } from '../wire.ts';
 
 export const WS_GET_NEWEST_SEQ = 1001;
@@ -17,12 +18,8 @@ export const WS_GET_CONV_MAX_READ_SEQ = 1006;
 export const WS_PULL_CONV_LAST_MESSAGE = 1007;
 export const WS_LOGOUT_MSG = 2003;
 export const WS_SET_BACKGROUND_STATUS = 2004;
-export const WS_SUB_USER_ONLINE_STATUS = 2005;
 
-export interface HandlerConn {
-  readonly userID: string;
-  readonly platformID: number;
-}
+export type HandlerConn = PushTarget;
 
 export interface HandlerResult {
   data: Uint8Array | null;
@@ -133,14 +130,12 @@ export const handlers: ReadonlyMap<number, Handler> = new Map<number, Handler>([
   ],
   [
     WS_SUB_USER_ONLINE_STATUS,
-    (im, _conn, data) => {
-      // Answers the current platforms of the users asked about; status changes are not pushed.
+    (im, conn, data) => {
+      // Answers the current platforms of the users subscribed to; later changes are pushed.
       const req = decode(() => PbCoder.SubUserOnlineStatus.decode(data));
-      const subscribers = [...new Set(req.subscribeUserID)].map((userID) => ({
-        userID,
-        onlinePlatformIDs: [...new Set(im.hub.connections(userID).map((c) => c.platformID))].sort((a, b) => a - b),
-      }));
-      return { data: PbCoder.SubUserOnlineStatusTips.encode({ subscribers }).finish() };
+      im.hub.subscribe(conn, req.subscribeUserID, req.unsubscribeUserID);
+      const subscribers = [...new Set(req.subscribeUserID)].map((userID) => ({ userID, onlinePlatformIDs: im.hub.platforms(userID) }));
+      return { data: encodeOnlineStatus(subscribers) };
     },
   ],
 ]);
