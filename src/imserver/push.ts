@@ -110,16 +110,6 @@ export class Hub {
     return [...(this.#byUser.get(userID) ?? [])];
   }
 
-  all(): PushTarget[] {
-    return [...this.#byUser.values()].flatMap((s) => [...s]);
-  }
-
-  get size(): number {
-    let n = 0;
-    for (const s of this.#byUser.values()) n += s.size;
-    return n;
-  }
-
   push(userIDs: readonly string[], conversationID: string, msg: MsgData, operationID: string): void {
     const frame = new OutFrame(WS_PUSH_MSG, operationID, encodePush(conversationID, msg));
     for (const u of new Set(userIDs)) {
@@ -128,7 +118,7 @@ export class Hub {
     }
   }
 
-  /** Kick the connections of user+platform, all of them or those holding one of `tokens`. */
+  /** Kick the connections of user+platform: all of them, or those `filter` selects. */
   kick(userID: string, platformID: number, filter?: (c: PushTarget) => boolean): number {
     let n = 0;
     for (const c of this.connections(userID)) {
