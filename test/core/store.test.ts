@@ -106,3 +106,27 @@ describe('path-traversal user IDs', () => {
     }
   });
 });
+
+describe('read marks on stored messages', () => {
+  it('marks each of our messages once, up to the read seq and by explicit seq, never the peer ones', async () => {
+    const { baseMessage } = await import('../../src/core/msg/creators.ts');
+    const dir = temp('core-read-');
+    const store = new Store(dir);
+    const me = { userID: 'a', nickname: '', faceURL: '', platformID: 5 };
+    const peer = { ...me, userID: 'b' };
+    store.tx(() => {
+      for (let i = 1; i <= 100; i++) {
+        const m = baseMessage(i % 10 === 0 ? peer : me, 101, { content: String(i) });
+        Object.assign(m, { seq: i, status: 2, sendTime: i });
+        store.messages.put('si_a_b', m);
+      }
+    });
+    expect(store.messages.markRead('si_a_b', 'a', [], 50)).toHaveLength(45);
+    expect(store.messages.markRead('si_a_b', 'a', [], 50)).toHaveLength(0);
+    const next = store.messages.markRead('si_a_b', 'a', [97, 99], 60);
+    expect(next.map((m) => m.seq).sort((x, y) => x - y)).toEqual([51, 52, 53, 54, 55, 56, 57, 58, 59, 97, 99]);
+    expect(store.messages.markRead('si_a_b', 'a', [], 100).map((m) => m.seq).sort((x, y) => x - y)).toEqual([61, 62, 63, 64, 65, 66, 67, 68, 69, 71, 72, 73, 74, 75, 76, 77, 78, 79, 81, 82, 83, 84, 85, 86, 87, 88, 89, 91, 92, 93, 94, 95, 96, 98]);
+    expect(store.messages.getBySeq('si_a_b', 10)!.isRead).toBe(false);
+    store.close();
+  });
+});

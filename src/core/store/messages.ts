@@ -26,6 +26,8 @@ export interface SearchQuery {
   readonly toTime: number;
 }
 
+const READ_RUN_TO_STOP = 20;
+
 const parse = (r: Row | undefined): MessageItem | undefined => (r ? (JSON.parse(r.item) as MessageItem) : undefined);
 
 export class MessageStore {
@@ -127,19 +129,44 @@ export class MessageStore {
     return rows.map((r) => r.seq);
   }
 
-  /** Sets isRead on the given messages (by seq, or all up to `upTo`) sent by `sendID`; returns the changed items. */
+  /**
+   * Sets isRead on messages sent by `sendID`: those with the given seqs, and every one up to
+   * `upTo`. Reads move forward, so the walk down from `upTo` stops after a run of messages that
+   * are already read instead of visiting the whole conversation (a run, not the first one, so a
+   * message marked alone by seq does not hide unread ones below it). Returns the changed items.
+   */
   markRead(conversationID: string, sendID: string, seqs: readonly number[], upTo: number): MessageItem[] {
-    const rows = this.#db
-      .prepare('SELECT item FROM messages WHERE conversationID = ? AND sendID = ? AND seq > 0 AND status < 4')
-      .all(conversationID, sendID) as unknown as Row[];
-    const wanted = new Set(seqs);
     const changed: MessageItem[] = [];
-    for (const r of rows) {
-      const m = JSON.parse(r.item) as MessageItem;
-      if (m.isRead || !(wanted.has(m.seq) || m.seq <= upTo)) continue;
+    const mark = (m: MessageItem) => {
       m.isRead = true;
       this.put(conversationID, m);
       changed.push(m);
+    };
+    const pending: MessageItem[] = [];
+    const walk = this.#db
+      .prepare('SELECT item FROM messages WHERE conversationID = ? AND sendID = ? AND seq > 0 AND seq <= ? AND status < 4 ORDER BY seq DESC')
+      .iterate(conversationID, sendID, upTo) as Iterable<Row>;
+    let readInARow = 0;
+    for (const r of walk) {
+      const m = JSON.parse(r.item) as MessageItem;
+      if (!m.isRead) {
+        readInARow = 0;
+        pending.push(m);
+      } else if (++readInARow >= READ_RUN_TO_STOP) {
+        break;
+      }
+    }
+    for (const m of pending) mark(m);
+    const rest = seqs.filter((q) => q > upTo);
+    for (let i = 0; i < rest.length; i += 500) {
+      const chunk = rest.slice(i, i + 500);
+      const rows = this.#db
+        .prepare(`SELECT item FROM messages WHERE conversationID = ? AND sendID = ? AND status < 4 AND seq IN (${chunk.map(() => '?').join(',')})`)
+        .all(conversationID, sendID, ...chunk) as unknown as Row[];
+      for (const r of rows) {
+        const m = JSON.parse(r.item) as MessageItem;
+        if (!m.isRead) mark(m);
+      }
     }
     return changed;
   }
