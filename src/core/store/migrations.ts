@@ -94,4 +94,10 @@ export const migrations: readonly Migration[] = [
       CREATE INDEX messages_conv_order ON messages(conversationID, sendTime, seq, clientMsgID);
     `,
   },
+  {
+    version: 3,
+    name: 'index of unfinished sends',
+    // Opening a session looks for sends a dead worker left "sending"; keep that off a table scan.
+    sql: 'CREATE INDEX messages_sending ON messages(status) WHERE status = 1;',
+  },
 ];
