@@ -63,6 +63,7 @@ export function createCoreWith(init: CoreInit, tuning: NetTuning = {}): SdkCore 
         // From here on nothing is reported: a sync cut short by the shutdown is not a failure.
         s.closed = true;
         s.conn?.stop();
+        s.shutdown.abort();
         s.loginStatus = LoginStatus.Logout;
         // Let the task in flight (if any) finish against the open store, briefly.
         await Promise.race([s.idle(), new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);

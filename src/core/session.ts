@@ -18,6 +18,8 @@ export class Session {
   token = '';
   loginStatus: number = LoginStatus.Logout;
   closed = false;
+  /** Aborted when the session closes: cuts REST requests in flight. */
+  readonly shutdown = new AbortController();
   /** Sequential chain for sync and push handling: one ingest at a time, in arrival order. */
   #chain: Promise<void> = Promise.resolve();
   #opSeq = 0;

@@ -14,6 +14,8 @@ export interface RestOptions {
   readonly token: () => string;
   readonly onTokenError: (code: number, message: string) => void;
   readonly timeoutMs?: number;
+  /** Aborts every request in flight (the session is closing). */
+  readonly signal?: AbortSignal;
 }
 
 interface Envelope {
@@ -38,7 +40,7 @@ export class RestClient {
         method: 'POST',
         headers: { 'content-type': 'application/json', operationID, token: this.#o.token() },
         body: JSON.stringify(body),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        signal: AbortSignal.any([timeout, ...(signal ? [signal] : []), ...(this.#o.signal ? [this.#o.signal] : [])]),
       });
     } catch (e) {
       const timedOut = timeout.aborted;
