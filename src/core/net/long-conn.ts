@@ -120,14 +120,20 @@ export class LongConn {
         reject(new CodedError(SdkCode.NetworkTimeout, `request ${reqIdentifier} timed out`));
       }, limit);
       this.#pending.set(msgIncr, { resolve, reject, timer });
-      ws.send(encodeRequest({ reqIdentifier, msgIncr, sendID: this.#o.userID, operationID, data: b64(data) }), { binary: true }, (err) => {
-        if (!err) return;
+      const failed = (err: Error) => {
         const p = this.#pending.get(msgIncr);
         if (!p) return;
         this.#pending.delete(msgIncr);
         clearTimeout(p.timer);
         reject(new CodedError(SdkCode.Network, `send failed: ${err.message}`));
-      });
+      };
+      try {
+        ws.send(encodeRequest({ reqIdentifier, msgIncr, sendID: this.#o.userID, operationID, data: b64(data) }), { binary: true }, (err) => {
+          if (err) failed(err);
+        });
+      } catch (e) {
+        failed(e as Error);
+      }
     });
     if (resp.errCode !== 0) {
       if (isTokenError(resp.errCode)) this.#fatal(() => this.#o.events.tokenError(resp.errCode, resp.errMsg));
@@ -306,7 +312,7 @@ export class LongConn {
         return;
       }
       this.#missedPongs++;
-      ws.send('{"type":"ping"}');
+      ws.send('{"type":"ping"}', () => {});
     }, this.#o.heartbeatMs ?? 15_000);
   }
 
