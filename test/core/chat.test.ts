@@ -223,3 +223,14 @@ describe('two cores against the embedded IM server', () => {
     await login(bob);
   });
 });
+
+describe('unread after replying', () => {
+  it('a reply reads the conversation up to it, as the server counts it', async () => {
+    await send(alice, 'are you there?');
+    await until(async () => (await bob.call('GetTotalUnreadMsgCount')) > 0, 8000, 'bob unread');
+    const reply = await bob.call('CreateTextMessage', 'yes');
+    await bob.call('SendMessageNotOss', reply, 'alice', '', undefined, false);
+    await until(async () => (await bob.call('GetOneConversation', 1, 'alice')).unreadCount === 0, 8000, 'bob unread 0 after reply');
+    expect(await bob.call('GetTotalUnreadMsgCount')).toBe(0);
+  });
+});

@@ -93,6 +93,8 @@ export async function ingest(
     const top = items.reduce((m, x) => Math.max(m, x.item.seq), 0);
     if (mode !== 'history' && top > 0) store.seqs.advance(conversationID, top);
     if (conv && convTouched) {
+      // Sending reads the conversation up to that seq (the server does the same for the sender).
+      conv.unreadCount = Math.min(conv.unreadCount, Math.max(0, conv.maxSeq - conv.hasReadSeq));
       const before = conv.latestMsg;
       refreshLatest(s, conv);
       const wasHidden = store.conversations.isHidden(conversationID);
