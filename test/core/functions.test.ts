@@ -152,6 +152,10 @@ describe('functions', () => {
     const m = await send(tablet, 'from my tablet', 'liam');
     const ev = await kate.waitFor('OnRecvNewMessages', (d) => d.some((x: any) => x.clientMsgID === m.clientMsgID), 8000, from);
     expect((ev.data as any[])[0]).toMatchObject({ sendID: 'kate', senderPlatformID: 8 });
+    // A delete on the tablet (synced to the user's devices) removes it here too.
+    await until(async () => (await tablet.call('FindMessageList', [{ conversationID: conv, clientMsgIDList: [m.clientMsgID] }])).findResultItems[0]?.messageList[0]?.seq > 0, 8000, 'tablet seq');
+    await tablet.call('DeleteMessage', conv, m.clientMsgID);
+    await until(async () => (await kate.call('FindMessageList', [{ conversationID: conv, clientMsgIDList: [m.clientMsgID] }])).totalCount === 0, 8000, 'deleted on kate');
     await tablet.call('SetSelfInfo', { faceURL: 'http://x/kate.png' });
     const upd = await kate.waitFor('OnSelfInfoUpdated', (d) => d.faceURL === 'http://x/kate.png', 8000, from);
     expect(upd.data).toMatchObject({ userID: 'kate' });
