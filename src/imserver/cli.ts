@@ -50,16 +50,20 @@ export function parseImServerArgs(argv: readonly string[]): ImServerOptions {
 
 export async function runImServerCli(argv: string[]): Promise<void> {
   const opts = parseImServerArgs(argv);
-  const server = await startImServer(opts);
-  process.stdout.write(`imserver: REST ${server.apiAddress}  message gateway ${server.wsAddress}  data ${opts.dataDir}\n`);
-  await new Promise<void>((resolve) => {
-    const stop = () => {
+  // Handlers go in before the address is announced: stdout to a pipe is synchronous on Linux,
+  // so a supervisor can read the line and signal us before the next statement runs.
+  let stop!: () => void;
+  const stopped = new Promise<void>((resolve) => {
+    stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       resolve();
     };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
   });
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  const server = await startImServer(opts);
+  process.stdout.write(`imserver: REST ${server.apiAddress}  message gateway ${server.wsAddress}  data ${opts.dataDir}\n`);
+  await stopped;
   await server.close();
 }
