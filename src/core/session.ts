@@ -16,6 +16,8 @@ export class Session {
   rest: RestClient | null = null;
   conn: LongConn | null = null;
   token = '';
+  /** SetAppBackgroundStatus: told to the server now (2004) and on every later dial. */
+  background = false;
   loginStatus: number = LoginStatus.Logout;
   closed = false;
   /** Aborted when the session closes: cuts REST requests in flight. */

@@ -84,6 +84,11 @@ describe('reconnect', () => {
     const q = urls[0]!.searchParams;
     expect(Object.fromEntries(q)).toMatchObject({ sendID: 'jack', token: 'tok', platformID: '5', isBackground: 'false', isMsgResp: 'true', sdkType: 'js' });
     expect(q.get('operationID')).toBeTruthy();
+    // The background state set while connected is used by the next dial.
+    await core.functions.SetAppBackgroundStatus!({ operationID: 'bg', signal: AbortSignal.timeout(3000) }, true).catch(() => {});
+    const n = connections;
+    while (connections === n && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 20));
+    expect(urls.at(-1)!.searchParams.get('isBackground')).toBe('true');
     // Each dial uses a fresh operationID.
     expect(urls[1]!.searchParams.get('operationID')).not.toBe(q.get('operationID'));
   });

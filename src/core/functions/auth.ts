@@ -42,6 +42,7 @@ export function startNetwork(s: Session, tuning: NetTuning = {}): void {
     userID: s.userID,
     platformID: s.platformID,
     token: () => s.token,
+    background: () => s.background,
     log: s.log,
     ...(tuning.heartbeatMs ? { heartbeatMs: tuning.heartbeatMs } : {}),
     ...(tuning.requestTimeoutMs ? { requestTimeoutMs: tuning.requestTimeoutMs } : {}),

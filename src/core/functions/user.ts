@@ -62,6 +62,7 @@ export function userFunctions(s: Session): Record<string, CoreFunction> {
 
     async SetAppBackgroundStatus(ctx, isBackground: unknown) {
       if (typeof isBackground !== 'boolean') throw argsError('isBackground must be a boolean');
+      s.background = isBackground;
       if (s.conn?.connected) {
         await s.conn.request(ReqId.SetBackgroundStatus, encodeUserReq(s.userID, isBackground ? 1 : 0), ctx.operationID);
       }

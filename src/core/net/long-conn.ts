@@ -27,6 +27,8 @@ export interface LongConnOptions {
   readonly userID: string;
   readonly platformID: number;
   readonly token: () => string;
+  /** Sent as `isBackground` on every dial. */
+  readonly background?: () => boolean;
   readonly events: LongConnEvents;
   readonly log: CoreLogger;
   readonly heartbeatMs?: number;
@@ -167,7 +169,7 @@ export class LongConn {
       `token=${encodeURIComponent(this.#o.token())}`,
       `platformID=${this.#o.platformID}`,
       `operationID=${randomBytes(8).toString('hex')}`,
-      'isBackground=false',
+      `isBackground=${this.#o.background?.() === true}`,
       'isMsgResp=true',
       'sdkType=js',
     ];
