@@ -24,6 +24,10 @@ export function createMetrics() {
     }),
     rpcInFlight: new Gauge({ name: 'sdkgate_rpc_inflight', help: 'Calls in flight across sessions', registers: [registry] }),
     callsRejected: new Counter({ name: 'sdkgate_calls_rejected_total', help: 'Calls refused by the gateway', labelNames: ['code'], registers: [registry] }),
+    warmPoolSpares: new Gauge({ name: 'sdkgate_warm_pool_spares', help: 'Pre-spawned spare workers waiting for a login', registers: [registry] }),
+    warmPoolTakes: new Counter({ name: 'sdkgate_warm_pool_takes_total', help: 'Session starts by whether a spare was ready (hit) or not (miss)', labelNames: ['result'], registers: [registry] }),
+    sessionsEvicted: new Counter({ name: 'sdkgate_sessions_evicted_total', help: 'Idle sessions stopped early to admit a login (memory budget)', registers: [registry] }),
+    admissionRefused: new Counter({ name: 'sdkgate_admission_refused_total', help: 'Logins refused with GW_CAPACITY', registers: [registry] }),
   };
   return m;
 }

@@ -66,6 +66,8 @@ const isolation: Parser<'thread' | 'none'> = (raw) => {
   throw new Error(`expected thread or none, got \`${raw}\``);
 };
 
+const warmPool: Parser<number | 'auto'> = (raw) => (raw.trim().toLowerCase() === 'auto' ? 'auto' : int(0, 256)(raw));
+
 const MiB = 1024 * 1024;
 
 export const optionSpecs = {
@@ -110,6 +112,16 @@ export const optionSpecs = {
   restartIntensity: { flag: 'restart-intensity', default: 5, parse: int(0, 1000), doc: 'Restarts allowed per period before quarantine' },
   restartPeriodMs: { flag: 'restart-period-ms', default: 60_000, parse: int(1000, 86_400_000), doc: 'Restart intensity window' },
   drainTimeoutMs: { flag: 'drain-timeout-ms', default: 10_000, parse: int(0, 600_000), doc: 'Bound on a graceful shutdown' },
+  warmPool: {
+    flag: 'warm-pool', default: 'auto' as number | 'auto', parse: warmPool,
+    doc: 'Spare session workers kept pre-spawned (thread isolation); `auto` = one per CPU, 1 to 4; 0 disables',
+  },
+  memoryBudgetMb: { flag: 'memory-budget-mb', default: 0, parse: int(0, 16 * MiB), doc: 'Memory for sessions, MB; 0 = the machine\'s RAM' },
+  memoryHeadroomMb: { flag: 'memory-headroom-mb', default: 1024, parse: int(0, 16 * MiB), doc: 'Part of the budget kept for the gateway itself, MB' },
+  sessionCostMb: {
+    flag: 'session-cost-mb', default: 12, parse: num(0.5, 16_384),
+    doc: 'RSS of one idle logged-in session, MB (bench/memory.ts); max sessions = (budget - headroom) / cost - spares',
+  },
   limitsFile: { flag: 'limits-file', default: '', parse: str, doc: 'JSON file of per-user limit overrides' },
   imApiPort: { flag: 'imserver-api-port', default: 10002, parse: int(0, 65535), doc: 'Embedded IM server REST port' },
   imWsPort: { flag: 'imserver-ws-port', default: 10001, parse: int(0, 65535), doc: 'Embedded IM server message-gateway port' },
@@ -188,6 +200,9 @@ export function resolveOptions(
   }
   if ((out.restartBackoffMaxMs as number) < (out.restartBackoffMs as number)) {
     throw gatewayError('GW_OPTIONS_INVALID', '--restart-backoff-max-ms must be >= --restart-backoff-ms', { flag: 'restart-backoff-max-ms' });
+  }
+  if ((out.memoryBudgetMb as number) > 0 && (out.memoryHeadroomMb as number) >= (out.memoryBudgetMb as number)) {
+    throw gatewayError('GW_OPTIONS_INVALID', '--memory-headroom-mb must be below --memory-budget-mb', { flag: 'memory-headroom-mb' });
   }
   if (out.isolation === 'none' && out.faultInjection) {
     throw gatewayError('GW_OPTIONS_INVALID', '--isolation none cannot be combined with --fault-injection', { flag: 'isolation' });

@@ -5,8 +5,12 @@ import type { Logger } from 'pino';
 import type { ExitReason, GatewayError } from '../errors.ts';
 import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, TelemetryMessage, WorkerBoot } from '../protocol.ts';
 import type { RpcClient } from '../rpc/client.ts';
+import { InProcessHost } from './in-process-host.ts';
 import { heapUsedNow, Watchdog } from './watchdog.ts';
 import { WorkerHost, type ExitInfo } from './worker-host.ts';
+
+/** A worker thread, or (`--isolation none`) the core in the main thread behind the same RPC. */
+export type SessionHost = WorkerHost | InProcessHost;
 
 export interface GenerationOptions {
   readonly boot: WorkerBoot;
@@ -16,6 +20,10 @@ export interface GenerationOptions {
   readonly watchdogMs: number;
   readonly softHeapBytes: number;
   readonly startTimeoutMs: number;
+  /** A pre-spawned spare from the warm pool, already booted with `boot`; spawned here otherwise. */
+  readonly host?: WorkerHost | null | undefined;
+  /** `--isolation none`: no worker, the core runs in this thread. */
+  readonly inProcess?: boolean | undefined;
 }
 
 export interface GenerationHooks {
@@ -27,7 +35,7 @@ export interface GenerationHooks {
 }
 
 export class Generation {
-  readonly host: WorkerHost;
+  readonly host: SessionHost;
   rpc: RpcClient | null = null;
   /** Logged in and serving; an exit now is a crash (before it, the launch handles it). */
   running = false;
@@ -43,7 +51,11 @@ export class Generation {
   constructor(options: GenerationOptions, hooks: GenerationHooks) {
     this.#o = options;
     this.#hooks = hooks;
-    this.host = new WorkerHost({ boot: options.boot, log: options.log, workerFile: options.workerFile, execArgv: options.execArgv });
+    this.host =
+      options.host ??
+      (options.inProcess
+        ? new InProcessHost({ boot: options.boot, log: options.log })
+        : new WorkerHost({ boot: options.boot, log: options.log, workerFile: options.workerFile, execArgv: options.execArgv }));
   }
 
   get exited(): Promise<ExitInfo> {
@@ -86,11 +98,14 @@ export class Generation {
   goLive(): void {
     this.host.markRunning();
     this.running = true;
-    this.#watchdog = new Watchdog(this.host.worker, {
+    // In-process cores have no thread to watch (or to terminate): see in-process-host.ts.
+    const worker = this.host.worker;
+    if (!worker) return;
+    this.#watchdog = new Watchdog(worker, {
       watchdogMs: this.#o.watchdogMs,
       softHeapBytes: this.#o.softHeapBytes,
       ping: (seq) => this.rpc?.ping(seq),
-      onStuck: (detail) => void this.#onStuck(detail),
+      onStuck: (detail) => void this.#onStuck(worker, detail),
       onSoftHeap: (detail) => this.#hooks.onSoftHeap(detail),
     });
   }
@@ -130,8 +145,8 @@ export class Generation {
    * A worker that stopped answering above its soft heap limit is thrashing in GC on its way to
    * an OOM: classify it 'oom', not 'watchdog', so operators see the real cause.
    */
-  async #onStuck(detail: string): Promise<void> {
-    const used = (await heapUsedNow(this.host.worker, 250)) ?? this.#heapUsed;
+  async #onStuck(worker: NonNullable<WorkerHost['worker']>, detail: string): Promise<void> {
+    const used = (await heapUsedNow(worker, 250)) ?? this.#heapUsed;
     if (used !== null && used >= this.#o.softHeapBytes) {
       this.kill('oom', `unresponsive at ${Math.round(used / 1024 / 1024)} MB heap, above the soft limit (GC thrash): ${detail}`);
     } else {

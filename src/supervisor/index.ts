@@ -8,10 +8,13 @@ import { gatewayError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
+import { PROTOCOL_VERSION } from '../protocol.ts';
+import { Admission, capacity, type Capacity } from './admission.ts';
 import { loadLimits } from './limits.ts';
 import { Registry } from './registry.ts';
 import { Session } from './session.ts';
 import type { Principal, SessionClient, SessionInfo, Supervisor } from './types.ts';
+import { defaultPoolSize, WarmPool } from './warm-pool.ts';
 
 export type { Supervisor, SessionClient, SessionInfo, Principal } from './types.ts';
 
@@ -28,11 +31,42 @@ export interface SupervisorDeps {
 
 export const DEFAULT_CORE_MODULE = fileURLToPath(new URL('../core/index.ts', import.meta.url));
 
-export function createSupervisor(deps: SupervisorDeps): Supervisor {
+/** The Supervisor, plus what tests, benches and the docs look at. */
+export interface LocalSupervisor extends Supervisor {
+  /** The warm spare pool; null with `--isolation none` or `--warm-pool 0`. */
+  readonly warmPool: WarmPool | null;
+  /** The memory budget and the session limit derived from it. */
+  readonly capacity: Capacity;
+}
+
+export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
   const { options, log, metrics } = deps;
   const limitsFor = loadLimits(options);
   const coreModule = deps.coreModule ?? DEFAULT_CORE_MODULE;
   let draining = false;
+
+  const poolSize = options.isolation === 'thread' ? (options.warmPool === 'auto' ? defaultPoolSize() : options.warmPool) : 0;
+  // The boot every default-limits session uses (session.ts builds the same one).
+  const warmPool =
+    poolSize > 0
+      ? new WarmPool({
+          size: poolSize,
+          boot: {
+            protocolVersion: PROTOCOL_VERSION,
+            coreModule,
+            heapLimitMb: options.sessionHeapMb,
+            faultInjection: options.faultInjection,
+            logLevel: options.logLevel,
+            telemetryIntervalMs: Math.min(1000, Math.max(50, Math.floor(options.watchdogMs / 5))),
+          },
+          log: log.child({ component: 'warm-pool' }),
+          metrics,
+          workerFile: deps.workerFile,
+          execArgv: deps.execArgv,
+        })
+      : null;
+  const cap = capacity(options, poolSize);
+  log.info({ ...cap, isolation: options.isolation }, 'session capacity');
 
   const registry: Registry = new Registry((p: Principal) => {
     const sessionId = randomUUID().slice(0, 13);
@@ -49,17 +83,34 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
         coreModule,
         workerFile: deps.workerFile,
         execArgv: deps.execArgv,
+        spares: warmPool ?? undefined,
         onStopped: (s) => registry.remove(s),
       },
       p.token,
     );
   });
 
-  const supervisor: Supervisor = {
+  const admission = new Admission({ capacity: cap, sessions: () => registry.all(), boundMs: options.drainTimeoutMs, log, metrics });
+
+  const supervisor: LocalSupervisor = {
+    warmPool,
+    capacity: cap,
+
     async login(client: SessionClient, operationID: string): Promise<void> {
       if (draining) throw gatewayError('GW_DRAINING');
       const current = registry.sessionOf(client);
       if (current && current.state === 'ready') return;
+      if (!current) {
+        const existing = registry.get(client.principal.userID, client.principal.platformID);
+        // Only a new session needs room. The last hasRoom() and acquire()'s synchronous create
+        // run with no await in between, so concurrent logins cannot overshoot the limit.
+        if (!existing || existing.closing) {
+          while (!admission.hasRoom()) {
+            await admission.evictOne();
+            if (draining) throw gatewayError('GW_DRAINING');
+          }
+        }
+      }
       const session = current ?? (await registry.acquire(client.principal));
       registry.bind(client, session);
       log.debug({ userID: session.userID, platformID: session.platformID, sessionId: session.sessionId, clientId: client.id, operationID }, 'login');
@@ -112,9 +163,10 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
 
     async drain(timeoutMs: number): Promise<void> {
       draining = true;
+      const pool = warmPool?.close();
       const sessions = registry.all();
       log.info({ sessions: sessions.length, timeoutMs }, 'draining sessions');
-      await Promise.all(sessions.map((s) => s.stop('drain', timeoutMs)));
+      await Promise.all([pool, ...sessions.map((s) => s.stop('drain', timeoutMs))]);
     },
   };
   return supervisor;

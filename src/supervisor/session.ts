@@ -18,13 +18,13 @@ import { fromWire, gatewayError, type ErrorName, type GatewayError } from '../er
 import { sessionDataDir } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
-import { PROTOCOL_VERSION, type EventMessage, type FaultKind, type LogMessage, type ShutdownMessage } from '../protocol.ts';
+import { PROTOCOL_VERSION, type EventMessage, type FaultKind, type LogMessage, type ShutdownMessage, type WorkerBoot } from '../protocol.ts';
 import { RestartPolicy } from './backoff.ts';
 import type { SessionLimits } from './limits.ts';
 import type { SessionClient, SessionInfo, SessionState } from './types.ts';
 import { CallQueue } from './call-queue.ts';
 import { Generation } from './generation.ts';
-import type { ExitInfo } from './worker-host.ts';
+import type { ExitInfo, WorkerHost } from './worker-host.ts';
 
 export interface SessionDeps {
   readonly userID: string;
@@ -38,6 +38,8 @@ export interface SessionDeps {
   readonly coreModule: string;
   readonly workerFile?: URL | undefined;
   readonly execArgv?: readonly string[] | undefined;
+  /** The warm pool (thread isolation): a pre-spawned worker for a boot, or null. */
+  readonly spares?: { take(boot: WorkerBoot): WorkerHost | null } | undefined;
   /** Called once, when the session reaches `stopped`. */
   readonly onStopped: (session: Session) => void;
 }
@@ -124,6 +126,11 @@ export class Session {
 
   get clientCount(): number {
     return this.#clients.size;
+  }
+
+  /** Since when the session has had no connection (its idle grace runs), or null. */
+  get idleSince(): number | null {
+    return this.#idleSince;
   }
 
   // ---------------------------------------------------------------- clients
@@ -293,17 +300,21 @@ export class Session {
     if (!this.#stopping) this.#drainFor = null;
     this.#setState(kind === 'start' ? 'starting' : 'restarting');
     let gen: Generation;
+    const boot: WorkerBoot = {
+      protocolVersion: PROTOCOL_VERSION,
+      coreModule: this.#d.coreModule,
+      heapLimitMb: this.#d.limits.sessionHeapMb,
+      faultInjection: o.faultInjection,
+      logLevel: o.logLevel,
+      telemetryIntervalMs: Math.min(1000, Math.max(50, Math.floor(o.watchdogMs / 5))),
+    };
+    const inProcess = o.isolation === 'none';
     try {
       gen = new Generation(
         {
-          boot: {
-            protocolVersion: PROTOCOL_VERSION,
-            coreModule: this.#d.coreModule,
-            heapLimitMb: this.#d.limits.sessionHeapMb,
-            faultInjection: o.faultInjection,
-            logLevel: o.logLevel,
-            telemetryIntervalMs: Math.min(1000, Math.max(50, Math.floor(o.watchdogMs / 5))),
-          },
+          boot,
+          host: inProcess ? null : this.#d.spares?.take(boot),
+          inProcess,
           log: this.#log,
           workerFile: this.#d.workerFile,
           execArgv: this.#d.execArgv,

@@ -45,6 +45,8 @@ export class WorkerHost {
   /** The worker imported the core and passed the heap check. Rejects if it died first. */
   readonly loaded: Promise<LoadedMessage>;
   readonly spawnedAt = Date.now();
+  /** When the core module finished loading (Date.now()), or null before. */
+  loadedAt: number | null = null;
 
   readonly #log: Logger;
   #phase: Phase = 'booting';
@@ -76,6 +78,7 @@ export class WorkerHost {
     this.worker.on('message', (m: WorkerControlMessage) => {
       if (m.type === 'loaded') {
         this.#phase = 'binding';
+        this.loadedAt = Date.now();
         loadedResolve(m);
       } else if (m.type === 'fatal') {
         this.#fatal = m.error;
