@@ -24,7 +24,3 @@ export function elemKey(contentType: number): string | undefined {
   if (contentType >= 1000) return 'notificationElem';
   return ELEM[contentType];
 }
-
-export function isNotification(contentType: number): boolean {
-  return contentType >= 1000 && contentType < 5000;
-}

@@ -17,13 +17,6 @@ export function conversationIDOf(sessionType: number, selfID: string, peerOrGrou
   }
 }
 
-/** The conversation a message belongs to, seen from `selfID`. */
-export function conversationIDOfMessage(m: { sessionType: number; sendID: string; recvID: string; groupID: string }, selfID: string): string {
-  if (m.sessionType === SessionType.Group) return 'sg_' + m.groupID;
-  const peer = m.sendID === selfID ? m.recvID : m.sendID;
-  return conversationIDOf(m.sessionType, selfID, peer);
-}
-
 /** The peer user or group of a conversation row. */
 export function sourceOf(sessionType: number, conversationID: string, selfID: string): { userID: string; groupID: string } {
   if (sessionType === SessionType.Group) return { userID: '', groupID: conversationID.slice(3) };
