@@ -2,6 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIm, type TestIm } from '../helpers/im.ts';
+import { Store } from '../../src/core/store/index.ts';
 import { TestCore, tempDir, until } from './harness.ts';
 
 let im: TestIm;
@@ -160,6 +161,19 @@ describe('functions', () => {
     const upd = await kate.waitFor('OnSelfInfoUpdated', (d) => d.faceURL === 'http://x/kate.png', 8000, from);
     expect(upd.data).toMatchObject({ userID: 'kate' });
     await tablet.core.close('drain');
+  });
+
+  it('GetUsersInfoWithCache serves the cache, and refreshes an entry once it is stale', async () => {
+    const [before] = await kate.call('GetUsersInfoWithCache', ['liam'], '');
+    await liam.call('SetSelfInfo', { nickname: 'Liam Renamed' });
+    const [cached] = await kate.call('GetUsersInfoWithCache', ['liam'], '');
+    expect(cached.publicInfo.nickname).toBe(before.publicInfo.nickname);
+    const raw = new Store(kate.dataDir);
+    raw.db.prepare("UPDATE users SET cachedAt = 0 WHERE userID = 'liam'").run();
+    raw.close();
+    const [fresh] = await kate.call('GetUsersInfoWithCache', ['liam', 'nobody-here'], '');
+    expect(fresh.publicInfo).toMatchObject({ userID: 'liam', nickname: 'Liam Renamed' });
+    expect(await kate.call('GetUsersInfoWithCache', ['nobody-here'], '')).toEqual([]);
   });
 
   it('logout ends the connection; status 1; a second logout is refused', async () => {

@@ -30,6 +30,12 @@ export class UserStore {
       | undefined;
   }
 
+  /** When the cached profile was fetched (ms), or 0 when there is none. */
+  cachedAt(userID: string): number {
+    const r = this.#db.prepare('SELECT cachedAt FROM users WHERE userID = ?').get(userID) as { cachedAt: number } | undefined;
+    return r?.cachedAt ?? 0;
+  }
+
   put(u: PublicUserInfo): void {
     this.#db
       .prepare('INSERT OR REPLACE INTO users (userID, nickname, faceURL, ex, createTime, cachedAt) VALUES (?, ?, ?, ?, ?, ?)')

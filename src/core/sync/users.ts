@@ -30,14 +30,18 @@ export async function fetchUsers(s: Session, userIDs: readonly string[], operati
   return out;
 }
 
-/** Cached profiles; missing ones are fetched when online. */
+/** How long a cached profile of another user is served without asking the server again. */
+export const USER_CACHE_TTL_MS = 10 * 60_000;
+
+/** Cached profiles; missing or stale ones are fetched when online (stale ones still serve offline). */
 export async function usersCached(s: Session, userIDs: readonly string[], operationID: string): Promise<Map<string, PublicUserInfo>> {
   const out = new Map<string, PublicUserInfo>();
   const missing: string[] = [];
+  const now = Date.now();
   for (const id of new Set(userIDs)) {
     const u = s.db().users.get(id);
     if (u) out.set(id, u);
-    else missing.push(id);
+    if (!u || now - s.db().users.cachedAt(id) > USER_CACHE_TTL_MS) missing.push(id);
   }
   if (missing.length && s.rest) {
     try {
