@@ -8,15 +8,14 @@ import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log.ts';
 import { resolveOptions, type GatewayOptions } from '../../src/options.ts';
-import { createSupervisor, type SupervisorDeps } from '../../src/supervisor/index.ts';
-import type { Supervisor } from '../../src/supervisor/types.ts';
+import { createSupervisor, type LocalSupervisor, type SupervisorDeps } from '../../src/supervisor/index.ts';
 
 export const ECHO_CORE = fileURLToPath(new URL('../fixtures/cores/echo-core.ts', import.meta.url));
 export const THROWING_CORE = fileURLToPath(new URL('../fixtures/cores/throwing-core.ts', import.meta.url));
 export const HANGING_CORE = fileURLToPath(new URL('../fixtures/cores/hanging-core.ts', import.meta.url));
 
 export interface Harness {
-  readonly supervisor: Supervisor;
+  readonly supervisor: LocalSupervisor;
   readonly options: GatewayOptions;
   readonly dbDir: string;
   /** Every log line written so far (main thread and forwarded worker lines). */
