@@ -171,8 +171,12 @@ describe('functions', () => {
     const raw = new Store(kate.dataDir);
     raw.db.prepare("UPDATE users SET cachedAt = 0 WHERE userID = 'liam'").run();
     raw.close();
+    const from = kate.events.length;
     const [fresh] = await kate.call('GetUsersInfoWithCache', ['liam', 'nobody-here'], '');
     expect(fresh.publicInfo).toMatchObject({ userID: 'liam', nickname: 'Liam Renamed' });
+    // The single chat with liam is renamed with the profile.
+    expect(kate.events.slice(from).some((e) => e.event === 'OnConversationChanged' && (e.data as any[]).some((c) => c.showName === 'Liam Renamed'))).toBe(true);
+    expect((await kate.call('GetOneConversation', 1, 'liam')).showName).toBe('Liam Renamed');
     expect(await kate.call('GetUsersInfoWithCache', ['nobody-here'], '')).toEqual([]);
   });
 

@@ -164,23 +164,8 @@ function onDeleteMsgs(s: Session, tips: Record<string, unknown>): void {
 
 async function onUserInfoUpdated(s: Session, tips: Record<string, unknown>, operationID: string): Promise<void> {
   const userID = str(tips.userID);
-  if (!userID || userID === s.userID) {
-    await refreshSelf(s, operationID);
-    return;
-  }
-  const got = (await fetchUsers(s, [userID], operationID)).get(userID);
-  if (!got) return;
-  const store = s.db();
-  const changes = new ConvChanges(s);
-  for (const c of store.conversations.all()) {
-    if (c.conversationType !== SessionType.Single || c.userID !== userID) continue;
-    if (c.showName === (got.nickname ?? '') && c.faceURL === (got.faceURL ?? '')) continue;
-    c.showName = got.nickname || userID;
-    c.faceURL = got.faceURL ?? '';
-    store.conversations.put(c);
-    changes.changed(c.conversationID);
-  }
-  changes.flush();
+  if (!userID || userID === s.userID) await refreshSelf(s, operationID);
+  else await fetchUsers(s, [userID], operationID); // renames the single chat with them, if any
 }
 
 async function onConversationChanged(s: Session, tips: Record<string, unknown>, operationID: string): Promise<void> {

@@ -1,7 +1,8 @@
 // User profiles: the self profile and a cache of other users' public profiles.
 
 import type { Session } from '../session.ts';
-import type { PublicUserInfo, SelfUserInfo } from '../types.ts';
+import { SessionType, type PublicUserInfo, type SelfUserInfo } from '../types.ts';
+import { ConvChanges } from './conversations.ts';
 
 interface ServerUser {
   userID?: string;
@@ -22,12 +23,35 @@ export async function fetchUsers(s: Session, userIDs: readonly string[], operati
   if (!s.rest || userIDs.length === 0) return out;
   const data = await s.rest.post<{ usersInfo?: ServerUser[] | null }>('/user/get_users_info', { userIDs }, operationID);
   const store = s.db();
+  const renamed: PublicUserInfo[] = [];
   for (const u of data?.usersInfo ?? []) {
     if (!u.userID) continue;
     out.set(u.userID, u);
-    store.users.put(toPublic(u));
+    const before = store.users.get(u.userID);
+    const next = toPublic(u);
+    store.users.put(next);
+    if (before && (before.nickname !== next.nickname || before.faceURL !== next.faceURL)) renamed.push(next);
   }
+  if (renamed.length) renameInConversations(s, renamed);
   return out;
+}
+
+/** Single chats show the peer's name and face: keep them in step with the profile. */
+function renameInConversations(s: Session, users: readonly PublicUserInfo[]): void {
+  const store = s.db();
+  const changes = new ConvChanges(s);
+  const byID = new Map(users.map((u) => [u.userID, u]));
+  for (const c of store.conversations.all()) {
+    const u = c.conversationType === SessionType.Single ? byID.get(c.userID) : undefined;
+    if (!u || u.userID === s.userID) continue;
+    const showName = u.nickname || u.userID;
+    if (c.showName === showName && c.faceURL === u.faceURL) continue;
+    c.showName = showName;
+    c.faceURL = u.faceURL;
+    store.conversations.put(c);
+    changes.changed(c.conversationID);
+  }
+  changes.flush();
 }
 
 /** How long a cached profile of another user is served without asking the server again. */
