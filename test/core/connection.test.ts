@@ -125,7 +125,7 @@ describe('connection and sync', () => {
   it('a rejected token reports a token event and stops reconnecting', async () => {
     const gina = core('gina');
     await gina.call('Login', 'gina', 'not-a-jwt');
-    const ev = await gina.waitFor('OnUserTokenInvalid');
+    const ev = await gina.waitFor('OnUserTokenExpired');
     expect(ev.errCode).toBeGreaterThanOrEqual(1501);
     expect(ev.errCode).toBeLessThanOrEqual(1507);
     const n = gina.count('OnConnecting');

@@ -29,8 +29,10 @@ function endSession(s: Session, event: string, code?: number, message?: string):
 function onTokenError(s: Session, code: number, message: string): void {
   if (s.loginStatus !== LoginStatus.Logged) return;
   if (code === 1506) endSession(s, 'OnKickedOffline');
-  else if (code === 1501) endSession(s, 'OnUserTokenExpired', code, message);
-  else endSession(s, 'OnUserTokenInvalid', code, message);
+  // open-im-sdk@3.5.2 knows only OnUserTokenExpired (it force-closes on it; an unknown
+  // OnUserTokenInvalid would be dropped and leave the client talking to a dead session), so every
+  // other token error uses it, with the precise code (1501–1505, 1507) in errCode/errMsg.
+  else endSession(s, 'OnUserTokenExpired', code, message);
 }
 
 /** Starts the network side: REST client, long connection, sync. Returns at once (offline-first). */
