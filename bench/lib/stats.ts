@@ -67,3 +67,16 @@ export function header(script: string): void {
   const gib = (totalmem() / 2 ** 30).toFixed(0);
   console.log(`${script} — ${new Date().toISOString()} — node ${process.version} — ${process.platform}/${process.arch}, ${availableParallelism()} cpus, ${gib} GiB`);
 }
+
+/** A comma-separated list of non-negative integers from the environment, e.g. BENCH_RPC_USERS=1,10,100. */
+export function envList(name: string, def: readonly number[]): number[] {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return [...def];
+  return raw.split(',').map((x) => {
+    const n = Number(x.trim());
+    if (!Number.isFinite(n) || n < 0) throw new Error(`${name} must be a list of non-negative numbers, got ${raw}`);
+    return Math.floor(n);
+  });
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -1,0 +1,69 @@
+// The child process half of bench/lib/procs.ts: one of an embedded IM server, a gateway, or a
+// bare `ws` echo server, driven over the IPC channel. Benches run the server under test in its
+// own process so the load generator (the parent) neither shares its event loop nor its RSS.
+//
+//   parent ── {type:'start', ...} ──▶ child ── {type:'started', ...} ──▶ parent
+//          ── {type:'rss'} ─────────▶       ── {type:'rss', rss} ─────▶
+//          ── {type:'close'} ───────▶       (closes and exits)
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocketServer } from 'ws';
+
+type Start =
+  | { type: 'start'; kind: 'im'; dataDir: string }
+  | { type: 'start'; kind: 'gateway'; overrides: Record<string, unknown>; coreModule?: string }
+  | { type: 'start'; kind: 'echo' };
+type Msg = Start | { type: 'rss' } | { type: 'close' };
+
+let close: () => Promise<void> = async () => {};
+const send = (m: unknown): void => void process.send!(m);
+
+async function start(m: Start): Promise<void> {
+  if (m.kind === 'im') {
+    const { startImServer } = await import('../../src/imserver/index.ts');
+    const im = await startImServer({ apiPort: 0, wsPort: 0, host: '127.0.0.1', dataDir: m.dataDir, logLevel: 'silent' });
+    close = () => im.close();
+    send({ type: 'started', apiAddress: im.apiAddress, wsAddress: im.wsAddress });
+  } else if (m.kind === 'gateway') {
+    const { createGateway } = await import('../../src/index.ts');
+    const { resolveOptions } = await import('../../src/options.ts');
+    const dbDir = mkdtempSync(join(tmpdir(), 'sdkgate-bench-db-'));
+    const gw = await createGateway(resolveOptions([], {}, { port: 0, host: '127.0.0.1', logLevel: 'silent', dbDir, ...m.overrides }), m.coreModule ? { coreModule: m.coreModule } : {});
+    close = async () => {
+      await gw.close();
+      rmSync(dbDir, { recursive: true, force: true });
+    };
+    send({ type: 'started', url: gw.url, http: gw.url.replace(/^ws/, 'http') });
+  } else {
+    // The ceiling of the edge: a bare ws server that parses each request and answers it with a
+    // frame of the gateway's shape, nothing else (no auth, no allow-list, no session, no RPC).
+    const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+    await new Promise<void>((r) => wss.once('listening', () => r()));
+    wss.on('connection', (ws) => {
+      ws.send(JSON.stringify({ event: 'InitSDK', errCode: 0, errMsg: '', data: '', operationID: '' }));
+      ws.on('message', (raw) => {
+        const req = JSON.parse(String(raw)) as { reqFuncName: string; operationID: string };
+        ws.send(JSON.stringify({ event: req.reqFuncName, errCode: 0, errMsg: '', data: '3', operationID: req.operationID }));
+      });
+    });
+    close = () => new Promise((r) => wss.close(() => r()));
+    const port = (wss.address() as { port: number }).port;
+    send({ type: 'started', url: `ws://127.0.0.1:${port}` });
+  }
+}
+
+process.on('message', (m: Msg) => {
+  if (m.type === 'start') {
+    start(m).catch((e: unknown) => {
+      console.error(e);
+      process.exit(1);
+    });
+  } else if (m.type === 'rss') {
+    send({ type: 'rss', rss: process.memoryUsage().rss });
+  } else if (m.type === 'close') {
+    close().finally(() => process.exit(0));
+  }
+});
+process.on('disconnect', () => void close().finally(() => process.exit(0)));

@@ -1,0 +1,116 @@
+// Start the servers a bench measures, each in its own child process (bench/lib/child.ts), on
+// loopback and ephemeral ports, with temp dirs removed on close.
+
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
+
+export interface Proc {
+  readonly child: ChildProcess;
+  /** The child's RSS in bytes (gateway: main thread, every worker, every socket). */
+  rss(): Promise<number>;
+  close(): Promise<void>;
+}
+
+function waitFor<T>(child: ChildProcess, type: string, timeoutMs = 60_000): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const t = setTimeout(() => {
+      cleanup();
+      reject(new Error(`child: no ${type} within ${timeoutMs} ms`));
+    }, timeoutMs);
+    const onMsg = (m: { type: string }) => {
+      if (m.type === type) {
+        cleanup();
+        resolve(m as T);
+      }
+    };
+    const onExit = (code: number | null) => {
+      cleanup();
+      reject(new Error(`child exited (${code}) before ${type}`));
+    };
+    const cleanup = () => {
+      clearTimeout(t);
+      child.off('message', onMsg);
+      child.off('exit', onExit);
+    };
+    child.on('message', onMsg);
+    child.once('exit', onExit);
+  });
+}
+
+async function spawnChild<T>(start: Record<string, unknown>, cleanupDir?: string): Promise<Proc & T> {
+  const child = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const started = waitFor<T>(child, 'started');
+  child.send({ type: 'start', ...start });
+  const info = await started;
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    ...info,
+    child,
+    async rss() {
+      const reply = waitFor<{ rss: number }>(child, 'rss', 10_000);
+      child.send({ type: 'rss' });
+      return (await reply).rss;
+    },
+    async close() {
+      if (child.exitCode === null) {
+        child.send({ type: 'close' });
+        const t = setTimeout(() => child.kill('SIGKILL'), 30_000);
+        await exited;
+        clearTimeout(t);
+      }
+      if (cleanupDir) rmSync(cleanupDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function startIm(): Promise<Proc & { apiAddress: string; wsAddress: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'sdkgate-bench-im-'));
+  return spawnChild({ kind: 'im', dataDir: dir }, dir);
+}
+
+export function startGateway(overrides: Record<string, unknown>, coreModule?: string): Promise<Proc & { url: string; http: string }> {
+  return spawnChild({ kind: 'gateway', overrides, ...(coreModule ? { coreModule } : {}) });
+}
+
+export function startEcho(): Promise<Proc & { url: string }> {
+  return spawnChild({ kind: 'echo' });
+}
+
+/** Options every bench gateway shares: loopback clients, limits lifted so they measure latency. */
+export function benchOverrides(im: { apiAddress: string; wsAddress: string }, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    apiAddress: im.apiAddress,
+    wsAddress: im.wsAddress,
+    maxUpgradesPerIp: 100_000,
+    maxConnsPerUser: 1000,
+    ratePerConn: 100_000,
+    rateBurst: 100_000,
+    sessionQueue: 10_000,
+    idleGraceMs: 600_000,
+    // The benches size the budget themselves; admission is measured by tests, not here.
+    memoryBudgetMb: 1_048_576,
+    ...extra,
+  };
+}
+
+export const GATEWAY_FIXTURE_CORE = fileURLToPath(new URL('../../test/fixtures/cores/gateway-core.ts', import.meta.url));
+
+export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, i: number) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= items.length) return;
+        out[i] = await fn(items[i]!, i);
+      }
+    }),
+  );
+  return out;
+}
