@@ -7,6 +7,8 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import type { GatewayOptions } from './options.ts';
 import type { Supervisor } from './supervisor/types.ts';
 import { createGatewayServer, type GatewayServer } from './gateway/server.ts';
+import { startImServer, type ImServerHandle } from './imserver/index.ts';
+import { createSupervisor } from './supervisor/index.ts';
 
 export type { GatewayOptions } from './options.ts';
 export { resolveOptions } from './options.ts';
@@ -33,34 +35,8 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-interface EmbeddedIm {
-  readonly apiAddress: string;
-  readonly wsAddress: string;
-  close(): Promise<void>;
-}
-
-function isMissingModule(e: unknown, file: string): boolean {
-  const err = e as { code?: string; message?: string };
-  return (err.code === 'ERR_MODULE_NOT_FOUND' || err.code === 'MODULE_NOT_FOUND') && String(err.message).includes(file);
-}
-
-// The embedded IM server is loaded only when it is used (no --openIM_api_address), and a build
-// without it fails with a message saying what to pass instead; it never fakes an upstream.
-async function startEmbeddedIm(options: GatewayOptions, log: Logger): Promise<EmbeddedIm> {
-  let mod: typeof import('./imserver/index.ts');
-  try {
-    mod = await import('./imserver/index.ts');
-  } catch (e) {
-    if (isMissingModule(e, 'imserver')) {
-      throw new Error(
-        'the embedded IM server is missing (src/imserver/index.ts is not in this build); ' +
-          'pass --openIM_api_address and --openIM_ws_address to use an OpenIM server',
-        { cause: e },
-      );
-    }
-    throw e;
-  }
-  const im = await mod.startImServer({
+async function startEmbeddedIm(options: GatewayOptions, log: Logger): Promise<ImServerHandle> {
+  const im = await startImServer({
     host: '127.0.0.1',
     apiPort: options.imApiPort,
     wsPort: options.imWsPort,
@@ -72,16 +48,11 @@ async function startEmbeddedIm(options: GatewayOptions, log: Logger): Promise<Em
   return im;
 }
 
-async function createDefaultSupervisor(options: GatewayOptions, log: Logger, metrics: Metrics, coreModule: string | undefined): Promise<Supervisor> {
-  const { createSupervisor } = await import('./supervisor/index.ts');
-  return createSupervisor({ options, log, metrics, ...(coreModule ? { coreModule } : {}) });
-}
-
 export async function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): Promise<Gateway> {
   const log = deps.log ?? createLogger(options.logLevel);
   const metrics = deps.metrics ?? createMetrics();
 
-  let im: EmbeddedIm | undefined;
+  let im: ImServerHandle | undefined;
   let resolved = options;
   if (!options.apiAddress) {
     im = await startEmbeddedIm(options, log);
@@ -92,7 +63,7 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps =
   let server: GatewayServer;
   let address;
   try {
-    supervisor = deps.supervisor ?? (await createDefaultSupervisor(resolved, log, metrics, deps.coreModule));
+    supervisor = deps.supervisor ?? createSupervisor({ options: resolved, log, metrics, ...(deps.coreModule ? { coreModule: deps.coreModule } : {}) });
     server = createGatewayServer({ options: resolved, supervisor, log, metrics });
     address = await server.listen(resolved.port, resolved.host);
   } catch (e) {
