@@ -3,6 +3,8 @@
 import type { Logger } from '../log.ts';
 import { Conversations } from './conversations.ts';
 import type { Db } from './db.ts';
+import { Friends } from './friends.ts';
+import { Groups } from './groups.ts';
 import { Messages } from './messages.ts';
 import { MsgOps } from './msg-ops.ts';
 import { Reader } from './pull.ts';
@@ -31,6 +33,8 @@ export interface ImContext {
   readonly sender: Sender;
   readonly reader: Reader;
   readonly ops: MsgOps;
+  readonly friends: Friends;
+  readonly groups: Groups;
 }
 
 export function createContext(db: Db, log: Logger, secret: string): ImContext {
@@ -39,12 +43,15 @@ export function createContext(db: Db, log: Logger, secret: string): ImContext {
   const convs = new Conversations(db, versions);
   const msgs = new Messages(db);
   const hub = new Hub();
-  const sender = new Sender(db, users, convs, msgs, hub);
+  const adminUserIDs = new Set([ADMIN_USER_ID]);
+  const friends = new Friends(db, users, versions);
+  const groups = new Groups(db, users, versions);
+  const sender = new Sender(db, users, convs, msgs, hub, groups, friends, adminUserIDs);
   const reader = new Reader(convs, msgs);
   const ops = new MsgOps(db, users, convs, msgs, sender);
   const tokens = new Tokens(db, secret, TOKEN_TTL_SECONDS);
   if (!users.exists(ADMIN_USER_ID)) {
     users.insert({ userID: ADMIN_USER_ID, nickname: ADMIN_USER_ID, faceURL: '', ex: '', appMangerLevel: 2 });
   }
-  return { db, log, secret, adminUserIDs: new Set([ADMIN_USER_ID]), users, tokens, versions, convs, msgs, hub, sender, reader, ops };
+  return { db, log, secret, adminUserIDs, users, tokens, versions, convs, msgs, hub, sender, reader, ops, friends, groups };
 }

@@ -88,6 +88,91 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX version_log_by_version ON version_log (list, version);
   `,
+  // 2: friends, friend requests, blacklists, groups, members and join requests.
+  `
+  CREATE TABLE friends (
+    owner_user_id TEXT NOT NULL,
+    friend_user_id TEXT NOT NULL,
+    remark TEXT NOT NULL DEFAULT '',
+    create_time INTEGER NOT NULL,
+    add_source INTEGER NOT NULL,
+    operator_user_id TEXT NOT NULL DEFAULT '',
+    ex TEXT NOT NULL DEFAULT '',
+    is_pinned INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (owner_user_id, friend_user_id)
+  );
+  CREATE INDEX friends_by_friend ON friends (friend_user_id);
+  CREATE TABLE friend_requests (
+    from_user_id TEXT NOT NULL,
+    to_user_id TEXT NOT NULL,
+    handle_result INTEGER NOT NULL DEFAULT 0,
+    req_msg TEXT NOT NULL DEFAULT '',
+    create_time INTEGER NOT NULL,
+    handler_user_id TEXT NOT NULL DEFAULT '',
+    handle_msg TEXT NOT NULL DEFAULT '',
+    handle_time INTEGER NOT NULL DEFAULT 0,
+    ex TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (from_user_id, to_user_id)
+  );
+  CREATE INDEX friend_requests_by_to ON friend_requests (to_user_id);
+  CREATE TABLE blacks (
+    owner_user_id TEXT NOT NULL,
+    block_user_id TEXT NOT NULL,
+    create_time INTEGER NOT NULL,
+    add_source INTEGER NOT NULL DEFAULT 0,
+    operator_user_id TEXT NOT NULL DEFAULT '',
+    ex TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (owner_user_id, block_user_id)
+  );
+  CREATE TABLE groups (
+    group_id TEXT PRIMARY KEY,
+    group_name TEXT NOT NULL DEFAULT '',
+    notification TEXT NOT NULL DEFAULT '',
+    introduction TEXT NOT NULL DEFAULT '',
+    face_url TEXT NOT NULL DEFAULT '',
+    owner_user_id TEXT NOT NULL,
+    create_time INTEGER NOT NULL,
+    ex TEXT NOT NULL DEFAULT '',
+    status INTEGER NOT NULL DEFAULT 0,
+    creator_user_id TEXT NOT NULL DEFAULT '',
+    group_type INTEGER NOT NULL,
+    need_verification INTEGER NOT NULL DEFAULT 0,
+    look_member_info INTEGER NOT NULL DEFAULT 0,
+    apply_member_friend INTEGER NOT NULL DEFAULT 0,
+    notification_update_time INTEGER NOT NULL DEFAULT 0,
+    notification_user_id TEXT NOT NULL DEFAULT ''
+  );
+  CREATE TABLE group_members (
+    group_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    role_level INTEGER NOT NULL,
+    join_time INTEGER NOT NULL,
+    nickname TEXT NOT NULL DEFAULT '',
+    face_url TEXT NOT NULL DEFAULT '',
+    join_source INTEGER NOT NULL DEFAULT 0,
+    operator_user_id TEXT NOT NULL DEFAULT '',
+    inviter_user_id TEXT NOT NULL DEFAULT '',
+    ex TEXT NOT NULL DEFAULT '',
+    mute_end_time INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (group_id, user_id)
+  );
+  CREATE INDEX group_members_by_user ON group_members (user_id);
+  CREATE TABLE group_requests (
+    group_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    handle_result INTEGER NOT NULL DEFAULT 0,
+    req_msg TEXT NOT NULL DEFAULT '',
+    handle_msg TEXT NOT NULL DEFAULT '',
+    req_time INTEGER NOT NULL,
+    handle_user_id TEXT NOT NULL DEFAULT '',
+    handle_time INTEGER NOT NULL DEFAULT 0,
+    join_source INTEGER NOT NULL DEFAULT 0,
+    inviter_user_id TEXT NOT NULL DEFAULT '',
+    ex TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (group_id, user_id)
+  );
+  CREATE INDEX group_requests_by_user ON group_requests (user_id);
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

@@ -6,6 +6,8 @@
 import { emptyMsg, type MsgData } from './codec.ts';
 import type { Conversations } from './conversations.ts';
 import { conversationIdOf, SESSION_GROUP, SESSION_NOTIFICATION, SESSION_SINGLE } from './convid.ts';
+import type { Friends } from './friends.ts';
+import { GROUP_DISMISSED, GROUP_MUTED, ROLE_MEMBER, type Groups } from './groups.ts';
 import { inTransaction, type Db } from './db.ts';
 import { argsError, ImCode, imError } from './errs.ts';
 import type { Messages } from './messages.ts';
@@ -14,6 +16,7 @@ import {
   notificationOptions,
   optionIs,
   OPT_CONVERSATION_UPDATE,
+  OPT_IS_SEND_MSG,
   OPT_HISTORY,
   OPT_IS_NOT_NOTIFICATION,
   OPT_OFFLINE_PUSH,
@@ -32,19 +35,67 @@ export interface SendResult {
   deliver: () => void;
 }
 
+/** GroupDismissedNotification: the one message a dismissed group still takes. */
+const CT_GROUP_DISMISSED = 1511;
+const NOTIFICATION_BEGIN = 1000;
+const NOTIFICATION_END = 5000;
+
+/** A friend (12xx) or group (15xx) notification; see Sender.relationNotify. */
+export interface RelationNotice {
+  sendID: string;
+  /** The target user (single) or the groupID (group). */
+  recvID: string;
+  sessionType: typeof SESSION_SINGLE | typeof SESSION_GROUP;
+  contentType: number;
+  tips: unknown;
+  /** notification.yml isSendMsg: also store a copy in the chat conversation. */
+  isSendMsg: boolean;
+  /** Group notices: users to push to besides the current members (who quit, were kicked). */
+  alsoTo?: readonly string[];
+  /** Default true (NewOptions). False when the sender's devices get their own copy separately. */
+  senderSync?: boolean;
+}
+
 export class Sender {
   #db: Db;
   #users: Users;
   #convs: Conversations;
   #msgs: Messages;
   #hub: Hub;
+  #groups: Groups;
+  #friends: Friends;
+  #admins: ReadonlySet<string>;
 
-  constructor(db: Db, users: Users, convs: Conversations, msgs: Messages, hub: Hub) {
+  constructor(db: Db, users: Users, convs: Conversations, msgs: Messages, hub: Hub, groups: Groups, friends: Friends, admins: ReadonlySet<string>) {
     this.#db = db;
     this.#users = users;
     this.#convs = convs;
     this.#msgs = msgs;
     this.#hub = hub;
+    this.#groups = groups;
+    this.#friends = friends;
+    this.#admins = admins;
+  }
+
+  /**
+   * open-im-server internal/rpc/msg/verify.go: blocked senders (1302), and for groups a missing
+   * group (1201), a dismissed one (1204), a non-member (1203), a muted member (1402) and a muted
+   * group (1403, owner and admins exempt). App admins and notifications skip the checks.
+   */
+  #verify(m: MsgData, now: number): void {
+    if (this.#admins.has(m.sendID)) return;
+    if (m.contentType >= NOTIFICATION_BEGIN && m.contentType <= NOTIFICATION_END) return;
+    if (m.sessionType === SESSION_SINGLE) {
+      if (this.#friends.isBlack(m.recvID, m.sendID)) throw imError(ImCode.BlockedByPeer, `${m.recvID} has blocked ${m.sendID}`);
+      return;
+    }
+    const g = this.#groups.get(m.groupID);
+    if (!g) throw imError(ImCode.GroupIDNotFound, `group ${m.groupID} not found`);
+    if (g.status === GROUP_DISMISSED && m.contentType !== CT_GROUP_DISMISSED) throw imError(ImCode.DismissedAlready, `group ${m.groupID} is dismissed`);
+    const member = this.#groups.member(m.groupID, m.sendID);
+    if (!member) throw imError(ImCode.NotInGroupYet, `${m.sendID} is not in group ${m.groupID}`);
+    if (member.muteEndTime >= now) throw imError(ImCode.MutedInGroup, `${m.sendID} is muted in group ${m.groupID}`);
+    if (g.status === GROUP_MUTED && member.roleLevel <= ROLE_MEMBER) throw imError(ImCode.MutedGroup, `group ${m.groupID} is muted`);
   }
 
   /** Store (when history) and prepare the push of a user or admin message. */
@@ -57,10 +108,11 @@ export class Sender {
       if (!this.#users.exists(m.recvID)) throw imError(ImCode.UserIDNotFound, `recvID ${m.recvID} not found`);
     } else if (m.sessionType === SESSION_GROUP) {
       if (!m.groupID) throw argsError('groupID is empty');
-      throw imError(ImCode.GroupIDNotFound, `group ${m.groupID} not found`);
+      m.recvID = '';
     } else {
       throw argsError(`sessionType ${m.sessionType} is not supported`);
     }
+    this.#verify(m, now);
     if (m.contentType === CT_TYPING) {
       for (const k of [OPT_HISTORY, OPT_PERSISTENT, OPT_UNREAD_COUNT, OPT_CONVERSATION_UPDATE, OPT_OFFLINE_PUSH]) m.options[k] = false;
     }
@@ -93,19 +145,79 @@ export class Sender {
     return this.#storeAndRoute(m);
   }
 
-  #storeAndRoute(m: MsgData): Deliver {
+  /**
+   * A friend or group notification (spec §3.7): pushed online only in the n_ stream with seq 0,
+   * and when isSendMsg also stored as an ordinary message with a real seq in the chat
+   * conversation (si_/sg_), which is what creates the group's conversation documents.
+   */
+  relationNotify(n: RelationNotice, now = Date.now()): Deliver {
+    const group = n.sessionType === SESSION_GROUP;
+    const base: MsgData = {
+      ...emptyMsg(),
+      sendID: n.sendID,
+      recvID: n.recvID,
+      groupID: group ? n.recvID : '',
+      clientMsgID: md5Id(now, n.sendID, 'n'),
+      serverMsgID: md5Id(now, n.sendID),
+      sessionType: n.sessionType,
+      msgFrom: MSG_FROM_SYSTEM,
+      contentType: n.contentType,
+      content: Buffer.from(JSON.stringify({ detail: JSON.stringify(n.tips) })),
+      sendTime: now,
+      createTime: now,
+      status: STATUS_SEND_SUCCESS,
+    };
+    const sender = this.#users.get(n.sendID);
+    if (sender) {
+      base.senderNickname = sender.nickname;
+      base.senderFaceURL = sender.faceURL;
+    }
+    const extra = n.alsoTo ?? [];
+    const online = this.#storeAndRoute(
+      { ...base, options: { ...notificationOptions(false), [OPT_IS_SEND_MSG]: n.isSendMsg, [OPT_SENDER_SYNC]: n.senderSync ?? true } },
+      extra,
+    );
+    if (!n.isSendMsg) return online;
+    const copy = this.#storeAndRoute(
+      {
+        ...base,
+        clientMsgID: md5Id(now, n.sendID, 'c'),
+        serverMsgID: md5Id(now, n.sendID, 's'),
+        options: { [OPT_IS_NOT_NOTIFICATION]: true, [OPT_UNREAD_COUNT]: false, [OPT_OFFLINE_PUSH]: false, [OPT_IS_SEND_MSG]: true },
+      },
+      extra,
+    );
+    return (op) => {
+      online(op);
+      copy(op);
+    };
+  }
+
+  /** Who receives a message: the recipient, or every member of the group (plus `extra`). */
+  #audience(m: MsgData, extra: readonly string[]): string[] {
+    if (m.sessionType === SESSION_GROUP) return [...this.#groups.memberIDs(m.groupID), ...extra];
+    return [m.recvID, ...extra];
+  }
+
+  #storeAndRoute(m: MsgData, extra: readonly string[] = []): Deliver {
     const notification = !optionIs(m.options, OPT_IS_NOT_NOTIFICATION);
     const convID = conversationIdOf(m, notification);
+    const audience = this.#audience(m, extra);
     let out: MsgData = m;
     if (optionIs(m.options, OPT_HISTORY)) {
       out = inTransaction(this.#db, () => {
         const stored = this.#msgs.append(convID, m);
         if (!notification) {
-          for (const [owner, peer] of [
-            [m.sendID, m.recvID],
-            [m.recvID, m.sendID],
-          ] as const) {
-            this.#convs.ensure(owner, convID, m.sessionType, peer, m.groupID);
+          if (m.sessionType === SESSION_GROUP) {
+            // Only current members get (or keep) a document; those who left keep theirs, capped.
+            for (const u of this.#groups.memberIDs(m.groupID)) this.#convs.ensure(u, convID, m.sessionType, '', m.groupID);
+          } else {
+            for (const [owner, peer] of [
+              [m.sendID, m.recvID],
+              [m.recvID, m.sendID],
+            ] as const) {
+              this.#convs.ensure(owner, convID, m.sessionType, peer, m.groupID);
+            }
           }
           this.#convs.raiseHasReadSeq(m.sendID, convID, stored.seq);
         }
@@ -114,7 +226,8 @@ export class Sender {
     } else {
       out = { ...m, seq: 0 };
     }
-    const recipients = [m.recvID];
+    // A group's sender is among its members; without senderSync it must not get its own message.
+    const recipients = m.sessionType === SESSION_GROUP ? audience.filter((u) => u !== m.sendID) : audience;
     if (optionIs(m.options, OPT_SENDER_SYNC)) recipients.push(m.sendID);
     return (op: string) => this.#hub.push(recipients, convID, out, op);
   }

@@ -35,11 +35,6 @@ export class Router {
     this.#routes.set(path, route);
   }
 
-  /** For placeholder answers that a real route group may already have registered. */
-  addIfAbsent(path: string, route: Route): void {
-    if (!this.#routes.has(path)) this.#routes.set(path, route);
-  }
-
   get(path: string): Route | undefined {
     return this.#routes.get(path);
   }

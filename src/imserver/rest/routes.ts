@@ -4,7 +4,11 @@ import { registerAuthRoutes } from './auth.ts';
 import { registerConversationRoutes } from './conversation.ts';
 import { registerJssdkRoutes } from './jssdk.ts';
 import { registerMsgRoutes } from './msg.ts';
-import { registerRelationStubs } from './relation-stubs.ts';
+import { registerFriendRoutes } from './friend.ts';
+import { registerGroupMemberRoutes } from './group-members.ts';
+import { registerGroupRequestRoutes } from './group-requests.ts';
+import { registerGroupRoutes } from './group.ts';
+import { registerGroupSyncRoutes } from './group-sync.ts';
 import { Router } from './router.ts';
 import { registerUserRoutes } from './user.ts';
 
@@ -15,7 +19,10 @@ export function buildRouter(): Router {
   registerConversationRoutes(r);
   registerMsgRoutes(r);
   registerJssdkRoutes(r);
-  // Real friend/group route files register above this line; the stubs fill what is left.
-  registerRelationStubs(r);
+  registerFriendRoutes(r);
+  registerGroupRoutes(r);
+  registerGroupMemberRoutes(r);
+  registerGroupRequestRoutes(r);
+  registerGroupSyncRoutes(r);
   return r;
 }

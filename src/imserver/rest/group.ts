@@ -1,0 +1,246 @@
+// /group/* for the group itself: create, read, set info, mute, transfer, dismiss
+// (open-im-server internal/rpc/group/group.go). Members, applications and version sync live
+// in group-members.ts, group-requests.ts and group-sync.ts.
+
+import { createHash, randomBytes } from 'node:crypto';
+import { inTransaction } from '../db.ts';
+import { argsError, ImCode, imError } from '../errs.ts';
+import {
+  ALL_NEED_VERIFICATION,
+  DIRECTLY,
+  GROUP_DISMISSED,
+  GROUP_MUTED,
+  GROUP_OK,
+  JOIN_BY_INVITATION,
+  ROLE_ADMIN,
+  ROLE_MEMBER,
+  ROLE_OWNER,
+  WORKING_GROUP,
+  APPLY_NEEDS_APPROVAL_INVITE_DIRECT,
+  type GroupPatch,
+} from '../groups.ts';
+import type { Deliver } from '../msg-kinds.ts';
+import { bool, int, obj, optInt, optStr, required, str, strList } from './body.ts';
+import {
+  CT_GROUP_CANCEL_MUTED,
+  CT_GROUP_CREATED,
+  CT_GROUP_DISMISSED,
+  CT_GROUP_INFO_SET,
+  CT_GROUP_INFO_SET_ANNOUNCEMENT,
+  CT_GROUP_INFO_SET_NAME,
+  CT_GROUP_MUTED,
+  CT_GROUP_OWNER_TRANSFERRED,
+  groupIdOf,
+  groupOf,
+  join,
+  manager,
+  memberOrFail,
+  memberVersion,
+  notDismissed,
+  notifyGroup,
+  operator,
+} from './group-common.ts';
+import { pageOf } from './paging.ts';
+import { checkAccess, type RouteRequest, type Router } from './router.ts';
+
+/** Upstream's generated groupID: the first 4 bytes of an MD5, as a decimal number. */
+function newGroupID(req: RouteRequest): string {
+  for (;;) {
+    const id = String(createHash('md5').update(`${req.operationID}-${Date.now()}-${randomBytes(8).toString('hex')}`).digest().readUInt32BE(0));
+    if (!req.im.groups.exists(id)) return id;
+  }
+}
+
+function verification(v: number | undefined): number | undefined {
+  if (v !== undefined && ![APPLY_NEEDS_APPROVAL_INVITE_DIRECT, ALL_NEED_VERIFICATION, DIRECTLY].includes(v)) throw argsError('needVerification is invalid');
+  return v;
+}
+
+export function registerGroupRoutes(r: Router): void {
+  r.add('/group/create_group', {
+    auth: 'user',
+    handle(req, b) {
+      const owner = required(str(b, 'ownerUserID'), 'ownerUserID');
+      checkAccess(req, owner);
+      const info = obj(b, 'groupInfo');
+      if (!info) throw argsError('groupInfo is empty');
+      if (int(info, 'groupType') !== WORKING_GROUP) throw argsError('groupType must be 2 (working group)');
+      const admins = strList(b, 'adminUserIDs');
+      const members = strList(b, 'memberUserIDs');
+      const all = [owner, ...admins, ...members];
+      if (new Set(all).size !== all.length) throw argsError('ownerUserID, adminUserIDs and memberUserIDs repeat a user');
+      for (const u of all) if (!req.im.users.exists(u)) throw imError(ImCode.UserIDNotFound, `user ${u} not found`);
+      let groupID = str(info, 'groupID');
+      if (groupID && req.im.groups.exists(groupID)) throw imError(ImCode.GroupIDExisted, `group ${groupID} exists`);
+      if (!groupID) groupID = newGroupID(req);
+      const deliver = inTransaction(req.im.db, () => {
+        req.im.groups.create({
+          groupID,
+          groupName: str(info, 'groupName'),
+          notification: str(info, 'notification'),
+          introduction: str(info, 'introduction'),
+          faceURL: str(info, 'faceURL'),
+          ownerUserID: owner,
+          ex: str(info, 'ex'),
+          creatorUserID: req.userID,
+          needVerification: verification(int(info, 'needVerification'))!,
+          lookMemberInfo: int(info, 'lookMemberInfo'),
+          applyMemberFriend: int(info, 'applyMemberFriend'),
+        });
+        const roles: [string, number][] = [[owner, ROLE_OWNER], ...admins.map((u): [string, number] => [u, ROLE_ADMIN]), ...members.map((u): [string, number] => [u, ROLE_MEMBER])];
+        for (const [u, roleLevel] of roles) join(req, groupID, u, { roleLevel, joinSource: JOIN_BY_INVITATION, inviterUserID: req.userID });
+        const g = req.im.groups;
+        return notifyGroup(req, groupID, CT_GROUP_CREATED, {
+          group: g.get(groupID),
+          opUser: operator(req, groupID),
+          memberList: g.members(groupID, g.memberIDs(groupID)),
+          operationTime: Date.now(),
+          groupOwnerUser: g.member(groupID, owner),
+          ...memberVersion(req, groupID),
+        });
+      });
+      deliver(req.operationID);
+      return { groupInfo: req.im.groups.get(groupID) };
+    },
+  });
+
+  r.add('/group/get_joined_group_list', {
+    auth: 'user',
+    handle(req, b) {
+      const userID = required(str(b, 'fromUserID'), 'fromUserID');
+      checkAccess(req, userID);
+      const ids = req.im.groups.joinedGroupIDs(userID);
+      const p = pageOf(b);
+      const page = p.limit < 0 ? ids.slice(p.offset) : ids.slice(p.offset, p.offset + p.limit);
+      return { total: ids.length, groups: req.im.groups.getMany(page) };
+    },
+  });
+
+  r.add('/group/get_groups_info', {
+    auth: 'user',
+    handle(req, b) {
+      const ids = strList(b, 'groupIDs');
+      if (ids.length === 0) throw argsError('groupIDs is empty');
+      return { groupInfos: req.im.groups.getMany(ids) };
+    },
+  });
+
+  r.add('/group/set_group_info_ex', {
+    auth: 'user',
+    handle(req, b) {
+      const groupID = groupIdOf(b);
+      const g = groupOf(req, groupID);
+      notDismissed(g);
+      const op = manager(req, groupID);
+      const patch: GroupPatch = {
+        groupName: optStr(b, 'groupName'),
+        notification: optStr(b, 'notification'),
+        introduction: optStr(b, 'introduction'),
+        faceURL: optStr(b, 'faceURL'),
+        ex: optStr(b, 'ex'),
+        needVerification: verification(optInt(b, 'needVerification')),
+        lookMemberInfo: optInt(b, 'lookMemberInfo'),
+        applyMemberFriend: optInt(b, 'applyMemberFriend'),
+      };
+      const changed = Object.entries(patch).filter(([, v]) => v !== undefined).map(([k]) => k);
+      if (changed.length === 0) return undefined;
+      if (patch.notification !== undefined) {
+        patch.notificationUpdateTime = Date.now();
+        patch.notificationUserID = req.userID;
+      }
+      const deliver = inTransaction(req.im.db, () => {
+        req.im.groups.patch(groupID, patch);
+        const group = req.im.groups.get(groupID);
+        const base = { opUser: op, group, ...memberVersion(req, groupID) };
+        // Upstream: an announcement has its own notice; the remaining fields get the name notice
+        // when only the name changed, else the general one.
+        const out: Deliver[] = [];
+        if (patch.notification !== undefined) out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET_ANNOUNCEMENT, base));
+        const rest = changed.filter((k) => k !== 'notification');
+        if (rest.length === 1 && rest[0] === 'groupName') out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET_NAME, base));
+        else if (rest.length > 0) out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET, { opUser: op, muteTime: 0, group, ...memberVersion(req, groupID) }));
+        return (opID: string) => out.forEach((d) => d(opID));
+      });
+      deliver(req.operationID);
+      return undefined;
+    },
+  });
+
+  const muteGroup = (mute: boolean) => ({
+    auth: 'user' as const,
+    handle(req: RouteRequest, b: Record<string, unknown>) {
+      const groupID = groupIdOf(b);
+      notDismissed(groupOf(req, groupID));
+      const op = manager(req, groupID);
+      const deliver = inTransaction(req.im.db, () => {
+        req.im.groups.patch(groupID, { status: mute ? GROUP_MUTED : GROUP_OK });
+        return notifyGroup(req, groupID, mute ? CT_GROUP_MUTED : CT_GROUP_CANCEL_MUTED, {
+          group: req.im.groups.get(groupID),
+          opUser: op,
+          operationTime: Date.now(),
+          ...memberVersion(req, groupID),
+        });
+      });
+      deliver(req.operationID);
+      return undefined;
+    },
+  });
+  r.add('/group/mute_group', muteGroup(true));
+  r.add('/group/cancel_mute_group', muteGroup(false));
+
+  r.add('/group/transfer_group', {
+    auth: 'user',
+    handle(req, b) {
+      const groupID = groupIdOf(b);
+      const oldOwner = required(str(b, 'oldOwnerUserID'), 'oldOwnerUserID');
+      const newOwner = required(str(b, 'newOwnerUserID'), 'newOwnerUserID');
+      if (oldOwner === newOwner) throw argsError('oldOwnerUserID and newOwnerUserID are the same');
+      const g = groupOf(req, groupID);
+      notDismissed(g);
+      if (g.ownerUserID !== oldOwner) throw argsError(`${oldOwner} is not the owner of ${groupID}`);
+      if (!req.isAdmin && req.userID !== oldOwner) throw imError(ImCode.NoPermission, 'only the owner may transfer the group');
+      const op = operator(req, groupID);
+      const oldInfo = memberOrFail(req, groupID, oldOwner);
+      memberOrFail(req, groupID, newOwner);
+      const deliver = inTransaction(req.im.db, () => {
+        const gs = req.im.groups;
+        gs.patchMember(groupID, newOwner, { roleLevel: ROLE_OWNER });
+        gs.patchMember(groupID, oldOwner, { roleLevel: ROLE_MEMBER });
+        gs.patch(groupID, { ownerUserID: newOwner });
+        return notifyGroup(req, groupID, CT_GROUP_OWNER_TRANSFERRED, {
+          group: gs.get(groupID),
+          opUser: op,
+          newGroupOwner: gs.member(groupID, newOwner),
+          oldGroupOwner: oldOwner,
+          operationTime: Date.now(),
+          oldGroupOwnerInfo: oldInfo,
+          ...memberVersion(req, groupID),
+        });
+      });
+      deliver(req.operationID);
+      return undefined;
+    },
+  });
+
+  r.add('/group/dismiss_group', {
+    auth: 'user',
+    handle(req, b) {
+      const groupID = groupIdOf(b);
+      const deleteMember = bool(b, 'deleteMember');
+      const g = groupOf(req, groupID);
+      if (g.status === GROUP_DISMISSED && !deleteMember) throw imError(ImCode.DismissedAlready, `group ${groupID} is dismissed`);
+      if (!req.isAdmin && req.userID !== g.ownerUserID) throw imError(ImCode.NoPermission, 'only the owner may dismiss the group');
+      const op = operator(req, groupID);
+      const deliver = inTransaction(req.im.db, () => {
+        const gs = req.im.groups;
+        gs.patch(groupID, { status: GROUP_DISMISSED });
+        const members = gs.memberIDs(groupID);
+        const d = notifyGroup(req, groupID, CT_GROUP_DISMISSED, { group: gs.get(groupID), opUser: op, operationTime: Date.now() });
+        if (deleteMember) for (const u of members) gs.removeMember(groupID, u);
+        return d;
+      });
+      deliver(req.operationID);
+      return undefined;
+    },
+  });
+}
