@@ -108,3 +108,107 @@ export const ContentType = {
   HasReadReceipt: 2200,
 } as const;
 export const LoginStatus = { Logout: 1, Logging: 2, Logged: 3 } as const;
+
+// Friends, blacklist, groups (open-im-sdk@3.5.2 entity.ts).
+
+export interface FriendUserItem {
+  addSource: number;
+  createTime: number;
+  ex: string;
+  faceURL: string;
+  userID: string;
+  nickname: string;
+  operatorUserID: string;
+  ownerUserID: string;
+  remark: string;
+  attachedInfo: string;
+}
+
+export interface BlackUserItem {
+  addSource: number;
+  userID: string;
+  createTime: number;
+  ex: string;
+  faceURL: string;
+  nickname: string;
+  operatorUserID: string;
+  ownerUserID: string;
+}
+
+export interface FriendApplicationItem {
+  createTime: number;
+  ex: string;
+  fromFaceURL: string;
+  fromNickname: string;
+  fromUserID: string;
+  handleMsg: string;
+  handleResult: number;
+  handleTime: number;
+  handlerUserID: string;
+  reqMsg: string;
+  toFaceURL: string;
+  toNickname: string;
+  toUserID: string;
+}
+
+export interface GroupItem {
+  groupID: string;
+  groupName: string;
+  notification: string;
+  notificationUserID: string;
+  notificationUpdateTime: number;
+  introduction: string;
+  faceURL: string;
+  ownerUserID: string;
+  createTime: number;
+  memberCount: number;
+  status: number;
+  creatorUserID: string;
+  groupType: number;
+  needVerification: number;
+  ex: string;
+  applyMemberFriend: number;
+  lookMemberInfo: number;
+}
+
+export interface GroupMemberItem {
+  groupID: string;
+  userID: string;
+  nickname: string;
+  faceURL: string;
+  roleLevel: number;
+  muteEndTime: number;
+  joinTime: number;
+  joinSource: number;
+  inviterUserID: string;
+  operatorUserID: string;
+  ex: string;
+}
+
+export interface GroupApplicationItem {
+  createTime: number;
+  creatorUserID: string;
+  ex: string;
+  groupFaceURL: string;
+  groupID: string;
+  groupName: string;
+  groupType: number;
+  handleResult: number;
+  handleUserID: string;
+  handledMsg: string;
+  handledTime: number;
+  introduction: string;
+  memberCount: number;
+  nickname: string;
+  notification: string;
+  ownerUserID: string;
+  reqMsg: string;
+  reqTime: number;
+  joinSource: number;
+  status: number;
+  userFaceURL: string;
+  userID: string;
+}
+
+export const GroupRole = { Owner: 100, Admin: 60, Member: 20 } as const;
+export const GroupStatus = { Ok: 0, Banned: 1, Dismissed: 2, Muted: 3 } as const;

@@ -12,6 +12,7 @@ export const ReqId = {
   KickOnline: 2002,
   Logout: 2003,
   SetBackgroundStatus: 2004,
+  SubUserOnlineStatus: 2005,
 } as const;
 
 export interface WsRequest {

@@ -3,6 +3,8 @@
 import type { DatabaseSync } from 'node:sqlite';
 import { openDatabase } from './db.ts';
 import { ConversationStore } from './conversations.ts';
+import { FriendStore } from './friends.ts';
+import { GroupStore } from './groups.ts';
 import { MessageStore } from './messages.ts';
 import { SeqStore } from './seqs.ts';
 import { UserStore } from './users.ts';
@@ -13,6 +15,8 @@ export class Store {
   readonly conversations: ConversationStore;
   readonly users: UserStore;
   readonly seqs: SeqStore;
+  readonly friends: FriendStore;
+  readonly groups: GroupStore;
   #closed = false;
 
   constructor(dataDir: string) {
@@ -21,6 +25,8 @@ export class Store {
     this.conversations = new ConversationStore(this.db);
     this.users = new UserStore(this.db);
     this.seqs = new SeqStore(this.db);
+    this.friends = new FriendStore(this.db);
+    this.groups = new GroupStore(this.db);
   }
 
   get closed(): boolean {

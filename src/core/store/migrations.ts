@@ -1,5 +1,5 @@
 // Versioned schema steps, applied in order. PRAGMA user_version holds the number of steps
-// applied. Never edit a released step: append a new one (friends and groups come as later steps).
+// applied. Never edit a released step: append a new one.
 
 export interface Migration {
   readonly version: number;
@@ -99,5 +99,51 @@ export const migrations: readonly Migration[] = [
     name: 'index of unfinished sends',
     // Opening a session looks for sends a dead worker left "sending"; keep that off a table scan.
     sql: 'CREATE INDEX messages_sending ON messages(status) WHERE status = 1;',
+  },
+  {
+    version: 4,
+    name: 'friends, blacklist, friend requests, groups, group members, group requests',
+    // Each row keeps the client's JSON item plus the columns the queries filter or order by.
+    sql: `
+      CREATE TABLE friends (
+        userID TEXT PRIMARY KEY,
+        nickname TEXT NOT NULL DEFAULT '',
+        remark TEXT NOT NULL DEFAULT '',
+        item TEXT NOT NULL
+      );
+      CREATE TABLE blacks (
+        userID TEXT PRIMARY KEY,
+        item TEXT NOT NULL
+      );
+      CREATE TABLE friend_requests (
+        fromUserID TEXT NOT NULL,
+        toUserID TEXT NOT NULL,
+        createTime INTEGER NOT NULL DEFAULT 0,
+        item TEXT NOT NULL,
+        PRIMARY KEY (fromUserID, toUserID)
+      );
+      CREATE TABLE joined_groups (
+        groupID TEXT PRIMARY KEY,
+        groupName TEXT NOT NULL DEFAULT '',
+        item TEXT NOT NULL
+      );
+      CREATE TABLE group_members (
+        groupID TEXT NOT NULL,
+        userID TEXT NOT NULL,
+        roleLevel INTEGER NOT NULL DEFAULT 0,
+        joinTime INTEGER NOT NULL DEFAULT 0,
+        nickname TEXT NOT NULL DEFAULT '',
+        item TEXT NOT NULL,
+        PRIMARY KEY (groupID, userID)
+      );
+      CREATE INDEX group_members_join ON group_members(groupID, joinTime);
+      CREATE TABLE group_requests (
+        groupID TEXT NOT NULL,
+        userID TEXT NOT NULL,
+        reqTime INTEGER NOT NULL DEFAULT 0,
+        item TEXT NOT NULL,
+        PRIMARY KEY (groupID, userID)
+      );
+    `,
   },
 ];

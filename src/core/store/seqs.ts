@@ -49,6 +49,15 @@ export class SeqStore {
     return r ?? { versionID: '', version: 0 };
   }
 
+  /** Whether the list was ever synced (a first sync fills it without callbacks). */
+  hasVersion(tableName: string, entityID: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM sync_versions WHERE tableName = ? AND entityID = ?').get(tableName, entityID) !== undefined;
+  }
+
+  deleteVersion(tableName: string, entityID: string): void {
+    this.#db.prepare('DELETE FROM sync_versions WHERE tableName = ? AND entityID = ?').run(tableName, entityID);
+  }
+
   setVersion(tableName: string, entityID: string, versionID: string, version: number): void {
     this.#db
       .prepare('INSERT OR REPLACE INTO sync_versions (tableName, entityID, versionID, version) VALUES (?, ?, ?, ?)')

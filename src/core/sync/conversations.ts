@@ -57,7 +57,9 @@ export async function ensureConversation(s: Session, conversationID: string, cha
   const src = sourceOf(type, conversationID, s.userID);
   const c = emptyConversation(conversationID, type, src.userID, src.groupID);
   if (type === SessionType.Group) {
-    c.showName = src.groupID;
+    const g = s.db().groups.group(src.groupID);
+    c.showName = g?.groupName || src.groupID;
+    c.faceURL = g?.faceURL ?? '';
   } else if (hint && hint.sendID === src.userID && hint.senderNickname) {
     c.showName = hint.senderNickname;
     c.faceURL = hint.senderFaceUrl;

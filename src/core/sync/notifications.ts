@@ -1,12 +1,13 @@
 // Notifications from the `n_` streams (openim-server-protocol.md §3.6–3.7): their content is
 // `{"detail": "<JSON of the tips>"}`. Handled: 2101 revoke, 2200 read receipt, 2102 delete,
-// 1303 user info updated, 1300 conversation changed. Friend/group ones arrive with issue 5.
+// 1303 user info updated, 1300 conversation changed; friend and group ones in relation-notifications.ts.
 
 import type { SdkWsProto } from '@openim/protocol';
 import { ContentType, MsgStatus, SessionType, type MessageItem } from '../types.ts';
 import type { Session } from '../session.ts';
 import { applyServerSettings, ConvChanges, refreshLatest, type ServerConversation } from './conversations.ts';
 import { refreshSelf, fetchUsers } from './users.ts';
+import { handleRelationNotification, isRelationNotification } from './relation-notifications.ts';
 
 const utf8 = new TextDecoder();
 
@@ -38,6 +39,7 @@ export async function handleNotification(s: Session, d: SdkWsProto.MsgData, oper
     case ContentType.ConversationChanged:
       return onConversationChanged(s, tips, operationID);
     default:
+      if (isRelationNotification(d.contentType)) return handleRelationNotification(s, d, tips, operationID);
       return;
   }
 }

@@ -23,6 +23,8 @@ const LAST_MESSAGE_BATCH = 50;
  */
 export const DEFAULT_CATCHUP_LIMIT = 2000;
 import { refreshSelf } from './users.ts';
+import { syncRelations } from './relations.ts';
+import { onUserStatusPush, resubscribe } from './user-status.ts';
 
 export class Syncer {
   readonly #s: Session;
@@ -37,6 +39,7 @@ export class Syncer {
   }
 
   onConnected(): void {
+    void resubscribe(this.#s, this.#s.opID('status')).catch((e: unknown) => this.#s.log.debug({ err: (e as Error).message }, 'core: resubscribe failed'));
     // Reconnect storms queue one sync, not one per connect.
     if (this.#syncQueued) return;
     this.#syncQueued = true;
@@ -49,6 +52,10 @@ export class Syncer {
   }
 
   onPush(frame: WsResponse): void {
+    if (frame.reqIdentifier === ReqId.SubUserOnlineStatus) {
+      onUserStatusPush(this.#s, frame);
+      return;
+    }
     if (frame.reqIdentifier !== ReqId.PushMsg || !frame.data) return;
     let push: SdkWsProto.PushMessages;
     try {
@@ -72,6 +79,7 @@ export class Syncer {
     s.emit('OnSyncServerStart');
     try {
       await refreshSelf(s, op);
+      const relations = await syncRelations(s, op);
       const seqs = await getConvSeqs(s, op);
       const changes = new ConvChanges(s);
       const store = s.db();
@@ -110,7 +118,7 @@ export class Syncer {
       }
       await this.#catchUpNotifications(op);
       changes.flush();
-      s.log.info({ ms: Date.now() - t0, conversations: seqs.size, convSync }, 'core: sync finished');
+      s.log.info({ ms: Date.now() - t0, conversations: seqs.size, convSync, relations }, 'core: sync finished');
       s.emit('OnSyncServerFinish');
     } catch (e) {
       s.log.warn({ ms: Date.now() - t0, err: (e as Error).message }, 'core: sync failed');

@@ -1,0 +1,285 @@
+// Friends, blacklist, joined groups and group members kept in step with the server by version
+// sync (version-sync.ts), and friend/group requests by a diff of the server's lists. Each list's
+// callbacks are emitted from the deltas, so a user who was offline gets the same events as one
+// who saw the notifications. Group rows also name their `sg_` conversations.
+
+import type { Session } from '../session.ts';
+import type { BlackUserItem, FriendApplicationItem, FriendUserItem, GroupApplicationItem, GroupItem, GroupMemberItem } from '../types.ts';
+import { requestKey } from '../store/friends.ts';
+import { ConvChanges } from './conversations.ts';
+import { toBlack, toFriend, toFriendRequest, toGroup, toGroupRequest, toMember } from './relation-convert.ts';
+import { versionSync, type IncrementalResp, type SyncOutcome, type VersionedList } from './version-sync.ts';
+
+export const FRIENDS_TABLE = 'friends';
+export const BLACKS_TABLE = 'blacks';
+export const GROUPS_TABLE = 'joined_groups';
+export const MEMBERS_TABLE = 'group_members';
+const FRIEND_REQUESTS_TABLE = 'friend_requests';
+const GROUP_REQUESTS_TABLE = 'group_requests';
+
+const PAGE = 200;
+const MEMBER_BATCH = 50;
+
+/** Fetches every page of a paginated list route. */
+async function allPages(s: Session, route: string, body: Record<string, unknown>, key: string, op: string): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for (let page = 1; ; page++) {
+    const data = await s.rest!.post<Record<string, unknown>>(route, { ...body, pagination: { pageNumber: page, showNumber: PAGE } }, op, s.shutdown.signal);
+    const got = (data?.[key] as unknown[] | null | undefined) ?? [];
+    out.push(...got);
+    if (got.length < PAGE) return out;
+  }
+}
+
+const byKey = <T>(items: T[], key: (t: T) => string) => new Map(items.map((t) => [key(t), t] as const));
+
+export function friendList(s: Session): VersionedList<FriendUserItem> {
+  const store = s.db();
+  return {
+    table: FRIENDS_TABLE,
+    entityID: s.userID,
+    incremental: (local, op) => s.rest!.post<IncrementalResp>('/friend/get_incremental_friends', { userID: s.userID, ...local }, op, s.shutdown.signal),
+    full: (op) => allPages(s, '/friend/get_friend_list', { userID: s.userID }, 'friendsInfo', op),
+    convert: toFriend,
+    keyOf: (f) => f.userID,
+    local: () => byKey(store.friends.friends(), (f) => f.userID),
+    put: (f) => store.friends.putFriend(f),
+    remove: (id) => store.friends.deleteFriend(id),
+    added: (f) => s.emit('OnFriendAdded', f),
+    changed: (f) => s.emit('OnFriendInfoChanged', f),
+    removed: (f) => s.emit('OnFriendDeleted', f),
+  };
+}
+
+export function blackList(s: Session): VersionedList<BlackUserItem> {
+  const store = s.db();
+  return {
+    table: BLACKS_TABLE,
+    entityID: s.userID,
+    incremental: (local, op) => s.rest!.post<IncrementalResp>('/friend/get_incremental_blacks', { userID: s.userID, ...local }, op, s.shutdown.signal),
+    full: (op) => allPages(s, '/friend/get_black_list', { userID: s.userID }, 'blacks', op),
+    convert: toBlack,
+    keyOf: (b) => b.userID,
+    local: () => byKey(store.friends.blacks(), (b) => b.userID),
+    put: (b) => store.friends.putBlack(b),
+    remove: (id) => store.friends.deleteBlack(id),
+    added: (b) => s.emit('OnBlackAdded', b),
+    changed: () => {},
+    removed: (b) => s.emit('OnBlackDeleted', b),
+  };
+}
+
+/** Keeps the `sg_` conversation's name, face and isNotInGroup in step with the group row. */
+export function groupConversationUpkeep(s: Session, groupID: string, g: GroupItem | undefined, notInGroup: boolean): void {
+  const store = s.db();
+  const id = 'sg_' + groupID;
+  const c = store.conversations.get(id);
+  if (!c) return;
+  const changes = new ConvChanges(s);
+  const next = { ...c, isNotInGroup: notInGroup };
+  if (g) {
+    next.showName = g.groupName || g.groupID;
+    next.faceURL = g.faceURL;
+  }
+  if (JSON.stringify(next) === JSON.stringify(c)) return;
+  store.conversations.put(next);
+  changes.changed(id);
+  changes.flush();
+}
+
+export function groupList(s: Session): VersionedList<GroupItem> {
+  const store = s.db();
+  return {
+    table: GROUPS_TABLE,
+    entityID: s.userID,
+    incremental: (local, op) => s.rest!.post<IncrementalResp>('/group/get_incremental_join_groups', { userID: s.userID, ...local }, op, s.shutdown.signal),
+    full: (op) => allPages(s, '/group/get_joined_group_list', { fromUserID: s.userID }, 'groups', op),
+    convert: toGroup,
+    keyOf: (g) => g.groupID,
+    local: () => byKey(store.groups.groups(), (g) => g.groupID),
+    put: (g) => store.groups.putGroup(g),
+    remove: (id) => {
+      store.groups.deleteGroup(id);
+      store.seqs.deleteVersion(MEMBERS_TABLE, id);
+    },
+    added: (g) => {
+      groupConversationUpkeep(s, g.groupID, g, false);
+      s.emit('OnJoinedGroupAdded', g);
+    },
+    changed: (g) => {
+      groupConversationUpkeep(s, g.groupID, g, false);
+      s.emit('OnGroupInfoChanged', g);
+    },
+    removed: (g) => {
+      groupConversationUpkeep(s, g.groupID, undefined, true);
+      s.emit('OnJoinedGroupDeleted', g);
+    },
+  };
+}
+
+export function memberList(s: Session, groupID: string): VersionedList<GroupMemberItem> {
+  const store = s.db();
+  return {
+    table: MEMBERS_TABLE,
+    entityID: groupID,
+    incremental: async (local, op) => {
+      const data = await s.rest!.post<{ respList?: Record<string, IncrementalResp> | null }>(
+        '/group/get_incremental_group_members_batch',
+        { userID: s.userID, reqList: [{ groupID, ...local }] },
+        op,
+        s.shutdown.signal,
+      );
+      return data?.respList?.[groupID] ?? { full: true };
+    },
+    full: (op) => allPages(s, '/group/get_group_member_list', { groupID, filter: 0, keyword: '' }, 'members', op),
+    convert: toMember,
+    keyOf: (m) => m.userID,
+    local: () => byKey(store.groups.members(groupID), (m) => m.userID),
+    put: (m) => store.groups.putMember(m),
+    remove: (id) => store.groups.deleteMember(groupID, id),
+    added: (m) => s.emit('OnGroupMemberAdded', m),
+    changed: (m) => s.emit('OnGroupMemberInfoChanged', m),
+    removed: (m) => s.emit('OnGroupMemberDeleted', m),
+  };
+}
+
+export function syncFriends(s: Session, op: string): Promise<SyncOutcome> {
+  return versionSync(s, friendList(s), op);
+}
+
+export function syncBlacks(s: Session, op: string): Promise<SyncOutcome> {
+  return versionSync(s, blackList(s), op);
+}
+
+export function syncGroups(s: Session, op: string): Promise<SyncOutcome> {
+  return versionSync(s, groupList(s), op);
+}
+
+/** Members of the given joined groups (default: all), many groups per request. */
+export async function syncMembers(s: Session, op: string, groupIDs?: readonly string[]): Promise<Record<string, SyncOutcome>> {
+  const store = s.db();
+  const ids = (groupIDs ?? store.groups.groups().map((g) => g.groupID)).filter((id) => store.groups.group(id));
+  const out: Record<string, SyncOutcome> = {};
+  for (let i = 0; i < ids.length; i += MEMBER_BATCH) {
+    const chunk = ids.slice(i, i + MEMBER_BATCH);
+    const data = await s.rest!.post<{ respList?: Record<string, IncrementalResp> | null }>(
+      '/group/get_incremental_group_members_batch',
+      { userID: s.userID, reqList: chunk.map((groupID) => ({ groupID, ...store.seqs.version(MEMBERS_TABLE, groupID) })) },
+      op,
+      s.shutdown.signal,
+    );
+    for (const groupID of chunk) {
+      const resp = data?.respList?.[groupID] ?? { full: true };
+      out[groupID] = await versionSync(s, memberList(s, groupID), op, resp);
+      // A member delta may carry the group's new info.
+      const g = (resp as { group?: unknown }).group;
+      if (g && typeof g === 'object') applyGroupInfo(s, toGroup(g));
+    }
+  }
+  return out;
+}
+
+/** A fresher copy of a joined group's info (from a notification or a member delta). */
+export function applyGroupInfo(s: Session, g: GroupItem): void {
+  const store = s.db();
+  const before = g.groupID ? store.groups.group(g.groupID) : undefined;
+  if (!before || JSON.stringify(before) === JSON.stringify(g)) return;
+  store.groups.putGroup(g);
+  groupConversationUpkeep(s, g.groupID, g, false);
+  s.emit('OnGroupInfoChanged', g);
+}
+
+/** Friend requests received and sent: the server's lists diffed with the local table. */
+export async function syncFriendRequests(s: Session, op: string): Promise<void> {
+  const store = s.db();
+  const recv = await allPages(s, '/friend/get_friend_apply_list', { userID: s.userID, handleResults: [] }, 'FriendRequests', op);
+  const sent = await allPages(s, '/friend/get_self_friend_apply_list', { userID: s.userID, handleResults: [] }, 'friendRequests', op);
+  const server = [...recv, ...sent].map(toFriendRequest);
+  const report = store.seqs.hasVersion(FRIEND_REQUESTS_TABLE, s.userID);
+  const emits = diffRequests(
+    server,
+    store.friends.requests(),
+    requestKey,
+    (r) => store.friends.putRequest(r),
+    (r) => store.friends.deleteRequest(r.fromUserID, r.toUserID),
+    { added: 'OnFriendApplicationAdded', deleted: 'OnFriendApplicationDeleted', accepted: 'OnFriendApplicationAccepted', rejected: 'OnFriendApplicationRejected' },
+    () => store.seqs.setVersion(FRIEND_REQUESTS_TABLE, s.userID, '', 0),
+    s,
+  );
+  if (report) for (const e of emits) e();
+}
+
+/** Group requests received (as owner/admin) and sent. */
+export async function syncGroupRequests(s: Session, op: string): Promise<void> {
+  const store = s.db();
+  const recv = await allPages(s, '/group/get_recv_group_applicationList', { fromUserID: s.userID }, 'groupRequests', op);
+  const sent = await allPages(s, '/group/get_user_req_group_applicationList', { userID: s.userID }, 'groupRequests', op);
+  const server = [...recv, ...sent].map(toGroupRequest);
+  const report = store.seqs.hasVersion(GROUP_REQUESTS_TABLE, s.userID);
+  const emits = diffRequests(
+    server,
+    store.groups.requests(),
+    (r) => `${r.groupID}\u0000${r.userID}`,
+    (r) => store.groups.putRequest(r),
+    (r) => store.groups.deleteRequest(r.groupID, r.userID),
+    { added: 'OnGroupApplicationAdded', deleted: 'OnGroupApplicationDeleted', accepted: 'OnGroupApplicationAccepted', rejected: 'OnGroupApplicationRejected' },
+    () => store.seqs.setVersion(GROUP_REQUESTS_TABLE, s.userID, '', 0),
+    s,
+  );
+  if (report) for (const e of emits) e();
+}
+
+interface RequestEvents {
+  added: string;
+  deleted: string;
+  accepted: string;
+  rejected: string;
+}
+
+function diffRequests<T extends { handleResult: number }>(
+  server: T[],
+  localRows: T[],
+  key: (t: T) => string,
+  put: (t: T) => void,
+  del: (t: T) => void,
+  ev: RequestEvents,
+  mark: () => void,
+  s: Session,
+): (() => void)[] {
+  const out: (() => void)[] = [];
+  const local = byKey(localRows, key);
+  const seen = new Set<string>();
+  const outcome = (t: T) => (t.handleResult === 1 ? ev.accepted : t.handleResult === -1 ? ev.rejected : ev.added);
+  s.db().tx(() => {
+    for (const t of server) {
+      const k = key(t);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const before = local.get(k);
+      if (before && JSON.stringify(before) === JSON.stringify(t)) continue;
+      put(t);
+      if (!before) out.push(() => s.emit(outcome(t), t));
+      else if (before.handleResult !== t.handleResult) out.push(() => s.emit(outcome(t), t));
+    }
+    for (const [k, t] of local) {
+      if (seen.has(k)) continue;
+      del(t);
+      out.push(() => s.emit(ev.deleted, t));
+    }
+    mark();
+  });
+  return out;
+}
+
+/** Everything at login, friends first (single-chat names), then groups (group-chat names). */
+export async function syncRelations(s: Session, op: string): Promise<Record<string, unknown>> {
+  const friends = await syncFriends(s, op);
+  const blacks = await syncBlacks(s, op);
+  await syncFriendRequests(s, op);
+  const groups = await syncGroups(s, op);
+  const members = await syncMembers(s, op);
+  await syncGroupRequests(s, op);
+  return { friends, blacks, groups, members: Object.keys(members).length };
+}
+
+export type { FriendApplicationItem, GroupApplicationItem };

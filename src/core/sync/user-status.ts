@@ -1,0 +1,86 @@
+// Online status subscriptions (2005 WsSubUserOnlineStatus, openim-server-protocol.md §2.4): the
+// server answers a subscription with the users' current platforms and later pushes 2005 frames
+// (msgIncr "") when they change. Subscriptions live on the connection, so they are renewed after
+// every reconnect.
+
+import { PbCoder, ReqId, type WsResponse } from '../net/codec.ts';
+import type { Session } from '../session.ts';
+
+export interface UserOnlineState {
+  userID: string;
+  status: number;
+  platformIDs: number[];
+}
+
+const subscribed = new WeakMap<Session, Map<string, UserOnlineState>>();
+
+function table(s: Session): Map<string, UserOnlineState> {
+  let t = subscribed.get(s);
+  if (!t) subscribed.set(s, (t = new Map()));
+  return t;
+}
+
+function stateOf(userID: string, platformIDs: readonly number[]): UserOnlineState {
+  return { userID, status: platformIDs.length ? 1 : 0, platformIDs: [...platformIDs] };
+}
+
+function decodeTips(data: Uint8Array | null): UserOnlineState[] {
+  if (!data) return [];
+  const tips = PbCoder.SubUserOnlineStatusTips.decode(data);
+  return (tips.subscribers ?? []).map((e) => stateOf(e.userID, e.onlinePlatformIDs ?? []));
+}
+
+async function request(s: Session, sub: readonly string[], unsub: readonly string[], op: string): Promise<UserOnlineState[]> {
+  if (!s.conn) return [];
+  const data = PbCoder.SubUserOnlineStatus.encode({ subscribeUserID: [...sub], unsubscribeUserID: [...unsub] }).finish();
+  return decodeTips(await s.conn.request(ReqId.SubUserOnlineStatus, data, op));
+}
+
+export async function subscribe(s: Session, userIDs: readonly string[], op: string): Promise<UserOnlineState[]> {
+  const got = await request(s, userIDs, [], op);
+  const t = table(s);
+  const byID = new Map(got.map((g) => [g.userID, g]));
+  return userIDs.map((id) => {
+    const st = byID.get(id) ?? stateOf(id, []);
+    t.set(id, st);
+    return st;
+  });
+}
+
+export async function unsubscribe(s: Session, userIDs: readonly string[], op: string): Promise<void> {
+  await request(s, [], userIDs, op);
+  for (const id of userIDs) table(s).delete(id);
+}
+
+export function subscribedStates(s: Session): UserOnlineState[] {
+  return [...table(s).values()];
+}
+
+/** After a reconnect: subscribe again; report whoever changed meanwhile. */
+export async function resubscribe(s: Session, op: string): Promise<void> {
+  const t = table(s);
+  if (!t.size) return;
+  const got = await request(s, [...t.keys()], [], op);
+  for (const st of got) {
+    const before = t.get(st.userID);
+    if (!before) continue;
+    t.set(st.userID, st);
+    if (JSON.stringify(before) !== JSON.stringify(st)) s.emit('OnUserStatusChanged', st);
+  }
+}
+
+export function onUserStatusPush(s: Session, frame: WsResponse): void {
+  let states: UserOnlineState[];
+  try {
+    states = decodeTips(frame.data);
+  } catch (e) {
+    s.log.warn({ err: (e as Error).message }, 'core: undecodable 2005 push');
+    return;
+  }
+  const t = table(s);
+  for (const st of states) {
+    if (!t.has(st.userID)) continue;
+    t.set(st.userID, st);
+    s.emit('OnUserStatusChanged', st);
+  }
+}
