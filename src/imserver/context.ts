@@ -8,6 +8,7 @@ import { Groups } from './groups.ts';
 import { Messages } from './messages.ts';
 import { MsgOps } from './msg-ops.ts';
 import { Reader } from './pull.ts';
+import { RequestLog } from './request-log.ts';
 import { Hub } from './push.ts';
 import { Sender } from './send.ts';
 import { Tokens } from './tokens.ts';
@@ -35,9 +36,12 @@ export interface ImContext {
   readonly ops: MsgOps;
   readonly friends: Friends;
   readonly groups: Groups;
+  /** Set when the server keeps a request log (ImServerOptions.requestLog). */
+  readonly requestLog: RequestLog | undefined;
 }
 
-export function createContext(db: Db, log: Logger, secret: string): ImContext {
+/** requestLog: keep the last N REST requests (0 or undefined = no log). */
+export function createContext(db: Db, log: Logger, secret: string, requestLog?: number): ImContext {
   const users = new Users(db);
   const versions = new Versions(db);
   const convs = new Conversations(db, versions);
@@ -53,5 +57,6 @@ export function createContext(db: Db, log: Logger, secret: string): ImContext {
   if (!users.exists(ADMIN_USER_ID)) {
     users.insert({ userID: ADMIN_USER_ID, nickname: ADMIN_USER_ID, faceURL: '', ex: '', appMangerLevel: 2 });
   }
-  return { db, log, secret, adminUserIDs, users, tokens, versions, convs, msgs, hub, sender, reader, ops, friends, groups };
+  const reqLog = requestLog ? new RequestLog(requestLog) : undefined;
+  return { db, log, secret, adminUserIDs, users, tokens, versions, convs, msgs, hub, sender, reader, ops, friends, groups, requestLog: reqLog };
 }

@@ -3,7 +3,10 @@
 
 import { Worker } from 'node:worker_threads';
 import { createLogger } from '../log.ts';
+import type { RequestLogEntry } from './request-log.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
+
+export type { RequestLogEntry } from './request-log.ts';
 
 export interface ImServerOptions {
   apiPort: number;
@@ -14,6 +17,11 @@ export interface ImServerOptions {
   /** Default openIM123. */
   secret?: string;
   logLevel?: string;
+  /**
+   * Keep the last N REST requests (route, token user, body with tokens redacted) in the server
+   * thread's memory, readable through `handle.requestLog()`; true = 1000. Off by default.
+   */
+  requestLog?: boolean | number;
 }
 
 export interface ImServerHandle {
@@ -21,11 +29,14 @@ export interface ImServerHandle {
   readonly apiAddress: string;
   /** ws://HOST:PORT */
   readonly wsAddress: string;
+  /** The kept REST requests, oldest first. Rejects when the server runs without `requestLog`. */
+  requestLog(): Promise<RequestLogEntry[]>;
   close(): Promise<void>;
 }
 
 const START_TIMEOUT_MS = 20_000;
 const CLOSE_TIMEOUT_MS = 10_000;
+const REQUEST_LOG_TIMEOUT_MS = 10_000;
 
 function hostForUrl(host: string): string {
   if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
@@ -40,6 +51,7 @@ export function startImServer(opts: ImServerOptions): Promise<ImServerHandle> {
     dataDir: opts.dataDir,
     secret: opts.secret,
     logLevel: opts.logLevel ?? 'info',
+    requestLog: opts.requestLog,
   };
   // Workers inherit execArgv; flags that only make sense for a main script (--input-type with -e)
   // would make the worker fail to start.
@@ -93,9 +105,29 @@ function handle(worker: Worker, apiAddress: string, wsAddress: string, hasExited
     createLogger(logLevel).child({ component: 'imserver' }).error({ err: e }, 'imserver worker crashed');
   });
   let closing: Promise<void> | undefined;
+  let logAsks = 0;
   return {
     apiAddress,
     wsAddress,
+    requestLog() {
+      if (hasExited()) return Promise.reject(new Error('imserver has stopped'));
+      const id = ++logAsks;
+      return new Promise<RequestLogEntry[]>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          worker.off('message', onMessage);
+          reject(new Error(`imserver did not answer requestLog within ${REQUEST_LOG_TIMEOUT_MS} ms`));
+        }, REQUEST_LOG_TIMEOUT_MS);
+        const onMessage = (m: FromWorker) => {
+          if (m.type !== 'requestLog' || m.id !== id) return;
+          clearTimeout(timer);
+          worker.off('message', onMessage);
+          if (m.entries) resolve(m.entries);
+          else reject(new Error('imserver runs without requestLog'));
+        };
+        worker.on('message', onMessage);
+        worker.postMessage({ type: 'requestLog', id } satisfies ToWorker);
+      });
+    },
     close() {
       closing ??= new Promise<void>((resolve) => {
         if (hasExited()) return resolve();

@@ -9,6 +9,7 @@ import { openDb } from './db.ts';
 import { createGateway, DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './gateway/server.ts';
 import { createRestServer } from './rest/http.ts';
 import { buildRouter } from './rest/routes.ts';
+import { DEFAULT_REQUEST_LOG_SIZE } from './request-log.ts';
 
 export interface ImServerConfig {
   apiPort: number;
@@ -21,6 +22,8 @@ export interface ImServerConfig {
   logLevel?: string;
   logger?: Logger;
   gateway?: Partial<GatewayOptions>;
+  /** Keep the last N REST requests in memory (true = DEFAULT_REQUEST_LOG_SIZE); see request-log.ts. */
+  requestLog?: boolean | number;
 }
 
 export interface RunningImServer {
@@ -53,7 +56,8 @@ export async function createImServer(cfg: ImServerConfig): Promise<RunningImServ
   const host = cfg.host ?? '127.0.0.1';
   const log = (cfg.logger ?? createLogger(cfg.logLevel ?? 'info')).child({ component: 'imserver' });
   const db = openDb(cfg.dataDir);
-  const im = createContext(db, log, cfg.secret ?? DEFAULT_SECRET);
+  const logSize = cfg.requestLog === true ? DEFAULT_REQUEST_LOG_SIZE : cfg.requestLog || 0;
+  const im = createContext(db, log, cfg.secret ?? DEFAULT_SECRET, logSize);
   const rest = createRestServer(im, buildRouter());
   const gateway = createGateway(im, log, { ...DEFAULT_GATEWAY_OPTIONS, ...cfg.gateway });
   let apiPort: number;

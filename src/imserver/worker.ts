@@ -17,6 +17,10 @@ function post(m: FromWorker): void {
 }
 
 port.on('message', (m: ToWorker) => {
+  if (m.type === 'requestLog') {
+    post({ type: 'requestLog', id: m.id, entries: running?.context.requestLog?.entries() });
+    return;
+  }
   if (m.type !== 'close') return;
   const done = running ? running.close() : Promise.resolve();
   done.then(
@@ -32,6 +36,7 @@ createImServer({
   dataDir: opts.dataDir,
   secret: opts.secret,
   logLevel: opts.logLevel,
+  requestLog: opts.requestLog,
 }).then(
   (s) => {
     running = s;

@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startImServer } from '../../src/imserver/index.ts';
+import { startImServer, type RequestLogEntry } from '../../src/imserver/index.ts';
 
 export interface TestIm {
   apiAddress: string;
@@ -15,6 +15,8 @@ export interface TestIm {
   userToken(userID: string, platformID?: number): Promise<string>;
   close(): Promise<void>;
   dataDir: string;
+  /** The server's last REST requests (route, token user, body; tokens redacted), oldest first. */
+  requestLog(): Promise<RequestLogEntry[]>;
 }
 
 export const TEST_SECRET = 'openIM123';
@@ -38,10 +40,11 @@ export async function imPost<T = unknown>(apiAddress: string, path: string, body
   return env.data as T;
 }
 
-export async function startTestIm(opts: { dataDir?: string } = {}): Promise<TestIm> {
+/** requestLog: keep the server's request log (default on: 1000 entries, in the server thread). */
+export async function startTestIm(opts: { dataDir?: string; requestLog?: boolean | number } = {}): Promise<TestIm> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sdkgate-im-'));
-  const handle = await startImServer({ apiPort: 0, wsPort: 0, host: '127.0.0.1', dataDir, secret: TEST_SECRET, logLevel: 'silent' });
+  const handle = await startImServer({ apiPort: 0, wsPort: 0, host: '127.0.0.1', dataDir, secret: TEST_SECRET, logLevel: 'silent', requestLog: opts.requestLog ?? true });
   let admin: Promise<string> | undefined;
   const tokens = new Map<string, Promise<string>>();
 
@@ -58,6 +61,7 @@ export async function startTestIm(opts: { dataDir?: string } = {}): Promise<Test
     wsAddress: handle.wsAddress,
     dataDir,
     adminToken,
+    requestLog: () => handle.requestLog(),
     async register(userID, nickname = userID) {
       await imPost(handle.apiAddress, '/user/user_register', { users: [{ userID, nickname, faceURL: '', ex: '' }] }, await adminToken());
     },

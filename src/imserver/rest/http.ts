@@ -65,6 +65,14 @@ async function handle(im: ImContext, router: Router, req: IncomingMessage, res: 
 }
 
 function dispatch(im: ImContext, route: Route, req: IncomingMessage, raw: Buffer, path: string): Envelope {
+  const seen: { userID: string; body: unknown } = { userID: '', body: undefined };
+  const env = answer(im, route, req, raw, path, seen);
+  im.requestLog?.add(path, seen.userID, seen.body, env.errCode);
+  return env;
+}
+
+/** `seen` collects what the request log records, as far as the request got. */
+function answer(im: ImContext, route: Route, req: IncomingMessage, raw: Buffer, path: string, seen: { userID: string; body: unknown }): Envelope {
   try {
     const operationID = header(req, 'operationid');
     if (!operationID) throw argsError('header must have operationID');
@@ -76,12 +84,14 @@ function dispatch(im: ImContext, route: Route, req: IncomingMessage, raw: Buffer
       const claims = im.tokens.parse(token);
       userID = claims.UserID;
       platformID = claims.PlatformID;
+      seen.userID = userID;
     }
     const isAdmin = userID !== '' && im.adminUserIDs.has(userID);
     if (route.auth === 'admin' && !isAdmin) throw imError(ImCode.NoPermission, `${path} needs an admin token`);
     const contentType = header(req, 'content-type').toLowerCase();
     let body: Body = {};
     if (!route.raw) body = parseJson(raw);
+    if (!route.raw) seen.body = body;
     const r: RouteRequest = { im, operationID, userID, platformID, isAdmin, contentType, raw };
     return ok(route.handle(r, body));
   } catch (e) {
