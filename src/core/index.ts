@@ -4,9 +4,12 @@
 import type { CoreFactory, CoreFunction, CoreInit, SdkCore } from './contract.ts';
 import { authFunctions, logoutFromServer, type NetTuning } from './functions/auth.ts';
 import { conversationFunctions } from './functions/conversation.ts';
+import { friendFunctions } from './functions/friend.ts';
+import { groupFunctions } from './functions/group.ts';
 import { historyFunctions } from './functions/history.ts';
 import { messageFunctions } from './functions/message.ts';
 import { userFunctions } from './functions/user.ts';
+import { userStatusFunctions } from './functions/user-status.ts';
 import { Session } from './session.ts';
 import { Store } from './store/index.ts';
 import { LoginStatus } from './types.ts';
@@ -50,6 +53,9 @@ export function createCoreWith(init: CoreInit, tuning: NetTuning = {}): SdkCore 
     conversationFunctions(s),
     messageFunctions(s),
     historyFunctions(s),
+    friendFunctions(s),
+    groupFunctions(s),
+    userStatusFunctions(s),
   );
   let closing: Promise<void> | null = null;
   for (const [name, fn] of Object.entries(functions)) functions[name] = bounded(fn);

@@ -43,8 +43,9 @@ export function userFunctions(s: Session): Record<string, CoreFunction> {
       return '';
     },
 
-    async GetUsersInfoWithCache(ctx, userIDList: unknown, _groupID?: unknown) {
+    async GetUsersInfoWithCache(ctx, userIDList: unknown, groupID?: unknown) {
       const ids = requireStrings('userIDList', jsonArg('userIDList', userIDList));
+      const gid = typeof groupID === 'string' ? groupID : '';
       const got = await usersCached(s, ids, ctx.operationID);
       const out = [];
       for (const id of ids) {
@@ -52,9 +53,9 @@ export function userFunctions(s: Session): Record<string, CoreFunction> {
         if (!u) continue;
         out.push({
           publicInfo: { userID: u.userID, nickname: u.nickname, faceURL: u.faceURL, ex: u.ex },
-          friendInfo: null,
-          blackInfo: null,
-          groupMemberInfo: null,
+          friendInfo: s.db().friends.friend(id) ?? null,
+          blackInfo: s.db().friends.black(id) ?? null,
+          groupMemberInfo: gid ? (s.db().groups.member(gid, id) ?? null) : null,
         });
       }
       return out;

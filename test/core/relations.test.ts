@@ -1,0 +1,200 @@
+// Friends, blacklist and groups: three cores against the real embedded IM server.
+
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestIm, type TestIm } from '../helpers/im.ts';
+import { TestCore, tempDir, until } from './harness.ts';
+
+let im: TestIm;
+let db: { dir: string; cleanup(): void };
+let alice: TestCore;
+let bob: TestCore;
+let carol: TestCore;
+
+async function login(c: TestCore): Promise<void> {
+  const from = c.events.length;
+  expect(await c.call('Login', c.userID, await im.userToken(c.userID, c.platformID))).toBe('');
+  await c.waitFor('OnSyncServerFinish', undefined, 8000, from);
+}
+
+async function codeOf(p: Promise<unknown>): Promise<number> {
+  try {
+    await p;
+    return 0;
+  } catch (e) {
+    return (e as { code?: number }).code ?? -1;
+  }
+}
+
+async function sendText(from: TestCore, text: string, recvID: string, groupID = ''): Promise<any> {
+  const m = await from.call('CreateTextMessage', text);
+  return from.call('SendMessageNotOss', m, recvID, groupID, undefined, false);
+}
+
+beforeAll(async () => {
+  im = await startTestIm();
+  db = tempDir('core-rel-');
+  await im.register('alice', 'Alice');
+  await im.register('bob', 'Bob');
+  await im.register('carol', 'Carol');
+  alice = new TestCore('alice', db.dir, im);
+  bob = new TestCore('bob', db.dir, im);
+  carol = new TestCore('carol', db.dir, im);
+  await login(alice);
+  await login(bob);
+  await login(carol);
+});
+
+afterAll(async () => {
+  await alice?.core.close('drain');
+  await bob?.core.close('drain');
+  await carol?.core.close('drain');
+  await im?.close();
+  db?.cleanup();
+});
+
+describe('friends', () => {
+  it('a request accepted: application and friend callbacks on both sides, lists from the local DB', async () => {
+    const a0 = alice.events.length;
+    const b0 = bob.events.length;
+    await alice.call('AddFriend', { toUserID: 'bob', reqMsg: 'hi bob', ex: '' });
+    expect(await alice.call('GetFriendApplicationListAsApplicant')).toEqual([expect.objectContaining({ fromUserID: 'alice', toUserID: 'bob', reqMsg: 'hi bob', handleResult: 0 })]);
+    await alice.waitFor('OnFriendApplicationAdded', (d) => d.toUserID === 'bob', 8000, a0);
+    await bob.waitFor('OnFriendApplicationAdded', (d) => d.fromUserID === 'alice' && d.reqMsg === 'hi bob', 8000, b0);
+    expect(await bob.call('GetFriendApplicationListAsRecipient')).toEqual([expect.objectContaining({ fromUserID: 'alice', fromNickname: 'Alice', handleResult: 0 })]);
+
+    await bob.call('AcceptFriendApplication', { toUserID: 'alice', handleMsg: 'ok' });
+    await bob.waitFor('OnFriendApplicationAccepted', (d) => d.fromUserID === 'alice' && d.handleResult === 1, 8000, b0);
+    await bob.waitFor('OnFriendAdded', (d) => d.userID === 'alice' && d.nickname === 'Alice', 8000, b0);
+    await alice.waitFor('OnFriendApplicationAccepted', (d) => d.toUserID === 'bob', 8000, a0);
+    await alice.waitFor('OnFriendAdded', (d) => d.userID === 'bob' && d.ownerUserID === 'alice', 8000, a0);
+    const list = await alice.call('GetFriendList');
+    expect(list).toEqual([{ publicInfo: expect.objectContaining({ userID: 'bob', nickname: 'Bob' }), friendInfo: expect.objectContaining({ userID: 'bob', addSource: 2 }), blackInfo: null }]);
+    expect(await alice.call('CheckFriend', ['bob', 'carol'])).toEqual([
+      { userID: 'bob', result: 1 },
+      { userID: 'carol', result: 0 },
+    ]);
+    expect(await bob.call('GetSpecifiedFriendsInfo', ['alice', 'carol'])).toHaveLength(1);
+  });
+
+  it('a request refused: OnFriendApplicationRejected on both sides, no friend', async () => {
+    const a0 = alice.events.length;
+    const c0 = carol.events.length;
+    await carol.call('AddFriend', { toUserID: 'alice', reqMsg: 'me too', ex: '' });
+    await alice.waitFor('OnFriendApplicationAdded', (d) => d.fromUserID === 'carol', 8000, a0);
+    await alice.call('RefuseFriendApplication', { toUserID: 'carol', handleMsg: 'no' });
+    await alice.waitFor('OnFriendApplicationRejected', (d) => d.fromUserID === 'carol' && d.handleResult === -1, 8000, a0);
+    await carol.waitFor('OnFriendApplicationRejected', (d) => d.toUserID === 'alice' && d.handleMsg === 'no', 8000, c0);
+    expect(await carol.call('GetFriendList')).toEqual([]);
+    expect(alice.events.slice(a0).some((e) => e.event === 'OnFriendAdded')).toBe(false);
+  });
+
+  it('remark and search', async () => {
+    const a0 = alice.events.length;
+    await alice.call('SetFriendRemark', { toUserID: 'bob', remark: 'Bobby' });
+    await alice.waitFor('OnFriendInfoChanged', (d) => d.userID === 'bob' && d.remark === 'Bobby', 8000, a0);
+    expect(await alice.call('SearchFriends', { keywordList: ['bobb'], isSearchUserID: false, isSearchNickname: false, isSearchRemark: true })).toEqual([
+      expect.objectContaining({ userID: 'bob', remark: 'Bobby', relationship: 1 }),
+    ]);
+    expect(await alice.call('SearchFriends', { keywordList: ['bobb'], isSearchUserID: true, isSearchNickname: true, isSearchRemark: false })).toEqual([]);
+  });
+
+  it('black list: the blocked sender gets 1302; remove lets messages through again', async () => {
+    const b0 = bob.events.length;
+    await bob.call('AddBlack', 'alice', '');
+    await bob.waitFor('OnBlackAdded', (d) => d.userID === 'alice', 8000, b0);
+    expect(await bob.call('GetBlackList')).toEqual([expect.objectContaining({ userID: 'alice', ownerUserID: 'bob', nickname: 'Alice' })]);
+    expect(await codeOf(sendText(alice, 'blocked?', 'bob'))).toBe(1302);
+    const info = await bob.call('GetUsersInfoWithCache', ['alice'], '');
+    expect(info[0]).toMatchObject({ blackInfo: { userID: 'alice' }, friendInfo: { userID: 'alice' } });
+    await bob.call('RemoveBlack', 'alice');
+    await bob.waitFor('OnBlackDeleted', (d) => d.userID === 'alice', 8000, b0);
+    expect(await bob.call('GetBlackList')).toEqual([]);
+    expect(await sendText(alice, 'through again', 'bob')).toMatchObject({ status: 2 });
+  });
+
+  it('delete: OnFriendDeleted and the list loses the friend', async () => {
+    const a0 = alice.events.length;
+    await alice.call('DeleteFriend', 'bob');
+    await alice.waitFor('OnFriendDeleted', (d) => d.userID === 'bob', 8000, a0);
+    expect(await alice.call('GetFriendList')).toEqual([]);
+  });
+});
+
+describe('groups', () => {
+  let groupID = '';
+
+  it('create with members: everyone gets OnJoinedGroupAdded and the members', async () => {
+    const b0 = bob.events.length;
+    const c0 = carol.events.length;
+    const g = await alice.call('CreateGroup', { memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'Trio', groupType: 2 }, adminUserIDs: [] });
+    groupID = g.groupID;
+    expect(g).toMatchObject({ groupName: 'Trio', ownerUserID: 'alice', memberCount: 3 });
+    expect(await alice.call('GetJoinedGroupList')).toEqual([expect.objectContaining({ groupID, groupName: 'Trio' })]);
+    await bob.waitFor('OnJoinedGroupAdded', (d) => d.groupID === groupID, 8000, b0);
+    await carol.waitFor('OnJoinedGroupAdded', (d) => d.groupID === groupID, 8000, c0);
+    await until(async () => (await carol.call('GetGroupMemberList', groupID, 0, 0, 100)).length === 3, 8000, 'carol sees 3 members');
+    const members = await carol.call('GetGroupMemberList', groupID, 0, 0, 100);
+    expect(members[0]).toMatchObject({ userID: 'alice', roleLevel: 100 });
+    expect(await carol.call('GetGroupMemberOwnerAndAdmin', groupID)).toEqual([expect.objectContaining({ userID: 'alice' })]);
+    expect(await carol.call('GetSpecifiedGroupsInfo', [groupID])).toEqual([expect.objectContaining({ groupName: 'Trio' })]);
+    expect(await bob.call('SearchGroups', { keywordList: ['tri'], isSearchGroupID: false, isSearchGroupName: true })).toHaveLength(1);
+  });
+
+  it('a group message reaches all members with unread counts; the conversation is named after the group', async () => {
+    const b0 = bob.events.length;
+    const c0 = carol.events.length;
+    const sent = await sendText(alice, 'hello trio', '', groupID);
+    expect(sent).toMatchObject({ sessionType: 3, groupID, status: 2 });
+    for (const [c, from] of [[bob, b0], [carol, c0]] as const) {
+      await c.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === sent.clientMsgID), 8000, from);
+      await until(async () => (await c.call('GetOneConversation', 3, groupID)).unreadCount >= 1, 8000, 'unread');
+      expect(await c.call('GetOneConversation', 3, groupID)).toMatchObject({ conversationID: `sg_${groupID}`, showName: 'Trio', conversationType: 3 });
+    }
+    await bob.call('MarkConversationMessageAsRead', `sg_${groupID}`);
+    expect((await bob.call('GetOneConversation', 3, groupID)).unreadCount).toBe(0);
+  });
+
+  it('muted group: a member send fails 1403; the owner renames and everyone sees OnGroupInfoChanged', async () => {
+    const b0 = bob.events.length;
+    await alice.call('ChangeGroupMute', groupID, true);
+    await bob.waitFor('OnGroupInfoChanged', (d) => d.groupID === groupID && d.status === 3, 8000, b0);
+    expect(await codeOf(sendText(bob, 'can I?', '', groupID))).toBe(1403);
+    await alice.call('ChangeGroupMute', groupID, false);
+    await bob.waitFor('OnGroupInfoChanged', (d) => d.groupID === groupID && d.status === 0, 8000, b0);
+    await alice.call('SetGroupInfo', { groupID, groupName: 'Trio 2' });
+    await bob.waitFor('OnGroupInfoChanged', (d) => d.groupName === 'Trio 2', 8000, b0);
+    await until(async () => (await bob.call('GetOneConversation', 3, groupID)).showName === 'Trio 2', 8000, 'renamed conversation');
+  });
+
+  it('member info, kick, transfer owner', async () => {
+    const c0 = carol.events.length;
+    await alice.call('SetGroupMemberInfo', { groupID, userID: 'bob', nickname: 'B in group' });
+    await carol.waitFor('OnGroupMemberInfoChanged', (d) => d.userID === 'bob' && d.nickname === 'B in group', 8000, c0);
+    expect(await carol.call('SearchGroupMembers', { groupID, keywordList: ['in group'], isSearchUserID: false, isSearchMemberNickname: true, offset: 0, count: 10 })).toHaveLength(1);
+    const b0 = bob.events.length;
+    await alice.call('KickGroupMember', groupID, 'bye', ['bob']);
+    await bob.waitFor('OnJoinedGroupDeleted', (d) => d.groupID === groupID, 8000, b0);
+    await carol.waitFor('OnGroupMemberDeleted', (d) => d.userID === 'bob', 8000, c0);
+    expect(await bob.call('GetJoinedGroupList')).toEqual([]);
+    expect((await bob.call('GetOneConversation', 3, groupID)).isNotInGroup).toBe(true);
+    await alice.call('TransferGroupOwner', groupID, 'carol');
+    await carol.waitFor('OnGroupMemberInfoChanged', (d) => d.userID === 'carol' && d.roleLevel === 100, 8000, c0);
+    expect(await alice.call('GetGroupMemberOwnerAndAdmin', groupID)).toEqual([expect.objectContaining({ userID: 'carol', roleLevel: 100 })]);
+  });
+
+  it('a join application accepted, then dismiss', async () => {
+    const b0 = bob.events.length;
+    const c0 = carol.events.length;
+    await bob.call('JoinGroup', groupID, 'let me back', 3, '');
+    await carol.waitFor('OnGroupApplicationAdded', (d) => d.userID === 'bob' && d.groupID === groupID, 8000, c0);
+    expect(await bob.call('GetGroupApplicationListAsApplicant')).toEqual([expect.objectContaining({ groupID, userID: 'bob', reqMsg: 'let me back' })]);
+    expect(await carol.call('GetGroupApplicationListAsRecipient')).toEqual([expect.objectContaining({ userID: 'bob', handleResult: 0 })]);
+    await carol.call('AcceptGroupApplication', groupID, 'bob', 'welcome');
+    await bob.waitFor('OnGroupApplicationAccepted', (d) => d.groupID === groupID, 8000, b0);
+    await bob.waitFor('OnJoinedGroupAdded', (d) => d.groupID === groupID, 8000, b0);
+    await carol.waitFor('OnGroupMemberAdded', (d) => d.userID === 'bob', 8000, c0);
+    await carol.call('DismissGroup', groupID);
+    await bob.waitFor('OnGroupDismissed', (d) => d.groupID === groupID, 8000, b0);
+    await alice.waitFor('OnGroupDismissed', (d) => d.groupID === groupID, 8000, 0);
+  });
+});
