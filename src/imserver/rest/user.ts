@@ -1,13 +1,42 @@
 // /user/*: registration and profiles.
 
 import { isValidId } from '../../ids.ts';
+import { SESSION_SINGLE } from '../convid.ts';
+import { inTransaction } from '../db.ts';
+import { friendList } from '../friends.ts';
 import { CT_USER_INFO_UPDATED } from '../msg-kinds.ts';
 import { argsError, ImCode, imError } from '../errs.ts';
 import { field, int, obj, objList, optInt, optStr, required, str, strList } from './body.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
 
+/** CT 1209: a friend's profile changed (sent to each user who has it as a friend). */
+const CT_FRIEND_INFO_UPDATED = 1209;
+
+/**
+ * 1303 to the user's own devices; then, as upstream, every friend list that shows this user logs
+ * an update and its owner gets 1209, and each of its groups logs a member update.
+ */
 function userUpdated(req: RouteRequest, userID: string): void {
-  req.im.sender.notify(req.userID || userID, userID, CT_USER_INFO_UPDATED, { userID }, false)(req.operationID);
+  const op = req.userID || userID;
+  req.im.sender.notify(op, userID, CT_USER_INFO_UPDATED, { userID }, false)(req.operationID);
+  const owners = inTransaction(req.im.db, () => {
+    req.im.groups.profileChanged(userID);
+    return req.im.friends.profileChanged(userID);
+  });
+  for (const owner of owners) {
+    const v = req.im.versions.current(friendList(owner));
+    req.im.sender
+      .relationNotify({
+        sendID: op,
+        recvID: owner,
+        sessionType: SESSION_SINGLE,
+        contentType: CT_FRIEND_INFO_UPDATED,
+        // UserInfoUpdatedTips {userID} as upstream, plus the owner's friend-list version.
+        tips: { userID, friendVersion: v.version, friendVersionID: v.versionID },
+        isSendMsg: false,
+        senderSync: false,
+      })(req.operationID);
+  }
 }
 
 export function registerUserRoutes(r: Router): void {
