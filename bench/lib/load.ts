@@ -6,14 +6,16 @@ import { performance } from 'node:perf_hooks';
 import { sleep, type Sample } from './stats.ts';
 import type { WireClient } from './wsclient.ts';
 
-export async function closedLoop(name: string, clients: readonly WireClient[], fn: string, seconds: number, args: readonly unknown[] = []): Promise<Sample> {
+/** `seconds`, or a predicate that says when to stop (checked before each call). */
+export async function closedLoop(name: string, clients: readonly WireClient[], fn: string, seconds: number | (() => boolean), args: readonly unknown[] = []): Promise<Sample> {
   const latencies: number[] = [];
   let ops = 0;
   const start = performance.now();
-  const end = start + seconds * 1000;
+  const end = typeof seconds === 'number' ? start + seconds * 1000 : Infinity;
+  const done = typeof seconds === 'number' ? () => performance.now() >= end : seconds;
   await Promise.all(
     clients.map(async (c) => {
-      while (performance.now() < end) {
+      while (!done()) {
         const t = performance.now();
         const f = await c.call(fn, args);
         if (f.errCode !== 0) throw new Error(`${fn}: ${f.errCode} ${f.errMsg}`);
