@@ -198,3 +198,47 @@ describe('groups', () => {
     await alice.waitFor('OnGroupDismissed', (d) => d.groupID === groupID, 8000, 0);
   });
 });
+
+describe('a user who was offline', () => {
+  it('gets the changes by incremental sync at login (request log), with the callbacks', async () => {
+    // carol: a pending request to bob; member of G2 (to be left) and G3 (to change).
+    await carol.call('AddFriend', { toUserID: 'bob', reqMsg: 'friends?', ex: '' });
+    await bob.waitFor('OnFriendApplicationAdded', (d) => d.fromUserID === 'carol', 8000, 0);
+    const g2 = (await alice.call('CreateGroup', { memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'G2' } })).groupID as string;
+    const g3 = (await alice.call('CreateGroup', { memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'G3' } })).groupID as string;
+    await until(async () => (await carol.call('GetGroupMemberList', g3, 0, 0, 0)).length === 3 && (await carol.call('GetJoinedGroupList')).length >= 2, 8000, 'carol in G2, G3');
+    await carol.core.close('drain');
+
+    await bob.call('AcceptFriendApplication', { toUserID: 'carol', handleMsg: '' });
+    await alice.call('KickGroupMember', g2, '', ['carol']);
+    await alice.call('KickGroupMember', g3, '', ['bob']);
+    await alice.call('SetGroupInfo', { groupID: g3, groupName: 'G3 renamed' });
+    const g4 = (await alice.call('CreateGroup', { memberUserIDs: ['carol'], groupInfo: { groupName: 'G4' } })).groupID as string;
+
+    const mark = Math.max(0, ...(await im.requestLog()).map((e) => e.seq));
+    carol = new TestCore('carol', db.dir, im);
+    await login(carol);
+    const log = (await im.requestLog()).filter((e) => e.seq > mark && e.userID === 'carol');
+    const routes = log.map((e) => e.route);
+    expect(routes).toContain('/friend/get_incremental_friends');
+    expect(routes).toContain('/group/get_incremental_join_groups');
+    expect(routes).toContain('/group/get_incremental_group_members_batch');
+    // No full reload of a list that was synced before; only the new group G4 is fetched whole.
+    expect(routes).not.toContain('/friend/get_friend_list');
+    expect(routes).not.toContain('/group/get_joined_group_list');
+    const memberFetches = log.filter((e) => e.route === '/group/get_group_member_list').map((e) => (e.body as { groupID: string }).groupID);
+    expect(memberFetches.every((id) => id === g4)).toBe(true);
+
+    await carol.waitFor('OnFriendAdded', (d) => d.userID === 'bob');
+    await carol.waitFor('OnFriendApplicationAccepted', (d) => d.toUserID === 'bob');
+    await carol.waitFor('OnJoinedGroupDeleted', (d) => d.groupID === g2);
+    await carol.waitFor('OnJoinedGroupAdded', (d) => d.groupID === g4);
+    await carol.waitFor('OnGroupMemberDeleted', (d) => d.groupID === g3 && d.userID === 'bob');
+    await carol.waitFor('OnGroupInfoChanged', (d) => d.groupID === g3 && d.groupName === 'G3 renamed');
+    expect((await carol.call('GetFriendList')).map((f: any) => f.friendInfo.userID)).toEqual(['bob']);
+    // (The group dismissed earlier stays listed with status 2, as the server keeps it.)
+    const joined = await carol.call('GetJoinedGroupList');
+    expect(joined.filter((g: any) => g.status !== 2).map((g: any) => g.groupID).sort()).toEqual([g3, g4].sort());
+    expect((await carol.call('GetGroupMemberList', g3, 0, 0, 0)).map((m: any) => m.userID).sort()).toEqual(['alice', 'carol']);
+  });
+});
