@@ -7,7 +7,7 @@ import { emptyMsg, type MsgData } from './codec.ts';
 import type { Conversations } from './conversations.ts';
 import { conversationIdOf, SESSION_GROUP, SESSION_NOTIFICATION, SESSION_SINGLE } from './convid.ts';
 import type { Friends } from './friends.ts';
-import { GROUP_DISMISSED, GROUP_MUTED, ROLE_MEMBER, type Groups } from './groups.ts';
+import { GROUP_DISMISSED, GROUP_MUTED, ROLE_ADMIN, ROLE_OWNER, type Groups } from './groups.ts';
 import { inTransaction, type Db } from './db.ts';
 import { argsError, ImCode, imError } from './errs.ts';
 import type { Messages } from './messages.ts';
@@ -83,19 +83,21 @@ export class Sender {
    * group (1403, owner and admins exempt). App admins and notifications skip the checks.
    */
   #verify(m: MsgData, now: number): void {
-    if (this.#admins.has(m.sendID)) return;
-    if (m.contentType >= NOTIFICATION_BEGIN && m.contentType <= NOTIFICATION_END) return;
+    const exempt = this.#admins.has(m.sendID) || (m.contentType >= NOTIFICATION_BEGIN && m.contentType <= NOTIFICATION_END);
     if (m.sessionType === SESSION_SINGLE) {
-      if (this.#friends.isBlack(m.recvID, m.sendID)) throw imError(ImCode.BlockedByPeer, `${m.recvID} has blocked ${m.sendID}`);
+      if (!exempt && this.#friends.isBlack(m.recvID, m.sendID)) throw imError(ImCode.BlockedByPeer, `${m.recvID} has blocked ${m.sendID}`);
       return;
     }
+    // A missing or dismissed group refuses everyone, app admins included.
     const g = this.#groups.get(m.groupID);
     if (!g) throw imError(ImCode.GroupIDNotFound, `group ${m.groupID} not found`);
     if (g.status === GROUP_DISMISSED && m.contentType !== CT_GROUP_DISMISSED) throw imError(ImCode.DismissedAlready, `group ${m.groupID} is dismissed`);
+    if (exempt) return;
     const member = this.#groups.member(m.groupID, m.sendID);
     if (!member) throw imError(ImCode.NotInGroupYet, `${m.sendID} is not in group ${m.groupID}`);
+    if (member.roleLevel === ROLE_OWNER) return;
     if (member.muteEndTime >= now) throw imError(ImCode.MutedInGroup, `${m.sendID} is muted in group ${m.groupID}`);
-    if (g.status === GROUP_MUTED && member.roleLevel <= ROLE_MEMBER) throw imError(ImCode.MutedGroup, `group ${m.groupID} is muted`);
+    if (g.status === GROUP_MUTED && member.roleLevel !== ROLE_ADMIN) throw imError(ImCode.MutedGroup, `group ${m.groupID} is muted`);
   }
 
   /** Store (when history) and prepare the push of a user or admin message. */

@@ -115,6 +115,17 @@ describe('friends', () => {
     expect(f.friendsInfo.map((x) => x.remark)).toEqual(['Bobby']);
     const other = await bob.post<{ friendsInfo: { remark: string }[] }>('/friend/get_designated_friends', { ownerUserID: 'bob', friendUserIDs: ['alice'] });
     expect(other.friendsInfo.map((x) => x.remark)).toEqual(['']);
+    // As upstream, asking for someone who is not a friend fails the whole request.
+    expect(await alice.errCode('/friend/get_designated_friends', { ownerUserID: 'alice', friendUserIDs: ['bob', 'carol'] })).toBe(1004);
+    expect(await alice.errCode('/friend/get_designated_friends', { ownerUserID: 'alice', friendUserIDs: ['bob', 'bob'] })).toBe(1001);
+    const spec = await alice.post<{ infos: { userInfo: { userID: string }; friendInfo: { remark: string } | null; blackInfo: unknown }[] }>(
+      '/friend/get_specified_friends_info',
+      { ownerUserID: 'alice', userIDList: ['bob', 'carol'] },
+    );
+    expect(spec.infos.map((i) => [i.userInfo.userID, i.friendInfo?.remark ?? null, i.blackInfo])).toEqual([
+      ['bob', 'Bobby', null],
+      ['carol', null, null],
+    ]);
     expect(await alice.errCode('/friend/set_friend_remark', { ownerUserID: 'alice', friendUserID: 'carol', remark: 'x' })).toBe(1004);
   });
 
@@ -152,7 +163,9 @@ describe('friends', () => {
     await bob.post('/friend/remove_black', { ownerUserID: 'bob', blackUserID: 'alice' });
     await waitPush(bob.ws, 1208, 'notification');
     expect((await sendText(alice, { recvID: 'bob' }, 'after unblock')).errCode).toBe(0);
-    expect(await bob.errCode('/friend/remove_black', { ownerUserID: 'bob', blackUserID: 'alice' })).toBe(1004);
+    // As upstream, removing someone who is not blocked is not an error.
+    expect(await bob.errCode('/friend/remove_black', { ownerUserID: 'bob', blackUserID: 'alice' })).toBe(0);
+    expect(await bob.errCode('/friend/get_specified_blacks', { ownerUserID: 'bob', userIDList: [] })).toBe(1001);
   });
 
   it('delete removes only the owner side and announces 1205 with the owner friend version', async () => {

@@ -121,7 +121,9 @@ export function registerFriendRoutes(r: Router): void {
     handle(req, b) {
       const owner = userOf(req, b, 'ownerUserID');
       const ids = strList(b, 'friendUserIDs');
-      if (ids.length === 0) throw argsError('friendUserIDs is empty');
+      if (new Set(ids).size !== ids.length) throw argsError('friendUserIDs has repeats');
+      // Upstream (FindFriendsWithError): every ID asked for must be a friend, else 1004.
+      for (const id of ids) mustBeFriend(req, owner, id);
       return { friendsInfo: req.im.friends.getMany(owner, ids) };
     },
   });
@@ -174,8 +176,9 @@ export function registerFriendRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const owner = userOf(req, b, 'ownerUserID');
-      const ids = [...new Set(strList(b, 'friendUserIDs'))];
+      const ids = strList(b, 'friendUserIDs');
       if (ids.length === 0) throw argsError('friendUserIDs is empty');
+      if (new Set(ids).size !== ids.length) throw argsError('friendUserIDs has repeats');
       for (const id of ids) mustBeFriend(req, owner, id);
       const patch = { remark: optStr(b, 'remark'), ex: optStr(b, 'ex'), isPinned: optBool(b, 'isPinned') };
       inTransaction(req.im.db, () => {
@@ -224,8 +227,8 @@ export function registerFriendRoutes(r: Router): void {
     handle(req, b) {
       const owner = userOf(req, b, 'ownerUserID');
       const blocked = required(str(b, 'blackUserID'), 'blackUserID');
-      const removed = inTransaction(req.im.db, () => req.im.friends.removeBlack(owner, blocked));
-      if (!removed) throw imError(ImCode.RecordNotFound, `${blocked} is not blocked by ${owner}`);
+      // Upstream deletes without checking, so removing a user who is not blocked succeeds.
+      inTransaction(req.im.db, () => req.im.friends.removeBlack(owner, blocked));
       notify(req, owner, blocked, CT_BLACK_DELETED, { fromToUserID: { fromUserID: owner, toUserID: blocked } })(req.operationID);
       return undefined;
     },
@@ -244,8 +247,27 @@ export function registerFriendRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const owner = userOf(req, b, 'ownerUserID');
-      const blacks = req.im.friends.blacks(owner, strList(b, 'userIDList'));
+      const ids = strList(b, 'userIDList');
+      if (ids.length === 0) throw argsError('userIDList is empty');
+      if (new Set(ids).size !== ids.length) throw argsError('userIDList has repeats');
+      const blacks = req.im.friends.blacks(owner, ids);
       return { blacks, total: blacks.length };
+    },
+  });
+
+  r.add('/friend/get_specified_friends_info', {
+    auth: 'user',
+    handle(req, b) {
+      const owner = userOf(req, b, 'ownerUserID');
+      const ids = strList(b, 'userIDList');
+      if (ids.length === 0) throw argsError('userIDList is empty');
+      if (new Set(ids).size !== ids.length) throw argsError('userIDList has repeats');
+      const infos = req.im.users.getMany(ids).map((userInfo) => ({
+        userInfo,
+        friendInfo: req.im.friends.getMany(owner, [userInfo.userID])[0] ?? null,
+        blackInfo: req.im.friends.blacks(owner, [userInfo.userID])[0] ?? null,
+      }));
+      return { infos };
     },
   });
 
