@@ -151,7 +151,7 @@ describe('a group through the gateway', () => {
     expect(g).toMatchObject({ groupName: 'Trio', ownerUserID: 'alice', memberCount: 3 });
     for (const [sdk, from] of [[alice, a0], [bob, b0], [carol, c0]] as const) {
       await waitEvent(sdk, CbEvents.OnJoinedGroupAdded, (d) => d.groupID === groupID, from);
-      await poll(async () => (await call<any[]>(sdk.getGroupMemberList({ groupID, filter: 0, offset: 0, count: 100 }))).length === 3, 'three members');
+      await poll(async () => (await call<any[]>(sdk.getGroupMemberList({ groupID, filter: 0, offset: 0, count: 100 } as any))).length === 3, 'three members');
     }
     expect(await call<any[]>(carol.getJoinedGroupList())).toEqual([expect.objectContaining({ groupID, groupName: 'Trio' })]);
   });
@@ -223,7 +223,7 @@ describe('a user who was offline through the gateway', () => {
     await waitEvent(bob, CbEvents.OnFriendApplicationAdded, (d) => d.fromUserID === 'carol', b0);
     const g2 = (await call<any>(alice.createGroup({ memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'G2', groupType: 2 }, adminUserIDs: [] } as any))).groupID as string;
     const g3 = (await call<any>(alice.createGroup({ memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'G3', groupType: 2 }, adminUserIDs: [] } as any))).groupID as string;
-    await poll(async () => (await call<any[]>(carol.getGroupMemberList({ groupID: g3, filter: 0, offset: 0, count: 100 }))).length === 3, 'carol has G3');
+    await poll(async () => (await call<any[]>(carol.getGroupMemberList({ groupID: g3, filter: 0, offset: 0, count: 100 } as any))).length === 3, 'carol has G3');
     await poll(async () => (await call<any[]>(carol.getJoinedGroupList())).some((g) => g.groupID === g2), 'carol has G2');
 
     // alice follows carol's online status.
@@ -254,7 +254,7 @@ describe('a user who was offline through the gateway', () => {
     expect((await call<any[]>(carol.getFriendList())).map((f) => f.friendInfo.userID)).toEqual(['bob']);
     const joined = await call<any[]>(carol.getJoinedGroupList());
     expect(joined.filter((g) => g.status !== 2).map((g) => g.groupID).sort()).toEqual([g3, g4].sort());
-    const g3Members = await call<any[]>(carol.getGroupMemberList({ groupID: g3, filter: 0, offset: 0, count: 100 }));
+    const g3Members = await call<any[]>(carol.getGroupMemberList({ groupID: g3, filter: 0, offset: 0, count: 100 } as any));
     expect(g3Members.map((m) => m.userID).sort()).toEqual(['alice', 'carol']);
 
     const log = (await stack.im.requestLog()).filter((e) => e.seq > before && e.userID === 'carol');
