@@ -94,6 +94,8 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     clientTracking: false,
   });
 
+  const authSlots = concurrentPerKey(options.maxUpgradesPerIp);
+
   const refuse = (req: IncomingMessage, socket: Duplex, err: GatewayError, status?: number): void => {
     metrics.upgradesRejected.inc({ reason: err.errorName });
     // The path only: the query carries the token. Floods (429 per IP) log at debug.
@@ -118,29 +120,36 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     }
 
     let query;
-    let reservation;
     try {
       query = parseUpgradeQuery(req.url);
-      reservation = deps.caps.reserve(query.sendID, query.platformID);
     } catch (e) {
       return refuse(req, socket, e as GatewayError);
     }
 
+    // Bound the parse_token checks one address may have running, so a flood of made-up tokens
+    // cannot amplify into upstream load. Connection slots are NOT taken here: a slot held across
+    // the await would let anyone who can name a victim's userID fill the victim's cap with fake
+    // tokens and lock them out.
+    if (!authSlots.take(ip)) return refuse(req, socket, gatewayError('GW_TOO_MANY_UPGRADES', 'too many token checks in progress'));
     let principal;
     try {
       principal = await authenticate(deps.verifier, query);
     } catch (e) {
-      reservation.release();
       if (!isGatewayError(e)) log.error({ err: e }, 'authentication failed unexpectedly');
       return refuse(req, socket, isGatewayError(e) ? e : gatewayError('GW_INTERNAL'), isGatewayError(e) ? undefined : 500);
+    } finally {
+      authSlots.release(ip);
     }
-    if (deps.isDraining()) {
-      reservation.release();
-      return refuse(req, socket, gatewayError('GW_DRAINING'));
-    }
-    if (socket.destroyed || !socket.writable) {
-      reservation.release();
-      return;
+    if (deps.isDraining()) return refuse(req, socket, gatewayError('GW_DRAINING'));
+    if (socket.destroyed || !socket.writable) return;
+
+    // Check and take the slot in the same synchronous step as the upgrade: no await in between,
+    // so concurrent upgrades cannot both pass the cap (the original's TOCTOU race).
+    let reservation;
+    try {
+      reservation = deps.caps.reserve(query.sendID, query.platformID);
+    } catch (e) {
+      return refuse(req, socket, e as GatewayError);
     }
 
     const operationID = query.operationID;
@@ -167,6 +176,24 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
         log.error({ err }, 'upgrade handler failed');
         socket.destroy();
       });
+    },
+  };
+}
+
+/** How many operations each key may have running at once (bounded map: keys leave at zero). */
+function concurrentPerKey(limit: number): { take(key: string): boolean; release(key: string): void } {
+  const running = new Map<string, number>();
+  return {
+    take(key) {
+      const n = running.get(key) ?? 0;
+      if (n >= limit) return false;
+      running.set(key, n + 1);
+      return true;
+    },
+    release(key) {
+      const n = (running.get(key) ?? 1) - 1;
+      if (n <= 0) running.delete(key);
+      else running.set(key, n);
     },
   };
 }

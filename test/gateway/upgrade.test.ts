@@ -204,6 +204,25 @@ describe('upgrade refusals', () => {
     await again.close();
   });
 
+  it('does not let fake tokens that claim a user hold that user\'s connection slots', async () => {
+    const g = await start({ maxConnsPerUser: 2, maxUpgradesPerIp: 1000, authTimeoutMs: 1_000 });
+    const token = im.issue('victim', 5);
+    const url = upgradeUrl(g.url, { sendID: 'victim', token, platformID: 5, operationID: 'o' });
+    await (await RawClient.open(url)).close(); // the victim's verdict is now cached
+    await until((async () => {
+      while (g.server.caps.total !== 0) await new Promise((r) => setTimeout(r, 10));
+    })(), 3_000, 'slot released');
+    // A slow upstream keeps the attacker's made-up tokens in parse_token...
+    im.mode = 'hang';
+    const fakes = Array.from({ length: 5 }, (_, i) =>
+      rawUpgrade(upgradeUrl(g.url, { sendID: 'victim', token: `made-up-${i}`, platformID: 5, operationID: `f${i}` })));
+    await new Promise((r) => setTimeout(r, 100));
+    // ...while the victim still connects, twice (its whole cap).
+    const mine = [await RawClient.open(url), await RawClient.open(url)];
+    for (const f of await Promise.all(fakes)) expect(f.status).toBe(503);
+    await Promise.all(mine.map((c) => c.close()));
+  });
+
   it('caps the total number of connections', async () => {
     const g = await start({ maxConns: 1 });
     const a = await RawClient.open(upgradeUrl(g.url, { sendID: 'u1', token: im.issue('u1', 5), platformID: 5, operationID: 'o' }));
