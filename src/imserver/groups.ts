@@ -342,7 +342,8 @@ export class Groups {
     const want = roles[filter] ?? [];
     const rows = stmt(this.#db, 'SELECT * FROM group_members WHERE group_id = ? ORDER BY role_level DESC, join_time, user_id').all(groupID) as unknown as MemberRow[];
     let members = rows.filter((r) => want.length === 0 || want.includes(r.role_level)).map((r) => this.#member(r));
-    if (keyword) members = members.filter((m) => m.userID.includes(keyword) || m.nickname.includes(keyword));
+    // Upstream matches the keyword exactly against the userID or the nickname.
+    if (keyword) members = members.filter((m) => m.userID === keyword || m.nickname === keyword);
     return { total: members.length, members: limit < 0 ? members.slice(offset) : members.slice(offset, offset + limit) };
   }
 

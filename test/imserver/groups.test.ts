@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIm, type TestIm } from '../helpers/im.ts';
-import { sendText, tipsOf, user, waitPush, type User } from './relation-client.ts';
+import { pushed, sendText, tipsOf, user, waitPush, type User } from './relation-client.ts';
 
 interface Member {
   userID: string;
@@ -92,12 +92,14 @@ describe('groups', () => {
     expect(joined.groups[0]!.groupID).toBe(gid);
   });
 
-  it('refuses a groupType other than 2, an existing groupID, unknown users and a non-member reading members', async () => {
+  it('refuses a groupType other than 2, an existing groupID and unknown users; anyone may read members, as upstream', async () => {
     expect(await alice.errCode('/group/create_group', { ownerUserID: 'alice', groupInfo: { groupType: 1 } })).toBe(1001);
     expect(await alice.errCode('/group/create_group', { ownerUserID: 'alice', groupInfo: { groupType: 2, groupID: gid } })).toBe(1202);
     expect(await alice.errCode('/group/create_group', { ownerUserID: 'alice', memberUserIDs: ['ghost'], groupInfo: { groupType: 2 } })).toBe(1101);
     expect(await alice.errCode('/group/create_group', { ownerUserID: 'bob', groupInfo: { groupType: 2 } })).toBe(1002);
-    expect(await dave.errCode('/group/get_group_member_list', { groupID: gid, pagination: { pageNumber: 1, showNumber: 10 } })).toBe(1203);
+    expect((await members(dave)).length).toBe(3);
+    const found = await dave.post<{ total: number; members: Member[] }>('/group/get_group_member_list', { groupID: gid, keyword: 'bob-nick' });
+    expect(found.members.map((m) => m.userID)).toEqual(['bob']);
     expect(await dave.errCode('/group/get_group_members_info', { groupID: 'nope', userIDs: ['alice'] })).toBe(1201);
   });
 
@@ -146,8 +148,20 @@ describe('groups', () => {
     const name = await waitPush(bob.ws, 1520, 'notification');
     expect(tipsOf(name.msg)).toMatchObject({ group: { groupName: 'team 2' }, opUser: { userID: 'alice' } });
     await waitPush(bob.ws, 1520, 'stored');
+    expect(pushed(bob.ws).some((p) => p.msg.contentType === 1502)).toBe(false);
     await alice.post('/group/set_group_info_ex', { groupID: gid, needVerification: 2 });
     await waitPush(bob.ws, 1502, 'notification');
+    // An announcement: a stored 1519, and the members' conversations marked groupAtType 4 (group notice).
+    await alice.post('/group/set_group_info_ex', { groupID: gid, notification: 'read the rules' });
+    const ann = await waitPush(carol.ws, 1519, 'notification');
+    expect(tipsOf(ann.msg)).toMatchObject({ group: { notification: 'read the rules' }, opUser: { userID: 'alice' } });
+    await waitPush(carol.ws, 1519, 'stored');
+    const conv = await carol.post<{ conversation: { groupAtType: number; conversationType: number } }>('/conversation/get_conversation', {
+      ownerUserID: 'carol',
+      conversationID: `sg_${gid}`,
+    });
+    expect(conv.conversation).toMatchObject({ groupAtType: 4, conversationType: 3 });
+    expect((await info(bob)).notificationUserID).toBe('alice');
     expect(await info(bob)).toMatchObject({ groupName: 'team 2', needVerification: 2 });
 
     await erin.post('/group/join_group', { groupID: gid, joinSource: 3 });
@@ -183,7 +197,8 @@ describe('groups', () => {
 
   it('kick: managers only, not the owner; the kicked get 1508 and can no longer send (1203)', async () => {
     expect(await bob.errCode('/group/kick_group', { groupID: gid, kickedUserIDs: ['erin'] })).toBe(1002);
-    expect(await carol.errCode('/group/kick_group', { groupID: gid, kickedUserIDs: ['alice'] })).toBe(1002);
+    expect(await carol.errCode('/group/kick_group', { groupID: gid, kickedUserIDs: ['alice'] })).toBe(1001);
+    expect(await carol.errCode('/group/kick_group', { groupID: gid, kickedUserIDs: ['ghost'] })).toBe(1101);
     await carol.post('/group/kick_group', { groupID: gid, kickedUserIDs: ['erin'], reason: 'bye' });
     for (const u of [alice, erin]) {
       const n = await waitPush(u.ws, 1508, 'notification');
@@ -203,7 +218,8 @@ describe('groups', () => {
     expect((await info(alice)).ownerUserID).toBe('bob');
     const roles = Object.fromEntries((await members(alice)).map((m) => [m.userID, m.roleLevel]));
     expect(roles).toMatchObject({ alice: 20, bob: 100 });
-    expect(await alice.errCode('/group/transfer_group', { groupID: gid, oldOwnerUserID: 'alice', newOwnerUserID: 'carol' })).toBe(1001);
+    expect(await alice.errCode('/group/transfer_group', { groupID: gid, oldOwnerUserID: 'alice', newOwnerUserID: 'carol' })).toBe(1002);
+    expect(await bob.errCode('/group/transfer_group', { groupID: gid, oldOwnerUserID: 'bob', newOwnerUserID: 'erin' })).toBe(1001);
   });
 
   it('quit: a member leaves with 1504; the owner cannot quit', async () => {

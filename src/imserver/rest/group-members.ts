@@ -42,10 +42,9 @@ import {
 import { pageOf } from './paging.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
 
-/** Reading a group's members needs membership (or an app admin). */
+/** Upstream lets any user read a group's members; the group must exist. */
 function reader(req: RouteRequest, groupID: string): void {
   groupOf(req, groupID);
-  if (!req.isAdmin) memberOrFail(req, groupID, req.userID);
 }
 
 /** Ask the owner and admins to approve `applicant` (1503 to each of them and to the applicant). */
@@ -103,15 +102,18 @@ export function registerGroupMemberRoutes(r: Router): void {
       const groupID = groupIdOf(b);
       const g = groupOf(req, groupID);
       notDismissed(g);
-      const userID = req.userID;
+      // Upstream takes the applicant from inviterUserID (the SDKs send their own userID there).
+      const userID = str(b, 'inviterUserID') || req.userID;
+      checkAccess(req, userID);
+      if (!req.im.users.exists(userID)) throw imError(ImCode.UserIDNotFound, `user ${userID} not found`);
       if (req.im.groups.member(groupID, userID)) throw argsError(`${userID} is already in group ${groupID}`);
       const reqMessage = str(b, 'reqMessage');
       const deliver = inTransaction(req.im.db, () => {
         if (g.needVerification === DIRECTLY) {
-          join(req, groupID, userID, { joinSource: int(b, 'joinSource'), inviterUserID: str(b, 'inviterUserID') });
+          join(req, groupID, userID, { joinSource: int(b, 'joinSource'), inviterUserID: userID });
           return entered(req, groupID, userID);
         }
-        req.im.groups.apply(groupID, userID, { reqMsg: reqMessage, joinSource: int(b, 'joinSource'), inviterUserID: str(b, 'inviterUserID'), ex: str(b, 'ex') });
+        req.im.groups.apply(groupID, userID, { reqMsg: reqMessage, joinSource: int(b, 'joinSource'), inviterUserID: '', ex: str(b, 'ex') });
         return askManagers(req, groupID, userID, reqMessage);
       });
       deliver(req.operationID);
@@ -188,10 +190,12 @@ export function registerGroupMemberRoutes(r: Router): void {
       const groupID = groupIdOf(b);
       const kicked = distinct(strList(b, 'kickedUserIDs'), 'kickedUserIDs');
       groupOf(req, groupID);
-      const op = manager(req, groupID);
       if (kicked.includes(req.userID)) throw argsError('cannot kick yourself');
+      if (kicked.includes(groupOf(req, groupID).ownerUserID)) throw argsError('the owner cannot be kicked');
+      const op = manager(req, groupID);
       const infos: GroupMember[] = kicked.map((u) => {
-        const m = memberOrFail(req, groupID, u);
+        const m = req.im.groups.member(groupID, u);
+        if (!m) throw imError(ImCode.UserIDNotFound, `${u} is not in group ${groupID}`);
         if (m.roleLevel >= op.rank) throw imError(ImCode.NoPermission, `${req.userID} may not kick ${u}`);
         return m;
       });
@@ -220,14 +224,16 @@ export function registerGroupMemberRoutes(r: Router): void {
       const changes = items.map((it) => {
         const groupID = groupIdOf(it);
         const userID = required(str(it, 'userID'), 'userID');
-        const g = groupOf(req, groupID);
-        notDismissed(g);
+        const roleLevel = optInt(it, 'roleLevel');
+        if (roleLevel === ROLE_OWNER) throw imError(ImCode.NoPermission, 'roleLevel 100 is set by transfer_group');
+        if (roleLevel !== undefined && roleLevel !== ROLE_ADMIN && roleLevel !== ROLE_MEMBER) throw argsError('roleLevel must be 60 or 20');
+        groupOf(req, groupID);
         const op = operator(req, groupID);
-        const target = memberOrFail(req, groupID, userID);
-        const patch: MemberPatch = { nickname: optStr(it, 'nickname'), faceURL: optStr(it, 'faceURL'), ex: optStr(it, 'ex'), roleLevel: optInt(it, 'roleLevel') };
-        if (patch.roleLevel !== undefined && patch.roleLevel === target.roleLevel) patch.roleLevel = undefined;
+        const target = req.im.groups.member(groupID, userID);
+        if (!target) throw argsError(`${userID} is not in group ${groupID}`);
+        const patch: MemberPatch = { nickname: optStr(it, 'nickname'), faceURL: optStr(it, 'faceURL'), ex: optStr(it, 'ex'), roleLevel };
         if (patch.roleLevel !== undefined) {
-          if (patch.roleLevel !== ROLE_ADMIN && patch.roleLevel !== ROLE_MEMBER) throw argsError('roleLevel must be 60 or 20');
+          if (target.roleLevel === ROLE_OWNER && userID === req.userID && !req.isAdmin) throw argsError('the owner cannot change its own role');
           if (op.rank <= ROLE_ADMIN || target.roleLevel === ROLE_OWNER) throw imError(ImCode.NoPermission, 'only the owner may change roles');
         }
         if (userID !== req.userID && op.rank <= target.roleLevel) throw imError(ImCode.NoPermission, `${req.userID} may not change ${userID}`);
@@ -264,7 +270,7 @@ export function registerGroupMemberRoutes(r: Router): void {
       const userID = required(str(b, 'userID'), 'userID');
       const seconds = mute ? int(b, 'mutedSeconds') : 0;
       if (seconds < 0) throw argsError('mutedSeconds is invalid');
-      notDismissed(groupOf(req, groupID));
+      groupOf(req, groupID);
       const op = manager(req, groupID);
       const target = memberOrFail(req, groupID, userID);
       if (target.roleLevel >= op.rank) throw imError(ImCode.NoPermission, `${req.userID} may not mute ${userID}`);

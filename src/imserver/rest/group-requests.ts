@@ -28,10 +28,9 @@ export function registerGroupRequestRoutes(r: Router): void {
       const request = req.im.groups.request(groupID, applicant);
       if (!request) throw imError(ImCode.RecordNotFound, `no request from ${applicant} to group ${groupID}`);
       if (request.handleResult !== 0) throw imError(ImCode.GroupRequestHandled, 'group request handled already');
-      if (result === AGREE) {
-        notDismissed(g);
-        if (req.im.groups.member(groupID, applicant)) throw imError(ImCode.GroupRequestHandled, `${applicant} is already in group ${groupID}`);
-      }
+      // As upstream, agreeing for someone who is already a member only closes the request.
+      const inGroup = req.im.groups.member(groupID, applicant) !== undefined;
+      if (result === AGREE && !inGroup) notDismissed(g);
       const deliver = inTransaction(req.im.db, (): Deliver => {
         req.im.groups.handle(groupID, applicant, result, req.userID, handledMsg);
         const answers = (ct: number) =>
@@ -42,6 +41,7 @@ export function registerGroupRequestRoutes(r: Router): void {
             receiverAs: to === applicant ? TO_APPLICANT : TO_MANAGER,
           }));
         if (result === REFUSE) return answers(CT_GROUP_APPLICATION_REJECTED);
+        if (inGroup) return answers(CT_GROUP_APPLICATION_ACCEPTED);
         join(req, groupID, applicant, { joinSource: request.joinSource, inviterUserID: request.inviterUserID });
         const a = answers(CT_GROUP_APPLICATION_ACCEPTED);
         const e = entered(req, groupID, applicant);

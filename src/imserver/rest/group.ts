@@ -19,7 +19,8 @@ import {
   APPLY_NEEDS_APPROVAL_INVITE_DIRECT,
   type GroupPatch,
 } from '../groups.ts';
-import type { Deliver } from '../msg-kinds.ts';
+import { CT_CONVERSATION_CHANGE, NOTHING, type Deliver } from '../msg-kinds.ts';
+import { SESSION_GROUP } from '../convid.ts';
 import { bool, int, obj, optInt, optStr, required, str, strList } from './body.ts';
 import {
   CT_GROUP_CANCEL_MUTED,
@@ -34,7 +35,6 @@ import {
   groupOf,
   join,
   manager,
-  memberOrFail,
   memberVersion,
   notDismissed,
   notifyGroup,
@@ -42,6 +42,21 @@ import {
 } from './group-common.ts';
 import { pageOf } from './paging.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
+
+/** GroupAtType 4 (group notice): set on every member's group conversation when an announcement is posted. */
+const GROUP_AT_NOTICE = 4;
+
+/** Mark the announcement on each member's conversation, with the 1300 each of them gets for it. */
+function announce(req: RouteRequest, groupID: string): Deliver {
+  const convID = `sg_${groupID}`;
+  const members = req.im.groups.memberIDs(groupID);
+  for (const u of members) {
+    req.im.convs.ensure(u, convID, SESSION_GROUP, '', groupID);
+    req.im.convs.patch(u, convID, { groupAtType: GROUP_AT_NOTICE });
+  }
+  const ds = members.map((u) => req.im.sender.notify(u, u, CT_CONVERSATION_CHANGE, { userID: u, conversationIDList: [convID] }, false));
+  return (opID) => ds.forEach((d) => d(opID));
+}
 
 /** Upstream's generated groupID: the first 4 bytes of an MD5, as a decimal number. */
 function newGroupID(req: RouteRequest): string {
@@ -90,14 +105,21 @@ export function registerGroupRoutes(r: Router): void {
         const roles: [string, number][] = [[owner, ROLE_OWNER], ...admins.map((u): [string, number] => [u, ROLE_ADMIN]), ...members.map((u): [string, number] => [u, ROLE_MEMBER])];
         for (const [u, roleLevel] of roles) join(req, groupID, u, { roleLevel, joinSource: JOIN_BY_INVITATION, inviterUserID: req.userID });
         const g = req.im.groups;
-        return notifyGroup(req, groupID, CT_GROUP_CREATED, {
-          group: g.get(groupID),
-          opUser: operator(req, groupID),
+        const group = g.get(groupID);
+        const opUser = operator(req, groupID);
+        const created = notifyGroup(req, groupID, CT_GROUP_CREATED, {
+          group,
+          opUser,
           memberList: g.members(groupID, g.memberIDs(groupID)),
           operationTime: Date.now(),
           groupOwnerUser: g.member(groupID, owner),
           ...memberVersion(req, groupID),
         });
+        if (!group!.notification) return created;
+        // A group created with an announcement also announces it, as upstream does.
+        const a = announce(req, groupID);
+        const n = notifyGroup(req, groupID, CT_GROUP_INFO_SET_ANNOUNCEMENT, { opUser, group, ...memberVersion(req, groupID) });
+        return (opID: string) => [created, a, n].forEach((d) => d(opID));
       });
       deliver(req.operationID);
       return { groupInfo: req.im.groups.get(groupID) };
@@ -152,13 +174,17 @@ export function registerGroupRoutes(r: Router): void {
         req.im.groups.patch(groupID, patch);
         const group = req.im.groups.get(groupID);
         const base = { opUser: op, group, ...memberVersion(req, groupID) };
-        // Upstream: an announcement has its own notice; the remaining fields get the name notice
-        // when only the name changed, else the general one.
+        // As upstream: a non-empty announcement gets 1519 (and marks every member's conversation
+        // groupAtType 4), a name 1520, and any other field the general 1502.
         const out: Deliver[] = [];
-        if (patch.notification !== undefined) out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET_ANNOUNCEMENT, base));
-        const rest = changed.filter((k) => k !== 'notification');
-        if (rest.length === 1 && rest[0] === 'groupName') out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET_NAME, base));
-        else if (rest.length > 0) out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET, { opUser: op, muteTime: 0, group, ...memberVersion(req, groupID) }));
+        if (patch.notification) {
+          out.push(announce(req, groupID));
+          out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET_ANNOUNCEMENT, base));
+        }
+        if (patch.groupName !== undefined) out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET_NAME, base));
+        if (changed.some((k) => k !== 'notification' && k !== 'groupName')) {
+          out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET, { opUser: op, muteTime: 0, group, ...memberVersion(req, groupID) }));
+        }
         return (opID: string) => out.forEach((d) => d(opID));
       });
       deliver(req.operationID);
@@ -170,7 +196,7 @@ export function registerGroupRoutes(r: Router): void {
     auth: 'user' as const,
     handle(req: RouteRequest, b: Record<string, unknown>) {
       const groupID = groupIdOf(b);
-      notDismissed(groupOf(req, groupID));
+      groupOf(req, groupID);
       const op = manager(req, groupID);
       const deliver = inTransaction(req.im.db, () => {
         req.im.groups.patch(groupID, { status: mute ? GROUP_MUTED : GROUP_OK });
@@ -197,15 +223,18 @@ export function registerGroupRoutes(r: Router): void {
       if (oldOwner === newOwner) throw argsError('oldOwnerUserID and newOwnerUserID are the same');
       const g = groupOf(req, groupID);
       notDismissed(g);
-      if (g.ownerUserID !== oldOwner) throw argsError(`${oldOwner} is not the owner of ${groupID}`);
-      if (!req.isAdmin && req.userID !== oldOwner) throw imError(ImCode.NoPermission, 'only the owner may transfer the group');
+      const oldInfo = req.im.groups.member(groupID, oldOwner);
+      const newInfo = req.im.groups.member(groupID, newOwner);
+      if (!oldInfo || !newInfo) throw argsError(`${!oldInfo ? oldOwner : newOwner} is not in group ${groupID}`);
+      if (!req.isAdmin && !(req.userID === oldOwner && oldInfo.roleLevel === ROLE_OWNER)) {
+        throw imError(ImCode.NoPermission, 'only the owner may transfer the group');
+      }
       const op = operator(req, groupID);
-      const oldInfo = memberOrFail(req, groupID, oldOwner);
-      memberOrFail(req, groupID, newOwner);
       const deliver = inTransaction(req.im.db, () => {
         const gs = req.im.groups;
-        gs.patchMember(groupID, newOwner, { roleLevel: ROLE_OWNER });
-        gs.patchMember(groupID, oldOwner, { roleLevel: ROLE_MEMBER });
+        // As upstream: the old owner takes the new owner's former role, and a muted new owner is unmuted.
+        gs.patchMember(groupID, newOwner, { roleLevel: ROLE_OWNER, muteEndTime: newInfo.muteEndTime > Date.now() ? 0 : undefined });
+        gs.patchMember(groupID, oldOwner, { roleLevel: newInfo.roleLevel });
         gs.patch(groupID, { ownerUserID: newOwner });
         return notifyGroup(req, groupID, CT_GROUP_OWNER_TRANSFERRED, {
           group: gs.get(groupID),
@@ -234,10 +263,12 @@ export function registerGroupRoutes(r: Router): void {
       const deliver = inTransaction(req.im.db, () => {
         const gs = req.im.groups;
         gs.patch(groupID, { status: GROUP_DISMISSED });
-        const members = gs.memberIDs(groupID);
-        const d = notifyGroup(req, groupID, CT_GROUP_DISMISSED, { group: gs.get(groupID), opUser: op, operationTime: Date.now() });
-        if (deleteMember) for (const u of members) gs.removeMember(groupID, u);
-        return d;
+        // As upstream, deleting the members as well sends no 1511.
+        if (deleteMember) {
+          for (const u of gs.memberIDs(groupID)) gs.removeMember(groupID, u);
+          return NOTHING;
+        }
+        return notifyGroup(req, groupID, CT_GROUP_DISMISSED, { group: gs.get(groupID), opUser: op, operationTime: Date.now() });
       });
       deliver(req.operationID);
       return undefined;
