@@ -23,6 +23,7 @@ interface Group {
   status: number;
   groupType: number;
   needVerification: number;
+  notificationUserID: string;
 }
 
 describe('groups', () => {
