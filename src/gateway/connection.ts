@@ -42,6 +42,8 @@ export class ClientConnection implements SessionClient {
   #idleWaiters: Array<() => void> = [];
   #alive = true;
   #closing = false;
+  /** Frames refused by the rate limit in a row. */
+  #strikes = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #onClosed: Array<() => void> = [];
 
@@ -142,9 +144,13 @@ export class ClientConnection implements SessionClient {
   }
 
   #onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
+    if (this.#closing) return;
     let req: Request;
     try {
-      req = parseRequest(frameText(data, isBinary), this.principal.userID);
+      const text = frameText(data, isBinary);
+      // Charge the rate limit before the costly parse of `data` and the arguments, by size, so
+      // refused or huge frames cost the sender tokens too.
+      req = parseRequest(text, this.principal.userID, () => this.#admit(text.length));
     } catch (e) {
       if (e instanceof FrameError) {
         this.#log.debug({ operationID: e.operationID, code: e.cause.code }, 'frame refused');
@@ -157,14 +163,24 @@ export class ClientConnection implements SessionClient {
     }
     const { reqFuncName: fn, operationID } = req;
     if (this.#deps.isDraining()) return this.#reject(fn, operationID, gatewayError('GW_DRAINING'));
-    if (!this.#bucket.take()) return this.#reject(fn, operationID, gatewayError('GW_RATE_LIMITED'));
     if (this.#inflight.has(operationID)) return this.#reject(fn, operationID, gatewayError('GW_DUPLICATE_OPERATION'));
     if (this.#inflight.size >= this.#maxInflight) return this.#reject(fn, operationID, gatewayError('GW_BUSY', 'too many calls in flight on this connection'));
 
     this.#inflight.add(operationID);
     this.#log.debug({ fn, operationID }, 'call');
     this.#dispatch(req).then(
-      (result) => this.#send(formatResult(fn, operationID, result)),
+      (result) => {
+        let text: string;
+        try {
+          text = formatResult(fn, operationID, result);
+        } catch (err) {
+          // A result that cannot be JSON-encoded (BigInt, a cycle) is that call's failure; it
+          // must not become an unhandled rejection in the gateway process.
+          this.#log.error({ err, fn, operationID }, 'result not serialisable');
+          return this.#reject(fn, operationID, gatewayError('GW_INTERNAL'));
+        }
+        this.#send(text);
+      },
       (err: unknown) => {
         if (!isGatewayError(err) && toWire(err).name === 'GW_INTERNAL') this.#log.error({ err, fn, operationID }, 'call failed');
         this.#reject(fn, operationID, err);
@@ -177,6 +193,19 @@ export class ClientConnection implements SessionClient {
         for (const w of waiters) w();
       }
     });
+  }
+
+  /** One token per frame plus one per 64 KiB; persistent abuse ends the connection (1008). */
+  #admit(bytes: number): void {
+    if (this.#bucket.take(Math.min(this.#deps.options.rateBurst, 1 + Math.floor(bytes / 65_536)))) {
+      this.#strikes = 0;
+      return;
+    }
+    if (++this.#strikes > this.#deps.options.rateBurst) {
+      this.#log.warn({ strikes: this.#strikes }, 'rate limit ignored; closing');
+      this.close(1008, 'rate limit');
+    }
+    throw gatewayError('GW_RATE_LIMITED');
   }
 
   async #dispatch(req: Request): Promise<unknown> {

@@ -54,8 +54,10 @@ export function frameText(data: Buffer | ArrayBuffer | Buffer[], isBinary: boole
  * Parse and validate one client frame for the connection of `sendID`.
  * Throws FrameError (GW_PROTOCOL_ERROR, GW_USER_MISMATCH, GW_UNKNOWN_FUNCTION,
  * GW_FUNCTION_FORBIDDEN, GW_BAD_ARGUMENTS).
+ * `admit` runs once the envelope is known to be answerable and before the costly part (parsing
+ * `data` and decoding arguments); it throws a GatewayError to refuse the frame (rate limits).
  */
-export function parseRequest(text: string, sendID: string): Request {
+export function parseRequest(text: string, sendID: string, admit?: () => void): Request {
   let msg: unknown;
   try {
     msg = JSON.parse(text);
@@ -82,6 +84,13 @@ export function parseRequest(text: string, sendID: string): Request {
   if (!isValidOperationId(rawOp)) fail(gatewayError('GW_PROTOCOL_ERROR', 'operationID must be 1-128 printable ASCII characters'));
   const fn = rawFn as string;
   const operationID = rawOp as string;
+  if (admit) {
+    try {
+      admit();
+    } catch (e) {
+      fail(e as GatewayError);
+    }
+  }
 
   // The session is the authenticated connection's; the body userID only has to agree with it
   // (v2 routed by it, spec §5.1).

@@ -27,11 +27,11 @@ export class TokenBucket {
     }
   }
 
-  /** Take one token; false when the bucket is empty. */
-  take(): boolean {
+  /** Take `n` tokens (default one); false, taking nothing, when fewer are left. */
+  take(n = 1): boolean {
     this.#refill();
-    if (this.#tokens < 1) return false;
-    this.#tokens -= 1;
+    if (this.#tokens < n) return false;
+    this.#tokens -= n;
     return true;
   }
 

@@ -219,6 +219,29 @@ describe('ClientConnection', () => {
     expect(codes.slice(3)).toEqual([catalog.GW_RATE_LIMITED.code, catalog.GW_RATE_LIMITED.code]);
   });
 
+  it('charges refused and large frames against the rate limit too', async () => {
+    const { open } = await setup({ ratePerConn: 0.1, rateBurst: 20 });
+    const c = await open('u1');
+    // Frames refused for bad arguments still cost tokens: they are parsed before being refused.
+    const codes: number[] = [];
+    for (let i = 0; i < 25; i++) codes.push((await c.request('CreateTextMessage', [1, 2, 3])).errCode);
+    expect(codes.slice(0, 20).every((x) => x === catalog.GW_BAD_ARGUMENTS.code)).toBe(true);
+    expect(codes.slice(20).every((x) => x === catalog.GW_RATE_LIMITED.code)).toBe(true);
+
+    // A 640 KiB frame costs 11 tokens: two of them exhaust a fresh burst of 20.
+    const d = await open('u2');
+    const big = 'x'.repeat(640 * 1024);
+    expect((await d.request('CreateTextMessage', [big])).errCode).not.toBe(catalog.GW_RATE_LIMITED.code);
+    expect((await d.request('CreateTextMessage', [big])).errCode).toBe(catalog.GW_RATE_LIMITED.code);
+  });
+
+  it('closes a connection that keeps sending past the rate limit with 1008', async () => {
+    const { open } = await setup({ ratePerConn: 0.1, rateBurst: 2 });
+    const c = await open('u1');
+    for (let i = 0; i < 10 && !c.closed; i++) c.ws.send(JSON.stringify({ reqFuncName: 'GetLoginStatus', operationID: `r${i}`, data: '[]' }));
+    expect((await c.whenClosed()).code).toBe(1008);
+  });
+
   it('accepts UTF-8 binary frames and answers with text', async () => {
     const { open } = await setup();
     const c = await open('u1');
