@@ -2,10 +2,10 @@
 // incremental and full-ID forms. A member delta also carries the group when its own info
 // changed (the empty element in the member log) or when the client must reload everything.
 
-import { GROUP_CHANGE_ELEMENT, joinedGroupList, memberList } from '../groups.ts';
+import { GROUP_CHANGE_ELEMENT, GROUP_DISMISSED, joinedGroupList, memberList } from '../groups.ts';
 import { int, objList, required, str, type Body } from './body.ts';
 import { fullIds } from './conversation.ts';
-import { groupIdOf, groupOf, memberOrFail } from './group-common.ts';
+import { groupIdOf, groupOf, notDismissed } from './group-common.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
 
 function memberDelta(req: RouteRequest, groupID: string, versionID: string, version: number): Record<string, unknown> {
@@ -54,8 +54,8 @@ export function registerGroupSyncRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const groupID = groupIdOf(b);
-      groupOf(req, groupID);
-      if (!req.isAdmin) memberOrFail(req, groupID, req.userID);
+      // As upstream: any user may ask, but a dismissed group answers 1204.
+      notDismissed(groupOf(req, groupID));
       return memberDelta(req, groupID, str(b, 'versionID'), int(b, 'version'));
     },
   });
@@ -67,10 +67,11 @@ export function registerGroupSyncRoutes(r: Router): void {
       // An empty reqList (a user in no groups at login) is an empty answer.
       const list = objList(b, 'reqList');
       const respList: Record<string, unknown> = {};
-      // Groups the user is not (or no longer) in are left out rather than failing the batch.
+      // Groups the user is not (or no longer) in, and dismissed ones (1204 when asked alone),
+      // are left out rather than failing the batch.
       for (const item of list) {
         const groupID = groupIdOf(item);
-        if (!req.im.groups.member(groupID, userID)) continue;
+        if (!req.im.groups.member(groupID, userID) || req.im.groups.get(groupID)?.status === GROUP_DISMISSED) continue;
         respList[groupID] = memberDelta(req, groupID, str(item, 'versionID'), int(item, 'version'));
       }
       return { respList };
@@ -82,7 +83,6 @@ export function registerGroupSyncRoutes(r: Router): void {
     handle(req, b) {
       const groupID = groupIdOf(b);
       groupOf(req, groupID);
-      if (!req.isAdmin) memberOrFail(req, groupID, req.userID);
       return fullIds(req, b, memberList(groupID), req.im.groups.memberIDs(groupID), 'userIDs');
     },
   });
