@@ -447,6 +447,10 @@ export class Session {
   }
 
   #quarantine(info: ExitInfo): void {
+    // An idle grace armed before the crash loop must not stop (and so forget) a quarantined
+    // session: the next Login would start fresh with no restart history. Only an admin releases it.
+    clearTimeout(this.#idleTimer);
+    this.#idleTimer = undefined;
     this.#setState('quarantined');
     this.#d.metrics?.quarantined.inc();
     this.#log.error({ reason: info.reason, intensity: this.#d.options.restartIntensity, periodMs: this.#d.options.restartPeriodMs }, 'session quarantined');
@@ -516,7 +520,7 @@ export class Session {
     this.#idleSince = Date.now();
     this.#idleTimer = setTimeout(() => {
       this.#idleTimer = undefined;
-      if (this.#clients.size === 0) void this.stop('idle', this.#d.options.drainTimeoutMs);
+      if (this.#clients.size === 0 && this.#state !== 'quarantined') void this.stop('idle', this.#d.options.drainTimeoutMs);
     }, this.#d.options.idleGraceMs);
   }
 

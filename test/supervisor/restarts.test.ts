@@ -58,6 +58,19 @@ describe('restart intensity', () => {
     expect(await supervisor.unquarantine('q', 5)).toBe(false);
   });
 
+  it('keeps a quarantine when the idle grace of its dropped clients runs out', async () => {
+    const { supervisor } = makeSupervisor({ restartIntensity: 0, idleGraceMs: 300 });
+    const c = fakeClient('qi');
+    await supervisor.login(c, 'op');
+    supervisor.detach(c); // the socket dropped: the idle grace is armed
+    supervisor.fault('qi', 5, 'exit');
+    await until(() => supervisor.get('qi', 5)?.state === 'quarantined', 5000, 'quarantine');
+    await new Promise((r) => setTimeout(r, 600)); // well past the grace
+    expect(supervisor.get('qi', 5)?.state).toBe('quarantined');
+    const l = await settle(supervisor.login(fakeClient('qi'), 'op'));
+    expect(!l.ok && l.error.errorName).toBe('GW_SESSION_QUARANTINED');
+  });
+
   it('does not count admin restarts toward the intensity', async () => {
     const { supervisor } = makeSupervisor({ restartIntensity: 1 });
     const c = fakeClient('adm');
