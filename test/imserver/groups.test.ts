@@ -4,7 +4,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIm, type TestIm } from '../helpers/im.ts';
-import { pushed, sendText, tipsOf, user, waitPush, type User } from './relation-client.ts';
+import { hasReadAndMax, pushed, sendText, tipsOf, user, waitPush, type User } from './relation-client.ts';
 
 interface Member {
   userID: string;
@@ -134,6 +134,7 @@ describe('groups', () => {
     // The new member reads the group from its joining on: the 1510 copy is its first message.
     const copy = await waitPush(dave.ws, 1510, 'stored', inGroup(dave));
     expect(copy.msg.seq).toBe(2);
+    expect(await hasReadAndMax(dave, `sg_${gid}`)).toMatchObject({ maxSeq: 2, hasReadSeq: 1 });
     expect(await alice.errCode('/group/group_application_response', { groupID: gid, fromUserID: 'dave', handleResult: 1 })).toBe(1206);
     expect(await dave.errCode('/group/join_group', { groupID: gid })).toBe(1001);
     const spec = await alice.post<{ total: number; groupRequests: { handleResult: number; handleUserID: string }[] }>('/group/get_specified_user_group_request_info', {

@@ -137,7 +137,9 @@ function groupConversation(groupID: string): string {
 
 /**
  * Add a member. Its conversation document starts after the group's current last seq, so a new
- * (or returning) member reads from its joining on, and a returning member is no longer capped.
+ * (or returning) member reads from its joining on, is no longer capped if it returns, and does
+ * not count earlier messages as unread. (A choice: upstream's history visibility for new
+ * members depends on its version and config.)
  */
 export function join(
   req: RouteRequest,
@@ -150,6 +152,8 @@ export function join(
   const { maxSeq } = req.im.msgs.seqInfo(convID);
   const existed = !req.im.convs.ensure(userID, convID, SESSION_GROUP, '', groupID);
   if (maxSeq > 0 || existed) req.im.convs.patch(userID, convID, { minSeq: maxSeq + 1, maxSeq: 0 });
+  // What was said before the member joined is not unread for it.
+  req.im.convs.setHasReadSeq(userID, convID, maxSeq, true);
 }
 
 /** Remove a member; call `capLeavers` after its notice is stored so it still reads up to that notice. */
