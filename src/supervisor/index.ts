@@ -44,6 +44,8 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
   const limitsFor = loadLimits(options);
   const coreModule = deps.coreModule ?? DEFAULT_CORE_MODULE;
   let draining = false;
+  /** Clients whose connection closed; a Login still in flight for one must not attach it. */
+  const gone = new WeakSet<SessionClient>();
 
   const poolSize = options.isolation === 'thread' ? (options.warmPool === 'auto' ? defaultPoolSize() : options.warmPool) : 0;
   // The boot every default-limits session uses (session.ts builds the same one).
@@ -97,24 +99,42 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
     capacity: cap,
 
     async login(client: SessionClient, operationID: string): Promise<void> {
-      if (draining) throw gatewayError('GW_DRAINING');
+      // Every await below can outlive the client or see a drain begin: re-check after each, or
+      // a closed connection ends up attached to a session nobody holds (it would never idle out),
+      // or a session starts after drain() listed the ones to stop.
+      const stillWanted = (): void => {
+        if (draining) throw gatewayError('GW_DRAINING');
+        if (gone.has(client)) throw gatewayError('GW_SESSION_STOPPED', 'the connection closed during Login');
+      };
+      stillWanted();
       const current = registry.sessionOf(client);
       if (current && current.state === 'ready') return;
-      if (!current) {
+      let session = current;
+      while (!session) {
         const existing = registry.get(client.principal.userID, client.principal.platformID);
-        // Only a new session needs room. The last hasRoom() and acquire()'s synchronous create
-        // run with no await in between, so concurrent logins cannot overshoot the limit.
-        if (!existing || existing.closing) {
-          while (!admission.hasRoom()) {
-            await admission.evictOne();
-            if (draining) throw gatewayError('GW_DRAINING');
-          }
+        if (existing && !existing.closing) {
+          session = existing;
+        } else if (existing) {
+          // Two cores never share a data dir: wait until the old one has closed it.
+          await existing.stopped;
+          stillWanted();
+        } else if (!admission.hasRoom()) {
+          await admission.evictOne();
+          stillWanted();
+        } else {
+          // No await between the last hasRoom() and acquire()'s synchronous create, so
+          // concurrent logins cannot overshoot the limit.
+          session = await registry.acquire(client.principal);
         }
       }
-      const session = current ?? (await registry.acquire(client.principal));
       registry.bind(client, session);
       log.debug({ userID: session.userID, platformID: session.platformID, sessionId: session.sessionId, clientId: client.id, operationID }, 'login');
-      await session.login(client, client.principal.token);
+      try {
+        await session.login(client, client.principal.token);
+      } finally {
+        // The socket closed while the core was logging in: detach() found nothing bound yet.
+        if (gone.has(client)) supervisor.detach(client);
+      }
     },
 
     call(client: SessionClient, fn: string, args: readonly unknown[], _operationID: string): Promise<unknown> {
@@ -131,6 +151,7 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
     },
 
     detach(client: SessionClient): void {
+      gone.add(client);
       const session = registry.sessionOf(client);
       registry.unbind(client);
       session?.detach(client);

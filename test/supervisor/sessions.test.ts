@@ -86,6 +86,26 @@ describe('Supervisor#login', () => {
   });
 });
 
+describe('Supervisor#login racing a closed connection', () => {
+  it('does not attach a connection that closed while its Login waited for the previous session to stop', async () => {
+    const { supervisor } = makeSupervisor({ idleGraceMs: 200 });
+    const a = fakeClient('ghost');
+    await supervisor.login(a, 'op');
+    await supervisor.call(a, 'SetCloseDelay', [800], 'op');
+    const logout = supervisor.logout(a, 'op'); // last client: the session stops, slowly
+    const b = fakeClient('ghost');
+    const login = settle(supervisor.login(b, 'op')); // waits for the old session to stop
+    await new Promise((r) => setTimeout(r, 100));
+    supervisor.detach(b); // B's socket closed before that
+    await logout;
+    const r = await login;
+    expect(!r.ok && r.error.errorName).toBe('GW_SESSION_STOPPED');
+    await new Promise((r2) => setTimeout(r2, 500));
+    // Nothing holds a session for a connection that no longer exists.
+    expect(supervisor.list().filter((s) => s.userID === 'ghost' && s.state !== 'stopped')).toEqual([]);
+  });
+});
+
 describe('Supervisor#call', () => {
   it('refuses calls from a client that is not logged in', async () => {
     const { supervisor } = makeSupervisor();
