@@ -136,7 +136,8 @@ export function toWire(e: unknown): WireError {
 }
 
 export function fromWire(w: WireError): Error {
-  if (w.name in catalog) {
+  // hasOwn, not `in`: a name like 'constructor' or 'toString' must not match the prototype.
+  if (Object.hasOwn(catalog, w.name)) {
     const e = new GatewayError(w.name as ErrorName, undefined, w.detail);
     // Keep the original message (it may carry specifics added on the other side).
     Object.defineProperty(e, 'message', { value: w.message });

@@ -71,6 +71,12 @@ describe('error catalog', () => {
     expect(back.detail).toEqual({ k: 1 });
   });
 
+  it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('keeps the code of a core error named %s', (name) => {
+    const back = fromWire({ name, code: 1234, message: 'm' });
+    expect(back).toBeInstanceOf(CodedError);
+    expect((back as CodedError).code).toBe(1234);
+  });
+
   it('passes SDK and server codes through unchanged', () => {
     const back = fromWire(toWire(new CodedError(10102, 'LoginRepeatError')));
     expect(back).toBeInstanceOf(CodedError);
