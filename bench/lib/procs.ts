@@ -42,8 +42,8 @@ function waitFor<T>(child: ChildProcess, type: string, timeoutMs = 60_000): Prom
   });
 }
 
-async function spawnChild<T>(start: Record<string, unknown>, cleanupDir?: string): Promise<Proc & T> {
-  const child = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+async function spawnChild<T>(start: Record<string, unknown>, cleanupDir?: string, execArgv: string[] = []): Promise<Proc & T> {
+  const child = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv });
   const started = waitFor<T>(child, 'started');
   child.send({ type: 'start', ...start });
   const info = await started;
@@ -73,8 +73,10 @@ export function startIm(): Promise<Proc & { apiAddress: string; wsAddress: strin
   return spawnChild({ kind: 'im', dataDir: dir }, dir);
 }
 
+/** BENCH_GATEWAY_EXECARGV (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the gateway. */
 export function startGateway(overrides: Record<string, unknown>, coreModule?: string): Promise<Proc & { url: string; http: string }> {
-  return spawnChild({ kind: 'gateway', overrides, ...(coreModule ? { coreModule } : {}) });
+  const execArgv = (process.env.BENCH_GATEWAY_EXECARGV ?? '').split(' ').filter(Boolean);
+  return spawnChild({ kind: 'gateway', overrides, ...(coreModule ? { coreModule } : {}) }, undefined, execArgv);
 }
 
 export function startEcho(): Promise<Proc & { url: string }> {

@@ -1,5 +1,5 @@
 // Worker side of the session RPC: dispatches calls to the core's named functions, each with its
-// own AbortSignal (aborted on cancel or at the deadline), answers every call exactly once with a
+// own AbortSignal (aborted on cancel or at the deadline; created when first read), answers every call exactly once with a
 // value or a WireError, and carries the core's callbacks as events on the same port, so a
 // callback emitted before a result reaches the client before it.
 //
@@ -30,10 +30,57 @@ export function eventData(data: unknown): string {
   return JSON.stringify(data);
 }
 
+/**
+ * One running call's cancellation. The AbortController and its deadline timer are created only
+ * when the core reads `ctx.signal`: most calls (local reads, status) never do, and for them an
+ * AbortController (an EventTarget) plus a setTimeout/clearTimeout pair per call was pure
+ * overhead. A call cancelled before its signal was read gets an already-aborted signal.
+ */
+class CallAbort {
+  readonly #fn: string;
+  readonly #deadline: number;
+  #ac: AbortController | null = null;
+  #timer: NodeJS.Timeout | undefined;
+  #reason: unknown = undefined;
+  #aborted = false;
+
+  constructor(fn: string, deadline: number) {
+    this.#fn = fn;
+    this.#deadline = deadline;
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#ac) {
+      const ac = new AbortController();
+      this.#ac = ac;
+      if (this.#aborted) ac.abort(this.#reason);
+      else {
+        this.#timer = setTimeout(
+          () => ac.abort(gatewayError('GW_CALL_TIMEOUT', undefined, { fn: this.#fn })),
+          Math.max(0, this.#deadline - Date.now()),
+        );
+      }
+    }
+    return this.#ac.signal;
+  }
+
+  abort(reason: unknown): void {
+    if (this.#aborted) return;
+    this.#aborted = true;
+    this.#reason = reason;
+    clearTimeout(this.#timer);
+    this.#ac?.abort(reason);
+  }
+
+  done(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
 export class RpcServer {
   readonly #port: MessagePort;
   readonly #opts: RpcServerOptions;
-  readonly #calls = new Map<number, AbortController>();
+  readonly #calls = new Map<number, CallAbort>();
   readonly #minLevel: number;
   #core: SdkCore | null = null;
   #waiting: CallMessage[] = [];
@@ -109,14 +156,16 @@ export class RpcServer {
       this.#answerError(m.id, gatewayError('GW_UNKNOWN_FUNCTION', m.fn));
       return;
     }
-    const ac = new AbortController();
-    this.#calls.set(m.id, ac);
-    const timer = setTimeout(
-      () => ac.abort(gatewayError('GW_CALL_TIMEOUT', undefined, { fn: m.fn })),
-      Math.max(0, m.deadline - Date.now()),
-    );
+    const abort = new CallAbort(m.fn, m.deadline);
+    this.#calls.set(m.id, abort);
+    const ctx = {
+      operationID: m.operationID,
+      get signal(): AbortSignal {
+        return abort.signal;
+      },
+    };
     try {
-      const value = await fn({ operationID: m.operationID, signal: ac.signal }, ...m.args);
+      const value = await fn(ctx, ...m.args);
       try {
         this.#post({ type: 'result', id: m.id, ok: true, value });
       } catch (e) {
@@ -125,7 +174,7 @@ export class RpcServer {
     } catch (e) {
       this.#answerError(m.id, e);
     } finally {
-      clearTimeout(timer);
+      abort.done();
       this.#calls.delete(m.id);
     }
   }

@@ -44,11 +44,10 @@ export class CallQueue {
     this.#metrics?.rpcInFlight.inc();
     const result = new Promise<unknown>((resolve, reject) => {
       let expired = false;
-      const waitTimer = setTimeout(() => {
-        expired = true;
-        reject(gatewayError('GW_CALL_TIMEOUT', 'still queued', { fn, timeoutMs: callTimeoutMs, queued: true }));
-      }, callTimeoutMs);
+      let started = false;
+      let waitTimer: NodeJS.Timeout | undefined;
       void this.#q.add(async () => {
+        started = true;
         clearTimeout(waitTimer);
         if (expired) return;
         const target = pick();
@@ -64,6 +63,14 @@ export class CallQueue {
         await c.settled;
         this.#running.delete(c.settled);
       });
+      // p-queue starts a task synchronously when a slot is free: only a call that really waits
+      // needs a queue-wait timer (one setTimeout/clearTimeout pair less per call otherwise).
+      if (!started) {
+        waitTimer = setTimeout(() => {
+          expired = true;
+          reject(gatewayError('GW_CALL_TIMEOUT', 'still queued', { fn, timeoutMs: callTimeoutMs, queued: true }));
+        }, callTimeoutMs);
+      }
     });
     result.then(
       () => this.#observe(started, 'ok'),

@@ -44,6 +44,9 @@ export function makeSupervisor(
     drainTimeoutMs: 3_000,
     faultInjection: true,
     logLevel: 'debug',
+    // Cold spawns unless a test asks for the pool (warm-pool.test.ts): the older tests time
+    // episodes (e.g. how many calls B makes while A restarts) against a cold restart.
+    warmPool: 0,
     ...overrides,
   });
   const logs: string[] = [];

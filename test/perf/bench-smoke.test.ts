@@ -1,0 +1,38 @@
+// A smoke run of the bench scripts with tiny knobs: they start their own servers, print their
+// tables and stop themselves. Benchmarks are not part of `make test`; this only proves the
+// scripts still run. Timed values are never asserted.
+
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+function runBench(script: string, env: Record<string, string>): Promise<{ code: number | null; out: string }> {
+  const file = fileURLToPath(new URL(`../../bench/${script}`, import.meta.url));
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+const TABLE = /p50 ms[\s\S]*p99 ms[\s\S]*ops\/s[\s\S]*ratio/;
+
+describe('bench scripts (tiny knobs)', () => {
+  it('bench/rpc.ts prints thread, none and the ws echo ceiling', { timeout: 120_000 }, async () => {
+    const r = await runBench('rpc.ts', { BENCH_RPC_SECONDS: '0', BENCH_RPC_USERS: '1,2' });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(TABLE);
+    expect(r.out).toMatch(/isolation none/);
+    expect(r.out).toMatch(/isolation thread/);
+    expect(r.out).toMatch(/bare ws echo/);
+  });
+
+  it('bench/fanout.ts prints one row per tab count', { timeout: 120_000 }, async () => {
+    const r = await runBench('fanout.ts', { BENCH_FANOUT_TABS: '1,3', BENCH_FANOUT_N: '3' });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(TABLE);
+    expect(r.out).toMatch(/3 tabs/);
+  });
+});
