@@ -143,6 +143,22 @@ export class Friends {
     return { total, friends: rows.map((r) => this.#friend(r)) };
   }
 
+  /** relation.FriendInfoOnly (no profile): what /jssdk conversation items carry. */
+  only(owner: string, friend: string): { ownerUserID: string; friendUserID: string; remark: string; createTime: number; addSource: number; operatorUserID: string; ex: string; isPinned: boolean } | undefined {
+    const r = stmt(this.#db, 'SELECT * FROM friends WHERE owner_user_id = ? AND friend_user_id = ?').get(owner, friend) as FriendRow | undefined;
+    if (!r) return undefined;
+    return {
+      ownerUserID: r.owner_user_id,
+      friendUserID: r.friend_user_id,
+      remark: r.remark,
+      createTime: r.create_time,
+      addSource: r.add_source,
+      operatorUserID: r.operator_user_id,
+      ex: r.ex,
+      isPinned: r.is_pinned !== 0,
+    };
+  }
+
   /** The owner's friends among `ids`, in the order asked. */
   getMany(owner: string, ids: readonly string[]): FriendInfo[] {
     const out: FriendInfo[] = [];

@@ -127,6 +127,12 @@ describe('friends', () => {
       ['carol', null, null],
     ]);
     expect(await alice.errCode('/friend/set_friend_remark', { ownerUserID: 'alice', friendUserID: 'carol', remark: 'x' })).toBe(1004);
+    // The JS SDK's first screen shows the remark: /jssdk items carry the friend row.
+    const js = await alice.post<{ conversations: { conversation: { conversationID: string }; friend: { friendUserID: string; remark: string } | null }[] }>(
+      '/jssdk/get_conversations',
+      { ownerUserID: 'alice', conversationIDs: ['si_alice_bob'] },
+    );
+    expect(js.conversations[0]!.friend).toMatchObject({ friendUserID: 'bob', remark: 'Bobby' });
   });
 
   it('update_friends pins friends and tells only the owner (1210)', async () => {

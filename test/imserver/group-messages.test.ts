@@ -91,6 +91,16 @@ describe('group messages', () => {
     expect((await sendText(bob, { groupID: gid }, 'bob free')).errCode).toBe(0);
   });
 
+  it('/jssdk/get_active_conversations carries the group with a group conversation', async () => {
+    const res = await bob.post<{ conversations: { conversation: { conversationID: string }; group: { groupID: string; groupName: string } | null; user: unknown }[] }>(
+      '/jssdk/get_active_conversations',
+      { ownerUserID: 'bob', count: 10 },
+    );
+    const item = res.conversations.find((c) => c.conversation.conversationID === conv);
+    expect(item?.group).toMatchObject({ groupID: gid, groupName: 'chat' });
+    expect(item?.user).toBeNull();
+  });
+
   it('a non-member gets 1203 and an unknown group 1201', async () => {
     expect((await sendText(dave, { groupID: gid }, 'dave outside')).errCode).toBe(1203);
     expect((await sendText(dave, { groupID: '999' }, 'nowhere')).errCode).toBe(1201);

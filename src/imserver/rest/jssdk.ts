@@ -6,7 +6,7 @@
 import { PbCoder, type JsSdkProto } from '@openim/protocol';
 import { msgToJson } from '../codec.ts';
 import { toConversation, type ConversationRecord } from '../conversations.ts';
-import { SESSION_SINGLE } from '../convid.ts';
+import { SESSION_GROUP, SESSION_SINGLE } from '../convid.ts';
 import { argsError } from '../errs.ts';
 import { int, isBody, str, strList, type Body } from './body.ts';
 import type { RouteRequest, Router } from './router.ts';
@@ -42,13 +42,14 @@ function decodeOr<T>(fn: () => T): T {
 
 function item(req: RouteRequest, owner: string, c: ConversationRecord): ConversationMsg {
   const seqs = req.im.reader.hasReadAndMaxSeq(owner, [c.conversationID])[c.conversationID];
-  const user = c.conversationType === SESSION_SINGLE && c.userID ? req.im.users.get(c.userID) : undefined;
+  const single = c.conversationType === SESSION_SINGLE && c.userID !== '';
   return {
     conversation: toConversation(c),
     lastMsg: req.im.reader.lastMessage(owner, c.conversationID),
-    user,
-    friend: undefined,
-    group: undefined,
+    user: single ? req.im.users.get(c.userID) : undefined,
+    // The peer's friend row (for its remark) and the group's info, as upstream fills them.
+    friend: single ? req.im.friends.only(owner, c.userID) : undefined,
+    group: c.conversationType === SESSION_GROUP && c.groupID ? req.im.groups.get(c.groupID) : undefined,
     maxSeq: seqs?.maxSeq ?? 0,
     readSeq: seqs?.hasReadSeq ?? 0,
   };
@@ -65,7 +66,13 @@ function answer(resp: { unreadCount: number; conversations: ConversationMsg[] },
   }
   return {
     unreadCount: resp.unreadCount,
-    conversations: resp.conversations.map((i) => ({ ...i, lastMsg: i.lastMsg ? msgToJson(i.lastMsg) : null, user: i.user ?? null, friend: null, group: null })),
+    conversations: resp.conversations.map((i) => ({
+      ...i,
+      lastMsg: i.lastMsg ? msgToJson(i.lastMsg) : null,
+      user: i.user ?? null,
+      friend: i.friend ?? null,
+      group: i.group ?? null,
+    })),
   };
 }
 
