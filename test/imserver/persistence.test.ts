@@ -1,4 +1,5 @@
-// Data survives a restart on the same data dir: users, tokens, messages, seqs, read state.
+// Data survives a restart on the same data dir: users, tokens, messages, seqs, read state,
+// friends, blacks, groups and version logs.
 
 import { PbCoder } from '@openim/protocol';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -55,6 +56,53 @@ describe('persistence across a restart', () => {
       quinn.close();
     } finally {
       await second.close();
+    }
+  });
+
+  it('keeps friends, blacks, groups, members and their version logs', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sdkgate-im-persist-rel-'));
+    try {
+      const first = await startTestIm({ dataDir: dir });
+      for (const u of ['ann', 'ben', 'cid']) await first.register(u);
+      const admin = await first.adminToken();
+      const ann = await first.userToken('ann');
+      await imPost(first.apiAddress, '/friend/import_friend', { ownerUserID: 'ann', friendUserIDs: ['ben'] }, admin);
+      await imPost(first.apiAddress, '/friend/add_black', { ownerUserID: 'ann', blackUserID: 'cid' }, ann);
+      const { groupInfo } = await imPost<{ groupInfo: { groupID: string } }>(
+        first.apiAddress,
+        '/group/create_group',
+        { ownerUserID: 'ann', memberUserIDs: ['ben'], groupInfo: { groupType: 2, groupName: 'kept' } },
+        ann,
+      );
+      const friendsV = await imPost<{ versionID: string; version: number }>(first.apiAddress, '/friend/get_full_friend_user_ids', { userID: 'ann', idHash: 0 }, ann);
+      await first.close();
+
+      const second = await startTestIm({ dataDir: dir });
+      try {
+        const f = await imPost<{ versionID: string; version: number; full: boolean }>(
+          second.apiAddress,
+          '/friend/get_incremental_friends',
+          { userID: 'ann', versionID: friendsV.versionID, version: friendsV.version },
+          ann,
+        );
+        expect(f).toMatchObject({ full: false, versionID: friendsV.versionID, version: friendsV.version });
+        expect(await imPost(second.apiAddress, '/friend/is_friend', { userID1: 'ann', userID2: 'ben' }, ann)).toEqual({ inUser1Friends: true, inUser2Friends: true });
+        expect(await imPost(second.apiAddress, '/friend/get_black_list', { userID: 'ann' }, ann)).toMatchObject({ total: 1 });
+        const g = await imPost<{ groupInfos: { groupName: string; memberCount: number }[] }>(second.apiAddress, '/group/get_groups_info', { groupIDs: [groupInfo.groupID] }, ann);
+        expect(g.groupInfos[0]).toMatchObject({ groupName: 'kept', memberCount: 2 });
+        // The group's seqs continue too.
+        const ben = await second.userToken('ben');
+        const { client } = await connect(second.wsAddress, { userID: 'ben', token: ben });
+        const m = textMsg('ben', '', 'after restart', { groupID: groupInfo.groupID, sessionType: 3 });
+        expect((await client.request(1003, encodeMsg(m), { operationID: 'op-g' })).errCode).toBe(0);
+        const push = await client.waitFor(() => client.pushes().find((fr) => fr.operationID === 'op-g'), 'group echo');
+        expect(decodeData(PbCoder.PushMessages, push).msgs[`sg_${groupInfo.groupID}`]!.Msgs[0]!.seq).toBe(2);
+        client.close();
+      } finally {
+        await second.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
