@@ -115,8 +115,12 @@ describe('friends', () => {
     expect(f.friendsInfo.map((x) => x.remark)).toEqual(['Bobby']);
     const other = await bob.post<{ friendsInfo: { remark: string }[] }>('/friend/get_designated_friends', { ownerUserID: 'bob', friendUserIDs: ['alice'] });
     expect(other.friendsInfo.map((x) => x.remark)).toEqual(['']);
-    // As upstream, asking for someone who is not a friend fails the whole request.
-    expect(await alice.errCode('/friend/get_designated_friends', { ownerUserID: 'alice', friendUserIDs: ['bob', 'carol'] })).toBe(1004);
+    // Someone who is not a friend is left out.
+    const some = await alice.post<{ friendsInfo: { friendUser: { userID: string } }[] }>('/friend/get_designated_friends', {
+      ownerUserID: 'alice',
+      friendUserIDs: ['bob', 'carol'],
+    });
+    expect(some.friendsInfo.map((f) => f.friendUser.userID)).toEqual(['bob']);
     expect(await alice.errCode('/friend/get_designated_friends', { ownerUserID: 'alice', friendUserIDs: ['bob', 'bob'] })).toBe(1001);
     const spec = await alice.post<{ infos: { userInfo: { userID: string }; friendInfo: { remark: string } | null; blackInfo: unknown }[] }>(
       '/friend/get_specified_friends_info',
