@@ -17,6 +17,16 @@ export interface TestIm {
   dataDir: string;
   /** The server's last REST requests (route, token user, body; tokens redacted), oldest first. */
   requestLog(): Promise<RequestLogEntry[]>;
+  /**
+   * Make two users friends both ways (admin /friend/import_friend; each gets a 1201). Uses only
+   * the admin token, so no user token is issued and no connection is kicked.
+   */
+  makeFriends(userA: string, userB: string): Promise<void>;
+  /**
+   * Create a group as the admin with `ownerUserID` as its owner (admin /group/create_group);
+   * resolves with the groupID. Admin token only, like makeFriends.
+   */
+  createGroup(ownerUserID: string, memberUserIDs: string[], groupInfo?: Record<string, unknown>): Promise<string>;
 }
 
 export const TEST_SECRET = 'openIM123';
@@ -62,6 +72,14 @@ export async function startTestIm(opts: { dataDir?: string; requestLog?: boolean
     dataDir,
     adminToken,
     requestLog: () => handle.requestLog(),
+    async makeFriends(userA, userB) {
+      await imPost(handle.apiAddress, '/friend/import_friend', { ownerUserID: userA, friendUserIDs: [userB] }, await adminToken());
+    },
+    async createGroup(ownerUserID, memberUserIDs, groupInfo = {}) {
+      const body = { ownerUserID, memberUserIDs, adminUserIDs: [], groupInfo: { groupName: 'group', ...groupInfo, groupType: 2 } };
+      const res = await imPost<{ groupInfo: { groupID: string } }>(handle.apiAddress, '/group/create_group', body, await adminToken());
+      return res.groupInfo.groupID;
+    },
     async register(userID, nickname = userID) {
       await imPost(handle.apiAddress, '/user/user_register', { users: [{ userID, nickname, faceURL: '', ex: '' }] }, await adminToken());
     },

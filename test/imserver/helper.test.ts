@@ -33,4 +33,22 @@ describe('test/helpers/im.ts', () => {
     await im.register('helper_u2');
     await expect(im.register('helper_u2')).rejects.toMatchObject({ errCode: 1102 });
   });
+
+  it('makeFriends and createGroup set up relations with the admin token only', async () => {
+    for (const u of ['helper_f1', 'helper_f2', 'helper_f3']) await im.register(u);
+    await im.makeFriends('helper_f1', 'helper_f2');
+    const admin = await im.adminToken();
+    expect(await imPost(im.apiAddress, '/friend/is_friend', { userID1: 'helper_f1', userID2: 'helper_f2' }, admin)).toEqual({ inUser1Friends: true, inUser2Friends: true });
+    const groupID = await im.createGroup('helper_f1', ['helper_f2', 'helper_f3'], { groupName: 'helpers' });
+    const members = await imPost<{ members: { userID: string; roleLevel: number }[] }>(im.apiAddress, '/group/get_group_member_list', { groupID }, admin);
+    expect(members.members.map((m) => [m.userID, m.roleLevel])).toEqual([
+      ['helper_f1', 100],
+      ['helper_f2', 20],
+      ['helper_f3', 20],
+    ]);
+    // No user token was issued for them.
+    const log = await im.requestLog();
+    expect(log.some((e) => e.route === '/auth/get_user_token' && (e.body as { userID?: string }).userID?.startsWith('helper_f'))).toBe(false);
+    expect(log.some((e) => e.route === '/group/create_group' && e.userID === 'imAdmin')).toBe(true);
+  });
 });
