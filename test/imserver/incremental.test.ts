@@ -12,7 +12,7 @@ interface Delta<T> {
   insert: T[];
   update: T[];
   delete: string[];
-  group?: { groupID: string; groupName: string };
+  group?: { groupID: string; groupName: string; status?: number };
 }
 type Friend = { friendUser: { userID: string; nickname: string } };
 type Group = { groupID: string; groupName: string };
@@ -127,6 +127,12 @@ describe('incremental sync', () => {
     expect([...joined.groupIDs].sort()).toEqual([g1, g2].sort());
     await as(admin, '/group/dismiss_group', { groupID: g2 });
     expect(await as(bob, '/group/get_incremental_group_members', { groupID: g2, versionID: '', version: 0 }).catch((e: { errCode: number }) => e.errCode)).toBe(1204);
+    // In the login batch a dismissed group the user is still in is answered, not dropped.
+    const after = await as<{ respList: Record<string, Delta<Member>> }>(bob, '/group/get_incremental_group_members_batch', {
+      userID: 'bob',
+      reqList: [{ groupID: g2, versionID: batch.respList[g2]!.versionID, version: batch.respList[g2]!.version }],
+    });
+    expect(after.respList[g2]).toMatchObject({ full: false, group: { groupID: g2, status: 2 } });
   });
 
   it('more changed elements than the log keeps answers full', async () => {

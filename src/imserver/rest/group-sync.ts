@@ -2,7 +2,7 @@
 // incremental and full-ID forms. A member delta also carries the group when its own info
 // changed (the empty element in the member log) or when the client must reload everything.
 
-import { GROUP_CHANGE_ELEMENT, GROUP_DISMISSED, joinedGroupList, memberList } from '../groups.ts';
+import { GROUP_CHANGE_ELEMENT, joinedGroupList, memberList } from '../groups.ts';
 import { int, objList, required, str, type Body } from './body.ts';
 import { fullIds } from './conversation.ts';
 import { groupIdOf, groupOf, notDismissed } from './group-common.ts';
@@ -67,11 +67,12 @@ export function registerGroupSyncRoutes(r: Router): void {
       // An empty reqList (a user in no groups at login) is an empty answer.
       const list = objList(b, 'reqList');
       const respList: Record<string, unknown> = {};
-      // Groups the user is not (or no longer) in, and dismissed ones (1204 when asked alone),
-      // are left out rather than failing the batch.
+      // Groups the user is not (or no longer) in are left out rather than failing the batch.
+      // A dismissed group the user is still listed in is answered (its members stay, and the
+      // client keeps showing it with status 2), where a lone request answers 1204.
       for (const item of list) {
         const groupID = groupIdOf(item);
-        if (!req.im.groups.member(groupID, userID) || req.im.groups.get(groupID)?.status === GROUP_DISMISSED) continue;
+        if (!req.im.groups.member(groupID, userID)) continue;
         respList[groupID] = memberDelta(req, groupID, str(item, 'versionID'), int(item, 'version'));
       }
       return { respList };
