@@ -4,7 +4,7 @@
 // who saw the notifications. Group rows also name their `sg_` conversations.
 
 import type { Session } from '../session.ts';
-import type { BlackUserItem, FriendApplicationItem, FriendUserItem, GroupApplicationItem, GroupItem, GroupMemberItem } from '../types.ts';
+import { GroupStatus, type BlackUserItem, type FriendApplicationItem, type FriendUserItem, type GroupApplicationItem, type GroupItem, type GroupMemberItem } from '../types.ts';
 import { requestKey } from '../store/friends.ts';
 import { ConvChanges } from './conversations.ts';
 import { toBlack, toFriend, toFriendRequest, toGroup, toGroupRequest, toMember } from './relation-convert.ts';
@@ -129,7 +129,8 @@ export function memberList(s: Session, groupID: string): VersionedList<GroupMemb
         op,
         s.shutdown.signal,
       );
-      return data?.respList?.[groupID] ?? { full: true };
+      // The server leaves out groups the user is no longer in and dismissed ones: nothing to apply.
+      return data?.respList?.[groupID] ?? { full: false, ...local };
     },
     full: (op) => allPages(s, '/group/get_group_member_list', { groupID, filter: 0, keyword: '' }, 'members', op),
     convert: toMember,
@@ -155,10 +156,16 @@ export function syncGroups(s: Session, op: string): Promise<SyncOutcome> {
   return versionSync(s, groupList(s), op);
 }
 
-/** Members of the given joined groups (default: all), many groups per request. */
+/**
+ * Members of the given joined groups (default: all), many groups per request. Dismissed groups
+ * are skipped: the server no longer answers for their members.
+ */
 export async function syncMembers(s: Session, op: string, groupIDs?: readonly string[]): Promise<Record<string, SyncOutcome>> {
   const store = s.db();
-  const ids = (groupIDs ?? store.groups.groups().map((g) => g.groupID)).filter((id) => store.groups.group(id));
+  const ids = (groupIDs ?? store.groups.groups().map((g) => g.groupID)).filter((id) => {
+    const g = store.groups.group(id);
+    return g && g.status !== GroupStatus.Dismissed;
+  });
   const out: Record<string, SyncOutcome> = {};
   for (let i = 0; i < ids.length; i += MEMBER_BATCH) {
     const chunk = ids.slice(i, i + MEMBER_BATCH);
@@ -169,7 +176,8 @@ export async function syncMembers(s: Session, op: string, groupIDs?: readonly st
       s.shutdown.signal,
     );
     for (const groupID of chunk) {
-      const resp = data?.respList?.[groupID] ?? { full: true };
+      const resp = data?.respList?.[groupID];
+      if (!resp) continue; // left out by the server (no longer a member, or dismissed meanwhile)
       out[groupID] = await versionSync(s, memberList(s, groupID), op, resp);
       // A member delta may carry the group's new info.
       const g = (resp as { group?: unknown }).group;
