@@ -154,6 +154,25 @@ describe('groups', () => {
     expect((await bob.call('GetOneConversation', 3, groupID)).unreadCount).toBe(0);
   });
 
+  it('@ in a group: groupAtType 1 for the mentioned member, 2 for @all, reset to 0', async () => {
+    const c0 = carol.events.length;
+    const b0 = bob.events.length;
+    const at = await alice.call('CreateTextAtMessage', '@carol look', ['carol'], [{ atUserID: 'carol', groupNickname: 'Carol' }], undefined);
+    await alice.call('SendMessageNotOss', at, '', groupID, undefined, false);
+    await carol.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === at.clientMsgID), 8000, c0);
+    await bob.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === at.clientMsgID), 8000, b0);
+    expect((await carol.call('GetOneConversation', 3, groupID)).groupAtType).toBe(1);
+    expect((await bob.call('GetOneConversation', 3, groupID)).groupAtType).toBe(0);
+    const all = await alice.call('CreateTextAtMessage', '@all hi', ['AtAllTag'], [], undefined);
+    await alice.call('SendMessageNotOss', all, '', groupID, undefined, false);
+    await bob.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === all.clientMsgID), 8000, b0);
+    await carol.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === all.clientMsgID), 8000, c0);
+    expect((await bob.call('GetOneConversation', 3, groupID)).groupAtType).toBe(2);
+    expect((await carol.call('GetOneConversation', 3, groupID)).groupAtType).toBe(3);
+    await carol.call('ResetConversationGroupAtType', `sg_${groupID}`);
+    expect((await carol.call('GetOneConversation', 3, groupID)).groupAtType).toBe(0);
+  });
+
   it('muted group: a member send fails 1403; the owner renames and everyone sees OnGroupInfoChanged', async () => {
     const b0 = bob.events.length;
     await alice.call('ChangeGroupMute', groupID, true);

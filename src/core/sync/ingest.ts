@@ -26,6 +26,15 @@ function countsUnread(d: SdkWsProto.MsgData, selfID: string): boolean {
   return opt.unreadCount !== false;
 }
 
+/** groupAtType after an @ message: 1 @me, 2 @all, 3 @all and @me (0 stays 0 when neither). */
+function atTypeOf(m: MessageItem, selfID: string, current: number): number {
+  const list = (m.atTextElem as { atUserList?: unknown } | undefined)?.atUserList;
+  const ids = Array.isArray(list) ? list : [];
+  const me = ids.includes(selfID) || current === 1 || current === 3;
+  const all = ids.includes('AtAllTag') || current === 2 || current === 3;
+  return me && all ? 3 : all ? 2 : me ? 1 : current;
+}
+
 export interface IngestResult {
   readonly fresh: MessageItem[];
 }
@@ -79,7 +88,7 @@ export async function ingest(
           fresh.push(item);
           if (conv && countsUnread(d, s.userID)) {
             conv.unreadCount += 1;
-            if (item.contentType === ContentType.AtText && (item.atTextElem as { isAtSelf?: boolean } | undefined)?.isAtSelf) conv.groupAtType = 1;
+            if (item.contentType === ContentType.AtText) conv.groupAtType = atTypeOf(item, s.userID, conv.groupAtType);
           }
         }
       }
