@@ -52,7 +52,7 @@ export function createContext(db: Db, log: Logger, secret: string, requestLog?: 
   const groups = new Groups(db, users, versions);
   const sender = new Sender(db, users, convs, msgs, hub, groups, friends, adminUserIDs);
   const reader = new Reader(convs, msgs);
-  const ops = new MsgOps(db, users, convs, msgs, sender);
+  const ops = new MsgOps(db, users, convs, msgs, sender, groups);
   const tokens = new Tokens(db, secret, TOKEN_TTL_SECONDS);
   if (!users.exists(ADMIN_USER_ID)) {
     users.insert({ userID: ADMIN_USER_ID, nickname: ADMIN_USER_ID, faceURL: '', ex: '', appMangerLevel: 2 });

@@ -2,9 +2,10 @@
 // delete-for-me (2102) and clear (1703). Each returns the Deliver of its notification.
 
 import type { ConversationRecord, Conversations } from './conversations.ts';
-import { SESSION_SINGLE } from './convid.ts';
+import { SESSION_GROUP, SESSION_SINGLE } from './convid.ts';
 import { inTransaction, type Db } from './db.ts';
 import { argsError, ImCode, imError } from './errs.ts';
+import { ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, type Groups } from './groups.ts';
 import type { Messages } from './messages.ts';
 import { CT_CLEAR_CONVERSATION, CT_DELETE_MSGS, CT_HAS_READ_RECEIPT, CT_REVOKE, NOTHING, type Deliver } from './msg-kinds.ts';
 import type { Sender } from './send.ts';
@@ -16,13 +17,27 @@ export class MsgOps {
   #convs: Conversations;
   #msgs: Messages;
   #sender: Sender;
+  #groups: Groups;
 
-  constructor(db: Db, users: Users, convs: Conversations, msgs: Messages, sender: Sender) {
+  constructor(db: Db, users: Users, convs: Conversations, msgs: Messages, sender: Sender, groups: Groups) {
     this.#db = db;
     this.#users = users;
     this.#convs = convs;
     this.#msgs = msgs;
     this.#sender = sender;
+    this.#groups = groups;
+  }
+
+  /**
+   * Who may revoke a group message (open-im-server msg/revoke.go): its sender, the owner, or an
+   * admin when the sender is an ordinary member. Answers the revoker's role for the notice.
+   */
+  #groupRevokerRole(groupID: string, opUserID: string, sendID: string): number {
+    const op = this.#groups.member(groupID, opUserID);
+    if (opUserID === sendID) return op?.roleLevel ?? 0;
+    const senderRole = this.#groups.member(groupID, sendID)?.roleLevel ?? ROLE_MEMBER;
+    if (op?.roleLevel === ROLE_OWNER || (op?.roleLevel === ROLE_ADMIN && senderRole === ROLE_MEMBER)) return op.roleLevel;
+    throw imError(ImCode.NoPermission, `${opUserID} may not revoke this message`);
   }
 
   #ownConversation(userID: string, conversationID: string): ConversationRecord {
@@ -88,11 +103,14 @@ export class MsgOps {
       if (!raw) throw imError(ImCode.RecordNotFound, `msg ${conversationID}:${seq} not found`);
       if (raw.revoked) throw imError(ImCode.MsgAlreadyRevoke, 'msg already revoked');
       const m = raw.msg;
-      if (!isAdmin && m.sendID !== opUserID) throw imError(ImCode.NoPermission, 'only the sender can revoke this message');
+      const group = m.sessionType === SESSION_GROUP;
+      let role = 0;
+      if (group && !isAdmin) role = this.#groupRevokerRole(m.groupID, opUserID, m.sendID);
+      else if (!isAdmin && m.sendID !== opUserID) throw imError(ImCode.NoPermission, 'only the sender can revoke this message');
       const revoker = this.#users.get(opUserID);
       this.#msgs.setRevoked(conversationID, seq, {
         revokerID: opUserID,
-        revokerRole: 0,
+        revokerRole: role,
         revokerNickname: revoker?.nickname ?? '',
         revokeTime: now,
         isAdminRevoke: isAdmin,
@@ -106,6 +124,8 @@ export class MsgOps {
         conversationID,
         isAdminRevoke: isAdmin,
       };
+      // A group's revoke notice goes to its members, stored in n_<groupID>.
+      if (group) return this.#sender.notify(opUserID, m.groupID, CT_REVOKE, tips, true, now, SESSION_GROUP);
       const peer = m.sendID === opUserID ? m.recvID : m.sendID;
       return this.#sender.notify(opUserID, peer, CT_REVOKE, tips, true, now);
     });

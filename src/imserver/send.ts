@@ -127,15 +127,19 @@ export class Sender {
     return { serverMsgID: m.serverMsgID, clientMsgID: m.clientMsgID, sendTime: m.sendTime, deliver: () => deliver(operationID) };
   }
 
-  /** A server notification from `sendID` to `recvID` (single-chat routing). Stored ones get a seq. */
-  notify(sendID: string, recvID: string, contentType: number, tips: unknown, stored: boolean, now = Date.now()): Deliver {
+  /**
+   * A server notification from `sendID` to `recvID` (single-chat routing), or to a group's
+   * members when `sessionType` is 3 and `recvID` the groupID. Stored ones get a seq in the n_ stream.
+   */
+  notify(sendID: string, recvID: string, contentType: number, tips: unknown, stored: boolean, now = Date.now(), sessionType = SESSION_SINGLE): Deliver {
     const m: MsgData = {
       ...emptyMsg(),
       sendID,
       recvID,
+      groupID: sessionType === SESSION_GROUP ? recvID : '',
       clientMsgID: md5Id(now, sendID, 'n'),
       serverMsgID: md5Id(now, sendID),
-      sessionType: SESSION_SINGLE,
+      sessionType,
       msgFrom: MSG_FROM_SYSTEM,
       contentType,
       content: Buffer.from(JSON.stringify({ detail: JSON.stringify(tips) })),

@@ -106,6 +106,26 @@ describe('group messages', () => {
     expect((await sendText(dave, { groupID: '999' }, 'nowhere')).errCode).toBe(1201);
   });
 
+  it('revoke: the owner may revoke a member’s message; the notice (2101) goes to every member in n_<groupID>', async () => {
+    const resp = await sendText(bob, { groupID: gid }, 'oops');
+    expect(resp.errCode).toBe(0);
+    const mine = await waitPush(carol.ws, 101, 'stored', (p) => p.operationID === 'op-oops');
+    const seq = mine.msg.seq;
+    const owners = pushed(alice.ws).filter((p) => p.conversationID === conv && p.msg.sendID === 'alice' && p.msg.contentType === 101);
+    // An admin may not revoke the owner's message; an ordinary member may not revoke others'.
+    expect(await carol.errCode('/msg/revoke_msg', { userID: 'carol', conversationID: conv, seq: owners[0]!.msg.seq })).toBe(1002);
+    expect(await dave.errCode('/msg/revoke_msg', { userID: 'dave', conversationID: conv, seq })).toBe(1004);
+    await alice.post('/msg/revoke_msg', { userID: 'alice', conversationID: conv, seq });
+    const notice = await waitPush(carol.ws, 2101, 'notification');
+    expect(notice.conversationID).toBe(`n_${gid}`);
+    expect(notice.msg.seq).toBeGreaterThan(0);
+    expect(JSON.parse(JSON.parse(Buffer.from(notice.msg.content).toString()).detail)).toMatchObject({ revokerUserID: 'alice', seq, conversationID: conv });
+    const req = PbCoder.PullMessageBySeqsReq.encode({ userID: 'carol', seqRanges: [{ conversationID: conv, begin: seq, end: seq, num: 1 }], order: 0 }).finish();
+    const back = decodeData(PbCoder.PullMessageBySeqsResp, await carol.ws.request(1002, req)).msgs[conv]!.Msgs[0]!;
+    expect(back.contentType).toBe(2101);
+    expect(JSON.parse(JSON.parse(Buffer.from(back.content).toString()).detail)).toMatchObject({ revokerID: 'alice', revokerRole: 100, sourceMessageSendID: 'bob' });
+  });
+
   it('the admin /msg/send_msg route delivers to the group too', async () => {
     const { imPost } = await import('../helpers/im.ts');
     await imPost(im.apiAddress, '/msg/send_msg', { sendID: 'alice', groupID: gid, sessionType: 3, contentType: 101, content: { content: 'from admin api' } }, await im.adminToken());
