@@ -26,12 +26,15 @@ function countsUnread(d: SdkWsProto.MsgData, selfID: string): boolean {
   return opt.unreadCount !== false;
 }
 
-/** groupAtType after an @ message: 1 @me, 2 @all, 3 @all and @me (0 stays 0 when neither). */
+/**
+ * groupAtType after an @ message, per message like the server's own mark (which arrives as a
+ * 1300 and must agree): 3 @all naming me, 2 @all, 1 @me; unchanged when neither.
+ */
 function atTypeOf(m: MessageItem, selfID: string, current: number): number {
   const list = (m.atTextElem as { atUserList?: unknown } | undefined)?.atUserList;
   const ids = Array.isArray(list) ? list : [];
-  const me = ids.includes(selfID) || current === 1 || current === 3;
-  const all = ids.includes('AtAllTag') || current === 2 || current === 3;
+  const me = ids.includes(selfID);
+  const all = ids.includes('AtAllTag');
   return me && all ? 3 : all ? 2 : me ? 1 : current;
 }
 

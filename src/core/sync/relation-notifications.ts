@@ -142,11 +142,8 @@ function memberDelta(contentType: number, tips: Tips, selfID: string): Delta<Gro
     case GroupNotif.SetToAdmin:
     case GroupNotif.SetToOrdinary:
       return { upserts: one(tips.changedUser), deletes: [] };
-    case GroupNotif.OwnerTransferred: {
-      const rows = [...one(tips.oldGroupOwnerInfo), ...one(tips.newGroupOwner)];
-      return rows.length === 2 ? { upserts: rows, deletes: [] } : null;
-    }
     default:
+      // OwnerTransferred and the rest: the tips do not carry every changed row; sync instead.
       void selfID;
       return null;
   }
@@ -175,14 +172,14 @@ async function onGroupNotification(s: Session, d: SdkWsProto.MsgData, tips: Tips
       break;
   }
   const wasMember = !!(groupID && store.groups.group(groupID));
-  // Membership of this user may have changed: the joined-group list first.
+  const delta = memberDelta(d.contentType, tips, s.userID);
+  // This user's own membership changed (or is unknown here): the joined-group list first.
+  const selfJoined = d.contentType === GroupNotif.MemberInvited || d.contentType === GroupNotif.MemberEnter;
   const selfAffected =
     d.contentType === GroupNotif.Created ||
-    d.contentType === GroupNotif.MemberEnter ||
-    d.contentType === GroupNotif.MemberInvited ||
-    d.contentType === GroupNotif.MemberQuit ||
-    d.contentType === GroupNotif.MemberKicked ||
-    !wasMember;
+    !wasMember ||
+    !!delta?.deletes.includes(s.userID) ||
+    (selfJoined && !!delta?.upserts.some((m) => m.userID === s.userID));
   if (selfAffected) await syncGroups(s, op);
   if (!groupID || !store.groups.group(groupID)) return;
   if (group) applyGroupInfo(s, group);
@@ -191,5 +188,5 @@ async function onGroupNotification(s: Session, d: SdkWsProto.MsgData, tips: Tips
     return;
   }
   const version = { versionID: str(tips.groupMemberVersionID), version: num(tips.groupMemberVersion) };
-  await applyOrSync(s, memberList(s, groupID), version, memberDelta(d.contentType, tips, s.userID), op);
+  await applyOrSync(s, memberList(s, groupID), version, delta, op);
 }
