@@ -11,7 +11,7 @@ import { GROUP_DISMISSED, GROUP_MUTED, ROLE_ADMIN, ROLE_OWNER, type Groups } fro
 import { inTransaction, type Db } from './db.ts';
 import { argsError, ImCode, imError } from './errs.ts';
 import type { Messages } from './messages.ts';
-import { CT_TYPING, md5Id, MSG_FROM_SYSTEM, STATUS_SEND_SUCCESS, type Deliver } from './msg-kinds.ts';
+import { CT_CONVERSATION_CHANGE, CT_TYPING, md5Id, MSG_FROM_SYSTEM, NOTHING, STATUS_SEND_SUCCESS, type Deliver } from './msg-kinds.ts';
 import {
   notificationOptions,
   optionIs,
@@ -34,6 +34,14 @@ export interface SendResult {
   /** Push with the request's operationID. */
   deliver: () => void;
 }
+
+const CT_AT_TEXT = 106;
+/** The atUserIDList entry that means everyone (constant.AtAllString). */
+const AT_ALL = 'AtAllTag';
+// Conversation.groupAtType
+const AT_ME = 1;
+const AT_ALL_ONLY = 2;
+const AT_ALL_AT_ME = 3;
 
 /** GroupDismissedNotification: the one message a dismissed group still takes. */
 const CT_GROUP_DISMISSED = 1511;
@@ -124,7 +132,42 @@ export class Sender {
     m.status = STATUS_SEND_SUCCESS;
     m.isRead = false;
     const deliver = this.#storeAndRoute(m);
-    return { serverMsgID: m.serverMsgID, clientMsgID: m.clientMsgID, sendTime: m.sendTime, deliver: () => deliver(operationID) };
+    const at = m.sessionType === SESSION_GROUP && m.contentType === CT_AT_TEXT ? this.#atInfo(m) : NOTHING;
+    return {
+      serverMsgID: m.serverMsgID,
+      clientMsgID: m.clientMsgID,
+      sendTime: m.sendTime,
+      deliver: () => {
+        deliver(operationID);
+        at(operationID);
+      },
+    };
+  }
+
+  /**
+   * An @ message marks the group conversation of those it names (open-im-server msg
+   * setConversationAtInfo): groupAtType 1 @me; with "AtAllTag", 2 @all for every other member
+   * and 3 @all+@me for those also named. Each marked member gets a 1300 for it.
+   */
+  #atInfo(m: MsgData): Deliver {
+    const convID = conversationIdOf(m, false);
+    const members = this.#groups.memberIDs(m.groupID).filter((u) => u !== m.sendID);
+    const named = new Set(m.atUserIDList.filter((u) => u !== AT_ALL));
+    const marks = new Map<string, number>();
+    if (m.atUserIDList.includes(AT_ALL)) {
+      for (const u of members) marks.set(u, named.has(u) ? AT_ALL_AT_ME : AT_ALL_ONLY);
+    } else {
+      for (const u of members) if (named.has(u)) marks.set(u, AT_ME);
+    }
+    if (marks.size === 0) return NOTHING;
+    inTransaction(this.#db, () => {
+      for (const [u, groupAtType] of marks) {
+        this.#convs.ensure(u, convID, SESSION_GROUP, '', m.groupID);
+        this.#convs.patch(u, convID, { groupAtType });
+      }
+    });
+    const ds = [...marks.keys()].map((u) => this.notify(u, u, CT_CONVERSATION_CHANGE, { userID: u, conversationIDList: [convID] }, false));
+    return (op) => ds.forEach((d) => d(op));
   }
 
   /**

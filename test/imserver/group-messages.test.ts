@@ -4,7 +4,7 @@
 import { PbCoder } from '@openim/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIm, type TestIm } from '../helpers/im.ts';
-import { connect, decodeData, type TestClient } from './wsclient.ts';
+import { connect, decodeData, encodeMsg, textMsg, type TestClient } from './wsclient.ts';
 import { hasReadAndMax, pushed, sendText, user, waitPush, type User } from './relation-client.ts';
 
 describe('group messages', () => {
@@ -124,6 +124,20 @@ describe('group messages', () => {
     const back = decodeData(PbCoder.PullMessageBySeqsResp, await carol.ws.request(1002, req)).msgs[conv]!.Msgs[0]!;
     expect(back.contentType).toBe(2101);
     expect(JSON.parse(JSON.parse(Buffer.from(back.content).toString()).detail)).toMatchObject({ revokerID: 'alice', revokerRole: 100, sourceMessageSendID: 'bob' });
+  });
+
+  it('an @ message marks the named members’ conversations (groupAtType 1, with @all 2 and 3) and tells them with 1300', async () => {
+    const atType = async (u: User) =>
+      (await u.post<{ conversation: { groupAtType: number } }>('/conversation/get_conversation', { ownerUserID: u.userID, conversationID: conv })).conversation.groupAtType;
+    const at = (list: string[], text: string) =>
+      alice.ws.request(1003, encodeMsg(textMsg('alice', '', text, { groupID: gid, sessionType: 3, contentType: 106, atUserIDList: list })), { operationID: `op-${text}` });
+    expect((await at(['bob'], 'hey bob')).errCode).toBe(0);
+    await bob.ws.waitFor(() => pushed(bob.ws).find((p) => p.operationID === 'op-hey bob' && p.msg.contentType === 1300), '1300 to bob');
+    expect(await atType(bob)).toBe(1);
+    expect(await atType(carol)).toBe(0);
+    expect((await at(['AtAllTag', 'carol'], 'hey all')).errCode).toBe(0);
+    await carol.ws.waitFor(() => pushed(carol.ws).find((p) => p.operationID === 'op-hey all' && p.msg.contentType === 1300), '1300 to carol');
+    expect([await atType(bob), await atType(carol), await atType(alice)]).toEqual([2, 3, 0]);
   });
 
   it('the admin /msg/send_msg route delivers to the group too', async () => {
