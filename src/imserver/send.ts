@@ -7,9 +7,10 @@ import { emptyMsg, type MsgData } from './codec.ts';
 import type { Conversations } from './conversations.ts';
 import { conversationIdOf, SESSION_GROUP, SESSION_NOTIFICATION, SESSION_SINGLE } from './convid.ts';
 import type { Friends } from './friends.ts';
-import { GROUP_DISMISSED, GROUP_MUTED, ROLE_ADMIN, ROLE_OWNER, type Groups } from './groups.ts';
+import type { Groups } from './groups.ts';
 import { inTransaction, type Db } from './db.ts';
 import { argsError, ImCode, imError } from './errs.ts';
+import { atMarks, CT_AT_TEXT, verifySend } from './send-rules.ts';
 import type { Messages } from './messages.ts';
 import { CT_CONVERSATION_CHANGE, CT_TYPING, md5Id, MSG_FROM_SYSTEM, NOTHING, STATUS_SEND_SUCCESS, type Deliver } from './msg-kinds.ts';
 import {
@@ -34,19 +35,6 @@ export interface SendResult {
   /** Push with the request's operationID. */
   deliver: () => void;
 }
-
-const CT_AT_TEXT = 106;
-/** The atUserIDList entry that means everyone (constant.AtAllString). */
-const AT_ALL = 'AtAllTag';
-// Conversation.groupAtType
-const AT_ME = 1;
-const AT_ALL_ONLY = 2;
-const AT_ALL_AT_ME = 3;
-
-/** GroupDismissedNotification: the one message a dismissed group still takes. */
-const CT_GROUP_DISMISSED = 1511;
-const NOTIFICATION_BEGIN = 1000;
-const NOTIFICATION_END = 5000;
 
 /** A friend (12xx) or group (15xx) notification; see Sender.relationNotify. */
 export interface RelationNotice {
@@ -85,29 +73,6 @@ export class Sender {
     this.#admins = admins;
   }
 
-  /**
-   * open-im-server internal/rpc/msg/verify.go: blocked senders (1302), and for groups a missing
-   * group (1201), a dismissed one (1204), a non-member (1203), a muted member (1402) and a muted
-   * group (1403, owner and admins exempt). App admins and notifications skip the checks.
-   */
-  #verify(m: MsgData, now: number): void {
-    const exempt = this.#admins.has(m.sendID) || (m.contentType >= NOTIFICATION_BEGIN && m.contentType <= NOTIFICATION_END);
-    if (m.sessionType === SESSION_SINGLE) {
-      if (!exempt && this.#friends.isBlack(m.recvID, m.sendID)) throw imError(ImCode.BlockedByPeer, `${m.recvID} has blocked ${m.sendID}`);
-      return;
-    }
-    // A missing or dismissed group refuses everyone, app admins included.
-    const g = this.#groups.get(m.groupID);
-    if (!g) throw imError(ImCode.GroupIDNotFound, `group ${m.groupID} not found`);
-    if (g.status === GROUP_DISMISSED && m.contentType !== CT_GROUP_DISMISSED) throw imError(ImCode.DismissedAlready, `group ${m.groupID} is dismissed`);
-    if (exempt) return;
-    const member = this.#groups.member(m.groupID, m.sendID);
-    if (!member) throw imError(ImCode.NotInGroupYet, `${m.sendID} is not in group ${m.groupID}`);
-    if (member.roleLevel === ROLE_OWNER) return;
-    if (member.muteEndTime >= now) throw imError(ImCode.MutedInGroup, `${m.sendID} is muted in group ${m.groupID}`);
-    if (g.status === GROUP_MUTED && member.roleLevel !== ROLE_ADMIN) throw imError(ImCode.MutedGroup, `group ${m.groupID} is muted`);
-  }
-
   /** Store (when history) and prepare the push of a user or admin message. */
   send(input: MsgData, operationID: string, now = Date.now()): SendResult {
     const m: MsgData = { ...input, options: { ...input.options } };
@@ -122,7 +87,7 @@ export class Sender {
     } else {
       throw argsError(`sessionType ${m.sessionType} is not supported`);
     }
-    this.#verify(m, now);
+    verifySend(m, now, this.#groups, this.#friends, this.#admins);
     if (m.contentType === CT_TYPING) {
       for (const k of [OPT_HISTORY, OPT_PERSISTENT, OPT_UNREAD_COUNT, OPT_CONVERSATION_UPDATE, OPT_OFFLINE_PUSH]) m.options[k] = false;
     }
@@ -144,21 +109,10 @@ export class Sender {
     };
   }
 
-  /**
-   * An @ message marks the group conversation of those it names (open-im-server msg
-   * setConversationAtInfo): groupAtType 1 @me; with "AtAllTag", 2 @all for every other member
-   * and 3 @all+@me for those also named. Each marked member gets a 1300 for it.
-   */
+  /** An @ message marks the named members' group conversations (atMarks); each gets a 1300. */
   #atInfo(m: MsgData): Deliver {
     const convID = conversationIdOf(m, false);
-    const members = this.#groups.memberIDs(m.groupID).filter((u) => u !== m.sendID);
-    const named = new Set(m.atUserIDList.filter((u) => u !== AT_ALL));
-    const marks = new Map<string, number>();
-    if (m.atUserIDList.includes(AT_ALL)) {
-      for (const u of members) marks.set(u, named.has(u) ? AT_ALL_AT_ME : AT_ALL_ONLY);
-    } else {
-      for (const u of members) if (named.has(u)) marks.set(u, AT_ME);
-    }
+    const marks = atMarks(m, this.#groups.memberIDs(m.groupID));
     if (marks.size === 0) return NOTHING;
     inTransaction(this.#db, () => {
       for (const [u, groupAtType] of marks) {
