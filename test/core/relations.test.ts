@@ -112,6 +112,16 @@ describe('friends', () => {
     expect(await sendText(alice, 'through again', 'bob')).toMatchObject({ status: 2 });
   });
 
+  it("a friend's new nickname: OnFriendInfoChanged (1209) and the friend list follows", async () => {
+    const b0 = bob.events.length;
+    await alice.call('SetSelfInfo', { nickname: 'Alice Two' });
+    await bob.waitFor('OnFriendInfoChanged', (d) => d.userID === 'alice' && d.nickname === 'Alice Two', 8000, b0);
+    expect((await bob.call('GetFriendList'))[0].friendInfo).toMatchObject({ userID: 'alice', nickname: 'Alice Two' });
+    expect((await bob.call('GetUsersInfoWithCache', ['alice'], ''))[0].publicInfo).toMatchObject({ nickname: 'Alice Two' });
+    await alice.call('SetSelfInfo', { nickname: 'Alice' });
+    await bob.waitFor('OnFriendInfoChanged', (d) => d.userID === 'alice' && d.nickname === 'Alice', 8000, b0);
+  });
+
   it('delete: OnFriendDeleted and the list loses the friend', async () => {
     const a0 = alice.events.length;
     await alice.call('DeleteFriend', 'bob');
@@ -138,6 +148,9 @@ describe('groups', () => {
     expect(await carol.call('GetGroupMemberOwnerAndAdmin', groupID)).toEqual([expect.objectContaining({ userID: 'alice' })]);
     expect(await carol.call('GetSpecifiedGroupsInfo', [groupID])).toEqual([expect.objectContaining({ groupName: 'Trio' })]);
     expect(await bob.call('SearchGroups', { keywordList: ['tri'], isSearchGroupID: false, isSearchGroupName: true })).toHaveLength(1);
+    const withMember = await bob.call('GetUsersInfoWithCache', ['carol'], groupID);
+    expect(withMember[0]).toMatchObject({ publicInfo: { userID: 'carol' }, groupMemberInfo: { groupID, userID: 'carol', roleLevel: 20 } });
+    expect(await bob.call('GetSpecifiedGroupMembersInfo', groupID, ['carol', 'nobody'])).toEqual([expect.objectContaining({ userID: 'carol' })]);
   });
 
   it('a group message reaches all members with unread counts; the conversation is named after the group', async () => {

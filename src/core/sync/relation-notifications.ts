@@ -14,7 +14,6 @@ import {
   memberList,
   syncBlacks,
   syncFriendRequests,
-  syncFriends,
   syncGroupRequests,
   syncGroups,
   syncMembers,
@@ -102,11 +101,14 @@ async function onFriendNotification(s: Session, contentType: number, tips: Tips,
     case FriendNotif.InfosUpdate:
       await applyOrSync(s, friendList(s), version, null, op);
       return;
-    case FriendNotif.InfoUpdated:
-      // A friend changed their profile: the cached profile and the friend row.
-      if (from && from !== s.userID) await fetchUsers(s, [from], op);
-      await syncFriends(s, op);
+    case FriendNotif.InfoUpdated: {
+      // A friend changed their profile (UserInfoUpdatedTips {userID} + this owner's friend
+      // version): the cached profile, and the friend row by version sync.
+      const changed = str(tips.userID) || from;
+      if (changed && changed !== s.userID) await fetchUsers(s, [changed], op);
+      await applyOrSync(s, friendList(s), version, null, op);
       return;
+    }
     case FriendNotif.BlackAdded:
     case FriendNotif.BlackDeleted: {
       // Only the owner's list changes; the other side learns nothing from its own lists.
