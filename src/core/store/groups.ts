@@ -86,6 +86,10 @@ export class GroupStore {
     );
   }
 
+  memberIDs(groupID: string): string[] {
+    return (this.#db.prepare('SELECT userID FROM group_members WHERE groupID = ?').all(groupID) as { userID: string }[]).map((r) => r.userID);
+  }
+
   putMember(m: GroupMemberItem): void {
     this.#db
       .prepare('INSERT OR REPLACE INTO group_members (groupID, userID, roleLevel, joinTime, nickname, item) VALUES (?, ?, ?, ?, ?, ?)')

@@ -24,7 +24,10 @@ export interface VersionedList<T> {
   full(op: string): Promise<unknown[]>;
   convert(raw: unknown): T;
   keyOf(t: T): string;
-  local(): Map<string, T>;
+  /** One local row. */
+  get(key: string): T | undefined;
+  /** Every local key (only a full sync needs them). */
+  keys(): string[];
   put(t: T): void;
   remove(key: string, before: T): void;
   added(t: T): void;
@@ -47,21 +50,18 @@ export function applyDelta<T>(s: Session, list: VersionedList<T>, delta: Delta<T
   const store = s.db();
   const out: (() => void)[] = [];
   store.tx(() => {
-    const local = list.local();
     for (const key of delta.deletes) {
-      const before = local.get(key);
+      const before = list.get(key);
       if (!before) continue;
       list.remove(key, before);
-      local.delete(key);
       if (report) out.push(() => list.removed(before));
     }
     for (const t of delta.upserts) {
       const key = list.keyOf(t);
       if (!key) continue;
-      const before = local.get(key);
+      const before = list.get(key);
       if (before && JSON.stringify(before) === JSON.stringify(t)) continue;
       list.put(t);
-      local.set(key, t);
       if (report) out.push(before ? () => list.changed(t, before) : () => list.added(t));
     }
     if (version) store.seqs.setVersion(list.table, list.entityID, version.versionID, version.version);
@@ -73,7 +73,7 @@ export function applyDelta<T>(s: Session, list: VersionedList<T>, delta: Delta<T
 export function fullDelta<T>(list: VersionedList<T>, raw: readonly unknown[]): Delta<T> {
   const upserts = raw.map((r) => list.convert(r)).filter((t) => list.keyOf(t));
   const keep = new Set(upserts.map((t) => list.keyOf(t)));
-  return { upserts, deletes: [...list.local().keys()].filter((k) => !keep.has(k)) };
+  return { upserts, deletes: list.keys().filter((k) => !keep.has(k)) };
 }
 
 /** Applies an incremental response (fetched here unless given); returns how it went. */
