@@ -239,6 +239,60 @@ describe('groups', () => {
   });
 });
 
+describe('more group functions', () => {
+  let gid = '';
+
+  it('invite, member mute (1402), join-time filter, direct join, quit', async () => {
+    const g = await alice.call('CreateGroup', { memberUserIDs: ['bob'], groupInfo: { groupName: 'Open', needVerification: 2 } });
+    gid = g.groupID;
+    const c0 = carol.events.length;
+    const b0 = bob.events.length;
+    await alice.call('InviteUserToGroup', gid, 'join us', ['carol']);
+    await carol.waitFor('OnJoinedGroupAdded', (d) => d.groupID === gid, 8000, c0);
+    await bob.waitFor('OnGroupMemberAdded', (d) => d.groupID === gid && d.userID === 'carol', 8000, b0);
+
+    await alice.call('ChangeGroupMemberMute', gid, 'carol', 60);
+    await carol.waitFor('OnGroupMemberInfoChanged', (d) => d.userID === 'carol' && d.muteEndTime > Date.now(), 8000, c0);
+    expect(await codeOf(sendText(carol, 'muted?', '', gid))).toBe(1402);
+    await alice.call('ChangeGroupMemberMute', gid, 'carol', 0);
+    await carol.waitFor('OnGroupMemberInfoChanged', (d) => d.userID === 'carol' && d.muteEndTime < Date.now(), 8000, c0);
+    expect(await sendText(carol, 'free again', '', gid)).toMatchObject({ status: 2 });
+
+    const all = await alice.call('GetGroupMemberList', gid, 0, 0, 0);
+    expect(all.map((m: any) => m.userID)).toEqual(['alice', 'bob', 'carol']);
+    expect((await alice.call('GetGroupMemberList', gid, 3, 0, 0)).map((m: any) => m.userID)).toEqual(['bob', 'carol']);
+    expect((await alice.call('GetGroupMemberList', gid, 0, 1, 1)).map((m: any) => m.userID)).toEqual(['bob']);
+    const carolJoin = all[2].joinTime as number;
+    const filtered = await alice.call('GetGroupMemberListByJoinTimeFilter', gid, 0, 0, carolJoin, 0, ['alice']);
+    expect(filtered.map((m: any) => m.userID)).toEqual(['carol']);
+
+    const b1 = bob.events.length;
+    await carol.call('QuitGroup', gid);
+    await carol.waitFor('OnJoinedGroupDeleted', (d) => d.groupID === gid, 8000, c0);
+    await bob.waitFor('OnGroupMemberDeleted', (d) => d.groupID === gid && d.userID === 'carol', 8000, b1);
+    // needVerification 2: joining needs no approval.
+    const c1 = carol.events.length;
+    const b2 = bob.events.length;
+    await carol.call('JoinGroup', gid, '', 3, '');
+    await carol.waitFor('OnJoinedGroupAdded', (d) => d.groupID === gid, 8000, c1);
+    expect((await carol.call('GetJoinedGroupList')).some((x: any) => x.groupID === gid)).toBe(true);
+    await bob.waitFor('OnGroupMemberAdded', (d) => d.groupID === gid && d.userID === 'carol', 8000, b2);
+  });
+
+  it('a refused join application: OnGroupApplicationRejected for the applicant', async () => {
+    const g = await alice.call('CreateGroup', { memberUserIDs: [], groupInfo: { groupName: 'Closed', needVerification: 1 } });
+    const b0 = bob.events.length;
+    const a0 = alice.events.length;
+    await bob.call('JoinGroup', g.groupID, 'please', 3, '');
+    await alice.waitFor('OnGroupApplicationAdded', (d) => d.groupID === g.groupID && d.userID === 'bob', 8000, a0);
+    await alice.call('RefuseGroupApplication', g.groupID, 'bob', 'sorry');
+    await bob.waitFor('OnGroupApplicationRejected', (d) => d.groupID === g.groupID && d.handleResult === -1, 8000, b0);
+    await alice.waitFor('OnGroupApplicationRejected', (d) => d.userID === 'bob', 8000, a0);
+    expect((await bob.call('GetJoinedGroupList')).some((x: any) => x.groupID === g.groupID)).toBe(false);
+    expect(await bob.call('GetSpecifiedGroupsInfo', [g.groupID])).toEqual([expect.objectContaining({ groupName: 'Closed' })]);
+  });
+});
+
 describe('a user who was offline', () => {
   it('gets the changes by incremental sync at login (request log), with the callbacks', async () => {
     // carol: a pending request to bob; member of G2 (to be left) and G3 (to change).
@@ -278,7 +332,9 @@ describe('a user who was offline', () => {
     expect((await carol.call('GetFriendList')).map((f: any) => f.friendInfo.userID)).toEqual(['bob']);
     // (The group dismissed earlier stays listed with status 2, as the server keeps it.)
     const joined = await carol.call('GetJoinedGroupList');
-    expect(joined.filter((g: any) => g.status !== 2).map((g: any) => g.groupID).sort()).toEqual([g3, g4].sort());
+    const ids = joined.filter((g: any) => g.status !== 2).map((g: any) => g.groupID);
+    expect(ids).toEqual(expect.arrayContaining([g3, g4]));
+    expect(ids).not.toContain(g2);
     expect((await carol.call('GetGroupMemberList', g3, 0, 0, 0)).map((m: any) => m.userID).sort()).toEqual(['alice', 'carol']);
   });
 });
