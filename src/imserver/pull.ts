@@ -80,14 +80,19 @@ export class Reader {
   /** 1001 / newest_seq: every conversation of the user, its n_ twin, and the user's own n_ stream. */
   maxSeqs(userID: string): { maxSeqs: Record<string, number>; minSeqs: Record<string, number> } {
     const maxSeqs: Record<string, number> = {};
+    // A conversation's own maxSeq, when set (a member who left a group), caps what it reports.
+    const caps = new Map<string, number>();
     const ids = new Set<string>([selfNotificationId(userID)]);
     for (const c of this.#convs.list(userID)) {
       ids.add(c.conversationID);
       ids.add(notificationTwin(c.conversationID));
+      if (c.maxSeq > 0) caps.set(c.conversationID, c.maxSeq);
     }
     for (const id of ids) {
       const { maxSeq } = this.#msgs.seqInfo(id);
-      if (maxSeq > 0) maxSeqs[id] = maxSeq;
+      const cap = caps.get(id);
+      const seq = cap === undefined ? maxSeq : Math.min(maxSeq, cap);
+      if (seq > 0) maxSeqs[id] = seq;
     }
     return { maxSeqs, minSeqs: {} };
   }

@@ -3,7 +3,9 @@
 // notification and the errors upstream answers.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PbCoder } from '@openim/protocol';
 import { startTestIm, type TestIm } from '../helpers/im.ts';
+import { decodeData } from './wsclient.ts';
 import { hasReadAndMax, pushed, sendText, tipsOf, user, waitPush, type User } from './relation-client.ts';
 
 interface Member {
@@ -206,8 +208,15 @@ describe('groups', () => {
       const n = await waitPush(u.ws, 1508, 'notification');
       expect(tipsOf(n.msg)).toMatchObject({ opUser: { userID: 'carol' }, kickedUserList: [{ userID: 'erin' }] });
     }
-    await waitPush(erin.ws, 1508, 'stored');
+    const kickCopy = await waitPush(erin.ws, 1508, 'stored');
     expect((await sendText(erin, { groupID: gid }, 'erin after kick')).errCode).toBe(1203);
+    // Later messages do not reach erin, and its newest seq stays at its kick notice.
+    expect((await sendText(alice, { groupID: gid }, 'after erin left')).errCode).toBe(0);
+    await waitPush(bob.ws, 101, 'stored', (p) => p.operationID === 'op-after erin left');
+    expect(pushed(erin.ws).some((p) => p.operationID === 'op-after erin left')).toBe(false);
+    const newest = decodeData(PbCoder.GetMaxSeqResp, await erin.ws.request(1001, Buffer.from([0x0a, 4, ...Buffer.from('erin')])));
+    expect(newest.maxSeqs[`sg_${gid}`]).toBe(kickCopy.msg.seq);
+    expect(await hasReadAndMax(erin, `sg_${gid}`)).toMatchObject({ maxSeq: kickCopy.msg.seq });
     const joined = await erin.post<{ total: number }>('/group/get_joined_group_list', { fromUserID: 'erin', pagination: { pageNumber: 1, showNumber: 10 } });
     expect(joined.total).toBe(0);
   });
