@@ -47,7 +47,7 @@ try {
   const perSession = new Map<string, number>();
   const rows: Record<string, string | number>[] = [];
   for (const isolation of MODES) {
-    const gw = await startGateway(benchOverrides(im, { isolation, warmPool: 0, logLevel: 'warn' }));
+    const gw = await startGateway(benchOverrides(im, { isolation, warmPool: 0, logLevel: 'warn', startTimeoutMs: 120_000 }));
     try {
       let done = 0;
       let base = 0;
@@ -61,7 +61,7 @@ try {
         }
         const lat: number[] = [];
         const start = performance.now();
-        await mapLimit(users.slice(done, step), 16, async (u, i) => {
+        await mapLimit(users.slice(done, step), 8, async (u, i) => {
           const t = performance.now();
           const c = await WireClient.connect(gw.url, u, tokens[done + i]!);
           const r = await c.call('Login', [u, tokens[done + i]!], 60_000);

@@ -1,8 +1,9 @@
 // End-to-end WebSocket calls through the gateway: a client frame → allow-list → (session RPC →
 // core →) JSON response, in a closed loop (every connected user keeps one call in flight).
 //
-//   GetLoginStatus           answered by the gateway itself (src/gateway/functions.ts: access
-//                            'gateway'): the edge only, no session RPC, no I/O.
+//   GetLoginStatus           the gateway checks the session is ready, then asks the core over the
+//                            session RPC (src/gateway/connection.ts); the core answers from memory:
+//                            the RPC hop with no I/O. The real core here too.
 //   GetAllConversationList   goes to the user's SDK core over the session RPC and reads the
 //                            local DB: the REAL core (src/core/index.ts), logged in against the
 //                            embedded IM server; a fresh user, so the list is empty.
@@ -89,7 +90,7 @@ try {
       const group = ['none', 'thread', 'echo'].map((m) => results.get(`${fn}/${n}/${m}`)!);
       rows.push(...table(group, group[0]!.name, 'ops'));
     }
-    printTable(`${fn}${fn === 'GetAllConversationList' ? ' (real core, local DB)' : ' (answered by the gateway)'} — closed loop, ${SECONDS} s per case; ratio = ops/s ÷ isolation none with the same users`, rows);
+    printTable(`${fn}${fn === 'GetAllConversationList' ? ' (real core, local DB)' : ' (real core, no I/O)'} — closed loop, ${SECONDS} s per case; ratio = ops/s ÷ isolation none with the same users`, rows);
   }
   const base = halfMax[0]!;
   printTable('p99 at half of the maximum throughput (isolation thread; open loop, latency from the scheduled send); ratio = p99 ÷ first row', table(halfMax, base.name, 'p99'));
