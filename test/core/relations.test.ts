@@ -165,6 +165,13 @@ describe('groups', () => {
     }
     await bob.call('MarkConversationMessageAsRead', `sg_${groupID}`);
     expect((await bob.call('GetOneConversation', 3, groupID)).unreadCount).toBe(0);
+    expect((await carol.call('GetOneConversation', 3, groupID)).unreadCount).toBe(1);
+    // History of the group chat: the 1501 "created" notification copy, then the message.
+    const hist = await carol.call('GetAdvancedHistoryMessageList', { conversationID: `sg_${groupID}`, startClientMsgID: '', count: 10, lastMinSeq: 0 });
+    expect(hist.messageList.at(-1)).toMatchObject({ clientMsgID: sent.clientMsgID, sessionType: 3, groupID, sendID: 'alice', textElem: { content: 'hello trio' } });
+    expect(hist.messageList.some((m: any) => m.contentType === 1501)).toBe(true);
+    // carol has not read it: it counts in her total.
+    expect((await carol.call('GetTotalUnreadMsgCount')) as number).toBeGreaterThanOrEqual(1);
   });
 
   it('@ in a group: groupAtType 1 @me, 2 @all, 3 @all naming me, reset to 0', async () => {
