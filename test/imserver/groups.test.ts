@@ -26,6 +26,7 @@ interface Group {
   groupType: number;
   needVerification: number;
   notificationUserID: string;
+  introduction: string;
 }
 
 describe('groups', () => {
@@ -166,6 +167,10 @@ describe('groups', () => {
     });
     expect(conv.conversation).toMatchObject({ groupAtType: 4, conversationType: 3 });
     expect((await info(bob)).notificationUserID).toBe('alice');
+    // The older route: plain strings, "" = unchanged.
+    await alice.post('/group/set_group_info', { groupInfoForSet: { groupID: gid, groupName: '', introduction: 'old form' } });
+    await bob.ws.waitFor(() => pushed(bob.ws).filter((p) => p.msg.contentType === 1502 && p.notification).length === 2 || undefined, 'second 1502');
+    expect(await info(bob)).toMatchObject({ groupName: 'team 2', introduction: 'old form' });
     expect(await info(bob)).toMatchObject({ groupName: 'team 2', needVerification: 2 });
 
     await erin.post('/group/join_group', { groupID: gid, joinSource: 3 });

@@ -71,6 +71,38 @@ function verification(v: number | undefined): number | undefined {
   return v;
 }
 
+/** set_group_info(_ex): owner or admin; `patch` holds only what the request sets. */
+function setGroupInfo(req: RouteRequest, groupID: string, patch: GroupPatch): undefined {
+  const g = groupOf(req, groupID);
+  notDismissed(g);
+  const op = manager(req, groupID);
+  const changed = Object.entries(patch).filter(([, v]) => v !== undefined).map(([k]) => k);
+  if (changed.length === 0) return undefined;
+  if (patch.notification !== undefined) {
+    patch.notificationUpdateTime = Date.now();
+    patch.notificationUserID = req.userID;
+  }
+  const deliver = inTransaction(req.im.db, () => {
+    req.im.groups.patch(groupID, patch);
+    const group = req.im.groups.get(groupID);
+    const base = { opUser: op, group, ...memberVersion(req, groupID) };
+    // As upstream: a non-empty announcement gets 1519 (and marks every member's conversation
+    // groupAtType 4), a name 1520, and any other field the general 1502.
+    const out: Deliver[] = [];
+    if (patch.notification) {
+      out.push(announce(req, groupID));
+      out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET_ANNOUNCEMENT, base));
+    }
+    if (patch.groupName !== undefined) out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET_NAME, base));
+    if (changed.some((k) => k !== 'notification' && k !== 'groupName')) {
+      out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET, { opUser: op, muteTime: 0, group, ...memberVersion(req, groupID) }));
+    }
+    return (opID: string) => out.forEach((d) => d(opID));
+  });
+  deliver(req.operationID);
+  return undefined;
+}
+
 export function registerGroupRoutes(r: Router): void {
   r.add('/group/create_group', {
     auth: 'user',
@@ -149,12 +181,8 @@ export function registerGroupRoutes(r: Router): void {
 
   r.add('/group/set_group_info_ex', {
     auth: 'user',
-    handle(req, b) {
-      const groupID = groupIdOf(b);
-      const g = groupOf(req, groupID);
-      notDismissed(g);
-      const op = manager(req, groupID);
-      const patch: GroupPatch = {
+    handle: (req, b) =>
+      setGroupInfo(req, groupIdOf(b), {
         groupName: optStr(b, 'groupName'),
         notification: optStr(b, 'notification'),
         introduction: optStr(b, 'introduction'),
@@ -163,32 +191,26 @@ export function registerGroupRoutes(r: Router): void {
         needVerification: verification(optInt(b, 'needVerification')),
         lookMemberInfo: optInt(b, 'lookMemberInfo'),
         applyMemberFriend: optInt(b, 'applyMemberFriend'),
-      };
-      const changed = Object.entries(patch).filter(([, v]) => v !== undefined).map(([k]) => k);
-      if (changed.length === 0) return undefined;
-      if (patch.notification !== undefined) {
-        patch.notificationUpdateTime = Date.now();
-        patch.notificationUserID = req.userID;
-      }
-      const deliver = inTransaction(req.im.db, () => {
-        req.im.groups.patch(groupID, patch);
-        const group = req.im.groups.get(groupID);
-        const base = { opUser: op, group, ...memberVersion(req, groupID) };
-        // As upstream: a non-empty announcement gets 1519 (and marks every member's conversation
-        // groupAtType 4), a name 1520, and any other field the general 1502.
-        const out: Deliver[] = [];
-        if (patch.notification) {
-          out.push(announce(req, groupID));
-          out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET_ANNOUNCEMENT, base));
-        }
-        if (patch.groupName !== undefined) out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET_NAME, base));
-        if (changed.some((k) => k !== 'notification' && k !== 'groupName')) {
-          out.push(notifyGroup(req, groupID, CT_GROUP_INFO_SET, { opUser: op, muteTime: 0, group, ...memberVersion(req, groupID) }));
-        }
-        return (opID: string) => out.forEach((d) => d(opID));
+      }),
+  });
+
+  // The older form: plain strings where "" means unchanged; the three numbers are wrappers.
+  r.add('/group/set_group_info', {
+    auth: 'user',
+    handle(req, b) {
+      const info = obj(b, 'groupInfoForSet');
+      if (!info) throw argsError('groupInfoForSet is empty');
+      const text = (k: string) => str(info, k) || undefined;
+      return setGroupInfo(req, groupIdOf(info), {
+        groupName: text('groupName'),
+        notification: text('notification'),
+        introduction: text('introduction'),
+        faceURL: text('faceURL'),
+        ex: text('ex'),
+        needVerification: verification(optInt(info, 'needVerification')),
+        lookMemberInfo: optInt(info, 'lookMemberInfo'),
+        applyMemberFriend: optInt(info, 'applyMemberFriend'),
       });
-      deliver(req.operationID);
-      return undefined;
     },
   });
 
