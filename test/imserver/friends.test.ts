@@ -75,6 +75,7 @@ describe('friends', () => {
     expect(list.total).toBe(1);
     expect(list.friendsInfo[0]).toMatchObject({ ownerUserID: 'alice', addSource: 2, friendUser: { userID: 'bob', nickname: 'bob-nick' } });
     expect(await alice.post('/friend/get_full_friend_user_ids', { userID: 'alice', idHash: 0 })).toMatchObject({ equal: false, userIDs: ['bob'] });
+    expect(await bob.post('/friend/get_friend_id', { userID: 'bob' })).toEqual({ friendIDs: ['alice'] });
     // A handled request cannot be answered twice; friends cannot apply again.
     expect(await bob.errCode('/friend/add_friend_response', { fromUserID: 'alice', toUserID: 'bob', handleResult: 1 })).toBe(1305);
     expect(await alice.errCode('/friend/add_friend', { fromUserID: 'alice', toUserID: 'bob' })).toBe(1304);
@@ -162,6 +163,8 @@ describe('friends', () => {
     expect(blacks.total).toBe(1);
     expect(blacks.blacks[0]).toMatchObject({ ownerUserID: 'bob', ex: 'spam', blackUserInfo: { userID: 'alice', nickname: 'alice-nick' } });
     expect(await bob.post('/friend/get_specified_blacks', { ownerUserID: 'bob', userIDList: ['alice', 'carol'] })).toMatchObject({ total: 1 });
+    expect(await alice.post('/friend/is_black', { userID1: 'alice', userID2: 'bob' })).toEqual({ inUser1Blacks: false, inUser2Blacks: true });
+    expect(await carol.errCode('/friend/is_black', { userID1: 'alice', userID2: 'bob' })).toBe(1002);
 
     const refused = await sendText(alice, { recvID: 'bob' }, 'while blocked');
     expect(refused).toMatchObject({ errCode: 1302, errMsg: expect.stringMatching(/^BlockedByPeer/) });

@@ -91,6 +91,7 @@ describe('groups', () => {
       ['carol', 20],
     ]);
     expect(ms[1]).toMatchObject({ nickname: 'bob-nick', joinSource: 2, inviterUserID: 'alice' });
+    expect(await carol.post('/group/get_group_member_user_id', { groupID: gid })).toEqual({ userIDs: ['alice', 'bob', 'carol'] });
     const joined = await bob.post<{ total: number; groups: Group[] }>('/group/get_joined_group_list', { fromUserID: 'bob', pagination: { pageNumber: 1, showNumber: 10 } });
     expect(joined.total).toBe(1);
     expect(joined.groups[0]!.groupID).toBe(gid);

@@ -280,6 +280,22 @@ export function registerFriendRoutes(r: Router): void {
     },
   });
 
+  r.add('/friend/get_friend_id', {
+    auth: 'user',
+    handle: (req, b) => ({ friendIDs: req.im.friends.friendIDs(userOf(req, b, 'userID')) }),
+  });
+
+  r.add('/friend/is_black', {
+    auth: 'user',
+    handle(req, b) {
+      const u1 = required(str(b, 'userID1'), 'userID1');
+      const u2 = required(str(b, 'userID2'), 'userID2');
+      // Upstream's CheckAccessIn: the caller must be one of the two.
+      if (!req.isAdmin && req.userID !== u1 && req.userID !== u2) throw imError(ImCode.NoPermission, `${req.userID} is neither side`);
+      return { inUser1Blacks: req.im.friends.isBlack(u1, u2), inUser2Blacks: req.im.friends.isBlack(u2, u1) };
+    },
+  });
+
   r.add('/friend/import_friend', {
     auth: 'admin',
     handle(req, b) {

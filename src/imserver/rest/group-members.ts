@@ -96,6 +96,15 @@ export function registerGroupMemberRoutes(r: Router): void {
     },
   });
 
+  r.add('/group/get_group_member_user_id', {
+    auth: 'user',
+    handle(req, b) {
+      const groupID = groupIdOf(b);
+      reader(req, groupID);
+      return { userIDs: req.im.groups.memberIDs(groupID) };
+    },
+  });
+
   r.add('/group/join_group', {
     auth: 'user',
     handle(req, b) {
