@@ -99,7 +99,13 @@ export interface ReadyMessage {
   readonly threadId: number;
 }
 export type ResultMessage =
-  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly value: unknown }
+  /**
+   * `json` is the result already JSON-encoded by the worker ('' for undefined). Structured clone
+   * would be deserialised recursively on the main thread, where a deeply nested value (e.g. a
+   * crafted message another user sent) overflows the stack and kills the session as a
+   * messageerror; a string never does, and JSON.parse is iterative.
+   */
+  | { readonly type: 'result'; readonly id: number; readonly ok: true; readonly json: string }
   | { readonly type: 'result'; readonly id: number; readonly ok: false; readonly error: WireError };
 export interface EventMessage {
   readonly type: 'event';

@@ -228,7 +228,7 @@ export class RpcClient {
         const p = this.#finish(m.id);
         if (!p || p.answered) return;
         p.answered = true;
-        if (m.ok) p.resolve(m.value);
+        if (m.ok) p.resolve(m.json === '' ? undefined : JSON.parse(m.json));
         else p.reject(fromWire(m.error));
         return;
       }

@@ -167,7 +167,12 @@ export class RpcServer {
     try {
       const value = await fn(ctx, ...m.args);
       try {
-        this.#post({ type: 'result', id: m.id, ok: true, value });
+        // Encoded here, inside this call's own try: a value that cannot be encoded (BigInt, a
+        // cycle, extreme depth) fails this call only, never the session.
+        const json = value === undefined ? '' : JSON.stringify(value);
+        // JSON silently drops functions and symbols; a core returning one has a bug to surface.
+        if (json === undefined) throw new TypeError(`${typeof value} is not JSON`);
+        this.#post({ type: 'result', id: m.id, ok: true, json });
       } catch (e) {
         this.#answerError(m.id, gatewayError('GW_INTERNAL', 'result is not serialisable', { fn: m.fn, cause: (e as Error).message }));
       }
@@ -199,16 +204,37 @@ export class RpcServer {
 
   #log(level: LogMessage['level'], obj: object, msg?: string): void {
     if (LEVELS[level] < this.#minLevel) return;
-    const line: LogMessage = msg === undefined ? { type: 'log', level, obj: { ...obj } } : { type: 'log', level, obj: { ...obj }, msg };
-    try {
-      this.#port.postMessage(line);
-    } catch {
-      // Not cloneable (functions, handles): keep the message, drop the object.
-      this.#port.postMessage({ type: 'log', level, obj: { unserialisable: true }, ...(msg === undefined ? {} : { msg }) } satisfies LogMessage);
-    }
+    const flat = flatLogFields(obj);
+    this.#port.postMessage(msg === undefined ? { type: 'log', level, obj: flat } : { type: 'log', level, obj: flat, msg });
   }
 
   #post(m: WorkerToMain): void {
     this.#port.postMessage(m);
   }
+}
+
+/**
+ * A log object made shallow for the trip to the main thread: errors keep name, message, code and
+ * stack; other objects travel as JSON text. Nested structure would be deserialised recursively
+ * on the main thread (see ResultMessage), and a handle or function would not clone at all.
+ */
+function flatLogFields(obj: object): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(obj)) {
+    if (v instanceof Error) {
+      const code = (v as { code?: unknown }).code;
+      out[k] = { type: v.name, message: v.message, stack: v.stack, ...(typeof code === 'string' || typeof code === 'number' ? { code } : {}) };
+    } else if (v !== null && typeof v === 'object') {
+      try {
+        out[k] = JSON.stringify(v);
+      } catch {
+        out[k] = '[unserialisable]';
+      }
+    } else if (typeof v === 'function' || typeof v === 'symbol' || typeof v === 'bigint') {
+      out[k] = String(v);
+    } else {
+      out[k] = v;
+    }
+  }
+  return out;
 }

@@ -70,6 +70,12 @@ function pair(opts: Partial<RpcClientOptions> = {}): Pair {
         throw new Error('/home/app/secret.db: EACCES');
       },
       Unclonable: async () => () => 1,
+      Big: async () => ({ n: 10n }),
+      Deep: async (_c: unknown, depth: number) => {
+        let v: unknown[] = [];
+        for (let i = 0; i < depth; i++) v = [v];
+        return v;
+      },
     },
     close: async () => {},
   };
@@ -135,6 +141,24 @@ describe('RpcClient / RpcServer', () => {
     const a = await failure(client.call('Echo', [() => 1], { operationID: 'o', deadline: soon() }).result);
     expect(a.errorName).toBe('GW_BAD_ARGUMENTS');
     expect(client.inFlight).toBe(0);
+  });
+
+  it('fails only the call whose result JSON cannot encode (BigInt)', async () => {
+    const { client } = pair();
+    expect((await failure(client.call('Big', [], { operationID: 'o', deadline: soon() }).result)).errorName).toBe('GW_INTERNAL');
+    expect(await client.call('Echo', [1], { operationID: 'o', deadline: soon() }).result).toEqual([1]);
+  });
+
+  it('carries a deeply nested result intact (structured clone would overflow the receiving stack)', async () => {
+    const { client } = pair();
+    let v = (await client.call('Deep', [3000], { operationID: 'o', deadline: soon() }).result) as unknown[];
+    let depth = 0;
+    while (Array.isArray(v) && v.length === 1) {
+      v = v[0] as unknown[];
+      depth++;
+    }
+    expect(depth).toBe(3000);
+    expect(await client.call('Echo', [2], { operationID: 'o', deadline: soon() }).result).toEqual([2]);
   });
 
   it('rejects with GW_CALL_TIMEOUT at the deadline, aborts the core signal, and settles once the worker answers', async () => {

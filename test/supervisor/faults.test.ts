@@ -85,6 +85,21 @@ describe('fault injection', () => {
     });
   }
 
+  it('carries a deeply nested result to the main thread without killing the session', async () => {
+    const { supervisor } = makeSupervisor();
+    const a = fakeClient('deep');
+    await supervisor.login(a, 'op');
+    let v = (await supervisor.call(a, 'Deep', [5000], 'op')) as unknown[];
+    let depth = 0;
+    while (Array.isArray(v) && v.length === 1) {
+      v = v[0] as unknown[];
+      depth++;
+    }
+    expect(depth).toBe(5000);
+    expect(supervisor.get('deep', 5)!.restarts).toBe(0);
+    expect(await supervisor.call(a, 'Echo', ['still here'], 'op')).toEqual(['still here']);
+  });
+
   it('refuses to inject a fault when fault injection is off', async () => {
     const { supervisor } = makeSupervisor({ faultInjection: false });
     const a = fakeClient('a-off');
