@@ -13,6 +13,8 @@ export class CallQueue {
   readonly #limits: SessionLimits;
   readonly #metrics: Metrics | undefined;
   readonly #running = new Set<Promise<void>>();
+  /** Calls still waiting for a slot, so clear() can answer them instead of dropping them. */
+  readonly #waiting = new Set<(e: GatewayError) => void>();
 
   constructor(limits: SessionLimits, metrics?: Metrics) {
     this.#limits = limits;
@@ -46,8 +48,15 @@ export class CallQueue {
       let expired = false;
       let started = false;
       let waitTimer: NodeJS.Timeout | undefined;
+      const fail = (e: GatewayError): void => {
+        this.#waiting.delete(fail);
+        clearTimeout(waitTimer);
+        expired = true;
+        reject(e);
+      };
       void this.#q.add(async () => {
         started = true;
+        this.#waiting.delete(fail);
         clearTimeout(waitTimer);
         if (expired) return;
         const target = pick();
@@ -66,10 +75,8 @@ export class CallQueue {
       // p-queue starts a task synchronously when a slot is free: only a call that really waits
       // needs a queue-wait timer (one setTimeout/clearTimeout pair less per call otherwise).
       if (!started) {
-        waitTimer = setTimeout(() => {
-          expired = true;
-          reject(gatewayError('GW_CALL_TIMEOUT', 'still queued', { fn, timeoutMs: callTimeoutMs, queued: true }));
-        }, callTimeoutMs);
+        this.#waiting.add(fail);
+        waitTimer = setTimeout(() => fail(gatewayError('GW_CALL_TIMEOUT', 'still queued', { fn, timeoutMs: callTimeoutMs, queued: true })), callTimeoutMs);
       }
     });
     result.then(
@@ -99,7 +106,9 @@ export class CallQueue {
     return this.#q.onIdle();
   }
 
-  clear(): void {
+  /** Drop every waiting call, answering each with `reason` (p-queue's clear() would leave them pending). */
+  clear(reason: GatewayError): void {
+    for (const fail of [...this.#waiting]) fail(reason);
     this.#q.clear();
   }
 

@@ -488,8 +488,9 @@ export class Session {
     await withTimeout(this.#calls.onIdle(), left());
     const gen = this.#gen;
     if (gen && gen.host.alive) await gen.retire(reason, 'normal', `stopped: ${reason}`, left());
-    gen?.rpc?.failAll(gatewayError(this.#stopCode(), reason));
-    this.#calls.clear();
+    const stopped = gatewayError(this.#stopCode(), reason);
+    gen?.rpc?.failAll(stopped);
+    this.#calls.clear(stopped);
     this.#clients.clear();
     this.#setState('stopped');
     this.#log.info({ reason }, 'session stopped');

@@ -203,6 +203,22 @@ describe('Supervisor#drain', () => {
     expect(closes(h.dbDir, 'db')).toEqual(['drain']);
   });
 
+  it('answers queued calls at once when the bound runs out (they are not left to their own timeouts)', async () => {
+    const { supervisor } = makeSupervisor({ sessionConcurrency: 1, callTimeoutMs: 20_000 });
+    const c = fakeClient('dq');
+    await supervisor.login(c, 'op');
+    const running = settle(supervisor.call(c, 'Stubborn', [10_000], 'op')); // outlives the bound
+    const queued = [settle(supervisor.call(c, 'Echo', [1], 'op')), settle(supervisor.call(c, 'Echo', [2], 'op'))];
+    const t0 = Date.now();
+    await supervisor.drain(300);
+    const all = await Promise.race([
+      Promise.all([running, ...queued]),
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error('a call was left unanswered')), 3_000)),
+    ]);
+    expect(Date.now() - t0).toBeLessThan(3_000);
+    for (const o of all) expect(o.ok).toBe(false);
+  });
+
   it('terminates a core that does not close within the bound', async () => {
     const h = makeSupervisor();
     const a = fakeClient('stuck-close');
