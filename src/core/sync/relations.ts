@@ -283,15 +283,17 @@ function diffRequests<T extends { handleResult: number }>(
   return out;
 }
 
-/** Everything at login, friends first (single-chat names), then groups (group-chat names). */
+/**
+ * Everything else at login, after the messages (so the window between connecting and reading the
+ * seqs stays short); the joined-group list itself is synced before them (group-chat names).
+ */
 export async function syncRelations(s: Session, op: string): Promise<Record<string, unknown>> {
   const friends = await syncFriends(s, op);
   const blacks = await syncBlacks(s, op);
   await syncFriendRequests(s, op);
-  const groups = await syncGroups(s, op);
   const members = await syncMembers(s, op);
   await syncGroupRequests(s, op);
-  return { friends, blacks, groups, members: Object.keys(members).length };
+  return { friends, blacks, members: Object.keys(members).length };
 }
 
 export type { FriendApplicationItem, GroupApplicationItem };

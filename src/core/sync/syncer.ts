@@ -23,7 +23,7 @@ const LAST_MESSAGE_BATCH = 50;
  */
 export const DEFAULT_CATCHUP_LIMIT = 2000;
 import { refreshSelf } from './users.ts';
-import { syncRelations } from './relations.ts';
+import { syncGroups, syncRelations } from './relations.ts';
 import { onUserStatusPush, resubscribe } from './user-status.ts';
 
 export class Syncer {
@@ -79,7 +79,7 @@ export class Syncer {
     s.emit('OnSyncServerStart');
     try {
       await refreshSelf(s, op);
-      const relations = await syncRelations(s, op);
+      const groups = await syncGroups(s, op);
       const seqs = await getConvSeqs(s, op);
       const changes = new ConvChanges(s);
       const store = s.db();
@@ -118,6 +118,7 @@ export class Syncer {
       }
       await this.#catchUpNotifications(op);
       changes.flush();
+      const relations = { groups, ...(await syncRelations(s, op)) };
       s.log.info({ ms: Date.now() - t0, conversations: seqs.size, convSync, relations }, 'core: sync finished');
       s.emit('OnSyncServerFinish');
     } catch (e) {
