@@ -187,7 +187,8 @@ describe('RpcClient / RpcServer', () => {
 
   it('keeps a timed-out call unsettled while the worker ignores the cancel, then reports it overdue', async () => {
     const { client, overdue } = pair();
-    const c = client.call('Stubborn', [400], { operationID: 'o', deadline: Date.now() + 50 });
+    // Stubborn outlives the checks below by a wide margin: a loaded machine must not race them.
+    const c = client.call('Stubborn', [2_000], { operationID: 'o', deadline: Date.now() + 50 });
     await expect(c.result).rejects.toMatchObject({ errorName: 'GW_CALL_TIMEOUT' });
     let settled = false;
     void c.settled.then(() => (settled = true));
