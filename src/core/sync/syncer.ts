@@ -32,6 +32,11 @@ export class Syncer {
   #syncQueued = false;
 
   readonly #catchupLimit: number;
+  /**
+   * Messages a first sync stored as a conversation's last message (not reported as new). One that
+   * is then pushed was sent while the sync ran: the push reports it after all.
+   */
+  readonly #initial = new Set<string>();
 
   constructor(s: Session, catchupLimit = DEFAULT_CATCHUP_LIMIT) {
     this.#s = s;
@@ -75,6 +80,7 @@ export class Syncer {
     const s = this.#s;
     const op = s.opID('sync');
     this.#syncing = true;
+    this.#initial.clear();
     const t0 = Date.now();
     s.emit('OnSyncServerStart');
     try {
@@ -89,7 +95,10 @@ export class Syncer {
       for (let i = 0; i < firsts.length; i += LAST_MESSAGE_BATCH) {
         const want = new Map(firsts.slice(i, i + LAST_MESSAGE_BATCH).map(([id, sq]) => [id, [sq.maxSeq]] as const));
         const got = await pullSeqsMany(s, want, op);
-        for (const [id, pulled] of got) await ingest(s, id, pulled.msgs, 'initial', op, changes, false);
+        for (const [id, pulled] of got) {
+          await ingest(s, id, pulled.msgs, 'initial', op, changes, false);
+          for (const m of pulled.msgs) if (m.clientMsgID && m.sendID !== s.userID) this.#initial.add(m.clientMsgID);
+        }
       }
       for (const [id, sq] of seqs) {
         if (id.startsWith('n_')) continue;
@@ -182,7 +191,11 @@ export class Syncer {
           if (top) store.seqs.advance(id, top);
         });
       }
-      await ingest(s, id, [m], 'push', op);
+      const { fresh } = await ingest(s, id, [m], 'push', op);
+      if (!fresh.length && this.#initial.delete(m.clientMsgID)) {
+        const stored = store.messages.get(m.clientMsgID);
+        if (stored && stored.status < 4) s.emit('OnRecvNewMessages', [stored]);
+      }
       store.seqs.advance(id, m.seq);
     }
   }
