@@ -1,4 +1,4 @@
-// docs/core.md lists every RequestApi function of open-im-sdk@3.5.2, and its "implemented" rows
+// docs/core.md and the README list every RequestApi function of open-im-sdk@3.5.2, and its "implemented" rows
 // are exactly the functions the core registers.
 
 import { readFileSync } from 'node:fs';
@@ -9,13 +9,13 @@ import { tempDir } from './harness.ts';
 
 const root = join(import.meta.dirname, '..', '..');
 
-describe('docs/core.md', () => {
+describe.each(['docs/core.md', 'README.md'])('%s', (file) => {
   it('has one row per RequestApi function, and its implemented rows are the registered functions', async () => {
     const api = readFileSync(join(root, 'node_modules/open-im-sdk/src/constant/api.ts'), 'utf8');
     const body = api.slice(api.indexOf('enum RequestApi'));
     const names = [...body.slice(0, body.indexOf('}')).matchAll(/=\s*'([A-Za-z]+)'/g)].map((m) => m[1]!);
     expect(names.length).toBeGreaterThan(100);
-    const doc = readFileSync(join(root, 'docs/core.md'), 'utf8');
+    const doc = readFileSync(join(root, file), 'utf8');
     const rows = new Map([...doc.matchAll(/^\| `([A-Za-z]+)` \| [a-z]+ \| (implemented|not implemented) \|/gm)].map((m) => [m[1]!, m[2]!]));
     expect([...rows.keys()].sort()).toEqual([...names].sort());
     const d = tempDir('core-docs-');
