@@ -7,7 +7,8 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import type { GatewayOptions } from './options.ts';
 import type { Supervisor } from './supervisor/types.ts';
 import { createGatewayServer, type GatewayServer } from './gateway/server.ts';
-import { startImServer, type ImServerHandle } from './imserver/index.ts';
+import { startEmbeddedIm, type EmbeddedIm } from './embedded-im.ts';
+import { startImServer } from './imserver/index.ts';
 import { createSupervisor } from './supervisor/index.ts';
 
 export type { GatewayOptions } from './options.ts';
@@ -35,27 +36,14 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
-async function startEmbeddedIm(options: GatewayOptions, log: Logger): Promise<ImServerHandle> {
-  const im = await startImServer({
-    host: '127.0.0.1',
-    apiPort: options.imApiPort,
-    wsPort: options.imWsPort,
-    dataDir: options.imDataDir,
-    secret: options.imSecret,
-    logLevel: options.logLevel,
-  });
-  log.info({ apiAddress: im.apiAddress, wsAddress: im.wsAddress }, 'embedded IM server started');
-  return im;
-}
-
 export async function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): Promise<Gateway> {
   const log = deps.log ?? createLogger(options.logLevel);
   const metrics = deps.metrics ?? createMetrics();
 
-  let im: ImServerHandle | undefined;
+  let im: EmbeddedIm | undefined;
   let resolved = options;
   if (!options.apiAddress) {
-    im = await startEmbeddedIm(options, log);
+    im = await startEmbeddedIm(options, log.child({ component: 'imserver' }), startImServer);
     resolved = Object.freeze({ ...options, apiAddress: im.apiAddress, wsAddress: im.wsAddress });
   }
 

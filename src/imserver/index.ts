@@ -31,6 +31,8 @@ export interface ImServerHandle {
   readonly wsAddress: string;
   /** The kept REST requests, oldest first. Rejects when the server runs without `requestLog`. */
   requestLog(): Promise<RequestLogEntry[]>;
+  /** Settles when the server's thread has ended, for whatever reason (close() included). */
+  readonly exited: Promise<{ readonly code: number }>;
   close(): Promise<void>;
 }
 
@@ -58,8 +60,11 @@ export function startImServer(opts: ImServerOptions): Promise<ImServerHandle> {
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
   const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: data, name: 'imserver', execArgv });
   let exited = false;
-  worker.once('exit', () => {
-    exited = true;
+  const exitedP = new Promise<{ code: number }>((resolve) => {
+    worker.once('exit', (code) => {
+      exited = true;
+      resolve({ code });
+    });
   });
 
   return new Promise<ImServerHandle>((resolve, reject) => {
@@ -76,7 +81,7 @@ export function startImServer(opts: ImServerOptions): Promise<ImServerHandle> {
       } else if (m.type === 'ready') {
         cleanup();
         const host = hostForUrl(m.host);
-        resolve(handle(worker, `http://${host}:${m.apiPort}`, `ws://${host}:${m.wsPort}`, () => exited, data.logLevel!));
+        resolve(handle(worker, `http://${host}:${m.apiPort}`, `ws://${host}:${m.wsPort}`, () => exited, exitedP, data.logLevel!));
       }
     };
     const onError = (e: Error) => {
@@ -99,7 +104,7 @@ export function startImServer(opts: ImServerOptions): Promise<ImServerHandle> {
   });
 }
 
-function handle(worker: Worker, apiAddress: string, wsAddress: string, hasExited: () => boolean, logLevel: string): ImServerHandle {
+function handle(worker: Worker, apiAddress: string, wsAddress: string, hasExited: () => boolean, exited: Promise<{ code: number }>, logLevel: string): ImServerHandle {
   // A crash after start must not become an unhandled 'error' in the caller; it is logged instead.
   worker.on('error', (e) => {
     createLogger(logLevel).child({ component: 'imserver' }).error({ err: e }, 'imserver worker crashed');
@@ -109,6 +114,7 @@ function handle(worker: Worker, apiAddress: string, wsAddress: string, hasExited
   return {
     apiAddress,
     wsAddress,
+    exited,
     requestLog() {
       if (hasExited()) return Promise.reject(new Error('imserver has stopped'));
       const id = ++logAsks;
