@@ -89,7 +89,8 @@ export interface FaultMessage {
 export interface ShutdownMessage {
   readonly type: 'shutdown';
   /** Why the session ends; the core may use it (e.g. skip server-side logout on idle eviction). */
-  readonly reason: 'logout' | 'idle' | 'admin' | 'drain' | 'restart';
+  /** `signed_out`: the server kicked the user or their token expired; the core must not reconnect. */
+  readonly reason: 'logout' | 'idle' | 'admin' | 'drain' | 'restart' | 'signed_out';
 }
 export type MainToWorker = CallMessage | CancelMessage | PingMessage | FaultMessage | ShutdownMessage;
 

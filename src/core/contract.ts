@@ -44,7 +44,7 @@ export interface SdkCore {
    * `reason` tells whether the user logged out (the core may tell the server) or the session
    * is only being evicted or restarted (the core must not invalidate the token).
    */
-  close(reason: 'logout' | 'idle' | 'admin' | 'drain' | 'restart'): Promise<void>;
+  close(reason: 'logout' | 'idle' | 'admin' | 'drain' | 'restart' | 'signed_out'): Promise<void>;
 }
 
 export type CoreFactory = (init: CoreInit) => Promise<SdkCore> | SdkCore;

@@ -107,8 +107,13 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         if (gone.has(client)) throw gatewayError('GW_SESSION_STOPPED', 'the connection closed during Login');
       };
       stillWanted();
-      const current = registry.sessionOf(client);
+      let current = registry.sessionOf(client);
       if (current && current.state === 'ready') return;
+      if (current?.closing) {
+        // Its session ended under it (signed out by the server, admin stop): log in afresh.
+        registry.unbind(client);
+        current = undefined;
+      }
       let session = current;
       while (!session) {
         const existing = registry.get(client.principal.userID, client.principal.platformID);

@@ -570,6 +570,10 @@ export class Session {
   #onCoreEvent(gen: Generation, e: EventMessage): void {
     if (gen !== this.#gen) return;
     this.#emitAll(e.event, e.data, e.errCode, e.errMsg);
+    // The server signed this user out (kicked, or the token expired): the core has stopped its
+    // network for good. End the session now, or a Login with a fresh token during the idle grace
+    // would attach to a core that can no longer reach the server.
+    if (e.event === 'OnKickedOffline' || e.event === 'OnUserTokenExpired') void this.stop('signed_out', this.#d.options.drainTimeoutMs);
   }
 
   /** Every client of the session gets every callback, in the worker's order. */
