@@ -15,11 +15,15 @@
 // less than BENCH_MEM_GUARD_MB (3072) free (the VM is shared), judged by BENCH_MEM_ESTIMATE_MB
 // (40) per session until the first step measured it.
 //
+// 'idle CPU %' is the gateway process's CPU (user + system, % of one core) over
+// BENCH_MEM_CPU_SECONDS (5) with the sessions idle: the timers of the cores and the supervisor.
+//
 // Knobs: BENCH_MEM_STEPS (0,100,500,1000), BENCH_MEM_SETTLE_MS (2000) before each sample,
 // BENCH_MEM_ISOLATION (none,thread), BENCH_MEM_NONE_MAX (100).
 //
 //   npx node bench/memory.ts
 
+import { readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { optionSpecs } from '../src/options.ts';
@@ -32,6 +36,16 @@ const STEPS = envList('BENCH_MEM_STEPS', [0, 100, 500, 1000]).sort((a, b) => a -
 const SETTLE_MS = envInt('BENCH_MEM_SETTLE_MS', 2000);
 const MODES = (process.env.BENCH_MEM_ISOLATION ?? 'none,thread').split(',').map((s) => s.trim()) as ('none' | 'thread')[];
 const NONE_MAX = envInt('BENCH_MEM_NONE_MAX', 100);
+const CPU_SECONDS = envInt('BENCH_MEM_CPU_SECONDS', 5);
+/** CPU seconds (user + system) a process has used, from /proc (Linux); NaN elsewhere. */
+function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
 const MAX = Math.max(...STEPS);
 const GUARD_MB = envInt('BENCH_MEM_GUARD_MB', 3 * 1024);
 const MiB = 1024 * 1024;
@@ -77,6 +91,10 @@ try {
         done = step;
         await sleep(SETTLE_MS);
         const rss = (await gw.rss()) / MiB;
+        // What the idle sessions cost in CPU: nobody is connected, nothing is called.
+        const c0 = cpuSeconds(gw.child.pid!);
+        await sleep(CPU_SECONDS * 1000);
+        const idleCpu = ((cpuSeconds(gw.child.pid!) - c0) / CPU_SECONDS) * 100;
         if (step === 0) base = rss;
         const mbPer = step > 0 ? (rss - base) / step : NaN;
         if (step > 0) {
@@ -88,6 +106,7 @@ try {
           case: `isolation ${isolation}, ${step} idle sessions`,
           'RSS MB': rss.toFixed(0),
           'MB/session': Number.isFinite(mbPer) ? mbPer.toFixed(2) : '-',
+          'idle CPU %': Number.isFinite(idleCpu) ? idleCpu.toFixed(1) : '-',
           'login p50 ms': lat.length ? percentile(lat, 50).toFixed(1) : '-',
           'login p99 ms': lat.length ? percentile(lat, 99).toFixed(1) : '-',
           'logins/s': lat.length ? (lat.length / secs).toFixed(1) : '-',
