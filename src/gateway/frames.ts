@@ -9,6 +9,7 @@
 // would wait forever. The answer's event is the reqFuncName when it names a callable function
 // (else "Protocol Error", oimws' name), and its operationID is echoed when it is a plausible one.
 
+import { EncodedResult } from '../rpc/encoded.ts';
 import { GatewayError, gatewayError, toWire } from '../errors.ts';
 import { isValidOperationId } from '../ids.ts';
 import { checkArgs, functions, lookupFunction, type CallableSpec } from './functions.ts';
@@ -121,6 +122,8 @@ export function parseRequest(text: string, sendID: string, admit?: () => void): 
 
 /** `data` of a successful response: JSON text of the result; undefined -> "". */
 export function resultData(result: unknown): string {
+  // Worker results arrive already encoded: passed through, never parsed and re-encoded here.
+  if (result instanceof EncodedResult) return result.json;
   if (result === undefined) return '';
   return JSON.stringify(result) ?? '';
 }

@@ -10,6 +10,7 @@
 // - after failAll() nothing is posted again (postMessage to a dead worker is a silent no-op,
 //   which would leave the caller hanging), and new calls fail at once with the same error.
 
+import { EncodedResult } from './encoded.ts';
 import type { MessagePort } from 'node:worker_threads';
 import type {
   EventMessage,
@@ -228,7 +229,7 @@ export class RpcClient {
         const p = this.#finish(m.id);
         if (!p || p.answered) return;
         p.answered = true;
-        if (m.ok) p.resolve(m.json === '' ? undefined : JSON.parse(m.json));
+        if (m.ok) p.resolve(new EncodedResult(m.json));
         else p.reject(fromWire(m.error));
         return;
       }

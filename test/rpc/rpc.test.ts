@@ -1,6 +1,7 @@
 // The session RPC over an in-thread MessageChannel: no Worker involved, which is what lets the
 // same code serve `--isolation none` later.
 
+import { decoded, EncodedResult } from '../../src/rpc/encoded.ts';
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallContext, SdkCore } from '../../src/core/contract.ts';
@@ -106,7 +107,11 @@ describe('RpcClient / RpcServer', () => {
   it('answers a call with the core value over an in-thread MessageChannel', async () => {
     const { client } = pair();
     await expect(client.ready).resolves.toMatchObject({ type: 'ready' });
-    await expect(client.call('Echo', [1, 'two', { three: 3 }], { operationID: 'o', deadline: soon() }).result).resolves.toEqual([1, 'two', { three: 3 }]);
+    const r = await client.call('Echo', [1, 'two', { three: 3 }], { operationID: 'o', deadline: soon() }).result;
+    // The worker's JSON text, as the gateway puts it on the wire.
+    expect(r).toBeInstanceOf(EncodedResult);
+    expect((r as EncodedResult).json).toBe('[1,"two",{"three":3}]');
+    expect(decoded(r)).toEqual([1, 'two', { three: 3 }]);
     expect(client.inFlight).toBe(0);
   });
 
@@ -146,19 +151,19 @@ describe('RpcClient / RpcServer', () => {
   it('fails only the call whose result JSON cannot encode (BigInt)', async () => {
     const { client } = pair();
     expect((await failure(client.call('Big', [], { operationID: 'o', deadline: soon() }).result)).errorName).toBe('GW_INTERNAL');
-    expect(await client.call('Echo', [1], { operationID: 'o', deadline: soon() }).result).toEqual([1]);
+    expect(decoded(await client.call('Echo', [1], { operationID: 'o', deadline: soon() }).result)).toEqual([1]);
   });
 
   it('carries a deeply nested result intact (structured clone would overflow the receiving stack)', async () => {
     const { client } = pair();
-    let v = (await client.call('Deep', [3000], { operationID: 'o', deadline: soon() }).result) as unknown[];
+    let v = decoded(await client.call('Deep', [3000], { operationID: 'o', deadline: soon() }).result) as unknown[];
     let depth = 0;
     while (Array.isArray(v) && v.length === 1) {
       v = v[0] as unknown[];
       depth++;
     }
     expect(depth).toBe(3000);
-    expect(await client.call('Echo', [2], { operationID: 'o', deadline: soon() }).result).toEqual([2]);
+    expect(decoded(await client.call('Echo', [2], { operationID: 'o', deadline: soon() }).result)).toEqual([2]);
   });
 
   it('rejects with GW_CALL_TIMEOUT at the deadline, aborts the core signal, and settles once the worker answers', async () => {

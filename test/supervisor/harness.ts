@@ -1,6 +1,7 @@
 // Builds a supervisor with small limits for tests, a fixture core, a temp data root and a log
 // capture. Every supervisor made here is drained after the test file.
 
+import { decoded } from '../../src/rpc/encoded.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -57,7 +58,11 @@ export function makeSupervisor(
     },
   });
   const log = createLogger(options.logLevel, sink);
-  const supervisor = createSupervisor({ options, log, coreModule: ECHO_CORE, ...extra });
+  const real = createSupervisor({ options, log, coreModule: ECHO_CORE, ...extra });
+  // Results come back as the worker's JSON text (the gateway passes it through); tests compare values.
+  const supervisor: typeof real = Object.assign(Object.create(null) as typeof real, real, {
+    call: (...a: Parameters<typeof real.call>) => real.call(...a).then(decoded),
+  });
   const h: Harness = {
     supervisor,
     options,
