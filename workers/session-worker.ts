@@ -25,12 +25,10 @@
 
 import { parentPort, resourceLimits, threadId, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
-import { mkdir } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { BindMessage, WorkerBoot, WorkerControlMessage } from '../src/protocol.ts';
 import type { CoreModule } from '../src/core/contract.ts';
 import { gatewayError, toWire } from '../src/errors.ts';
+import { importCore, openCore } from '../src/rpc/core-host.ts';
 import { RpcServer } from '../src/rpc/server.ts';
 import { injectFault } from './faults.ts';
 
@@ -74,12 +72,8 @@ function checkHeapLimit(): number {
 }
 
 async function loadCore(): Promise<CoreModule> {
-  const spec = boot.coreModule;
-  const url = isAbsolute(spec) ? pathToFileURL(spec).href : spec;
   try {
-    const mod = (await import(url)) as Partial<CoreModule>;
-    if (typeof mod.createCore !== 'function') throw new Error('module does not export createCore');
-    return mod as CoreModule;
+    return await importCore(boot.coreModule);
   } catch (e) {
     fail(gatewayError('GW_INTERNAL', 'cannot load the SDK core', { cause: (e as Error).message }));
   }
@@ -93,16 +87,7 @@ async function bind(m: BindMessage, core: CoreModule): Promise<void> {
   });
   const { binding } = m;
   try {
-    await mkdir(binding.dataDir, { recursive: true, mode: 0o700 });
-    const sdk = await core.createCore({
-      userID: binding.userID,
-      platformID: binding.platformID,
-      dataDir: binding.dataDir,
-      apiAddress: binding.apiAddress,
-      wsAddress: binding.wsAddress,
-      emit: server.emit,
-      log: server.log,
-    });
+    const sdk = await openCore(core, binding, server);
     server.serve(sdk, threadId);
   } catch (e) {
     fail(e instanceof Error && 'code' in e ? e : gatewayError('GW_INTERNAL', 'createCore failed', { cause: (e as Error)?.message }));

@@ -8,9 +8,6 @@
 // call still crosses a MessagePort (structured clone, one macrotask hop) exactly as in `thread`
 // mode. What it removes is the thread: the spawn, the isolate, the core's module load per session.
 
-import { mkdir } from 'node:fs/promises';
-import { isAbsolute } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { MessageChannel, threadId } from 'node:worker_threads';
 import type { Logger } from 'pino';
@@ -19,6 +16,7 @@ import type { ExitReason } from '../errors.ts';
 import { fromWire, gatewayError, toWire } from '../errors.ts';
 import type { LoadedMessage, SessionBinding, WorkerBoot } from '../protocol.ts';
 import { RpcClient, type RpcClientOptions } from '../rpc/client.ts';
+import { importCore, openCore } from '../rpc/core-host.ts';
 import { RpcServer } from '../rpc/server.ts';
 import type { ExitInfo } from './worker-host.ts';
 
@@ -33,11 +31,7 @@ const modules = new Map<string, Promise<CoreModule>>();
 function loadCore(spec: string): Promise<CoreModule> {
   let p = modules.get(spec);
   if (!p) {
-    const url = isAbsolute(spec) ? pathToFileURL(spec).href : spec;
-    p = (import(url) as Promise<Partial<CoreModule>>).then((mod) => {
-      if (typeof mod.createCore !== 'function') throw new Error('module does not export createCore');
-      return mod as CoreModule;
-    });
+    p = importCore(spec);
     modules.set(spec, p);
     p.catch(() => modules.delete(spec));
   }
@@ -95,16 +89,7 @@ export class InProcessHost {
   async #create(binding: SessionBinding, server: RpcServer): Promise<void> {
     try {
       const core = await loadCore(this.#o.boot.coreModule);
-      await mkdir(binding.dataDir, { recursive: true, mode: 0o700 });
-      const sdk = await core.createCore({
-        userID: binding.userID,
-        platformID: binding.platformID,
-        dataDir: binding.dataDir,
-        apiAddress: binding.apiAddress,
-        wsAddress: binding.wsAddress,
-        emit: server.emit,
-        log: server.log,
-      });
+      const sdk = await openCore(core, binding, server);
       if (!this.#alive) {
         await sdk.close('admin').catch(() => {});
         return;
