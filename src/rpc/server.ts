@@ -91,6 +91,12 @@ export class RpcServer {
     this.#opts = options;
     this.#minLevel = LEVELS[options.logLevel as keyof typeof LEVELS] ?? LEVELS.info;
     port.on('message', (m: MainToWorker) => this.#onMessage(m));
+    // A message from the main thread that cannot be deserialised is a call nobody will answer:
+    // fail the worker loudly (the supervisor classifies and restarts it) rather than leave the
+    // call to time out.
+    port.on('messageerror', (e: Error) => {
+      throw e;
+    });
   }
 
   /** For CoreInit.emit: deliver a callback to every connection of the session. */
