@@ -4,7 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
-import { gatewayError } from '../errors.ts';
+import { gatewayError, isGatewayError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
@@ -13,6 +13,7 @@ import { Admission, capacity, type Capacity } from './admission.ts';
 import { loadLimits } from './limits.ts';
 import { Registry } from './registry.ts';
 import { Session } from './session.ts';
+import { StartCooldown } from './start-cooldown.ts';
 import type { Principal, SessionClient, SessionInfo, Supervisor } from './types.ts';
 import { defaultPoolSize, WarmPool } from './warm-pool.ts';
 
@@ -46,6 +47,8 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
   let draining = false;
   /** Clients whose connection closed; a Login still in flight for one must not attach it. */
   const gone = new WeakSet<SessionClient>();
+  const cooldown = new StartCooldown(options.restartBackoffMs, options.restartBackoffMaxMs);
+  const countedFailures = new WeakSet<Session>();
 
   const poolSize = options.isolation === 'thread' ? (options.warmPool === 'auto' ? defaultPoolSize() : options.warmPool) : 0;
   // The boot every default-limits session uses (session.ts builds the same one).
@@ -107,6 +110,7 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         if (gone.has(client)) throw gatewayError('GW_SESSION_STOPPED', 'the connection closed during Login');
       };
       stillWanted();
+      const key = `${client.principal.userID}\u0000${client.principal.platformID}`;
       let current = registry.sessionOf(client);
       if (current && current.state === 'ready') return;
       if (current?.closing) {
@@ -127,6 +131,8 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
           await admission.evictOne();
           stillWanted();
         } else {
+          const wait = cooldown.remaining(key);
+          if (wait > 0) throw gatewayError('GW_SESSION_RESTARTING', 'the last start failed', { restartInMs: wait });
           // No await between the last hasRoom() and acquire()'s synchronous create, so
           // concurrent logins cannot overshoot the limit.
           session = await registry.acquire(client.principal);
@@ -136,6 +142,15 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       log.debug({ userID: session.userID, platformID: session.platformID, sessionId: session.sessionId, clientId: client.id, operationID }, 'login');
       try {
         await session.login(client, client.principal.token);
+        cooldown.succeeded(key);
+      } catch (e) {
+        // The worker or core could not be brought up (not: the core refused this Login with its
+        // own code, or the session was stopped or drained under it).
+        if (session.closing && !countedFailures.has(session) && (isGatewayError(e, 'GW_INTERNAL') || isGatewayError(e, 'GW_HEAP_LIMIT_OVERRIDDEN'))) {
+          countedFailures.add(session); // once per failed start, however many tabs waited on it
+          cooldown.failed(key);
+        }
+        throw e;
       } finally {
         // The socket closed while the core was logging in: detach() found nothing bound yet.
         if (gone.has(client)) supervisor.detach(client);

@@ -73,6 +73,29 @@ describe('Supervisor#login', () => {
     const exits = h.logs.filter((l) => l.includes('session worker exited')).map((l) => JSON.parse(l).reason);
     expect(exits).toEqual(['init_failed']);
   });
+  it('makes a failed start wait out a growing cooldown before the next spawn', async () => {
+    const h = makeSupervisor({ restartBackoffMs: 300, restartBackoffMaxMs: 5_000 }, { coreModule: THROWING_CORE });
+    const first = await settle(h.supervisor.login(fakeClient('cool'), 'op'));
+    expect(!first.ok && first.error.errorName).toBe('GW_INTERNAL');
+    await until(() => h.supervisor.list().length === 0, 5000, 'session removed');
+    const early = await settle(h.supervisor.login(fakeClient('cool'), 'op'));
+    expect(!early.ok && early.error.errorName).toBe('GW_SESSION_RESTARTING');
+    const wait = !early.ok ? (early.error.detail.restartInMs as number) : 0;
+    expect(wait).toBeGreaterThan(0);
+    expect(wait).toBeLessThanOrEqual(300);
+    await new Promise((r) => setTimeout(r, wait + 20));
+    const second = await settle(h.supervisor.login(fakeClient('cool'), 'op'));
+    expect(!second.ok && second.error.errorName).toBe('GW_INTERNAL'); // a real second attempt
+    await until(() => h.supervisor.list().length === 0, 5000, 'session removed');
+    const again = await settle(h.supervisor.login(fakeClient('cool'), 'op'));
+    expect(!again.ok && (again.error.detail.restartInMs as number)).toBeGreaterThan(300); // doubled
+    // Another user is not held back by this one's failures.
+    const other = await settle(h.supervisor.login(fakeClient('other-user'), 'op'));
+    expect(!other.ok && other.error.errorName).toBe('GW_INTERNAL');
+    const spawns = h.logs.filter((l) => l.includes('session worker exited')).length;
+    expect(spawns).toBe(3); // cool twice, other once: the refused attempts spawned nothing
+  });
+
   it('gives up on a worker that is not logged in within startTimeoutMs (init_failed)', async () => {
     const h = makeSupervisor({ startTimeoutMs: 400 }, { coreModule: HANGING_CORE });
     const c = fakeClient('hang');
