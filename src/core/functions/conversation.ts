@@ -49,6 +49,31 @@ export function conversationFunctions(s: Session): Record<string, CoreFunction> 
     );
   };
 
+  /**
+   * Delete every message of a conversation here and on the server. Clearing keeps the
+   * conversation (reported as changed); deleting also drops its draft and hides it.
+   */
+  const wipe = async (operationID: string, id: unknown, remove: boolean): Promise<void> => {
+    const c = get(id);
+    await clearMessages(operationID, c);
+    const changes = new ConvChanges(s);
+    const store = s.db();
+    store.tx(() => {
+      store.messages.tombstoneAll(c.conversationID);
+      const fresh = get(c.conversationID);
+      refreshLatest(s, fresh);
+      fresh.unreadCount = 0;
+      fresh.hasReadSeq = Math.max(fresh.hasReadSeq, fresh.maxSeq);
+      if (remove) {
+        fresh.draftText = '';
+        fresh.draftTextTime = 0;
+      }
+      store.conversations.put(fresh, remove ? true : undefined); // clearing keeps the hidden flag
+    });
+    if (!remove) changes.changed(c.conversationID);
+    changes.flush();
+  };
+
   return {
     async GetAllConversationList() {
       return s.db().conversations.list();
@@ -162,39 +187,12 @@ export function conversationFunctions(s: Session): Record<string, CoreFunction> 
     },
 
     async ClearConversationAndDeleteAllMsg(ctx, id: unknown) {
-      const c = get(id);
-      await clearMessages(ctx.operationID, c);
-      const changes = new ConvChanges(s);
-      const store = s.db();
-      store.tx(() => {
-        store.messages.tombstoneAll(c.conversationID);
-        const fresh = get(c.conversationID);
-        refreshLatest(s, fresh);
-        fresh.unreadCount = 0;
-        fresh.hasReadSeq = Math.max(fresh.hasReadSeq, fresh.maxSeq);
-        store.conversations.put(fresh);
-      });
-      changes.changed(c.conversationID);
-      changes.flush();
+      await wipe(ctx.operationID, id, false);
       return '';
     },
 
     async DeleteConversationAndDeleteAllMsg(ctx, id: unknown) {
-      const c = get(id);
-      await clearMessages(ctx.operationID, c);
-      const changes = new ConvChanges(s);
-      const store = s.db();
-      store.tx(() => {
-        store.messages.tombstoneAll(c.conversationID);
-        const fresh = get(c.conversationID);
-        refreshLatest(s, fresh);
-        fresh.unreadCount = 0;
-        fresh.hasReadSeq = Math.max(fresh.hasReadSeq, fresh.maxSeq);
-        fresh.draftText = '';
-        fresh.draftTextTime = 0;
-        store.conversations.put(fresh, true);
-      });
-      changes.flush();
+      await wipe(ctx.operationID, id, true);
       return '';
     },
   };
