@@ -29,7 +29,7 @@ export const catalog = {
   GW_NOT_LOGGED_IN: { code: 20006, message: 'Call Login first' },
   GW_RATE_LIMITED: { code: 20007, message: 'Too many requests on this connection', retryable: true },
   GW_BUSY: { code: 20008, message: 'Session queue is full', retryable: true },
-  GW_SESSION_CRASHED: { code: 20009, message: 'Session worker exited during the call', retryable: true },
+  GW_SESSION_CRASHED: { code: 20009, message: 'Session worker exited during the call: outcome unknown, retry the same request', retryable: true },
   GW_SESSION_RESTARTING: { code: 20010, message: 'Session is restarting', retryable: true },
   GW_SESSION_QUARANTINED: { code: 20011, message: 'Session is quarantined after repeated crashes' },
   GW_CALL_TIMEOUT: { code: 20012, message: 'Call timed out', retryable: true },
@@ -42,7 +42,7 @@ export const catalog = {
 
   // --- upgrade (answered as HTTP before any upgrade, body {errCode, errMsg}) ---
   GW_BAD_QUERY: { code: 20030, message: 'Bad upgrade query', http: 400 },
-  GW_BAD_TOKEN: { code: 20031, message: 'Token rejected', http: 401 },
+  GW_BAD_TOKEN: { code: 20031, message: 'Token rejected', http: 401, close: 1008 },
   GW_TOKEN_MISMATCH: { code: 20032, message: 'Token belongs to another user or platform', http: 403 },
   GW_ORIGIN_FORBIDDEN: { code: 20033, message: 'Origin not allowed', http: 403 },
   GW_TOO_MANY_CONNECTIONS: { code: 20034, message: 'Connection cap reached', http: 429, retryable: true },

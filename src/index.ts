@@ -6,7 +6,7 @@ import { createLogger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { GatewayOptions } from './options.ts';
 import type { Supervisor } from './supervisor/types.ts';
-import { createGatewayServer, type GatewayServer } from './gateway/server.ts';
+import { createGatewayServer, createTokenVerifier, type GatewayServer } from './gateway/server.ts';
 import { startEmbeddedIm, type EmbeddedIm } from './embedded-im.ts';
 import { startImServer } from './imserver/index.ts';
 import { createSupervisor } from './supervisor/index.ts';
@@ -51,8 +51,11 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps =
   let server: GatewayServer;
   let address;
   try {
-    supervisor = deps.supervisor ?? createSupervisor({ options: resolved, log, metrics, ...(deps.coreModule ? { coreModule: deps.coreModule } : {}) });
-    server = createGatewayServer({ options: resolved, supervisor, log, metrics });
+    // One verifier for both: the edge checks tokens with it, the supervisor asks it who may
+    // reach a session and tells it about kicks and newer tokens.
+    const verifier = createTokenVerifier(resolved, log);
+    supervisor = deps.supervisor ?? createSupervisor({ options: resolved, log, metrics, tokens: verifier, ...(deps.coreModule ? { coreModule: deps.coreModule } : {}) });
+    server = createGatewayServer({ options: resolved, supervisor, verifier, log, metrics });
     address = await server.listen(resolved.port, resolved.host);
   } catch (e) {
     await im?.close();

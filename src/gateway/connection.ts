@@ -184,6 +184,9 @@ export class ClientConnection implements SessionClient {
       (err: unknown) => {
         if (!isGatewayError(err) && toWire(err).name === 'GW_INTERNAL') this.#log.error({ err, fn, operationID }, 'call failed');
         this.#reject(fn, operationID, err);
+        // Upstream no longer accepts this connection's token (revoked or superseded since the
+        // upgrade): nothing is left for it to do, and it must not keep one of the pair's slots.
+        if (fn === 'Login' && isGatewayError(err, 'GW_BAD_TOKEN')) this.close(err.close ?? 1008, 'token rejected');
       },
     ).finally(() => {
       this.#inflight.delete(operationID);

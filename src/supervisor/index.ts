@@ -14,15 +14,17 @@ import { loadLimits } from './limits.ts';
 import { Registry } from './registry.ts';
 import { Session } from './session.ts';
 import { StartCooldown } from './start-cooldown.ts';
-import type { Principal, SessionClient, SessionInfo, Supervisor } from './types.ts';
+import type { Principal, SessionClient, SessionInfo, Supervisor, TokenAuthority } from './types.ts';
 import { defaultPoolSize, WarmPool } from './warm-pool.ts';
 
-export type { Supervisor, SessionClient, SessionInfo, Principal } from './types.ts';
+export type { Supervisor, SessionClient, SessionInfo, Principal, TokenAuthority } from './types.ts';
 
 export interface SupervisorDeps {
   readonly options: GatewayOptions;
   readonly log: Logger;
   readonly metrics?: Metrics;
+  /** The edge's token verdicts: who may reach a session (the gateway's TokenVerifier). */
+  readonly tokens: TokenAuthority;
   /** The SDK core module the workers load. @default the absolute path of src/core/index.ts */
   readonly coreModule?: string;
   /** Tests only: another worker entry, or extra flags for the worker. */
@@ -31,6 +33,12 @@ export interface SupervisorDeps {
 }
 
 export const DEFAULT_CORE_MODULE = fileURLToPath(new URL('../core/index.ts', import.meta.url));
+
+/**
+ * Upstream checks one Login may need: one normally; another only if a revocation or a wait
+ * (an old session still closing) outdated the first. More means the pair keeps being revoked.
+ */
+const MAX_RECHECKS = 3;
 
 /** The Supervisor, plus what tests, benches and the docs look at. */
 export interface LocalSupervisor extends Supervisor {
@@ -41,7 +49,7 @@ export interface LocalSupervisor extends Supervisor {
 }
 
 export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
-  const { options, log, metrics } = deps;
+  const { options, log, metrics, tokens } = deps;
   const limitsFor = loadLimits(options);
   const coreModule = deps.coreModule ?? DEFAULT_CORE_MODULE;
   let draining = false;
@@ -90,10 +98,30 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         execArgv: deps.execArgv,
         spares: warmPool ?? undefined,
         onStopped: (s) => registry.remove(s),
+        onSignedOut: (s) => tokens.revoked(s.userID, s.platformID),
+        onTokenAdopted: (s, token) => {
+          tokens.superseded(s.userID, s.platformID, token);
+          recheckOthers(s);
+        },
       },
       p.token,
     );
   });
+
+  /**
+   * A newer token replaced the session's: tabs still on an older one are asked about upstream,
+   * and the ones it no longer accepts are detached (OnKickedOffline), as upstream kicks a device
+   * whose token a newer login on the same platform superseded.
+   */
+  const recheckOthers = (s: Session): void => {
+    for (const c of s.clientsWithOtherTokens()) {
+      tokens.recheck(c.principal, `${s.sessionId}-recheck`).catch((e: unknown) => {
+        if (!isGatewayError(e, 'GW_BAD_TOKEN') && !isGatewayError(e, 'GW_TOKEN_MISMATCH')) return;
+        if (registry.sessionOf(c) === s) registry.unbind(c);
+        s.expel(c);
+      });
+    }
+  };
 
   const admission = new Admission({ capacity: cap, sessions: () => registry.all(), boundMs: options.drainTimeoutMs, log, metrics });
 
@@ -119,10 +147,21 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         current = undefined;
       }
       let session = current;
+      let rechecks = 0;
       while (!session) {
         const existing = registry.get(client.principal.userID, client.principal.platformID);
-        if (existing && !existing.closing) {
-          session = existing;
+        const live = existing && !existing.closing ? existing : undefined;
+        // A token reaches a session (a running one, or a new one whose offline-first core would
+        // serve the local store before upstream refuses it) only if it is the running session's
+        // own token or upstream accepted it just now; a cached verdict alone is not enough.
+        if (!live?.holds(client.principal.token) && !tokens.vouches(client.principal)) {
+          if (++rechecks > MAX_RECHECKS) throw gatewayError('GW_BAD_TOKEN', 'the token was revoked or superseded while logging in');
+          await tokens.recheck(client.principal, operationID);
+          stillWanted();
+          continue;
+        }
+        if (live) {
+          session = live;
         } else if (existing) {
           // Two cores never share a data dir: wait until the old one has closed it.
           await existing.stopped;
