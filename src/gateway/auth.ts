@@ -121,7 +121,9 @@ export class TokenVerifier implements TokenAuthority {
     const proof = this.#proofs.get(p);
     if (!proof || this.#now() - proof.at > JUST_VERIFIED_MS) return false;
     const ev = this.#events.get(pairKey(p.userID, p.platformID));
-    return !ev || proof.seq > ev.seq;
+    if (ev && proof.seq <= ev.seq) return false;
+    // Upstream refused the token since (another connection's check): that word is newer.
+    return this.#cache.get(tokenKey(p.token))?.ok !== false;
   }
 
   async recheck(p: Principal, operationID: string): Promise<void> {
