@@ -65,6 +65,8 @@ export async function createImServer(cfg: ImServerConfig): Promise<RunningImServ
   const im = createContext(db, log, secret, { requestLog: logSize, dataDir: cfg.dataDir, objectLimits: { ...DEFAULT_OBJECT_LIMITS, ...cfg.objects } });
   const rest = createRestServer(im, buildRouter());
   const gateway = createGateway(im, log, { ...DEFAULT_GATEWAY_OPTIONS, ...cfg.gateway });
+  const warning = exposureWarning(host, secret);
+  if (warning) log.warn(warning);
   let apiPort: number;
   let wsPort: number;
   try {
@@ -76,8 +78,6 @@ export async function createImServer(cfg: ImServerConfig): Promise<RunningImServ
     throw e;
   }
   log.info({ apiPort, wsPort, host }, 'imserver listening');
-  const warning = exposureWarning(host, secret);
-  if (warning) log.warn(warning);
   im.objects.startSweeper();
   let closing: Promise<void> | undefined;
   return {
