@@ -133,9 +133,12 @@ export class Objects {
     if (!HEX32.test(hash)) throw argsError('invalid md5');
     const partSize = this.partSize(r.size);
     const name = storedObjectName(r.name, c.userID, c.isAdmin, hash);
+    const stored = await this.#files.hasContent(hash);
+    // From here on no await: the quota check and the reservation below cannot interleave with
+    // another initiate of the same user.
     this.#checkQuota(c, r.size);
     const blob = stmt(this.#db, 'SELECT size FROM object_blobs WHERE hash = ?').get(hash) as { size: number } | undefined;
-    if (blob && (await this.#files.hasContent(hash))) {
+    if (blob && stored) {
       // Upstream's HashAlreadyExists: the content is here already, only the name is new.
       this.#putObject(name, c.userID, hash, blob.size, r.contentType, r.cause);
       return { url: objectUrl(c.base, name) };

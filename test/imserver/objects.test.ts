@@ -188,6 +188,9 @@ describe('object storage limits', () => {
       const open = await initiate(im.apiAddress, cid, 'cid/two', randomBytes(1500), '');
       expect(open.initiated.upload).toBeDefined();
       expect(await errCodeOf(initiate(im.apiAddress, cid, 'cid/three', randomBytes(1000), ''))).toBe(1002);
+      // Uploads started at once cannot all slip under the quota together.
+      const racing = await Promise.all([1, 2, 3].map((i) => errCodeOf(initiate(im.apiAddress, cid, `cid/race${i}`, randomBytes(250), ''))));
+      expect(racing.sort()).toEqual([0, 0, 1002]);
       // The admin is not held to the quota.
       expect(await errCodeOf(initiate(im.apiAddress, await im.adminToken(), 'x/admin.bin', randomBytes(3000), ''))).toBe(0);
     } finally {
