@@ -22,6 +22,8 @@ const LAST_MESSAGE_BATCH = 50;
  * older ones stay on the server until history paging asks for them (1005 fills the window).
  */
 export const DEFAULT_CATCHUP_LIMIT = 2000;
+/** sync_versions row written once the first sync of a data dir has stored its messages. */
+const FIRST_SYNC_DONE = 'first_sync_done';
 import { refreshSelf } from './users.ts';
 import { syncGroups, syncRelations } from './relations.ts';
 import { onUserStatusPush, resubscribe } from './user-status.ts';
@@ -89,9 +91,12 @@ export class Syncer {
       const seqs = await getConvSeqs(s, op);
       const changes = new ConvChanges(s);
       const store = s.db();
+      // The very first sync of this data dir loads each conversation's last message silently;
+      // any later one (restart, reconnect) reports everything it brings, new conversations too.
+      const first = !store.seqs.hasVersion(FIRST_SYNC_DONE, s.userID);
       const convSync = await syncConversations(s, changes, op);
-      // First sync of a conversation: only its last message, many conversations per request.
-      const firsts = [...seqs].filter(([id, sq]) => !id.startsWith('n_') && sq.maxSeq > 0 && store.seqs.synced(id) === 0);
+      // First sync: only the last message of each conversation, many conversations per request.
+      const firsts = first ? [...seqs].filter(([id, sq]) => !id.startsWith('n_') && sq.maxSeq > 0 && store.seqs.synced(id) === 0) : [];
       for (let i = 0; i < firsts.length; i += LAST_MESSAGE_BATCH) {
         const want = new Map(firsts.slice(i, i + LAST_MESSAGE_BATCH).map(([id, sq]) => [id, [sq.maxSeq]] as const));
         const got = await pullSeqsMany(s, want, op);
@@ -104,7 +109,7 @@ export class Syncer {
         if (id.startsWith('n_')) continue;
         const synced = store.seqs.synced(id);
         if (sq.maxSeq > synced) {
-          if (synced === 0) {
+          if (synced === 0 && first) {
             // The last message was deleted on the server (nothing stored): follow from here.
           } else {
             await pullRange(s, id, Math.max(synced + 1, sq.maxSeq - this.#catchupLimit + 1), sq.maxSeq, op, async (batch) => {
@@ -126,6 +131,7 @@ export class Syncer {
         }
       }
       await this.#catchUpNotifications(op);
+      if (first) store.seqs.setVersion(FIRST_SYNC_DONE, s.userID, '', 0);
       changes.flush();
       const relations = { groups, ...(await syncRelations(s, op)) };
       s.log.info({ ms: Date.now() - t0, conversations: seqs.size, convSync, relations }, 'core: sync finished');
