@@ -47,3 +47,32 @@ describe('first sync', () => {
     await dan.core.close('drain');
   });
 });
+
+describe('first sync, several messages', () => {
+  it('reports each message pushed while it runs once, in order, and counts them unread once', async () => {
+    await im.register('eve', 'Eve');
+    await im.register('fay', 'Fay');
+    const eve = new TestCore('eve', db.dir, im);
+    await eve.call('Login', 'eve', await im.userToken('eve'));
+    await eve.waitFor('OnSyncServerFinish');
+    const profile = proxy.hold('/user/get_users_info', (b) => b?.userIDs?.[0] === 'fay');
+    const fay = new TestCore('fay', db.dir, { apiAddress: proxy.url, wsAddress: im.wsAddress });
+    await fay.call('Login', 'fay', await im.userToken('fay'));
+    await profile.reached;
+    const sent: string[] = [];
+    for (const t of ['one', 'two', 'three']) {
+      const m = await eve.call('CreateTextMessage', t);
+      sent.push((await eve.call('SendMessageNotOss', m, 'fay', '', undefined, false)).clientMsgID);
+    }
+    await new Promise((r) => setTimeout(r, 200));
+    profile.release();
+    await fay.waitFor('OnRecvNewMessages', (d) => d.some((x: any) => x.clientMsgID === sent[2]), 5000);
+    await new Promise((r) => setTimeout(r, 200));
+    const got = fay.events.filter((e) => e.event === 'OnRecvNewMessages').flatMap((e) => (e.data as any[]).map((x) => x.clientMsgID));
+    expect(got).toEqual(sent);
+    expect(await fay.call('GetTotalUnreadMsgCount')).toBe(3);
+    expect(fay.events.filter((e) => e.event === 'OnTotalUnreadMessageCountChanged').at(-1)?.data).toBe(3);
+    await eve.core.close('drain');
+    await fay.core.close('drain');
+  });
+});
