@@ -239,7 +239,7 @@ describe('unread after replying', () => {
     await bob.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === question.clientMsgID));
     const reply = await send(bob, 'sure', 'alice');
     await alice.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === reply.clientMsgID));
-    expect((await bob.call('GetOneConversation', 1, 'alice')).unreadCount).toBe(0);
+    await until(async () => (await bob.call('GetOneConversation', 1, 'alice')).unreadCount === 0, 8000, 'bob unread 0 after his reply');
     const aFrom = alice.events.length;
     await bob.call('MarkConversationMessageAsRead', conv);
     const r = await alice.waitFor('OnRecvC2CReadReceipt', (d) => d[0].msgIDList.includes(question.clientMsgID), 8000, aFrom);
