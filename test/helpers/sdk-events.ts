@@ -22,11 +22,17 @@ export class SdkUser {
   }
 
   /** A new client for `userID`, logged in through the stack's gateway, first sync finished. */
-  static async login(stack: Stack, userID: string, platformID = 5): Promise<SdkUser> {
-    const u = new SdkUser(newSdk(), userID);
+  static login(stack: Stack, userID: string, platformID = 5): Promise<SdkUser> {
+    return SdkUser.loginWith(stack, userID, newSdk(), { platformID });
+  }
+
+  /** Log `sdk` in; `waitSync: false` resolves when login() does, before the sync finishes. */
+  static async loginWith(stack: Stack, userID: string, sdk: OpenIMSDK, o: { platformID?: number; waitSync?: boolean } = {}): Promise<SdkUser> {
+    const platformID = o.platformID ?? 5;
+    const u = new SdkUser(sdk, userID);
     const token = await stack.token(userID, platformID);
     await until(u.sdk.login({ userID, token, platformID, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 15_000, `${userID} login`);
-    await u.waitEvent(CbEvents.OnSyncServerFinish);
+    if (o.waitSync !== false) await u.waitEvent(CbEvents.OnSyncServerFinish);
     return u;
   }
 
