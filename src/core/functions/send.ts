@@ -9,6 +9,7 @@
 import { CodedError } from '../../errors.ts';
 import type { CallContext } from '../contract.ts';
 import { argsError, jsonArg, requireString, SdkCode } from '../errors.ts';
+import { parseAttachedInfo, withAttachedInfo, type AttachedInfoElem } from '../msg/attached-info.ts';
 import { messageArg } from '../msg/creators.ts';
 import { itemToMsgData } from '../msg/convert.ts';
 import { conversationIDOf } from '../msg/ids.ts';
@@ -161,7 +162,10 @@ async function sendOnce(
     localEx: existing?.localEx ?? src.localEx ?? '',
   };
   if (push) m.offlinePush = push;
-  const data = PbCoder.MsgData.encode(itemToMsgData(m, { options: onlineOnly ? ONLINE_ONLY : {}, offlinePush: push })).finish();
+  const sendAs = attachedInfoForSend(s, conversationID, group);
+  if (sendAs) Object.assign(m, withAttachedInfo(m, sendAs.elem));
+  const options = { ...(onlineOnly ? ONLINE_ONLY : {}), ...sendAs?.options };
+  const data = PbCoder.MsgData.encode(itemToMsgData(m, { options, offlinePush: push })).finish();
   // Refused before it is stored: the message gateway would close the connection on it.
   const bytes = frameBytes(s.userID, ReqId.SendMsg, data, ctx.operationID);
   if (bytes > WS_MAX_FRAME_BYTES) throw limitExceeded('the message', bytes, WS_MAX_FRAME_BYTES, 'bytes on the wire');
@@ -177,6 +181,24 @@ async function sendOnce(
   const patch = { serverMsgID: resp.serverMsgID, sendTime: resp.sendTime || m.sendTime, status: MsgStatus.Success };
   if (onlineOnly) return { ...m, ...patch };
   return finish(s, conversationID, m, patch, ctx.operationID);
+}
+
+/**
+ * What a message carries from its conversation (openim-sdk-core v3.5.1 checkID): a group message
+ * the member count its readers are counted against; a message in a private chat the flag, its
+ * burn duration and options.notPrivate false, so the peer's device knows it too.
+ */
+function attachedInfoForSend(s: Session, conversationID: string, groupID: string): { elem: AttachedInfoElem; options?: Record<string, boolean> } | undefined {
+  const elem = parseAttachedInfo('');
+  if (groupID) {
+    elem.groupHasReadInfo.groupMemberCount = s.db().groups.group(groupID)?.memberCount ?? 0;
+    return { elem };
+  }
+  const c = s.db().conversations.get(conversationID);
+  if (!c?.isPrivateChat) return undefined;
+  elem.isPrivateChat = true;
+  elem.burnDuration = c.burnDuration;
+  return { elem, options: { notPrivate: false } };
 }
 
 /** Typing: an online-only 113 message with all storage options off. */
