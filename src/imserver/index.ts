@@ -17,6 +17,8 @@ export interface ImServerOptions {
   /** Default openIM123. */
   secret?: string;
   logLevel?: string;
+  /** Fields every log line of the server carries (the gateway passes its node id and version). */
+  logBindings?: Record<string, string>;
   /**
    * Keep the last N REST requests (route, token user, body with tokens redacted) in the server
    * thread's memory, readable through `handle.requestLog()`; true = 1000. Off by default.
@@ -54,6 +56,7 @@ export function startImServer(opts: ImServerOptions): Promise<ImServerHandle> {
     secret: opts.secret,
     logLevel: opts.logLevel ?? 'info',
     requestLog: opts.requestLog,
+    ...(opts.logBindings ? { logBindings: opts.logBindings } : {}),
   };
   // Workers inherit execArgv; flags that only make sense for a main script (--input-type with -e)
   // would make the worker fail to start.

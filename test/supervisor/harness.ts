@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
 import { createLogger } from '../../src/log.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { resolveOptions, type GatewayOptions } from '../../src/options.ts';
 import { createSupervisor, type LocalSupervisor, type SupervisorDeps } from '../../src/supervisor/index.ts';
 
@@ -58,7 +59,7 @@ export function makeSupervisor(
     },
   });
   const log = createLogger(options.logLevel, sink);
-  const real = createSupervisor({ options, log, coreModule: ECHO_CORE, ...extra });
+  const real = createSupervisor({ options, log, coreModule: ECHO_CORE, metrics: extra.metrics ?? createMetrics(), ...extra });
   // Results come back as the worker's JSON text (the gateway passes it through); tests compare values.
   const supervisor: typeof real = Object.assign(Object.create(null) as typeof real, real, {
     call: (...a: Parameters<typeof real.call>) => real.call(...a).then(decoded),
