@@ -3,6 +3,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { createLogger } from '../log.ts';
+import { moduleUrl } from '../module-url.ts';
 import type { RequestLogEntry } from './request-log.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
@@ -61,7 +62,7 @@ export function startImServer(opts: ImServerOptions): Promise<ImServerHandle> {
   // Workers inherit execArgv; flags that only make sense for a main script (--input-type with -e)
   // would make the worker fail to start.
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: data, name: 'imserver', execArgv });
+  const worker = new Worker(moduleUrl('./worker', import.meta.url), { workerData: data, name: 'imserver', execArgv });
   let exited = false;
   const exitedP = new Promise<{ code: number }>((resolve) => {
     worker.once('exit', (code) => {

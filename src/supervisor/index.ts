@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { gatewayError, isGatewayError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { moduleUrl } from '../module-url.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
 import { PROTOCOL_VERSION } from '../protocol.ts';
@@ -30,7 +31,7 @@ export interface SupervisorDeps {
   readonly execArgv?: readonly string[];
 }
 
-export const DEFAULT_CORE_MODULE = fileURLToPath(new URL('../core/index.ts', import.meta.url));
+export const DEFAULT_CORE_MODULE = fileURLToPath(moduleUrl('../core/index', import.meta.url));
 
 /** The Supervisor, plus what tests, benches and the docs look at. */
 export interface LocalSupervisor extends Supervisor {
