@@ -9,11 +9,12 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { newSdk, noReconnect, settle, until, type SdkResponse } from './helpers/client.ts';
 import { imPost, TEST_SECRET } from './helpers/im.ts';
+import { MIN_NODE, minNode } from './helpers/min-node.ts';
 import { alive, killAll, nodePath, startProcess, waitForOutput } from './helpers/process.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -90,6 +91,16 @@ describe('the installed package', () => {
     expect(await until(p.exited, 30_000, 'exit after SIGTERM')).toBe(0);
     expect(alive(pid)).toBe(false);
   }, 90_000);
+
+  it(`runs on Node ${MIN_NODE} too, and SIGTERM to the launched PID exits 0`, async () => {
+    const old = minNode();
+    const p = startProcess(bin(), localFlags('min-node'), { cwd: app, env: { PATH: `${dirname(old)}:${nodePath()}` } });
+    await waitForOutput(p, /listening on ws:\/\//, 60_000);
+    const pid = p.child.pid!;
+    p.child.kill('SIGTERM');
+    expect(await until(p.exited, 30_000, 'exit after SIGTERM'), p.stderr()).toBe(0);
+    expect(alive(pid)).toBe(false);
+  }, 300_000);
 
   it('lets a program import createGateway and start it', async () => {
     const program = join(app, 'main.mjs');
