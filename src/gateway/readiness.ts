@@ -52,8 +52,9 @@ async function probe(url: string, init: RequestInit, timeoutMs: number, accept: 
     return accept(res, text) ? 'ok' : `HTTP ${res.status}`;
   } catch (e) {
     if (ac.signal.aborted) return 'timeout';
-    const cause = (e as { cause?: { code?: unknown } }).cause;
-    return typeof cause?.code === 'string' ? cause.code : (e as Error).message;
+    const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
+    if (typeof cause?.code === 'string') return cause.code;
+    return typeof cause?.message === 'string' ? cause.message : (e as Error).message;
   } finally {
     clearTimeout(timer);
   }
