@@ -2,7 +2,7 @@
 // SDK core, and drains on SIGTERM/SIGINT with exit status 0. With no --openIM_api_address it
 // starts the embedded IM server.
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +55,28 @@ describe('sdkgate', () => {
     p.child.kill('SIGTERM');
     expect(await until(p.exited, 20_000, 'exit after SIGTERM')).toBe(0);
     expect(p.stdout() + p.stderr()).not.toContain(await im.userToken('cli1'));
+  }, 60_000);
+
+  it('reloads the log level from the config file on SIGHUP, says what needs a restart, and keeps running on a bad file', async () => {
+    const config = join(tmp(), 'sdkgate.json');
+    writeFileSync(config, JSON.stringify({ openIM_log_level: 'warn' }));
+    const p = start(['--config', config, '--sdk_ws_port', '0', '--host', '127.0.0.1', '-openIM_api_address', im.apiAddress, '-openIM_ws_address', im.wsAddress, '--openIMDbDir', tmp()]);
+    const url = (await waitFor(p, /listening on (ws:\/\/\S+)/))[1]!;
+    expect(p.stdout()).not.toContain('"level":30'); // warn: no info lines yet
+
+    writeFileSync(config, JSON.stringify({ openIM_log_level: 'info', 'max-conns': 5 }));
+    p.child.kill('SIGHUP');
+    await waitFor(p, /"msg":"SIGHUP: reloaded"/);
+    expect(p.stdout()).toMatch(/"flags":\["max-conns"\],"msg":"SIGHUP: these changed options take effect only after a restart"/);
+
+    writeFileSync(config, JSON.stringify({ openIM_log_level: 'loud' }));
+    p.child.kill('SIGHUP');
+    await waitFor(p, /"msg":"SIGHUP: reload refused; the running configuration stays"/);
+    expect(p.stdout()).toMatch(/openIM_log_level/);
+    expect((await fetch(`${url.replace('ws:', 'http:')}/healthz`)).status).toBe(200);
+
+    p.child.kill('SIGTERM');
+    expect(await until(p.exited, 20_000, 'exit after SIGTERM')).toBe(0);
   }, 60_000);
 
   it('exits 0 on SIGINT too', async () => {
