@@ -32,5 +32,8 @@ export function failureOutcome(w: WireError): Exclude<CallOutcome, 'ok'> {
   return CORE_FAULTS.has(w.code) ? 'fault' : 'business_error';
 }
 
-/** Gateway refusals that arrive in floods from one misbehaving client: logged at debug. */
-export const FLOOD_REFUSALS: ReadonlySet<string> = new Set<ErrorName>(['GW_RATE_LIMITED', 'GW_BUSY', 'GW_DUPLICATE_OPERATION']);
+/**
+ * Gateway refusals that arrive in floods from one misbehaving client: logged at debug (a frame
+ * that is not even JSON is refused before the rate limit can charge it).
+ */
+export const FLOOD_REFUSALS: ReadonlySet<string> = new Set<ErrorName>(['GW_PROTOCOL_ERROR', 'GW_RATE_LIMITED', 'GW_BUSY', 'GW_DUPLICATE_OPERATION']);
