@@ -66,6 +66,8 @@ const isolation: Parser<'thread' | 'none'> = (raw) => {
   throw new Error(`expected thread or none, got \`${raw}\``);
 };
 
+const demo: Parser<boolean | 'auto'> = (raw) => (raw.trim().toLowerCase() === 'auto' ? 'auto' : bool(raw));
+
 const warmPool: Parser<number | 'auto'> = (raw) => (raw.trim().toLowerCase() === 'auto' ? 'auto' : int(0, 256)(raw));
 
 const MiB = 1024 * 1024;
@@ -127,6 +129,10 @@ export const optionSpecs = {
   imWsPort: { flag: 'imserver-ws-port', default: 10001, parse: int(0, 65535), doc: 'Embedded IM server message-gateway port' },
   imDataDir: { flag: 'imserver-data-dir', default: './data/imserver', parse: str, doc: 'Embedded IM server data dir' },
   imSecret: { flag: 'imserver-secret', default: 'openIM123', parse: str, doc: 'Embedded IM server JWT secret (OpenIM default)' },
+  demo: {
+    flag: 'demo', default: 'auto' as boolean | 'auto', parse: demo, boolean: true,
+    doc: 'Demo chat at /demo/ (hands out tokens for any user: local use only); `auto` = on with the embedded IM server, which it needs',
+  },
 } as const satisfies Record<string, OptionSpec<unknown>>;
 
 type Specs = typeof optionSpecs;
@@ -161,7 +167,7 @@ export function resolveOptions(
     let value = m[2];
     if (value === undefined) {
       const next = argv[i + 1];
-      if (spec.boolean && (next === undefined || next.startsWith('-') || !/^(true|false|1|0|yes|no|on|off)$/i.test(next))) {
+      if (spec.boolean && (next === undefined || next.startsWith('-') || !/^(true|false|1|0|yes|no|on|off|auto)$/i.test(next))) {
         value = 'true';
       } else if (next === undefined) {
         throw gatewayError('GW_OPTIONS_INVALID', `--${spec.flag} needs a value`);
@@ -203,6 +209,10 @@ export function resolveOptions(
   }
   if ((out.memoryBudgetMb as number) > 0 && (out.memoryHeadroomMb as number) >= (out.memoryBudgetMb as number)) {
     throw gatewayError('GW_OPTIONS_INVALID', '--memory-headroom-mb must be below --memory-budget-mb', { flag: 'memory-headroom-mb' });
+  }
+  if (out.demo === true && out.apiAddress) {
+    // The demo mints tokens through the IM server's admin flow; sdkgate never holds a real OpenIM's secret.
+    throw gatewayError('GW_OPTIONS_INVALID', '--demo needs the embedded IM server (no --openIM_api_address)', { flag: 'demo' });
   }
   if (out.isolation === 'none' && out.faultInjection) {
     throw gatewayError('GW_OPTIONS_INVALID', '--isolation none cannot be combined with --fault-injection', { flag: 'isolation' });

@@ -22,6 +22,7 @@ import { TokenVerifier } from './auth.ts';
 import { ConnectionCaps } from './caps.ts';
 import type { ClientConnection } from './connection.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
+import type { HttpRoute } from './static.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 
 export interface GatewayServerDeps {
@@ -29,6 +30,8 @@ export interface GatewayServerDeps {
   readonly supervisor: Supervisor;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** More plain-HTTP routes (the demo), tried before the admin routes. */
+  readonly routes?: readonly HttpRoute[];
 }
 
 /** After the 1001 close frames, how long clients get to answer before their sockets are destroyed. */
@@ -75,8 +78,14 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     },
   });
 
+  const routes: HttpRoute[] = [...(deps.routes ?? []), (req, res) => handleAdminRequest(req, res, { options, supervisor, metrics, log, isDraining })];
+  const route = async (req: Parameters<HttpRoute>[0], res: Parameters<HttpRoute>[1]): Promise<boolean> => {
+    for (const r of routes) if (await r(req, res)) return true;
+    return false;
+  };
+
   const server = createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 10_000 }, (req, res) => {
-    handleAdminRequest(req, res, { options, supervisor, metrics, log, isDraining })
+    route(req, res)
       .then((handled) => {
         if (handled) return;
         const err = gatewayError('GW_ADMIN_NOT_FOUND');

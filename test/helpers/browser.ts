@@ -10,6 +10,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import chromium from '@sparticuz/chromium';
@@ -162,9 +163,14 @@ export function recordConsole(page: Page): string[] {
   return lines;
 }
 
-/** A screenshot for docs/: small PNG (a fixed viewport, no device scaling). */
+/**
+ * A screenshot for docs/screenshots/ (small PNG: the page's fixed viewport, no device scaling).
+ * Every run takes it; only `npm run screenshots` (UPDATE_SCREENSHOTS=1) writes it into docs/, so
+ * an ordinary test run leaves the work tree clean (the pictures hold clock times and live data).
+ */
 export async function docScreenshot(page: Page, name: string): Promise<void> {
-  const path = join(ROOT, 'docs', 'screenshots', name);
+  const path = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots', name) : join(tmpdir(), `sdkgate-screenshot-${process.pid}-${name}`);
   mkdirSync(join(path, '..'), { recursive: true });
   await page.screenshot({ path: path as `${string}.png`, type: 'png' });
+  if (process.env.UPDATE_SCREENSHOTS !== '1') rmSync(path, { force: true });
 }
