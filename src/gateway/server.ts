@@ -17,7 +17,7 @@ import { gatewayError, httpBody } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { Supervisor } from '../supervisor/types.ts';
-import { handleAdminRequest } from './admin.ts';
+import { createDashboard, handleAdminRequest } from './admin.ts';
 import { TokenVerifier } from './auth.ts';
 import { ConnectionCaps } from './caps.ts';
 import type { ClientConnection } from './connection.ts';
@@ -78,7 +78,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     },
   });
 
-  const routes: HttpRoute[] = [...(deps.routes ?? []), (req, res) => handleAdminRequest(req, res, { options, supervisor, metrics, log, isDraining })];
+  const dashboard = createDashboard(options, supervisor, metrics, log);
+  const routes: HttpRoute[] = [...(deps.routes ?? []), (req, res) => handleAdminRequest(req, res, { options, supervisor, metrics, log, isDraining, dashboard })];
   const route = async (req: Parameters<HttpRoute>[0], res: Parameters<HttpRoute>[1]): Promise<boolean> => {
     for (const r of routes) if (await r(req, res)) return true;
     return false;
@@ -128,7 +129,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     ]);
     if (!closed) for (const c of connections) c.terminate();
 
-    // Step 5.
+    // Step 5 (open dashboard streams end with their connections).
+    dashboard?.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();
