@@ -5,8 +5,8 @@
 //   POST /demo/api/login   {userID, nickname?} -> {userID, token, platformID, apiAddr, peers}
 //
 // What demo mode trusts: whoever can open a connection from this machine (loopback) to the
-// gateway's port is whichever user they name. /demo/api/login answers loopback clients only and
-// never hands out the IM server's admin user; the admin secret and admin token never leave the
+// gateway's port is whichever user they name. /demo/api/login answers loopback clients only (and
+// no forwarded request) and never hands out the IM server's admin user; the admin secret and admin token never leave the
 // process (tokens.ts). That is fine on a developer's machine and wrong anywhere else: --demo false.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -38,8 +38,11 @@ export function createDemoRoutes(deps: DemoDeps): HttpRoute {
   const csp = cspHeader({ connect: [apiOrigin], img: [apiOrigin] });
 
   async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!isLoopback(req.socket.remoteAddress)) {
-      json(res, 403, { errMsg: 'demo logins are answered on this machine only (loopback)' });
+    // Behind a reverse proxy on this machine every client would look local: a forwarded request
+    // (which a browser talking to us directly never sends) is refused too.
+    const forwarded = req.headers['x-forwarded-for'] !== undefined || req.headers.forwarded !== undefined || req.headers['x-real-ip'] !== undefined;
+    if (!isLoopback(req.socket.remoteAddress) || forwarded) {
+      json(res, 403, { errMsg: 'demo logins are answered on this machine only (loopback, not through a proxy)' });
       return;
     }
     // A JSON content type cannot be sent cross-site without a CORS preflight, which is never answered.

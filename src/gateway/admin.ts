@@ -120,7 +120,7 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
 
   if (path !== '/metrics' && path !== '/admin' && !path.startsWith('/admin/')) return false;
   const dashboard = deps.dashboard;
-  if (options.adminToken === '' || !dashboard) return false; // the admin API does not exist without a token
+  if (!dashboard) return false; // the admin API does not exist without a token (createDashboard)
 
   try {
     const pub = await dashboard.ui.public(req, res, path, req.socket.remoteAddress ?? 'unknown');

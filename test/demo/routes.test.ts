@@ -71,6 +71,13 @@ describe('demo login', () => {
     expect((await login('userID=demo-dan', 'application/x-www-form-urlencoded')).status).toBe(415);
   });
 
+  it('refuses a request that came through a proxy (every client would look local)', async () => {
+    for (const h of [{ 'x-forwarded-for': '203.0.113.9' }, { forwarded: 'for=203.0.113.9' }, { 'x-real-ip': '203.0.113.9' }]) {
+      const res = await fetch(`${base}/demo/api/login`, { method: 'POST', headers: { 'content-type': 'application/json', ...h }, body: JSON.stringify({ userID: 'demo-eve' }) });
+      expect(res.status).toBe(403);
+    }
+  });
+
   it('answers loopback addresses only', () => {
     for (const a of ['127.0.0.1', '127.1.2.3', '::1', '::ffff:127.0.0.1']) expect(isLoopback(a)).toBe(true);
     for (const a of ['10.0.0.1', '192.168.1.2', '::ffff:10.0.0.1', '2001:db8::1', undefined]) expect(isLoopback(a)).toBe(false);
