@@ -18,8 +18,9 @@ beforeAll(async () => {
   [stack, browser] = await Promise.all([
     startStack({
       adminToken: ADMIN, faultInjection: true,
-      // Long enough that a 1 s dashboard sample sees the backoff.
-      restartBackoffMs: 2_500, restartBackoffMaxMs: 5_000,
+      // The first restart waits 2-4 s (equal jitter): a 1 s dashboard sample sees the backoff
+      // even on a loaded machine.
+      restartBackoffMs: 4_000, restartBackoffMaxMs: 8_000,
     }),
     launchBrowser(),
   ]);
