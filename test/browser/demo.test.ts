@@ -85,10 +85,9 @@ describe('the demo chat', () => {
     await say(alice.page, 'one worker thread per user');
 
     // Bob has not opened the chat: the conversation list and the total show 2 unread.
-    await bob.page.waitForSelector('#conversations li[data-peer="alice"] .unread', T);
-    expect(await bob.page.$eval('#conversations li[data-peer="alice"] .unread', (e) => e.textContent)).toBe('2');
+    await bob.page.waitForFunction(() => document.querySelector('#conversations li[data-peer="alice"] .unread')?.textContent === '2', T);
     await bob.page.waitForFunction(() => document.querySelector('#total-unread')?.textContent === '2', T);
-    expect(await bob.page.$eval('#conversations li[data-peer="alice"] .last', (e) => e.textContent)).toBe('one worker thread per user');
+    await bob.page.waitForFunction(() => document.querySelector('#conversations li[data-peer="alice"] .last')?.textContent === 'one worker thread per user', T);
 
     // Opening it loads the history and marks it read: Alice's messages turn "read".
     await bob.page.click('#conversations li[data-peer="alice"]');
