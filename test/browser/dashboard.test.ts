@@ -106,6 +106,17 @@ describe('the admin dashboard', () => {
 
     // The other user was never touched.
     expect(((await sdks[1]!.getTotalUnreadMsgCount()) as unknown as { errCode: number }).errCode).toBe(0);
+
+    // The other actions: unquarantine applies to quarantined sessions only; restart from the page.
+    expect(await page.$eval('tr[data-user="dash-b"] button[data-action="unquarantine"]', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+    const threadBefore = await page.$eval('tr[data-user="dash-b"] [data-col="threadId"]', (e) => e.textContent);
+    await page.click('tr[data-user="dash-b"] button[data-action="restart"]');
+    await page.waitForFunction(() => document.querySelector('#action-result')?.textContent === 'restart dash-b/5: done', T);
+    await page.waitForFunction((before) => {
+      const tr = document.querySelector<HTMLElement>('tr[data-user="dash-b"]');
+      const thread = tr?.querySelector('[data-col="threadId"]')?.textContent;
+      return tr?.dataset.state === 'ready' && thread !== before && thread !== '–';
+    }, T, threadBefore);
     expect(urls.join('\n')).not.toContain(ADMIN);
     expect(console.filter((l) => /error/i.test(l))).toEqual([]);
   }, 60_000);

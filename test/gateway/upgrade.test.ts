@@ -195,6 +195,7 @@ describe('upgrade refusals', () => {
     expect(await peer.upgraded).toBe('HTTP/1.1 101 Switching Protocols');
     const ms = await until(peer.closed, 10_000, 'the server to drop the silent peer');
     expect(ms).toBeGreaterThanOrEqual(REFUSAL_CLOSE_MS - 50);
+    expect(ms).toBeLessThan(REFUSAL_CLOSE_MS + 5_000); // generous: a loaded machine delays timers
     await expectNoSocketHeld(g);
   });
 
