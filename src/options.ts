@@ -129,6 +129,12 @@ export const optionSpecs = {
   imWsPort: { flag: 'imserver-ws-port', default: 10001, parse: int(0, 65535), doc: 'Embedded IM server message-gateway port' },
   imDataDir: { flag: 'imserver-data-dir', default: './data/imserver', parse: str, doc: 'Embedded IM server data dir' },
   imSecret: { flag: 'imserver-secret', default: 'openIM123', parse: str, doc: 'Embedded IM server JWT secret (OpenIM default)' },
+  imHost: {
+    flag: 'imserver-host', default: '127.0.0.1', parse: str,
+    doc: 'Embedded IM server listen address; another address lets browsers elsewhere reach apiAddr (and exposes its REST API: set --imserver-secret)',
+  },
+  imMaxObjectMb: { flag: 'imserver-max-object-mb', default: 100, parse: int(1, 1024 * 1024), doc: 'Largest upload to the embedded IM server, MiB' },
+  imObjectQuotaMb: { flag: 'imserver-object-quota-mb', default: 1024, parse: int(1, 1024 * 1024 * 1024), doc: 'Upload storage per user on the embedded IM server, MiB' },
   demo: {
     flag: 'demo', default: 'auto' as boolean | 'auto', parse: demo, boolean: true,
     doc: 'Demo chat at /demo/ (hands out tokens for any user: local use only); `auto` = on with the embedded IM server, which it needs',

@@ -1,16 +1,24 @@
 // `sdkgate imserver --api-port 10002 --ws-port 10001 --data-dir DIR --secret S`: run the
 // embedded IM server alone until SIGINT or SIGTERM.
 
+import { DEFAULT_SECRET } from './context.ts';
+import { exposureWarning } from './exposure.ts';
 import { startImServer, type ImServerOptions } from './index.ts';
 
 interface FlagSpec {
-  key: keyof ImServerOptions;
+  key: keyof ImServerOptions | 'maxObjectMb' | 'objectQuotaMb';
   parse: (raw: string, flag: string) => string | number;
 }
 
 function port(raw: string, flag: string): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n > 65535) throw new Error(`${flag}: expected a port 0-65535, got \`${raw}\``);
+  return n;
+}
+
+function mib(raw: string, flag: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1) throw new Error(`${flag}: expected a whole number of MiB, got \`${raw}\``);
   return n;
 }
 
@@ -26,7 +34,11 @@ const FLAGS: Record<string, FlagSpec> = {
   secret: { key: 'secret', parse: nonEmpty },
   host: { key: 'host', parse: nonEmpty },
   'log-level': { key: 'logLevel', parse: nonEmpty },
+  'max-object-mb': { key: 'maxObjectMb', parse: mib },
+  'object-quota-mb': { key: 'objectQuotaMb', parse: mib },
 };
+
+const MiB = 1024 * 1024;
 
 export function parseImServerArgs(argv: readonly string[]): ImServerOptions {
   const out: Record<string, string | number> = { apiPort: 10002, wsPort: 10001, dataDir: './data/imserver' };
@@ -45,7 +57,12 @@ export function parseImServerArgs(argv: readonly string[]): ImServerOptions {
     }
     out[spec.key] = spec.parse(value, `--${name}`);
   }
-  return out as unknown as ImServerOptions;
+  const { maxObjectMb, objectQuotaMb, ...opts } = out;
+  const objects = {
+    ...(maxObjectMb !== undefined ? { maxObjectBytes: Number(maxObjectMb) * MiB } : {}),
+    ...(objectQuotaMb !== undefined ? { quotaBytes: Number(objectQuotaMb) * MiB } : {}),
+  };
+  return { ...opts, ...(Object.keys(objects).length ? { objects } : {}) } as unknown as ImServerOptions;
 }
 
 export async function runImServerCli(argv: string[]): Promise<void> {
@@ -62,6 +79,8 @@ export async function runImServerCli(argv: string[]): Promise<void> {
   });
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const warning = exposureWarning(opts.host ?? '127.0.0.1', opts.secret ?? DEFAULT_SECRET);
+  if (warning) process.stderr.write(`\n*** ${warning}\n\n`);
   const server = await startImServer(opts);
   process.stdout.write(`imserver: REST ${server.apiAddress}  message gateway ${server.wsAddress}  data ${opts.dataDir}\n`);
   await stopped;

@@ -3,6 +3,7 @@
 
 import { Worker } from 'node:worker_threads';
 import { createLogger } from '../log.ts';
+import type { ObjectLimits } from './objects.ts';
 import type { RequestLogEntry } from './request-log.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
@@ -22,6 +23,8 @@ export interface ImServerOptions {
    * thread's memory, readable through `handle.requestLog()`; true = 1000. Off by default.
    */
   requestLog?: boolean | number;
+  /** Object storage limits (size, per-user quota, upload lifetime, sweep period). */
+  objects?: Partial<ObjectLimits>;
 }
 
 export interface ImServerHandle {
@@ -54,6 +57,7 @@ export function startImServer(opts: ImServerOptions): Promise<ImServerHandle> {
     secret: opts.secret,
     logLevel: opts.logLevel ?? 'info',
     requestLog: opts.requestLog,
+    objects: opts.objects,
   };
   // Workers inherit execArgv; flags that only make sense for a main script (--input-type with -e)
   // would make the worker fail to start.

@@ -37,6 +37,7 @@ createImServer({
   secret: opts.secret,
   logLevel: opts.logLevel,
   requestLog: opts.requestLog,
+  objects: opts.objects,
 }).then(
   (s) => {
     running = s;
