@@ -20,13 +20,14 @@ const MiB = 1024 * 1024;
 /** Restart attempts after one crash before giving up (each waits longer: 0.2, 0.4 … 3.2 s). */
 const MAX_ATTEMPTS = 5;
 
-export async function startEmbeddedIm(options: GatewayOptions, log: Logger, start: StartIm): Promise<EmbeddedIm> {
+export async function startEmbeddedIm(options: GatewayOptions, log: Logger, start: StartIm, logBindings?: Record<string, string>): Promise<EmbeddedIm> {
   const base = {
     host: options.imHost,
     dataDir: options.imDataDir,
     secret: options.imSecret,
     logLevel: options.logLevel,
     objects: { maxObjectBytes: options.imMaxObjectMb * MiB, quotaBytes: options.imObjectQuotaMb * MiB },
+    ...(logBindings ? { logBindings } : {}),
   };
   let current = await start({ ...base, apiPort: options.imApiPort, wsPort: options.imWsPort });
   // Port 0 picked free ports: a restart must get the same ones back.

@@ -1,13 +1,18 @@
 // The demo page's script: web/demo/app.ts and the unmodified open-im-sdk@3.5.2, bundled by
-// esbuild into one file, in memory, the first time a browser asks for it (then kept). Nothing is
-// committed or written to disk; `make run` and `npm start` need nothing beyond `npm ci`.
-//
-// esbuild and open-im-sdk are dev dependencies: an install without them (npm ci --omit=dev)
-// serves the rest of sdkgate, and /demo/ answers 503 saying what is missing.
+// esbuild into one file. In a checkout it is built in memory the first time a browser asks for
+// it (then kept): nothing is committed or written to disk, and `make run` / `npm start` need
+// nothing beyond `npm ci`. The package is built at `npm pack` (scripts/build-web.ts), which
+// writes the bundle beside index.html (dist/web/demo/app.js), since esbuild and open-im-sdk are
+// dev dependencies the installed package does not have. Without either, /demo/ answers 503
+// saying what is missing.
 
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
 export const DEMO_DIR = fileURLToPath(new URL('../../web/demo/', import.meta.url));
+/** Only the package has it: a checkout's web/demo/ holds app.ts. */
+const PREBUILT = DEMO_DIR + 'app.js';
 
 export class DemoUnavailable extends Error {}
 
@@ -15,12 +20,13 @@ let built: Promise<string> | undefined;
 
 /** The bundled script (built once per process; a failed build is retried on the next request). */
 export function demoBundle(): Promise<string> {
-  built ??= build();
+  built ??= existsSync(PREBUILT) ? readFile(PREBUILT, 'utf8') : buildDemoScript();
   built.catch(() => (built = undefined));
   return built;
 }
 
-async function build(): Promise<string> {
+/** Bundle web/demo/app.ts with esbuild (also used by scripts/build-web.ts). */
+export async function buildDemoScript(): Promise<string> {
   let esbuild: typeof import('esbuild');
   try {
     esbuild = await import('esbuild');

@@ -18,8 +18,8 @@ export const SAMPLE_INTERVAL_MS = 1_000;
 
 /** Per-second rates from counters: series name -> metric names summed over their labels. */
 export const SERIES: Readonly<Record<string, readonly string[]>> = {
-  callsPerS: ['sdkgate_rpc_duration_seconds_count'],
-  errorsPerS: ['sdkgate_calls_rejected_total'],
+  callsPerS: ['sdkgate_calls_total'],
+  errorsPerS: ['sdkgate_call_errors_total'],
   restartsPerS: ['sdkgate_session_restarts_total'],
 };
 

@@ -1,16 +1,16 @@
 // Plain-HTTP routes on the gateway's port:
 //
-//   GET  /healthz                                        unauthenticated; 200, or 503 while draining
-//   GET  /metrics                                        Prometheus text
+//   GET  /healthz                                        liveness, unauthenticated; 200, or 503 while draining
+//   GET  /readyz                                         readiness, unauthenticated; 200 or 503 with the reasons (readiness.ts)
+//   GET  /metrics                                        Prometheus text (metrics token or admin token)
 //   GET  /admin/sessions                                 supervisor.list()
 //   POST /admin/sessions/{userID}/{platformID}/restart
 //   POST /admin/sessions/{userID}/{platformID}/unquarantine
 //   POST /admin/sessions/{userID}/{platformID}/fault     body {"kind": throw|reject|exit|loop|oom}
 //   /admin/, /admin/login, /admin/logout, /admin/events  the dashboard (admin-ui.ts)
 //
-// /admin and /metrics need `Authorization: Bearer <--admin-token>` (or the dashboard's session
-// cookie, admin-auth.ts) and do not exist (404) when the token is empty. Errors are
-// `{errCode, errMsg}` with the catalog's HTTP status.
+// /admin needs `Authorization: Bearer <--admin-token>` (or the dashboard's session cookie,
+// admin-auth.ts); /metrics takes that bearer or the read-only `--metrics-token`. A route whose tokens are all empty does not exist (404). Errors are `{errCode, errMsg}` with the catalog's HTTP status.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
@@ -20,9 +20,10 @@ import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
 import type { Supervisor } from '../supervisor/types.ts';
-import { AdminSessions } from './admin-auth.ts';
+import { AdminSessions, tokenMatches } from './admin-auth.ts';
 import { createAdminFeed } from './admin-history.ts';
 import { createAdminUi, type AdminUi } from './admin-ui.ts';
+import type { Readiness } from './readiness.ts';
 
 export interface AdminDeps {
   readonly options: GatewayOptions;
@@ -30,7 +31,8 @@ export interface AdminDeps {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly isDraining: () => boolean;
-  /** The dashboard's sessions and feed; null when the admin API is off (no token). */
+  readonly readiness: Readiness;
+  /** The dashboard's sessions and feed; null when the admin API is off (no admin token). */
   readonly dashboard: Dashboard | null;
 }
 
@@ -60,6 +62,18 @@ function sendJson(res: ServerResponse, status: number, body: string, headers: Re
 function sendError(res: ServerResponse, err: GatewayError, status = err.http ?? 500): void {
   const headers: Record<string, string> = err.errorName === 'GW_ADMIN_UNAUTHORIZED' ? { 'www-authenticate': 'Bearer' } : {};
   sendJson(res, status, httpBody(err), headers);
+}
+
+/** The request bears one of the (non-empty) tokens. */
+function authorized(req: IncomingMessage, tokens: readonly string[]): boolean {
+  const h = req.headers.authorization ?? '';
+  const m = /^Bearer +(.+)$/i.exec(h);
+  if (m === null) return false;
+  const given = m[1]!.trim();
+  // Compare against every token (no early exit), so timing does not tell which one matched.
+  let ok = false;
+  for (const t of tokens) if (t !== '' && tokenMatches(given, t)) ok = true;
+  return ok;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -118,7 +132,31 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
     return true;
   }
 
-  if (path !== '/metrics' && path !== '/admin' && !path.startsWith('/admin/')) return false;
+  if (path === '/readyz') {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const report = await deps.readiness.check();
+    sendJson(res, report.ready ? 200 : 503, JSON.stringify({ status: report.ready ? 'ready' : 'not_ready', ...report }));
+    return true;
+  }
+
+  if (path === '/metrics') {
+    const tokens = [options.adminToken, options.metricsToken];
+    if (tokens.every((t) => t === '')) return false; // a route without a token does not exist
+    if (!authorized(req, tokens)) {
+      sendError(res, gatewayError('GW_ADMIN_UNAUTHORIZED'));
+      return true;
+    }
+    if (req.method !== 'GET') {
+      sendError(res, gatewayError('GW_ADMIN_NOT_FOUND'));
+      return true;
+    }
+    const text = await deps.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': deps.metrics.registry.contentType, 'cache-control': 'no-store' });
+    res.end(text);
+    return true;
+  }
+
+  if (path !== '/admin' && !path.startsWith('/admin/')) return false;
   const dashboard = deps.dashboard;
   if (!dashboard) return false; // the admin API does not exist without a token (createDashboard)
 
@@ -135,12 +173,6 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
     if (path === '/admin/events' && req.method === 'GET') {
       const ev = await dashboard.ui.events(res);
       if ('error' in ev) sendError(res, ev.error, ev.status);
-      return true;
-    }
-    if (path === '/metrics' && req.method === 'GET') {
-      const text = await deps.metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': deps.metrics.registry.contentType, 'cache-control': 'no-store' });
-      res.end(text);
       return true;
     }
     if (path === '/admin/sessions' && req.method === 'GET') {

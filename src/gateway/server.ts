@@ -1,7 +1,7 @@
 // The HTTP server that carries everything on one port: WebSocket upgrades (upgrade.ts), the
 // admin routes and /healthz (admin.ts). `close()` is the graceful drain for SIGTERM/SIGINT:
 //
-//   1. mark draining: upgrades get 503 GW_DRAINING, /healthz turns 503
+//   1. mark draining: upgrades get 503 GW_DRAINING, /healthz and /readyz turn 503
 //   2. frames that arrive now are answered GW_DRAINING (connection.ts)
 //   3. wait for in-flight calls (every connection idle) and supervisor.drain(): cores finish
 //      their calls and close their databases; bounded by drainTimeoutMs
@@ -22,6 +22,7 @@ import { TokenVerifier } from './auth.ts';
 import { ConnectionCaps } from './caps.ts';
 import type { ClientConnection } from './connection.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
+import { Readiness } from './readiness.ts';
 import type { HttpRoute } from './static.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 
@@ -66,6 +67,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     cacheTtlMs: options.authCacheTtlMs,
     negativeTtlMs: options.authNegativeTtlMs,
     log: log.child({ component: 'auth' }),
+    onRequest: (seconds, outcome) => metrics.upstreamRest.observe({ family: 'auth', outcome }, seconds),
   });
   const caps = new ConnectionCaps(options.maxConnsPerUser, options.maxConns);
   const upgradeLimiter = new KeyedRateLimiter(options.maxUpgradesPerIp, options.maxUpgradesPerIp);
@@ -78,8 +80,18 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     },
   });
 
+  const readiness = new Readiness({
+    apiAddress: options.apiAddress,
+    wsAddress: options.wsAddress,
+    timeoutMs: Math.min(options.authTimeoutMs, 2_000),
+    isDraining,
+    atCapacity: () => supervisor.atCapacity(),
+    log: log.child({ component: 'readiness' }),
+    metrics,
+  });
+
   const dashboard = createDashboard(options, supervisor, metrics, log);
-  const routes: HttpRoute[] = [...(deps.routes ?? []), (req, res) => handleAdminRequest(req, res, { options, supervisor, metrics, log, isDraining, dashboard })];
+  const routes: HttpRoute[] = [...(deps.routes ?? []), (req, res) => handleAdminRequest(req, res, { options, supervisor, metrics, log, isDraining, readiness, dashboard })];
   const route = async (req: Parameters<HttpRoute>[0], res: Parameters<HttpRoute>[1]): Promise<boolean> => {
     for (const r of routes) if (await r(req, res)) return true;
     return false;

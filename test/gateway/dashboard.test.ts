@@ -121,8 +121,8 @@ describe('dashboard feed', () => {
       await feed.current(); // the baseline
       const got: Snapshot[] = [];
       feed.subscribe((s) => got.push(s));
-      metrics.callsRejected.inc({ code: '20004' }, 3);
-      metrics.rpc.observe({ status: 'ok' }, 0.001);
+      metrics.callErrors.inc({ outcome: 'refused', code: '20004' }, 3);
+      metrics.calls.inc({ function: 'GetLoginStatus', outcome: 'ok' });
       await expect.poll(() => got.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(1);
       const s = got[0]!.sample;
       expect(s.errorsPerS).toBeGreaterThan(0);
