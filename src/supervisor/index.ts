@@ -15,10 +15,10 @@ import { loadLimits } from './limits.ts';
 import { Registry } from './registry.ts';
 import { Session } from './session.ts';
 import { StartCooldown } from './start-cooldown.ts';
-import type { Principal, SessionClient, SessionInfo, Supervisor } from './types.ts';
+import type { Principal, SessionClient, SessionInfo, Supervisor, SupervisorOverview } from './types.ts';
 import { defaultPoolSize, WarmPool } from './warm-pool.ts';
 
-export type { Supervisor, SessionClient, SessionInfo, Principal } from './types.ts';
+export type { Supervisor, SessionClient, SessionInfo, SupervisorOverview, Principal } from './types.ts';
 
 export interface SupervisorDeps {
   readonly options: GatewayOptions;
@@ -207,6 +207,17 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
     fault(userID: string, platformID: number, kind: FaultKind): boolean {
       if (!options.faultInjection) return false;
       return registry.get(userID, platformID)?.fault(kind) ?? false;
+    },
+
+    overview(): SupervisorOverview {
+      return {
+        isolation: options.isolation,
+        maxSessions: cap.maxSessions,
+        liveSessions: admission.live(),
+        memoryBudgetMb: cap.budgetMb,
+        sessionCostMb: cap.sessionCostMb,
+        warmPool: warmPool ? { size: warmPool.size, available: warmPool.available } : null,
+      };
     },
 
     atCapacity(): boolean {
