@@ -3,7 +3,7 @@
 // code), a bad query as HTTP (login() rejects with 10000); either way the server holds no socket
 // and no session or worker was created.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalog } from '../../src/errors.ts';
 import { inBandRefusal, newSdk, rawUpgrade, settle, upgradeUrl } from '../helpers/client.ts';
 import { startStack, startTestGateway, GATEWAY_CORE, type Stack } from '../helpers/gateway.ts';
@@ -39,7 +39,10 @@ async function expectRefused(g: Gateway, userID: string, token: string, platform
     expect(ans.status).toBe(status);
     expect(JSON.parse(ans.body)).toEqual({ errCode: code, errMsg: expect.any(String) });
   }
-  const spares = (g.supervisor as { warmPool?: { spawned: number } | null }).warmPool?.spawned;
+  const pool = (g.supervisor as { warmPool?: { spawned: number; available: number; size: number } | null }).warmPool;
+  // The pool fills one spare after another from start-up: count only once it is full.
+  if (pool) await vi.waitFor(() => expect(pool.available).toBe(pool.size), { timeout: 20_000, interval: 20 });
+  const spares = pool?.spawned;
   const sdk = newSdk();
   const { ok, res } = await settle(sdk.login({ userID, token, platformID, apiAddr: stack.im.apiAddress, wsAddr: g.url }));
   expect(ok).toBe(false);
