@@ -110,6 +110,18 @@ describe('notifications during the first sync', () => {
     expect(datas(b.core, 'OnGroupMemberAdded')).toEqual([]);
   });
 
+  it("a friend's new nickname: OnFriendInfoChanged once", async () => {
+    const friend = await online('fnk');
+    await im.register('fnb', 'FNB');
+    await im.makeFriends('fnk', 'fnb');
+    const b = await held('fnb', atProfile);
+    await friend.call('SetSelfInfo', { nickname: 'Nick' });
+    await pause();
+    await afterRelease(b);
+    expect(datas(b.core, 'OnFriendInfoChanged')).toEqual([expect.objectContaining({ userID: 'fnk', nickname: 'Nick' })]);
+    expect(datas(b.core, 'OnFriendAdded')).toEqual([]);
+  });
+
   it('the profile changed by the admin: OnSelfInfoUpdated once', async () => {
     await im.register('spr', 'Old');
     const c = await held('spr', atProfile);
