@@ -1,10 +1,11 @@
-// The window of a running sync. A sync that loads a list for the first time stores it without
-// callbacks (the very first sync of a new data dir: nothing was shown from it yet, as upstream
-// does). Pushes that arrive while the sync runs queue behind it; their notifications describe
-// changes made after the app was told it is logged in, and the sync may already have stored
-// their effect silently. The window remembers what was loaded silently and which callbacks were
-// reported since it opened, so such a notification can still be reported exactly once
-// (owed-callbacks.ts). It closes once the sync has ended and its pushes are handled.
+// The window of a sync, from the moment it is queued (the connection is up) until it has ended
+// and the pushes that arrived meanwhile are handled. A sync that loads a list for the first time
+// stores it without callbacks (the very first sync of a new data dir: nothing was shown from it
+// yet, as upstream does). Pushes that arrive while it is queued or running wait behind it; their
+// notifications describe changes made after the app was told it is logged in, and the sync may
+// already have stored their effect silently. The window remembers what was loaded silently and
+// which callbacks were reported since it opened, so such a notification can still be reported
+// exactly once (owed-callbacks.ts). A sync queued while a window is open extends it.
 
 import type { Session } from '../session.ts';
 
@@ -26,14 +27,15 @@ export class SyncWindow {
   readonly #followed = new Map<string, number>();
   readonly #followedHandled = new Set<string>();
   #pending = 0;
-  #syncing = true;
+  #syncs = 0;
 
   constructor(s: Session) {
     this.#s = s;
   }
 
+  /** A sync is queued or running: pushes that arrive now belong to the window. */
   get syncing(): boolean {
-    return this.#syncing;
+    return this.#syncs > 0;
   }
 
   /** A push arrived while the sync runs: it belongs to this window until handled. */
@@ -47,7 +49,7 @@ export class SyncWindow {
   }
 
   syncEnded(): void {
-    this.#syncing = false;
+    this.#syncs--;
     this.#closeIfDone();
   }
 
@@ -84,15 +86,21 @@ export class SyncWindow {
     return true;
   }
 
+  /** Counted by syncQueued; the sync calls syncEnded when it is over. */
+  syncQueued(): void {
+    this.#syncs++;
+  }
+
   #closeIfDone(): void {
-    if (!this.#syncing && this.#pending <= 0 && windows.get(this.#s) === this) windows.delete(this.#s);
+    if (this.#syncs <= 0 && this.#pending <= 0 && windows.get(this.#s) === this) windows.delete(this.#s);
   }
 }
 
-/** Opens the window of a sync that starts now (an earlier one's pushes are all handled by then). */
+/** A sync was queued: opens a window, or extends the one still open. */
 export function openWindow(s: Session): SyncWindow {
-  const w = new SyncWindow(s);
-  windows.set(s, w);
+  let w = windows.get(s);
+  if (!w) windows.set(s, (w = new SyncWindow(s)));
+  w.syncQueued();
   return w;
 }
 
