@@ -91,12 +91,18 @@ export interface FrameHoldProxy {
   readonly url: string;
   /** Holds `userID`'s next request frame with this reqIdentifier (once) until released. */
   hold(userID: string, reqIdentifier: number): Hold;
+  /**
+   * Holds the pushes (2001) to `userID` from now until released (then delivered in order), while
+   * responses keep flowing: a push that travels slower than the requests around it.
+   */
+  holdPushes(userID: string): Hold;
   close(): Promise<void>;
 }
 
 /** A message-gateway proxy for clients that speak JSON frames without compression (sdkType=js). */
 export async function startFrameHoldProxy(target: string): Promise<FrameHoldProxy> {
   const holds: Array<{ userID: string; reqIdentifier: number; arrived: () => void; gate: Promise<void>; used: boolean }> = [];
+  const pushHolds = new Map<string, { arrived: () => void; gate: Promise<void> }>();
   const server: Server = createServer((_req, res) => res.writeHead(400).end());
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const sockets = new Set<WebSocket>();
@@ -126,8 +132,16 @@ export async function startFrameHoldProxy(target: string): Promise<FrameHoldProx
           if (up.readyState === WebSocket.OPEN) up.send(data, { binary: isBinary });
         });
       });
+      // Server frames in order; a held push holds the pushes behind it, not the responses.
+      let pushes: Promise<void> = Promise.resolve();
       up.on('message', (data: Buffer, isBinary) => {
-        if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });
+        const forward = () => {
+          if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });
+        };
+        const h = pushHolds.get(userID);
+        if (!h || !isBinary || !data.includes('"reqIdentifier":2001')) return forward();
+        h.arrived();
+        pushes = pushes.then(() => h.gate).then(forward);
       });
       const drop = () => {
         client.terminate();
@@ -150,6 +164,20 @@ export async function startFrameHoldProxy(target: string): Promise<FrameHoldProx
       const gate = new Promise<void>((r) => (open = r));
       holds.push({ userID, reqIdentifier, arrived, gate, used: false });
       return { reached, release: open };
+    },
+    holdPushes(userID) {
+      let arrived!: () => void;
+      let open!: () => void;
+      const reached = new Promise<void>((r) => (arrived = r));
+      const gate = new Promise<void>((r) => (open = r));
+      pushHolds.set(userID, { arrived, gate });
+      return {
+        reached,
+        release: () => {
+          pushHolds.delete(userID);
+          open();
+        },
+      };
     },
     close: () =>
       new Promise<void>((r) => {

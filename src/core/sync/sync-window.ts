@@ -5,7 +5,8 @@
 // notifications describe changes made after the app was told it is logged in, and the sync may
 // already have stored their effect silently. The window remembers what was loaded silently and
 // which callbacks were reported since it opened, so such a notification can still be reported
-// exactly once (owed-callbacks.ts). A sync queued while a window is open extends it.
+// exactly once (owed-callbacks.ts). A sync queued while a window is open extends it; the window
+// still takes pushes for LATE_PUSH_GRACE_MS after the sync ended.
 
 import type { Session } from '../session.ts';
 
@@ -19,6 +20,12 @@ export type ReportKind = 'added' | 'changed' | 'removed' | 'accepted' | 'rejecte
 
 const windows = new WeakMap<Session, SyncWindow>();
 
+/**
+ * Pushes that arrive this long after the sync ended still belong to it: the push of a change the
+ * sync already read over REST travels on the other socket and may be read after the sync's end.
+ */
+export const LATE_PUSH_GRACE_MS = 2000;
+
 export class SyncWindow {
   readonly #s: Session;
   readonly #silent = new Set<string>();
@@ -28,14 +35,15 @@ export class SyncWindow {
   readonly #followedHandled = new Set<string>();
   #pending = 0;
   #syncs = 0;
+  #endedAt = 0;
 
   constructor(s: Session) {
     this.#s = s;
   }
 
-  /** A sync is queued or running: pushes that arrive now belong to the window. */
-  get syncing(): boolean {
-    return this.#syncs > 0;
+  /** A sync is queued or running, or ended just now: pushes that arrive now belong to the window. */
+  get accepting(): boolean {
+    return this.#syncs > 0 || Date.now() - this.#endedAt < LATE_PUSH_GRACE_MS;
   }
 
   /** A push arrived while the sync runs: it belongs to this window until handled. */
@@ -49,7 +57,11 @@ export class SyncWindow {
   }
 
   syncEnded(): void {
-    this.#syncs--;
+    if (--this.#syncs <= 0) {
+      this.#endedAt = Date.now();
+      // Closed after the grace even when no push comes (it records callbacks while open).
+      setTimeout(() => this.#closeIfDone(), LATE_PUSH_GRACE_MS + 10).unref?.();
+    }
     this.#closeIfDone();
   }
 
@@ -92,7 +104,13 @@ export class SyncWindow {
   }
 
   #closeIfDone(): void {
-    if (this.#syncs <= 0 && this.#pending <= 0 && windows.get(this.#s) === this) windows.delete(this.#s);
+    if (this.#pending > 0 || this.accepting || windows.get(this.#s) !== this) return;
+    windows.delete(this.#s);
+  }
+
+  /** Closes the window once its grace is over and its pushes are handled. */
+  closeIfDone(): void {
+    this.#closeIfDone();
   }
 }
 
@@ -104,7 +122,9 @@ export function openWindow(s: Session): SyncWindow {
   return w;
 }
 
+/** The open window (closing one whose grace has passed). */
 export function windowOf(s: Session): SyncWindow | undefined {
+  windows.get(s)?.closeIfDone();
   return windows.get(s);
 }
 

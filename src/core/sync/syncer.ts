@@ -77,7 +77,7 @@ export class Syncer {
     }
     // A push that arrives while a sync runs belongs to its window (sync-window.ts).
     const w = windowOf(this.#s);
-    const tag = w?.syncing ? w : undefined;
+    const tag = w?.accepting ? w : undefined;
     tag?.arrived();
     void this.#s
       .serial(() => this.#handlePush(push, frame.operationID || this.#s.opID('push'), tag))
