@@ -3,7 +3,7 @@
 
 import type { Logger } from 'pino';
 import type { ExitReason, GatewayError } from '../errors.ts';
-import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, TelemetryMessage, WorkerBoot } from '../protocol.ts';
+import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, TelemetryMessage, UpstreamMessage, WorkerBoot } from '../protocol.ts';
 import type { RpcClient } from '../rpc/client.ts';
 import { InProcessHost } from './in-process-host.ts';
 import { heapUsedNow, Watchdog } from './watchdog.ts';
@@ -30,6 +30,7 @@ export interface GenerationHooks {
   onEvent(e: EventMessage): void;
   onTelemetry(t: TelemetryMessage): void;
   onLog(line: LogMessage): void;
+  onUpstream(sample: UpstreamMessage['sample']): void;
   /** Heap above the soft limit while serving: the session drains and restarts. */
   onSoftHeap(detail: string): void;
 }
@@ -83,10 +84,14 @@ export class Generation {
         },
         onPong: (seq) => this.#watchdog?.pong(seq),
         onLog: (line) => this.#hooks.onLog(line),
+        onUpstream: (sample) => this.#hooks.onUpstream(sample),
         onOverdue: (c) => this.kill('watchdog', `call ${c.fn} ignored cancellation for ${c.overdueMs} ms past its deadline`),
         onBroken: (e) => this.kill('exception', `messageerror: ${e.message}`),
       });
       this.rpc = rpc;
+      // The boot carries the level at startup (a warm spare was booted before any SIGHUP);
+      // the session logger's level is the current one.
+      if (this.#o.log.level !== this.#o.boot.logLevel) rpc.setLogLevel(this.#o.log.level);
       await rpc.ready;
       await rpc.call('Login', login.args, { operationID: login.operationID, deadline }).result;
     } finally {

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { gatewayError, isGatewayError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { moduleUrl } from '../module-url.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
 import { PROTOCOL_VERSION } from '../protocol.ts';
@@ -22,7 +23,7 @@ export type { Supervisor, SessionClient, SessionInfo, Principal } from './types.
 export interface SupervisorDeps {
   readonly options: GatewayOptions;
   readonly log: Logger;
-  readonly metrics?: Metrics;
+  readonly metrics: Metrics;
   /** The SDK core module the workers load. @default the absolute path of src/core/index.ts */
   readonly coreModule?: string;
   /** Tests only: another worker entry, or extra flags for the worker. */
@@ -30,7 +31,7 @@ export interface SupervisorDeps {
   readonly execArgv?: readonly string[];
 }
 
-export const DEFAULT_CORE_MODULE = fileURLToPath(new URL('../core/index.ts', import.meta.url));
+export const DEFAULT_CORE_MODULE = fileURLToPath(moduleUrl('../core/index', import.meta.url));
 
 /** The Supervisor, plus what tests, benches and the docs look at. */
 export interface LocalSupervisor extends Supervisor {
@@ -42,7 +43,7 @@ export interface LocalSupervisor extends Supervisor {
 
 export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
   const { options, log, metrics } = deps;
-  const limitsFor = loadLimits(options);
+  let limitsFor = loadLimits(options);
   const coreModule = deps.coreModule ?? DEFAULT_CORE_MODULE;
   let draining = false;
   /** Clients whose connection closed; a Login still in flight for one must not attach it. */
@@ -96,6 +97,12 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
   });
 
   const admission = new Admission({ capacity: cap, sessions: () => registry.all(), boundMs: options.drainTimeoutMs, log, metrics });
+  metrics.setHeapSource(function* () {
+    for (const s of registry.all()) {
+      const used = s.info().heapUsed;
+      if (used !== null) yield used;
+    }
+  });
 
   const supervisor: LocalSupervisor = {
     warmPool,
@@ -200,6 +207,16 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
     fault(userID: string, platformID: number, kind: FaultKind): boolean {
       if (!options.faultInjection) return false;
       return registry.get(userID, platformID)?.fault(kind) ?? false;
+    },
+
+    atCapacity(): boolean {
+      return admission.full();
+    },
+
+    reload(next: GatewayOptions): void {
+      limitsFor = loadLimits(next); // throws on a bad file before anything changes
+      log.info({ limitsFile: next.limitsFile || null, logLevel: log.level }, 'limits and log level reloaded');
+      for (const s of registry.all()) s.setLogLevel(log.level);
     },
 
     async drain(timeoutMs: number): Promise<void> {

@@ -1,24 +1,18 @@
 // Per-session limits: the global options, overridden per user by the --limits-file JSON:
 //   {"users": {"<userID>": {"sessionHeapMb": 256, "sessionConcurrency": 4, "sessionQueue": 64, "callTimeoutMs": 60000}}}
-// The file is read once, when the supervisor is created; a bad file fails startup naming the flag.
+// The file is read when the supervisor is created (a bad file fails startup naming the flag) and
+// again on SIGHUP (a bad file is refused and the previous limits stay). A session takes its
+// limits when it starts. Each value is checked by the option's own parser (src/options.ts), so
+// the ranges live in one place.
 
 import { readFileSync } from 'node:fs';
 import { gatewayError } from '../errors.ts';
-import type { GatewayOptions } from '../options.ts';
+import { parseOption, type GatewayOptions } from '../options.ts';
 
-export interface SessionLimits {
-  readonly sessionHeapMb: number;
-  readonly sessionConcurrency: number;
-  readonly sessionQueue: number;
-  readonly callTimeoutMs: number;
-}
+const LIMIT_KEYS = ['sessionHeapMb', 'sessionConcurrency', 'sessionQueue', 'callTimeoutMs'] as const;
+type LimitKey = (typeof LIMIT_KEYS)[number];
 
-const RULES: Record<keyof SessionLimits, readonly [min: number, max: number]> = {
-  sessionHeapMb: [16, 16_384],
-  sessionConcurrency: [1, 1024],
-  sessionQueue: [0, 100_000],
-  callTimeoutMs: [100, 600_000],
-};
+export type SessionLimits = Pick<GatewayOptions, LimitKey>;
 
 export type LimitsFor = (userID: string) => SessionLimits;
 
@@ -41,14 +35,16 @@ export function parseLimits(text: string): Map<string, Partial<SessionLimits>> {
   const out = new Map<string, Partial<SessionLimits>>();
   for (const [userID, raw] of Object.entries(users)) {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(`users.${userID} must be an object`);
-    const entry: Partial<Record<keyof SessionLimits, number>> = {};
+    const entry: Partial<Record<LimitKey, number>> = {};
     for (const [key, value] of Object.entries(raw)) {
-      const rule = RULES[key as keyof SessionLimits];
-      if (!Object.hasOwn(RULES, key) || !rule) throw invalid(`users.${userID}.${key} is not a per-user limit (${Object.keys(RULES).join(', ')})`);
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < rule[0] || value > rule[1]) {
-        throw invalid(`users.${userID}.${key}: expected an integer in [${rule[0]}, ${rule[1]}], got \`${JSON.stringify(value)}\``);
+      if (!(LIMIT_KEYS as readonly string[]).includes(key)) throw invalid(`users.${userID}.${key} is not a per-user limit (${LIMIT_KEYS.join(', ')})`);
+      const at = `users.${userID}.${key}`;
+      if (typeof value !== 'number') throw invalid(`${at}: expected a number, got \`${JSON.stringify(value)}\``);
+      try {
+        entry[key as LimitKey] = parseOption(key as LimitKey, String(value), at);
+      } catch (e) {
+        throw invalid((e as Error).message.replace(/^[^:]*: /, ''));
       }
-      entry[key as keyof SessionLimits] = value;
     }
     out.set(userID, entry);
   }

@@ -11,9 +11,10 @@ import type { Logger } from 'pino';
 import type { ExitReason, WireError } from '../errors.ts';
 import { fromWire, gatewayError } from '../errors.ts';
 import type { BindMessage, LoadedMessage, SessionBinding, WorkerBoot, WorkerControlMessage } from '../protocol.ts';
+import { moduleUrl } from '../module-url.ts';
 import { RpcClient, type RpcClientOptions } from '../rpc/client.ts';
 
-export const SESSION_WORKER_URL = new URL('../../workers/session-worker.ts', import.meta.url);
+export const SESSION_WORKER_URL = moduleUrl('../../workers/session-worker', import.meta.url);
 
 export interface ExitInfo {
   readonly reason: ExitReason;

@@ -3,6 +3,7 @@
 // Test code only; the product always uses src/supervisor.
 
 import { gatewayError } from '../../src/errors.ts';
+import type { GatewayOptions } from '../../src/options.ts';
 import type { FaultKind } from '../../src/protocol.ts';
 import type { SessionClient, SessionInfo, Supervisor } from '../../src/supervisor/types.ts';
 
@@ -126,6 +127,18 @@ export class FakeSupervisor implements Supervisor {
     if (!this.sessions.has(this.#key(userID, platformID))) return false;
     this.faults.push({ userID, platformID, kind });
     return true;
+  }
+
+  /** Tests set it to make /readyz report the capacity. */
+  full = false;
+  reloads: GatewayOptions[] = [];
+
+  atCapacity(): boolean {
+    return this.full;
+  }
+
+  reload(options: GatewayOptions): void {
+    this.reloads.push(options);
   }
 
   async drain(timeoutMs: number): Promise<void> {
