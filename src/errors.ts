@@ -42,7 +42,7 @@ export const catalog = {
 
   // --- upgrade (answered as HTTP before any upgrade, body {errCode, errMsg}) ---
   GW_BAD_QUERY: { code: 20030, message: 'Bad upgrade query', http: 400 },
-  GW_BAD_TOKEN: { code: 20031, message: 'Token rejected', http: 401, close: 1008 },
+  GW_BAD_TOKEN: { code: 20031, message: 'Token rejected', http: 401 },
   GW_TOKEN_MISMATCH: { code: 20032, message: 'Token belongs to another user or platform', http: 403 },
   GW_ORIGIN_FORBIDDEN: { code: 20033, message: 'Origin not allowed', http: 403 },
   GW_TOO_MANY_CONNECTIONS: { code: 20034, message: 'Connection cap reached', http: 429, retryable: true },
@@ -54,6 +54,7 @@ export const catalog = {
   GW_ADMIN_NOT_FOUND: { code: 20051, message: 'No such admin route or session', http: 404 },
   GW_ADMIN_BAD_REQUEST: { code: 20052, message: 'Bad admin request', http: 400 },
   GW_FAULT_INJECTION_OFF: { code: 20053, message: 'Fault injection is disabled (--fault-injection)', http: 403 },
+  GW_ADMIN_LIMITED: { code: 20054, message: 'Too many admin logins or dashboard streams', http: 429, retryable: true },
 
   // --- process level ---
   GW_OPTIONS_INVALID: { code: 20070, message: 'Invalid option' },

@@ -15,10 +15,10 @@ import { loadLimits } from './limits.ts';
 import { Registry } from './registry.ts';
 import { Session } from './session.ts';
 import { StartCooldown } from './start-cooldown.ts';
-import type { Principal, SessionClient, SessionInfo, Supervisor, TokenAuthority } from './types.ts';
+import type { Principal, SessionClient, SessionInfo, Supervisor, SupervisorOverview, TokenAuthority } from './types.ts';
 import { defaultPoolSize, WarmPool } from './warm-pool.ts';
 
-export type { Supervisor, SessionClient, SessionInfo, Principal, TokenAuthority } from './types.ts';
+export type { Supervisor, SessionClient, SessionInfo, SupervisorOverview, Principal, TokenAuthority } from './types.ts';
 
 export interface SupervisorDeps {
   readonly options: GatewayOptions;
@@ -246,6 +246,17 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
     fault(userID: string, platformID: number, kind: FaultKind): boolean {
       if (!options.faultInjection) return false;
       return registry.get(userID, platformID)?.fault(kind) ?? false;
+    },
+
+    overview(): SupervisorOverview {
+      return {
+        isolation: options.isolation,
+        maxSessions: cap.maxSessions,
+        liveSessions: admission.live(),
+        memoryBudgetMb: cap.budgetMb,
+        sessionCostMb: cap.sessionCostMb,
+        warmPool: warmPool ? { size: warmPool.size, available: warmPool.available } : null,
+      };
     },
 
     atCapacity(): boolean {

@@ -37,9 +37,14 @@ async function issue(userID: string): Promise<string> {
   return ((await admin('/auth/get_user_token', { userID, platformID: 5 })) as { token: string }).token;
 }
 
-async function login(userID: string, token: string): Promise<{ sdk: OpenIMSDK; ok: boolean; res: SdkResponse }> {
+async function login(userID: string, token: string, connected?: (p: Promise<unknown>) => void): Promise<{ sdk: OpenIMSDK; ok: boolean; res: SdkResponse }> {
   const sdk = newSdk();
   clients.push(sdk);
+  // Registered before login(), so an early event cannot slip past.
+  connected?.(new Promise((r) => {
+    sdk.on(CbEvents.OnSyncServerFinish, r);
+    sdk.on(CbEvents.OnSyncServerFailed, r);
+  }));
   const { ok, res } = await settle(sdk.login({ userID, token, platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 20_000);
   if (!ok) noReconnect(sdk);
   return { sdk, ok, res };
@@ -48,6 +53,19 @@ async function login(userID: string, token: string): Promise<{ sdk: OpenIMSDK; o
 async function loggedIn(userID: string, token: string): Promise<OpenIMSDK> {
   const r = await login(userID, token);
   expect(r.ok, JSON.stringify(r.res)).toBe(true);
+  return r.sdk;
+}
+
+/**
+ * Logged in, the core connected (so upstream can kick it) and its first sync over: no REST call
+ * of the core is under way when the test revokes the token (upstream would answer it 1506 and
+ * sign the session out, which is upstream's own rule, not what these tests look at).
+ */
+async function online(userID: string, token: string): Promise<OpenIMSDK> {
+  let synced: Promise<unknown> = Promise.resolve();
+  const r = await login(userID, token, (p) => (synced = p));
+  expect(r.ok, JSON.stringify(r.res)).toBe(true);
+  await until(synced, 30_000, 'the first sync to end');
   return r.sdk;
 }
 
@@ -71,8 +89,7 @@ function expectShutOut(attempt: { ok: boolean; res: SdkResponse }, userID: strin
 describe('a revoked token', () => {
   it('force_logout during the session: the kick voids the cached verdict, the old token is refused at the upgrade', async () => {
     const old = await issue('rv1');
-    const victim = await loggedIn('rv1', old);
-    await until(new Promise((r) => victim.on(CbEvents.OnSyncServerFinish, r)), 15_000, 'first sync');
+    const victim = await online('rv1', old);
     const first = stack.gateway.supervisor.get('rv1', 5)!.sessionId;
 
     const kicked = new Promise((r) => victim.on(CbEvents.OnKickedOffline, r));
@@ -81,8 +98,8 @@ describe('a revoked token', () => {
     await sessionGone('rv1', first);
 
     await loggedIn('rv1', await issue('rv1'));
-    // Upgrade refused (HTTP 401): the real client's login() rejects with 10000.
-    expectShutOut(await login('rv1', old), 'rv1', 10000);
+    // Refused at the upgrade (in band): the real client's login() rejects with GW_BAD_TOKEN.
+    expectShutOut(await login('rv1', old), 'rv1', catalog.GW_BAD_TOKEN.code);
   }, 60_000);
 
   it('force_logout while no session runs: the still-cached old token passes the upgrade but its Login is refused', async () => {
@@ -108,8 +125,7 @@ describe('a revoked token', () => {
 describe('a superseded token', () => {
   it('newer token attaches to the running session: tabs on the old one are kicked, the old token is refused, the core uses the new one', async () => {
     const old = await issue('sp1');
-    const tabA = await loggedIn('sp1', old);
-    await until(new Promise((r) => tabA.on(CbEvents.OnSyncServerFinish, r)), 15_000, 'first sync');
+    const tabA = await online('sp1', old);
     const session = stack.gateway.supervisor.get('sp1', 5)!.sessionId;
 
     const newer = await issue('sp1'); // upstream marks `old` kicked (multi-login policy)
@@ -118,7 +134,7 @@ describe('a superseded token', () => {
     expect(stack.gateway.supervisor.get('sp1', 5)!.sessionId).toBe(session); // attached, same core
     await until(kickedA, 10_000, 'OnKickedOffline on the tab with the superseded token');
 
-    expectShutOut(await login('sp1', old), 'sp1', 10000);
+    expectShutOut(await login('sp1', old), 'sp1', catalog.GW_BAD_TOKEN.code);
     // The core took the newer token: a REST call with it succeeds (the old one would answer 1506
     // and sign the whole session out).
     const peer = 'sp1-peer';
