@@ -27,6 +27,8 @@ export interface ConnectionDeps {
   readonly metrics: Metrics;
   /** True once the gateway started draining: new frames are refused with GW_DRAINING. */
   readonly isDraining: () => boolean;
+  /** The client's address (the forwarded one behind a trusted proxy), for logs. */
+  readonly ip?: string;
 }
 
 /** How long a slow consumer gets to take its close frame before the socket is destroyed. */
@@ -49,13 +51,14 @@ export class ClientConnection implements SessionClient {
   #strikes = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #onClosed: Array<() => void> = [];
+  #resumeKey: string | undefined;
 
   constructor(ws: WebSocket, principal: Principal, reservation: Reservation, deps: ConnectionDeps) {
     this.#ws = ws;
     this.principal = principal;
     this.#reservation = reservation;
     this.#deps = deps;
-    this.#log = deps.log.child({ conn: this.id, userID: principal.userID, platformID: principal.platformID });
+    this.#log = deps.log.child({ conn: this.id, userID: principal.userID, platformID: principal.platformID, ip: deps.ip });
     this.#bucket = new TokenBucket(deps.options.ratePerConn, deps.options.rateBurst);
     // Enough for a full session queue plus the running calls; more can only be a runaway client.
     this.#maxInflight = deps.options.sessionConcurrency + deps.options.sessionQueue;
@@ -63,6 +66,8 @@ export class ClientConnection implements SessionClient {
 
   /** Wire the socket and greet the client with InitSDK (echoing the upgrade operationID). */
   start(initOperationID: string): void {
+    // open-im-sdk redials with the same URL: its operationID names this client across sockets.
+    this.#resumeKey = initOperationID;
     const ws = this.#ws;
     this.#deps.metrics.connections.inc();
     ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer | ArrayBuffer | Buffer[], isBinary));
@@ -75,6 +80,10 @@ export class ClientConnection implements SessionClient {
     this.#heartbeat.unref();
     this.#send(formatFrame('InitSDK', 0, '', '', initOperationID));
     this.#log.info('connected');
+  }
+
+  get resumeKey(): string | undefined {
+    return this.#resumeKey;
   }
 
   get inFlight(): number {

@@ -41,6 +41,12 @@ export interface SessionClient {
   readonly id: string;
   readonly principal: Principal;
   /**
+   * Names the client instance across its sockets (the gateway uses the upgrade URL's
+   * operationID, which open-im-sdk reuses when it redials). A Login under another operationID
+   * comes from a client that redialled: it was logged in before and has shown messages.
+   */
+  readonly resumeKey?: string;
+  /**
    * Deliver a callback to this client. Called in the session's event order; the connection
    * must send in the same order (or close itself as a slow consumer).
    */
