@@ -100,6 +100,14 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         spares: warmPool ?? undefined,
         onStopped: (s) => registry.remove(s),
         onSignedOut: (s) => tokens.revoked(s.userID, s.platformID),
+        stillAccepted: (s, token) =>
+          tokens.recheck({ userID: s.userID, platformID: s.platformID, token }, `${s.sessionId}-kicked`).then(
+            () => true,
+            (e: unknown) => {
+              if (!isGatewayError(e, 'GW_BAD_TOKEN') && !isGatewayError(e, 'GW_TOKEN_MISMATCH')) log.warn({ err: (e as Error).message, sessionId: s.sessionId }, 'kicked: cannot ask upstream about the token; treating it as signed out');
+              return false;
+            },
+          ),
         onTokenAdopted: (s, token) => {
           tokens.superseded(s.userID, s.platformID, token);
           recheckOthers(s);
