@@ -10,6 +10,11 @@ export interface CoreInit {
   readonly dataDir: string;
   readonly apiAddress: string;
   readonly wsAddress: string;
+  /**
+   * The session continues a client that has shown messages (it redialled after a failover): a
+   * first sync of a new data dir reports the unread messages as new instead of staying silent.
+   */
+  readonly resumed?: boolean;
   /** Deliver a callback to every connection of the session, in call order. */
   readonly emit: (event: string, data?: unknown, errCode?: number, errMsg?: string) => void;
   /** Structured logger bound to the session; never pass tokens or Login arguments to it. */

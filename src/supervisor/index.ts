@@ -195,7 +195,9 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       registry.bind(client, session);
       log.debug({ userID: session.userID, platformID: session.platformID, sessionId: session.sessionId, clientId: client.id, operationID }, 'login');
       try {
-        await session.login(client, client.principal.token);
+        // open-im-sdk redials with its first URL and re-sends Login under a fresh operationID.
+        const resumed = client.resumeKey !== undefined && client.resumeKey !== operationID;
+        await session.login(client, client.principal.token, resumed);
         cooldown.succeeded(key);
       } catch (e) {
         // The worker or core could not be brought up (not: the core refused this Login with its

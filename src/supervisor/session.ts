@@ -96,6 +96,8 @@ export class Session {
   /** Why new calls are refused while `draining`. */
   #drainFor: 'restart' | StopReason | null = null;
   #stopping: Promise<void> | null = null;
+  /** Started by a client that redialled (login()). */
+  #resumed = false;
   /** Set while a kick is classified (#kicked); the core's later callbacks wait in it. */
   #kick: { readonly held: EventMessage[] } | null = null;
   #markStopped!: () => void;
@@ -160,7 +162,12 @@ export class Session {
    * Attach the client and resolve once the session's core is logged in. The first login starts
    * the worker; later ones (other tabs, reconnects within the idle grace) attach to it.
    */
-  async login(client: SessionClient, token: string): Promise<void> {
+  /**
+   * `resumed`: the client was logged in before and redialled (open-im-sdk re-sends Login under
+   * a new operationID); if it starts this session, a first sync of a new data dir reports the
+   * user's unread messages instead of staying silent (SessionBinding.resumed).
+   */
+  async login(client: SessionClient, token: string, resumed = false): Promise<void> {
     if (this.#stopping || this.#kick) throw gatewayError(this.#stopCode());
     if (this.#state === 'quarantined') throw this.#quarantinedError();
     const attaching = !this.#clients.has(client);
@@ -172,6 +179,7 @@ export class Session {
     const ready = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     if (!this.#launched) {
       this.#launched = true;
+      this.#resumed = resumed;
       void this.#launch('start');
     }
     try {
@@ -408,6 +416,7 @@ export class Session {
           dataDir: resolvePath(sessionDataDir(o.dbDir, this.userID, this.platformID)),
           apiAddress: o.apiAddress,
           wsAddress: o.wsAddress,
+          resumed: this.#resumed,
         },
         // The token goes to the core and nowhere else: no log line carries Login arguments.
         { args: [this.userID, launchToken], operationID: `${this.sessionId}-login-${++this.#loginSeq}` },

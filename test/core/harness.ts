@@ -27,7 +27,8 @@ export class TestCore {
   core: SdkCore;
   #waiters: (() => void)[] = [];
 
-  constructor(userID: string, dbDir: string, addr: { apiAddress: string; wsAddress: string }, platformID = 5, tuning: NetTuning = {}) {
+  /** `init.resumed`: the session continues a client that redialled (CoreInit.resumed). */
+  constructor(userID: string, dbDir: string, addr: { apiAddress: string; wsAddress: string }, platformID = 5, tuning: NetTuning = {}, init: { resumed?: boolean } = {}) {
     this.userID = userID;
     this.platformID = platformID;
     this.dataDir = sessionDataDir(dbDir, userID, platformID);
@@ -38,6 +39,7 @@ export class TestCore {
         dataDir: this.dataDir,
         apiAddress: addr.apiAddress,
         wsAddress: addr.wsAddress,
+        ...(init.resumed !== undefined ? { resumed: init.resumed } : {}),
         emit: (event, data, errCode, errMsg) => {
           // The worker JSON-encodes callback data; do the same so shapes are what the wire sees.
           this.events.push({ event, data: data === undefined ? undefined : JSON.parse(JSON.stringify(data)), errCode, errMsg });
