@@ -6,7 +6,8 @@
 //      the upgrade to another node; in band otherwise), /healthz and /readyz turn 503
 //   2. frames that arrive now are answered GW_DRAINING (connection.ts)
 //   3. each client is closed with 1001 as soon as its own in-flight calls are answered, so it
-//      can reconnect elsewhere while this node is still closing; meanwhile supervisor.drain()
+//      can reconnect elsewhere while this node is still closing, the closes paced
+//      (DRAIN_CLOSE_SPACING_MS) to spread the logins on the other nodes; meanwhile supervisor.drain()
 //      lets the cores finish their calls and close their databases; all bounded by drainTimeoutMs
 //   4. whatever is still open then is closed (and terminated after a short grace)
 //   5. close(): close the listener. After drain() alone the node keeps answering /readyz,
@@ -48,6 +49,11 @@ export interface GatewayServerDeps {
 
 /** After the 1001 close frames, how long clients get to answer before their sockets are destroyed. */
 const CLOSE_GRACE_MS = 1_000;
+/**
+ * Drain closes clients this far apart (at most over half the drain bound): open-im-sdk redials
+ * exactly 5 s after a close, so the closes' pace is the login pace the other nodes see.
+ */
+const DRAIN_CLOSE_SPACING_MS = 50;
 
 export interface GatewayServer {
   readonly server: Server;
@@ -158,8 +164,9 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     log.info({ connections: first.length, sessions: sessionCount }, 'draining');
 
     // Step 3, bounded: the supervisor has its own bound; ours covers a supervisor that overruns.
-    const clients = Promise.all(first.map(async (c) => {
-      await c.whenIdle();
+    const spacing = Math.min(DRAIN_CLOSE_SPACING_MS, options.drainTimeoutMs / 2 / Math.max(1, first.length));
+    const clients = Promise.all(first.map(async (c, i) => {
+      await Promise.all([c.whenIdle(), delay(i * spacing)]);
       c.close(code, 'node draining');
       await c.whenClosed();
     }));
