@@ -161,7 +161,7 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       if (draining) return Promise.reject(gatewayError('GW_DRAINING'));
       const session = registry.sessionOf(client);
       if (!session) return Promise.reject(gatewayError('GW_NOT_LOGGED_IN'));
-      return session.call(fn, args, _operationID);
+      return session.call(client, fn, args, _operationID);
     },
 
     async logout(client: SessionClient, _operationID: string): Promise<void> {

@@ -24,6 +24,8 @@ import type { SessionLimits } from './limits.ts';
 import type { SessionClient, SessionInfo, SessionState } from './types.ts';
 import { CallQueue } from './call-queue.ts';
 import { Generation } from './generation.ts';
+import { OwnSends } from './own-sends.ts';
+import { StreamFacts } from './stream-facts.ts';
 import type { ExitInfo, WorkerHost } from './worker-host.ts';
 
 export interface SessionDeps {
@@ -67,6 +69,10 @@ export class Session {
   readonly #calls: CallQueue;
   readonly #policy: RestartPolicy;
   readonly #clients = new Set<SessionClient>();
+  /** The connection and sync facts a joining tab is told (stream-facts.ts). */
+  readonly #facts = new StreamFacts();
+  /** Which tab sent which message, so its echo reaches the other tabs only (own-sends.ts). */
+  readonly #ownSends = new OwnSends();
   #state: SessionState = 'starting';
   #token: string;
   #gen: Generation | null = null;
@@ -162,6 +168,7 @@ export class Session {
   /** Detach after Logout; stops the session now if it was the last client. */
   async logout(client: SessionClient): Promise<void> {
     if (!this.#clients.delete(client)) return;
+    this.#ownSends.forget(client);
     if (this.#clients.size > 0 || this.#state === 'quarantined') return;
     await this.stop('logout', this.#d.options.drainTimeoutMs);
   }
@@ -169,6 +176,7 @@ export class Session {
   /** The connection dropped: detach; the last one arms the idle grace. */
   detach(client: SessionClient): void {
     if (!this.#clients.delete(client)) return;
+    this.#ownSends.forget(client);
     if (this.#clients.size === 0) this.#armIdle();
   }
 
@@ -190,11 +198,12 @@ export class Session {
 
   // ---------------------------------------------------------------- calls
 
-  call(fn: string, args: readonly unknown[], operationID: string): Promise<unknown> {
+  call(client: SessionClient, fn: string, args: readonly unknown[], operationID: string): Promise<unknown> {
     // While a new worker logs in, calls wait in the (paused, bounded) queue instead of failing:
     // a client that reacts to OnConnectSuccess must not race the end of the re-Login.
     const refused = this.#state === 'restarting' ? null : this.#refusal();
     if (refused) return this.#calls.refuse(refused);
+    this.#ownSends.note(client, fn, args);
     // A call accepted by a ready worker belongs to it: if that worker dies first, so does the call.
     const pinned = this.#state === 'ready' || this.#state === 'draining' ? this.#gen : null;
     return this.#calls.submit(fn, args, operationID, () => {
@@ -393,7 +402,10 @@ export class Session {
     const code = typeof (e as { code?: unknown })?.code === 'number' ? (e as { code: number }).code : 0;
     const message = (e as Error)?.message ?? '';
     this.#log.warn({ code, kind }, 'core refused Login');
-    if (kind === 'restart') this.#emitAll('OnConnectFailed', '', code, message);
+    if (kind === 'restart') {
+      this.#closeSync(code, message);
+      this.#emitAll('OnConnectFailed', '', code, message);
+    }
     this.#failWaiters(e);
     this.#clients.clear();
     this.#setState('draining');
@@ -456,6 +468,7 @@ export class Session {
     this.#log.error({ reason: info.reason, intensity: this.#d.options.restartIntensity, periodMs: this.#d.options.restartPeriodMs }, 'session quarantined');
     const err = this.#quarantinedError();
     this.#failWaiters(err);
+    this.#closeSync(err.code, err.message);
     this.#emitAll('OnConnectFailed', '', err.code, err.message);
   }
 
@@ -509,11 +522,17 @@ export class Session {
     return this.#state;
   }
 
+  /**
+   * Attach the client; a tab that was not attached yet is told the session's connection and
+   * sync facts first (and it alone), in the same turn, so nothing live can slip in between.
+   */
   #attach(client: SessionClient): void {
-    this.#clients.add(client);
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     this.#idleSince = null;
+    if (this.#clients.has(client)) return;
+    this.#clients.add(client);
+    for (const cb of this.#facts.replay()) this.#sendTo(client, cb.event, cb.data, cb.errCode, cb.errMsg);
   }
 
   #armIdle(): void {
@@ -569,22 +588,37 @@ export class Session {
 
   #onCoreEvent(gen: Generation, e: EventMessage): void {
     if (gen !== this.#gen) return;
-    this.#emitAll(e.event, e.data, e.errCode, e.errMsg);
+    // An echo of a message one of our tabs sent: that tab has it already (the send's answer).
+    const sender = e.origin === undefined ? undefined : this.#ownSends.take(e.origin);
+    this.#emitAll(e.event, e.data, e.errCode, e.errMsg, sender);
     // The server signed this user out (kicked, or the token expired): the core has stopped its
     // network for good. End the session now, or a Login with a fresh token during the idle grace
     // would attach to a core that can no longer reach the server.
     if (e.event === 'OnKickedOffline' || e.event === 'OnUserTokenExpired') void this.stop('signed_out', this.#d.options.drainTimeoutMs);
   }
 
-  /** Every client of the session gets every callback, in the worker's order. */
-  #emitAll(event: string, data: string, errCode: number, errMsg: string): void {
-    for (const c of [...this.#clients]) {
-      try {
-        c.sendEvent(event, data, errCode, errMsg);
-      } catch (err) {
-        this.#log.warn({ err, clientId: c.id, event }, 'client failed to take an event');
-      }
+  /**
+   * Every client of the session gets every callback, in the worker's order (but `except`, the tab
+   * an echo came from). A callback that only repeats the connection or sync state every tab
+   * already has is dropped (stream-facts.ts).
+   */
+  #emitAll(event: string, data: string, errCode: number, errMsg: string, except?: SessionClient): void {
+    if (!this.#facts.pass({ event, data, errCode, errMsg })) return;
+    for (const c of [...this.#clients]) if (c !== except) this.#sendTo(c, event, data, errCode, errMsg);
+  }
+
+  #sendTo(c: SessionClient, event: string, data: string, errCode: number, errMsg: string): void {
+    try {
+      c.sendEvent(event, data, errCode, errMsg);
+    } catch (err) {
+      this.#log.warn({ err, clientId: c.id, event }, 'client failed to take an event');
     }
+  }
+
+  /** The session cannot go on: close an open sync for every tab before saying why. */
+  #closeSync(errCode: number, errMsg: string): void {
+    const cb = this.#facts.closeSync(errCode, errMsg);
+    if (cb) this.#emitAll(cb.event, cb.data, cb.errCode, cb.errMsg);
   }
 
   #onWorkerLog(line: LogMessage): void {
