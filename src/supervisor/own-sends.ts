@@ -7,43 +7,37 @@
 // would (OnRecvNewMessages, sendID = self), and tab 1, which has the message from its send's
 // answer, does not get its own message back as new.
 //
-// Kept per session, not per worker: an echo that a restarted core's catch-up brings still skips
-// the sender. Bounded: the oldest entries go first (an echo whose entry is gone reaches every tab,
-// as it would after the sender's tab closed).
-
-import type { SessionClient } from './types.ts';
+// Tabs are named by a key (session.ts: the client's resumeKey, else its id), so a sender whose
+// socket dropped and came back is still the sender. Kept per session, not per worker: an echo
+// that a restarted core's catch-up brings still skips the sender. Bounded: the oldest entries go
+// first (an echo whose entry is gone reaches every tab).
 
 /** The core functions that send a message; their first argument is the message object. */
 const SEND_FUNCTIONS = new Set(['SendMessageNotOss', 'SendMessage']);
 
 export class OwnSends {
   readonly #max: number;
-  readonly #sender = new Map<string, SessionClient>();
+  readonly #sender = new Map<string, string>();
 
   constructor(max = 1024) {
     this.#max = max;
   }
 
   /** Remember the tab behind a send call (online-only sends are never echoed as stored messages). */
-  note(client: SessionClient, fn: string, args: readonly unknown[]): void {
+  note(tab: string, fn: string, args: readonly unknown[]): void {
     if (!SEND_FUNCTIONS.has(fn) || args[4] === true) return;
     const m = args[0] as { clientMsgID?: unknown } | null | undefined;
     const id = m && typeof m === 'object' ? m.clientMsgID : undefined;
     if (typeof id !== 'string' || id === '') return;
     this.#sender.delete(id);
-    this.#sender.set(id, client);
+    this.#sender.set(id, tab);
     if (this.#sender.size > this.#max) this.#sender.delete(this.#sender.keys().next().value!);
   }
 
   /** The tab that sent `clientMsgID`, once: the echo comes back once. */
-  take(clientMsgID: string): SessionClient | undefined {
-    const c = this.#sender.get(clientMsgID);
+  take(clientMsgID: string): string | undefined {
+    const tab = this.#sender.get(clientMsgID);
     this.#sender.delete(clientMsgID);
-    return c;
-  }
-
-  /** The tab left: its echoes go to every remaining tab. */
-  forget(client: SessionClient): void {
-    for (const [id, c] of this.#sender) if (c === client) this.#sender.delete(id);
+    return tab;
   }
 }

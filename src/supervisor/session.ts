@@ -25,6 +25,7 @@ import type { SessionClient, SessionInfo, SessionState } from './types.ts';
 import { CallQueue } from './call-queue.ts';
 import { Generation } from './generation.ts';
 import { OwnSends } from './own-sends.ts';
+import { ParkedTabs } from './parked-tabs.ts';
 import { StreamFacts } from './stream-facts.ts';
 import type { ExitInfo, WorkerHost } from './worker-host.ts';
 
@@ -55,6 +56,12 @@ type StopReason = ShutdownMessage['reason'];
 
 /** How long in-flight calls get to finish when the soft heap watchdog fires. */
 const SOFT_DRAIN_MS = 500;
+/** Callbacks kept for a dropped tab (parked-tabs.ts); past either bound it returns as a new tab. */
+const PARKED_MAX_EVENTS = 2000;
+const PARKED_MAX_BYTES = 4 * 1024 * 1024;
+
+/** How the session names a tab across its sockets. */
+const tabKey = (c: SessionClient): string => c.resumeKey ?? c.id;
 
 export class Session {
   readonly userID: string;
@@ -73,6 +80,8 @@ export class Session {
   readonly #facts = new StreamFacts();
   /** Which tab sent which message, so its echo reaches the other tabs only (own-sends.ts). */
   readonly #ownSends = new OwnSends();
+  /** Tabs whose socket dropped, with the callbacks kept for their return (parked-tabs.ts). */
+  readonly #parked: ParkedTabs;
   #state: SessionState = 'starting';
   #token: string;
   #gen: Generation | null = null;
@@ -108,6 +117,7 @@ export class Session {
       intensity: o.restartIntensity,
       periodMs: o.restartPeriodMs,
     });
+    this.#parked = new ParkedTabs({ ttlMs: o.idleGraceMs, maxEvents: PARKED_MAX_EVENTS, maxBytes: PARKED_MAX_BYTES, maxTabs: o.maxConnsPerUser });
     this.stopped = new Promise((res) => (this.#markStopped = res));
     deps.metrics?.sessions.inc({ state: this.#state });
   }
@@ -168,7 +178,6 @@ export class Session {
   /** Detach after Logout; stops the session now if it was the last client. */
   async logout(client: SessionClient): Promise<void> {
     if (!this.#clients.delete(client)) return;
-    this.#ownSends.forget(client);
     if (this.#clients.size > 0 || this.#state === 'quarantined') return;
     await this.stop('logout', this.#d.options.drainTimeoutMs);
   }
@@ -176,7 +185,7 @@ export class Session {
   /** The connection dropped: detach; the last one arms the idle grace. */
   detach(client: SessionClient): void {
     if (!this.#clients.delete(client)) return;
-    this.#ownSends.forget(client);
+    if (client.resumeKey !== undefined && !this.#stopping) this.#parked.park(client.resumeKey);
     if (this.#clients.size === 0) this.#armIdle();
   }
 
@@ -203,7 +212,7 @@ export class Session {
     // a client that reacts to OnConnectSuccess must not race the end of the re-Login.
     const refused = this.#state === 'restarting' ? null : this.#refusal();
     if (refused) return this.#calls.refuse(refused);
-    this.#ownSends.note(client, fn, args);
+    this.#ownSends.note(tabKey(client), fn, args);
     // A call accepted by a ready worker belongs to it: if that worker dies first, so does the call.
     const pinned = this.#state === 'ready' || this.#state === 'draining' ? this.#gen : null;
     return this.#calls.submit(fn, args, operationID, () => {
@@ -505,6 +514,7 @@ export class Session {
     gen?.rpc?.failAll(stopped);
     this.#calls.clear(stopped);
     this.#clients.clear();
+    this.#parked.clear();
     this.#setState('stopped');
     this.#log.info({ reason }, 'session stopped');
     this.#markStopped();
@@ -523,16 +533,28 @@ export class Session {
   }
 
   /**
-   * Attach the client; a tab that was not attached yet is told the session's connection and
-   * sync facts first (and it alone), in the same turn, so nothing live can slip in between.
+   * Attach the client. A tab that was not attached yet first gets (it alone, in this same turn,
+   * so nothing live slips in between) what it missed if it is a dropped tab coming back
+   * (parked-tabs.ts), then the session's connection and sync facts (stream-facts.ts).
    */
   #attach(client: SessionClient): void {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     this.#idleSince = null;
     if (this.#clients.has(client)) return;
+    const key = client.resumeKey;
+    if (key !== undefined) {
+      // The same client redialled before its old socket was seen to close: that socket is dead.
+      for (const old of this.#clients) {
+        if (old.resumeKey !== key) continue;
+        this.#clients.delete(old);
+        this.#parked.park(key);
+        old.close(1000, 'superseded by a new connection of this client');
+      }
+    }
     this.#clients.add(client);
-    for (const cb of this.#facts.replay()) this.#sendTo(client, cb.event, cb.data, cb.errCode, cb.errMsg);
+    const missed = key === undefined ? null : this.#parked.resume(key);
+    for (const cb of [...(missed ?? []), ...this.#facts.replay()]) this.#sendTo(client, cb.event, cb.data, cb.errCode, cb.errMsg);
   }
 
   #armIdle(): void {
@@ -598,13 +620,15 @@ export class Session {
   }
 
   /**
-   * Every client of the session gets every callback, in the worker's order (but `except`, the tab
-   * an echo came from). A callback that only repeats the connection or sync state every tab
-   * already has is dropped (stream-facts.ts).
+   * Every client of the session gets every callback, in the worker's order (but the tab named
+   * `exceptTab`, which an echo came from), and so does every parked tab. A callback that only
+   * repeats the connection or sync state every tab already has is dropped (stream-facts.ts).
    */
-  #emitAll(event: string, data: string, errCode: number, errMsg: string, except?: SessionClient): void {
-    if (!this.#facts.pass({ event, data, errCode, errMsg })) return;
-    for (const c of [...this.#clients]) if (c !== except) this.#sendTo(c, event, data, errCode, errMsg);
+  #emitAll(event: string, data: string, errCode: number, errMsg: string, exceptTab?: string): void {
+    const cb = { event, data, errCode, errMsg };
+    if (!this.#facts.pass(cb)) return;
+    for (const c of [...this.#clients]) if (exceptTab === undefined || tabKey(c) !== exceptTab) this.#sendTo(c, event, data, errCode, errMsg);
+    this.#parked.keep(cb, exceptTab);
   }
 
   #sendTo(c: SessionClient, event: string, data: string, errCode: number, errMsg: string): void {

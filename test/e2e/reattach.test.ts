@@ -79,16 +79,24 @@ describe('a tab that attaches to a running session', () => {
     expect(stack.gateway.supervisor.get('ra-reload', 5)!.threadId).toBe(threadId);
   });
 
-  it('a client whose link dropped without a close frame reconnects and gets OnConnectSuccess once more', async () => {
+  it('a client whose link dropped without a close frame reconnects: OnConnectSuccess once more, and what it missed meanwhile, once', async () => {
+    await stack.token('ra-sender');
     const t1 = await tab('ra-drop', clientLink.url('ws'));
-    fastReconnect(t1.sdk, 100);
+    fastReconnect(t1.sdk, 1_000);
     await t1.log.waitFor('OnSyncServerFinish');
     const from = t1.log.heard.length;
     expect(clientLink.cut('ra-drop')).toBe(1);
+    await connections('ra-drop', 0);
+    // Sent while the client is away: its session's core gets it, the tab is not there.
+    const away = await stack.im.sendText('ra-sender', { recvID: 'ra-drop' }, 'while you were away');
     await t1.log.waitFor('OnConnectSuccess', undefined, 10_000, from);
     await connections('ra-drop', 1);
+    const after = await stack.im.sendText('ra-sender', { recvID: 'ra-drop' }, 'after you came back');
+    await t1.log.waitFor('OnRecvNewMessages', (ms: Array<{ clientMsgID: string }>) => ms.some((m) => m.clientMsgID === after.clientMsgID), 10_000, from);
     await quiet(t1);
     expect(lifecycle(t1, from)).toEqual(['OnConnectSuccess']);
+    const got = t1.log.heard.slice(from).filter((h) => h.event === 'OnRecvNewMessages').flatMap((h) => (h.data as Array<{ clientMsgID: string }>).map((m) => m.clientMsgID));
+    expect(got).toEqual([away.clientMsgID, after.clientMsgID]);
   });
 
   it('a tab that joins during a sync gets OnConnectSuccess, then OnSyncServerStart and OnSyncServerFinish as a pair', async () => {

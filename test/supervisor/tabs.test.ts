@@ -63,6 +63,36 @@ describe('every tab across a crash', () => {
   });
 });
 
+describe('a dropped tab that comes back (same resumeKey)', () => {
+  it('gets what it missed, once, then the connection facts; a new client instance gets the facts only', async () => {
+    const { supervisor } = makeSupervisor({ idleGraceMs: 5_000 });
+    const other = fakeClient('resume');
+    const first = Object.assign(fakeClient('resume'), { resumeKey: 'op-1' });
+    await supervisor.login(other, 'op');
+    await supervisor.login(first, 'op');
+    supervisor.detach(first);
+    await supervisor.call(other, 'Emit', ['OnConversationChanged', 2], 'op');
+    const back = Object.assign(fakeClient('resume'), { resumeKey: 'op-1' });
+    await supervisor.login(back, 'op');
+    expect(back.names()).toEqual(['OnConversationChanged', 'OnConversationChanged', 'OnConnectSuccess']);
+    const reload = Object.assign(fakeClient('resume'), { resumeKey: 'op-2' });
+    await supervisor.login(reload, 'op');
+    expect(reload.names()).toEqual(['OnConnectSuccess']);
+  });
+
+  it('replaces a socket of the same client that was not seen to close', async () => {
+    const { supervisor } = makeSupervisor();
+    const old = Object.assign(fakeClient('supersede'), { resumeKey: 'op-1' });
+    await supervisor.login(old, 'op');
+    const fresh = Object.assign(fakeClient('supersede'), { resumeKey: 'op-1' });
+    await supervisor.login(fresh, 'op');
+    expect(old.closed?.code).toBe(1000);
+    expect(supervisor.get('supersede', 5)!.connections).toBe(1);
+    await supervisor.call(fresh, 'Emit', ['OnConversationChanged', 1], 'op');
+    expect(old.names()).toEqual(['OnConnecting', 'OnConnectSuccess']);
+  });
+});
+
 describe('the echo of a send', () => {
   it('reaches the other tabs and not the tab that sent it; with the sender gone, every tab', async () => {
     const { supervisor } = makeSupervisor();
