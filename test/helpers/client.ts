@@ -179,6 +179,8 @@ export interface Heard {
   readonly errCode: number;
   /** Arrival order across every recorder of the process (compare tabs). */
   readonly at: number;
+  /** Arrival time, Date.now(). */
+  readonly t: number;
 }
 
 let heardSeq = 0;
@@ -191,7 +193,7 @@ export class CallbackLog {
   constructor(sdk: OpenIMSDK) {
     for (const ev of Object.values(CbEvents)) {
       sdk.on(ev, (r: { data: unknown; errCode?: number }) => {
-        this.heard.push({ event: ev, data: r.data, errCode: r.errCode ?? 0, at: ++heardSeq });
+        this.heard.push({ event: ev, data: r.data, errCode: r.errCode ?? 0, at: ++heardSeq, t: Date.now() });
         for (const w of this.#wake.splice(0)) w();
       });
     }
