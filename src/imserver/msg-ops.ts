@@ -60,9 +60,12 @@ export class MsgOps {
       if (hasReadSeq > maxSeq) throw argsError(`hasReadSeq ${hasReadSeq} is bigger than maxSeq ${maxSeq}`);
       const before = c.hasReadSeq;
       const now = this.#convs.setHasReadSeq(userID, conversationID, hasReadSeq);
-      let marked = seqs.filter((s) => s > 0 && s <= maxSeq);
+      // As open-im-server MarkConversationAsRead: a single chat marks the seqs of the read range
+      // plus those the client names below it (it read them after a reply raised hasReadSeq).
+      let marked: number[] = [];
       if (c.conversationType === SESSION_SINGLE) {
-        if (marked.length === 0 && now > before) marked = this.#msgs.seqsFromOthers(conversationID, before, now, userID);
+        const range = now > before ? this.#msgs.seqsFromOthers(conversationID, before, now, userID) : [];
+        marked = [...new Set([...range, ...seqs.filter((s) => s > 0 && s <= maxSeq)])].sort((a, b) => a - b);
         this.#msgs.markRead(conversationID, marked);
       }
       if (marked.length === 0 && now === before) return NOTHING;

@@ -93,6 +93,11 @@ function onRevoke(s: Session, d: SdkWsProto.MsgData, tips: Record<string, unknow
   if (info) s.emit('OnNewRecvMessageRevoked', info);
 }
 
+/**
+ * 2200. From the peer: exactly the seqs it lists are read (upstream's rule; the server lists the
+ * reader's read range and the seqs it asked for). From this user's other device: the read seq
+ * and its flags, so this device does not report those messages again.
+ */
 function onReadReceipt(s: Session, tips: Record<string, unknown>): void {
   const conversationID = str(tips.conversationID);
   const reader = str(tips.markAsReadUserID);
@@ -101,22 +106,24 @@ function onReadReceipt(s: Session, tips: Record<string, unknown>): void {
   if (!conversationID) return;
   const store = s.db();
   if (reader === s.userID) {
-    // Another device of ours read the conversation.
     const c = store.conversations.get(conversationID);
     if (!c) return;
     const changes = new ConvChanges(s);
     const upTo = Math.max(hasReadSeq, ...seqs, 0);
-    if (upTo > c.hasReadSeq || c.unreadCount) {
+    store.tx(() => {
+      const flagged = c.conversationType === SessionType.Single ? store.messages.markRead(conversationID, c.userID, seqs, 0) : [];
+      if (upTo <= c.hasReadSeq && !c.unreadCount && !flagged.length) return;
       c.hasReadSeq = Math.max(c.hasReadSeq, upTo);
       c.unreadCount = Math.max(0, c.maxSeq - c.hasReadSeq);
+      refreshLatest(s, c);
       store.conversations.put(c);
       changes.changed(conversationID);
-    }
+    });
     changes.flush();
     return;
   }
   if (!conversationID.startsWith('si_')) return;
-  const read = store.tx(() => store.messages.markRead(conversationID, s.userID, seqs, hasReadSeq));
+  const read = store.tx(() => store.messages.markRead(conversationID, s.userID, seqs, 0));
   if (read.length === 0) return;
   s.emit('OnRecvC2CReadReceipt', [
     {
