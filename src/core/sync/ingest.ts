@@ -88,7 +88,8 @@ export async function ingest(
         if (item.contentType !== old.contentType && item.contentType === ContentType.Revoke) Object.assign(merged, { contentType: item.contentType, content: item.content, notificationElem: item.notificationElem });
         store.messages.put(conversationID, merged);
         convTouched = true;
-        // The first server copy of our own send (it had no seq yet): news for the other tabs.
+        // The first server copy of our own send (it had no seq yet): news for the other tabs. (A
+        // first sync that stores it as a last message leaves it to its push: syncer.ts.)
         if ((mode === 'push' || mode === 'catchup') && !old.seq && merged.seq > 0 && old.sendID === s.userID && merged.status < MsgStatus.Deleted) {
           reports.push({ item: merged, origin: merged.clientMsgID });
         }
