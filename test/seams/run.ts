@@ -23,6 +23,8 @@ export interface SeedResult {
   readonly ms: number;
   /** Each event's offset from the seam's moment and how long its action took, for the report. */
   readonly timeline: string[];
+  /** What each tab heard (callback names, in order), for the report. */
+  readonly heard: string[];
 }
 
 export interface SeamBench {
@@ -99,6 +101,7 @@ export async function runSeed(bench: SeamBench, seed: number): Promise<SeedResul
           const wait = zero + offset - Date.now();
           if (wait > 0) await new Promise((r) => setTimeout(r, wait));
           const f: Fired = { name: ev.name, at: Date.now(), done: null, error: null };
+          const start = f.at - t0;
           fired.push(f);
           try {
             await ev.fire(w);
@@ -106,7 +109,7 @@ export async function runSeed(bench: SeamBench, seed: number): Promise<SeedResul
           } catch (e) {
             f.error = (e as Error).message;
           }
-          timeline.push(`${ev.name} @${offset}ms took ${f.done === null ? 'failed' : `${f.done - f.at}ms`}`);
+          timeline.push(`${ev.name} @${offset}ms (at ${start}ms) took ${f.done === null ? 'failed' : `${f.done - f.at}ms`}`);
         }),
       );
     if (seam.afterRun) {
@@ -124,7 +127,11 @@ export async function runSeed(bench: SeamBench, seed: number): Promise<SeedResul
   } finally {
     await w.dispose().catch(() => undefined);
   }
-  return { seed, seam: seam.name, variant, problems, ms: Date.now() - t0, timeline };
+  // SEAMS_DUMP=OnGroupInfoChanged,… adds those callbacks' data to the report.
+  const dump = new Set((process.env.SEAMS_DUMP ?? '').split(',').filter(Boolean));
+  const shown = (h: { event: string; data: unknown; t: number }) => `${h.event.slice(2)}@${h.t - t0}${dump.has(h.event) ? JSON.stringify(h.data) : ''}`;
+  const heard = w.tabs.map((t) => `${t.name} (in ${t.attachedAt === null ? '-' : t.attachedAt - t0}ms${t.leftAt === null ? '' : `, out ${t.leftAt - t0}ms`}): ${t.log.heard.map(shown).join(' ')}`);
+  return { seed, seam: seam.name, variant, problems, ms: Date.now() - t0, timeline, heard };
 }
 
 /** Waits (bounded) until every callback is in, then lets duplicates show, then checks it all. */
@@ -144,5 +151,7 @@ export function report(r: SeedResult): string {
     ...r.problems.map((p) => `  - ${p}`),
     '  events:',
     ...r.timeline.map((t) => `    ${t}`),
+    '  heard (ms since the seed began):',
+    ...r.heard.map((h) => `    ${h}`),
   ].join('\n');
 }
