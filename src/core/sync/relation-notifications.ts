@@ -5,7 +5,7 @@
 
 import type { SdkWsProto } from '@openim/protocol';
 import type { Session } from '../session.ts';
-import type { GroupMemberItem } from '../types.ts';
+import { GroupStatus, type GroupMemberItem } from '../types.ts';
 import { toGroup, toMember } from './relation-convert.ts';
 import {
   applyGroupInfo,
@@ -166,7 +166,11 @@ async function onGroupNotification(s: Session, d: SdkWsProto.MsgData, tips: Tips
       return;
     case GroupNotif.Dismissed: {
       const before = groupID ? store.groups.group(groupID) : undefined;
-      if (before || group) s.emit('OnGroupDismissed', { ...(before ?? group!), ...(group ?? {}), status: 2 });
+      if (before?.status === GroupStatus.Dismissed) return;
+      const dismissed = { ...(before ?? group!), ...(group ?? {}), status: GroupStatus.Dismissed };
+      // Stored dismissed first, so the sync below finds no change to report a second time.
+      if (before) store.groups.putGroup(dismissed);
+      if (before || group) s.emit('OnGroupDismissed', dismissed);
       await syncGroups(s, op);
       return;
     }

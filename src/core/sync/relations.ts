@@ -110,9 +110,13 @@ export function groupList(s: Session): VersionedList<GroupItem> {
       groupConversationUpkeep(s, g.groupID, g, false);
       s.emit('OnJoinedGroupAdded', g);
     },
-    changed: (g) => {
+    changed: (g, before) => {
       groupConversationUpkeep(s, g.groupID, g, false);
-      s.emit('OnGroupInfoChanged', g);
+      // A sync that finds a group dismissed (its 1511 was missed while offline) reports it as the
+      // notification would: upstream's group syncer does the same (openim-sdk-core v3.5.1
+      // internal/group/group.go:87-94).
+      if (g.status === GroupStatus.Dismissed && before.status !== GroupStatus.Dismissed) s.emit('OnGroupDismissed', g);
+      else s.emit('OnGroupInfoChanged', g);
     },
     removed: (g) => {
       groupConversationUpkeep(s, g.groupID, undefined, true);
