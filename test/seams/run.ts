@@ -84,6 +84,7 @@ export async function runSeed(bench: SeamBench, seed: number): Promise<SeedResul
   const seam = SEAMS[seed % SEAMS.length]!;
   const variant = rng.pick(seam.variants);
   const w = new World(seed, rng, bench.stack);
+  w.seam = seam.name;
   const fired: Fired[] = [];
   const timeline: string[] = [];
   const problems: string[] = [];

@@ -87,6 +87,7 @@ export const SEAMS: readonly Seam[] = [
         const b1 = w.tab('b1');
         const from = b1.log.heard.length;
         if (ctx.clientLink.cut(w.users.b) !== 1) throw new Error('b1 has no link to cut');
+        b1.redials++;
         await reconnected(b1, from);
       }
     },

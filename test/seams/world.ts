@@ -25,6 +25,8 @@ export interface Tab {
   attachedAt: number | null;
   /** When the harness closed it for good (a reload); null if it stays to the end. */
   leftAt: number | null;
+  /** How often its socket was cut and the client redialled (each brings one more OnConnectSuccess). */
+  redials: number;
 }
 
 /** A message some tab sent through its client, and whether the send was answered with success. */
@@ -39,6 +41,8 @@ const REST_DEADLINE_MS = 20_000;
 
 export class World {
   readonly seed: number;
+  /** The seam this seed runs (seams.ts), set by the runner. */
+  seam = '';
   readonly rng: Rng;
   readonly stack: Stack;
   readonly users = {} as Record<Role, string>;
@@ -104,7 +108,7 @@ export class World {
   /** Open a tab of a client user and log it in (not waiting for its sync). */
   async openTab(name: string, role: ClientRole, wsAddr = this.stack.gateway.url): Promise<Tab> {
     const sdk = newSdk();
-    const t: Tab = { name, role, sdk, log: new CallbackLog(sdk), sentAt: Date.now(), attachedAt: null, leftAt: null };
+    const t: Tab = { name, role, sdk, log: new CallbackLog(sdk), sentAt: Date.now(), attachedAt: null, leftAt: null, redials: 0 };
     this.tabs.push(t);
     const { ok, res } = await settle(
       sdk.login({ userID: this.users[role], token: await this.token(role), platformID: 5, apiAddr: this.stack.im.apiAddress, wsAddr }),
