@@ -5,7 +5,11 @@ export class Rng {
   #s: number;
 
   constructor(seed: number) {
-    this.#s = seed >>> 0 || 0x9e3779b9;
+    // Mixed first, so consecutive seeds do not start on correlated draws.
+    let h = (seed >>> 0) ^ 0x9e3779b9;
+    h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+    h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+    this.#s = (h ^ (h >>> 16)) >>> 0;
   }
 
   /** Uniform in [0, 1). */

@@ -112,11 +112,7 @@ export function groupList(s: Session): VersionedList<GroupItem> {
     },
     changed: (g, before) => {
       groupConversationUpkeep(s, g.groupID, g, false);
-      // A sync that finds a group dismissed (its 1511 was missed while offline) reports it as the
-      // notification would: upstream's group syncer does the same (openim-sdk-core v3.5.1
-      // internal/group/group.go:87-94).
-      if (g.status === GroupStatus.Dismissed && before.status !== GroupStatus.Dismissed) s.emit('OnGroupDismissed', g);
-      else s.emit('OnGroupInfoChanged', g);
+      reportGroupChange(s, g, before);
     },
     removed: (g) => {
       groupConversationUpkeep(s, g.groupID, undefined, true);
@@ -204,7 +200,17 @@ export function applyGroupInfo(s: Session, g: GroupItem): void {
   store.groups.putGroup(g);
   groupConversationUpkeep(s, g.groupID, g, false);
   reported(s, listID(GROUPS_TABLE, s.userID), g.groupID, 'changed');
-  s.emit('OnGroupInfoChanged', g);
+  reportGroupChange(s, g, before);
+}
+
+/**
+ * A group row changed. Whatever brought the change (the 1511 itself, a sync after it was missed
+ * offline, a member sync's copy of the group), the dismissal is reported as OnGroupDismissed, as
+ * upstream's group syncer does (openim-sdk-core v3.5.1 internal/group/group.go:87-94).
+ */
+function reportGroupChange(s: Session, g: GroupItem, before: GroupItem): void {
+  if (g.status === GroupStatus.Dismissed && before.status !== GroupStatus.Dismissed) s.emit('OnGroupDismissed', g);
+  else s.emit('OnGroupInfoChanged', g);
 }
 
 /** Friend requests received and sent: the server's lists diffed with the local table. */
