@@ -2,6 +2,10 @@
 // core was offline and a catch-up sync finds the group dismissed (as upstream's group syncer).
 
 import { afterAll, describe, expect, it } from 'vitest';
+import { Session } from '../../src/core/session.ts';
+import { Store } from '../../src/core/store/index.ts';
+import { applyGroupInfo } from '../../src/core/sync/relations.ts';
+import type { GroupItem } from '../../src/core/types.ts';
 import { imPost, startTestIm, type TestIm } from '../helpers/im.ts';
 import { TestCore, tempDir } from './harness.ts';
 
@@ -52,5 +56,23 @@ describe('OnGroupDismissed', () => {
     await again.waitFor('OnSyncServerFinish');
     await new Promise((r) => setTimeout(r, 300));
     expect(dismissed(again, groupID)).toHaveLength(1);
+  });
+});
+
+describe('OnGroupDismissed, from copies of the group', () => {
+  it('is reported once for good, even when a stale copy flips the group back before the next one', () => {
+    const d = tempDir('core-dz-unit-');
+    cleanups.push(d.cleanup);
+    const events: string[] = [];
+    const quiet = { debug() {}, info() {}, warn() {}, error() {} };
+    const s = new Session({ userID: 'me', platformID: 5, dataDir: d.dir, apiAddress: '', wsAddress: '', emit: (e) => events.push(e), log: quiet });
+    s.store = new Store(d.dir);
+    cleanups.push(() => s.store?.close());
+    const g = { groupID: 'g1', groupName: 'g', status: 0 } as GroupItem;
+    s.store.groups.putGroup(g);
+    applyGroupInfo(s, { ...g, status: 2 });
+    applyGroupInfo(s, { ...g, status: 0 }); // a stale copy
+    applyGroupInfo(s, { ...g, status: 2 });
+    expect(events.filter((e) => e === 'OnGroupDismissed')).toHaveLength(1);
   });
 });

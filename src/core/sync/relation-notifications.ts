@@ -12,6 +12,7 @@ import {
   blackList,
   friendList,
   memberList,
+  reportDismissed,
   syncBlacks,
   syncFriendRequests,
   syncGroupRequests,
@@ -170,7 +171,7 @@ async function onGroupNotification(s: Session, d: SdkWsProto.MsgData, tips: Tips
       const dismissed = { ...(before ?? group!), ...(group ?? {}), status: GroupStatus.Dismissed };
       // Stored dismissed first, so the sync below finds no change to report a second time.
       if (before) store.groups.putGroup(dismissed);
-      if (before || group) s.emit('OnGroupDismissed', dismissed);
+      if (before || group) reportDismissed(s, dismissed);
       await syncGroups(s, op);
       return;
     }

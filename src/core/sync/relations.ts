@@ -209,8 +209,23 @@ export function applyGroupInfo(s: Session, g: GroupItem): void {
  * upstream's group syncer does (openim-sdk-core v3.5.1 internal/group/group.go:87-94).
  */
 function reportGroupChange(s: Session, g: GroupItem, before: GroupItem): void {
-  if (g.status === GroupStatus.Dismissed && before.status !== GroupStatus.Dismissed) s.emit('OnGroupDismissed', g);
+  if (g.status === GroupStatus.Dismissed && before.status !== GroupStatus.Dismissed) reportDismissed(s, g);
   else s.emit('OnGroupInfoChanged', g);
+}
+
+/** Marks (in the store, so across restarts) the groups whose dismissal was reported. */
+const DISMISSED_REPORTED = 'dismissed_reported';
+
+/**
+ * OnGroupDismissed, once per group for good: a dismissal is final, but its news can come by
+ * several ways (the 1511, a sync, a member sync's copy of the group) and a stale copy in between
+ * can make it look new again.
+ */
+export function reportDismissed(s: Session, g: GroupItem): void {
+  const store = s.db();
+  if (store.seqs.hasVersion(DISMISSED_REPORTED, g.groupID)) return;
+  store.seqs.setVersion(DISMISSED_REPORTED, g.groupID, '', 1);
+  s.emit('OnGroupDismissed', g);
 }
 
 /** Friend requests received and sent: the server's lists diffed with the local table. */
