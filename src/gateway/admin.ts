@@ -5,7 +5,8 @@
 //   GET  /admin/sessions                                 supervisor.list()
 //   POST /admin/sessions/{userID}/{platformID}/restart
 //   POST /admin/sessions/{userID}/{platformID}/unquarantine
-//   POST /admin/sessions/{userID}/{platformID}/fault     body {"kind": throw|reject|exit|loop|oom}
+//   POST /admin/sessions/{userID}/{platformID}/fault     body {"kind": <FaultKind>} (src/supervisor/faults.ts)
+//   GET  /admin/chaos                                    the chaos report (src/supervisor/chaos.ts)
 //
 // /admin and /metrics need `Authorization: Bearer <--admin-token>` and do not exist (404) when
 // the token is empty. Errors are `{errCode, errMsg}` with the catalog's HTTP status.
@@ -18,6 +19,7 @@ import { isValidId, isValidPlatformId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
+import { FAULT_KINDS, isFaultKind } from '../supervisor/faults.ts';
 import type { Supervisor } from '../supervisor/types.ts';
 
 export interface AdminDeps {
@@ -29,7 +31,6 @@ export interface AdminDeps {
 }
 
 const MAX_BODY = 1024;
-const FAULT_KINDS: readonly FaultKind[] = ['throw', 'reject', 'exit', 'loop', 'oom'];
 const SESSION_ROUTE = /^\/admin\/sessions\/([^/]+)\/([^/]+)\/(restart|unquarantine|fault)$/;
 
 function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -90,10 +91,8 @@ async function parseFault(req: IncomingMessage): Promise<FaultKind> {
     throw gatewayError('GW_ADMIN_BAD_REQUEST', 'body must be JSON {"kind": ...}');
   }
   const kind = (body as { kind?: unknown } | null)?.kind;
-  if (typeof kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(kind)) {
-    throw gatewayError('GW_ADMIN_BAD_REQUEST', `kind must be one of ${FAULT_KINDS.join(', ')}`);
-  }
-  return kind as FaultKind;
+  if (!isFaultKind(kind)) throw gatewayError('GW_ADMIN_BAD_REQUEST', `kind must be one of ${FAULT_KINDS.join(', ')}`);
+  return kind;
 }
 
 /**

@@ -45,7 +45,11 @@ export interface SessionInfo {
   readonly connections: number;
   readonly restarts: number;
   readonly lastExit: { readonly reason: ExitReason; readonly detail: string; readonly at: number } | null;
+  /** The worker's thread id (the main thread's for `none`); null for a process or between workers. */
   readonly threadId: number | null;
+  readonly isolation: 'thread' | 'process' | 'none';
+  /** The process the core runs in: a session process's own pid, else the gateway's. */
+  readonly pid: number | null;
   readonly heapUsed: number | null;
   readonly heapLimit: number | null;
   readonly queueDepth: number;

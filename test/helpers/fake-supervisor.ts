@@ -144,6 +144,8 @@ export class FakeSupervisor implements Supervisor {
       restarts: s.restarts,
       lastExit: null,
       threadId: null,
+      isolation: 'thread',
+      pid: null,
       heapUsed: null,
       heapLimit: null,
       queueDepth: 0,

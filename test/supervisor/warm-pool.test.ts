@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NO_OS_LIMITS } from '../../src/supervisor/os-limits.ts';
 import { fakeClient } from '../helpers/clients.ts';
 import { disposeAll, makeSupervisor, until } from './harness.ts';
 
@@ -91,7 +92,8 @@ describe('warm pool', () => {
     await until(() => pool.available === 2, 10_000, 'two spares');
     await h.supervisor.drain(2_000);
     expect(pool.available).toBe(0);
-    expect(pool.take({ protocolVersion: 1, coreModule: 'x', heapLimitMb: 32, faultInjection: true, logLevel: 'debug', telemetryIntervalMs: 100 })).toBeNull();
+    const boot = { protocolVersion: 1, coreModule: 'x', heapLimitMb: 32, faultInjection: true, logLevel: 'debug', telemetryIntervalMs: 100 } as const;
+    expect(pool.take({ isolation: 'thread', boot, os: NO_OS_LIMITS })).toBeNull();
   });
 
   it('is off with --warm-pool 0', () => {
