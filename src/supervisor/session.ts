@@ -366,7 +366,7 @@ export class Session {
     gen.goLive();
     const ms = performance.now() - t0;
     this.#d.metrics?.sessionStart.observe({ status: kind === 'start' ? 'ok' : 'restart_ok' }, ms / 1000);
-    this.#log.info({ threadId: gen.host.threadId, pid: gen.host.pid, ms: Math.round(ms), kind }, 'session ready');
+    this.#log.info({ threadId: gen.host.threadId, childPid: childPid(gen), ms: Math.round(ms), kind }, 'session ready');
     this.#setState('ready');
     const waiters = this.#waiters;
     this.#waiters = [];
@@ -411,7 +411,7 @@ export class Session {
     gen.stopWatchdog();
     if (gen === this.#gen) this.#lastExit = { reason: info.reason, detail: info.detail, at: Date.now() };
     const log = info.reason === 'normal' ? this.#log.info.bind(this.#log) : this.#log.error.bind(this.#log);
-    log({ reason: info.reason, code: info.code, detail: info.detail, threadId: gen.host.threadId, pid: gen.host.pid }, 'session worker exited');
+    log({ reason: info.reason, code: info.code, detail: info.detail, threadId: gen.host.threadId, childPid: childPid(gen) }, 'session worker exited');
     if (!gen.running || info.reason === 'normal' || gen !== this.#gen || this.#stopping) {
       // Launch failures and deliberate stops are handled by whoever started them; this only
       // guarantees nothing is left pending on the dead port.
@@ -609,6 +609,11 @@ export class Session {
     if (next === 'restarting') this.#calls.pause();
     else this.#calls.resume();
   }
+}
+
+/** A session process's pid for log lines (pino's own `pid` is the gateway's). */
+function childPid(gen: Generation): number | undefined {
+  return gen.host.isolation === 'process' ? gen.host.pid : undefined;
 }
 
 /** Resolves with the value, or undefined once `ms` passed. Never rejects. */
