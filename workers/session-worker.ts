@@ -165,10 +165,14 @@ async function bind(m: BindMessage, core: CoreModule): Promise<void> {
   } catch (e) {
     fail(e instanceof Error && 'code' in e ? e : gatewayError('GW_INTERNAL', 'createCore failed', { cause: (e as Error)?.message }));
   }
-  setInterval(() => {
+  const report = (): void => {
     const h = getHeapStatistics();
     server.telemetry(h.used_heap_size, h.heap_size_limit, h.external_memory);
-  }, boot.telemetryIntervalMs).unref();
+  };
+  // One report at once: the main side has a heap figure from the first moment the core serves
+  // (a process's stuck-heap estimate starts from it; see process-host.ts heapUsedNow).
+  report();
+  setInterval(report, boot.telemetryIntervalMs).unref();
 }
 
 const heapSizeLimit = checkHeapLimit();

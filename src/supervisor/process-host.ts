@@ -70,6 +70,8 @@ export class ProcessHost extends HostBase implements SessionHost {
   #stderr = '';
   #killedBySelf = false;
   #monitor: NodeJS.Timeout | undefined;
+  /** The last heap telemetry, with the RSS when it came (see heapUsedNow). */
+  #lastHeap: { used: number; rss: number } | null = null;
 
   /** Spawns the child; throws if it cannot (e.g. the session's cgroup cannot be created). */
   constructor(options: ProcessHostOptions) {
@@ -139,9 +141,17 @@ export class ProcessHost extends HostBase implements SessionHost {
     return this.#env.procfs ? cpuBusySampler(this.pid) : () => null;
   }
 
-  /** Not readable from outside a process: the Generation falls back to the last telemetry. */
-  heapUsedNow(): Promise<null> {
-    return Promise.resolve(null);
+  /**
+   * A process's heap cannot be read from outside, and a spinning child posts no telemetry: the
+   * estimate is the last reported heap plus the RSS the child gained since. A core that grows its
+   * heap without yielding grows its RSS by about as much; this only decides whether a stuck
+   * child is classified 'oom' (GC thrash) or 'watchdog'.
+   */
+  heapUsedNow(): Promise<number | null> {
+    const last = this.#lastHeap;
+    const rss = this.#env.procfs ? rssBytes(this.pid) : null;
+    if (!last || rss === null) return Promise.resolve(last?.used ?? null);
+    return Promise.resolve(last.used + Math.max(0, rss - last.rss));
   }
 
   /** SIGKILL: unlike a thread's terminate(), it also ends a blocking native call. */
@@ -162,6 +172,10 @@ export class ProcessHost extends HostBase implements SessionHost {
         // What a dying process says after this is not an answer: a thread would be gone already.
         this.#crash = m;
         this.#port?.close();
+        return;
+      case 'telemetry':
+        if (this.#env.procfs) this.#lastHeap = { used: m.heapUsed, rss: rssBytes(this.pid) ?? 0 };
+        this.#port?.deliver(m);
         return;
       default:
         this.#port?.deliver(m);
