@@ -261,7 +261,8 @@ export function launchCommand(node: string, args: readonly string[], limits: OsL
   const steps: string[] = [];
   if (cgroup) steps.push(`echo $$ > ${shellQuote(join(cgroup, 'cgroup.procs'))}`);
   if (limits.openFiles > 0) steps.push(`ulimit -n ${limits.openFiles}`);
-  if (limits.cpuSeconds > 0) steps.push(`ulimit -H -t ${limits.cpuSeconds + CPU_HARD_GRACE_S}`, `ulimit -S -t ${limits.cpuSeconds}`);
+  // Soft first: a hard limit below the current (unlimited) soft one is refused.
+  if (limits.cpuSeconds > 0) steps.push(`ulimit -S -t ${limits.cpuSeconds}`, `ulimit -H -t ${limits.cpuSeconds + CPU_HARD_GRACE_S}`);
   const direct = env.setpriv ? [env.setpriv, '--pdeathsig', 'KILL', '--', node, ...args] : [node, ...args];
   if (steps.length === 0) return { file: direct[0]!, args: direct.slice(1) };
   const exec = env.setpriv ? `exec ${shellQuote(env.setpriv)} --pdeathsig KILL -- "$@"` : 'exec "$@"';
