@@ -6,9 +6,7 @@
 
 import { openSync } from 'node:fs';
 import type { FaultKind } from '../src/protocol.ts';
-
-/** How long cpu-burn keeps the core busy. */
-export const CPU_BURN_MS = 5_000;
+import { CPU_BURN_MS } from '../src/supervisor/faults.ts';
 /** One busy slice of cpu-burn; between slices the event loop turns, so pings and calls are answered. */
 const BURN_SLICE_MS = 20;
 

@@ -128,6 +128,10 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
       sendJson(res, 200, JSON.stringify({ sessions: supervisor.list() }));
       return true;
     }
+    if (path === '/admin/chaos' && req.method === 'GET') {
+      sendJson(res, 200, JSON.stringify(supervisor.chaosReport()));
+      return true;
+    }
     const m = SESSION_ROUTE.exec(path);
     if (m && req.method === 'POST') {
       const { userID, platformID } = sessionTarget(m[1]!, m[2]!);

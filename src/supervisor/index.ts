@@ -9,9 +9,12 @@ import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
 import { Admission, capacity, type Capacity } from './admission.ts';
+import { CallLedger } from './call-ledger.ts';
+import { Chaos } from './chaos.ts';
+import { CPU_BURN_MS } from './faults.ts';
 import { osLimitsOf, readLimits } from './limits.ts';
 import { probeOsEnv, releaseOsEnv, type OsEnv } from './os-limits.ts';
-import { Registry } from './registry.ts';
+import { Registry, sessionKey } from './registry.ts';
 import { Session } from './session.ts';
 import { hostSpec, sessionBoot, spawnHost, type HostSpec } from './spawn.ts';
 import { StartCooldown } from './start-cooldown.ts';
@@ -100,6 +103,12 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
   });
 
   const admission = new Admission({ capacity: cap, sessions: () => registry.all(), boundMs: options.drainTimeoutMs, log, metrics });
+  // Chaos judges containment from the calls the clients made: only then are calls recorded.
+  const ledger = options.chaos ? new CallLedger() : null;
+  const chaos = ledger
+    ? new Chaos({ options, sessions: () => registry.all(), ledger, log: log.child({ component: 'chaos' }), burnMs: CPU_BURN_MS })
+    : null;
+  chaos?.start();
 
   const supervisor: LocalSupervisor = {
     warmPool,
@@ -166,7 +175,8 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       if (draining) return Promise.reject(gatewayError('GW_DRAINING'));
       const session = registry.sessionOf(client);
       if (!session) return Promise.reject(gatewayError('GW_NOT_LOGGED_IN'));
-      return session.call(fn, args, _operationID);
+      const call = session.call(fn, args, _operationID);
+      return ledger ? ledger.track(sessionKey(session.userID, session.platformID), call) : call;
     },
 
     async logout(client: SessionClient, _operationID: string): Promise<void> {
@@ -207,8 +217,13 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       return registry.get(userID, platformID)?.fault(kind) ?? false;
     },
 
+    chaosReport() {
+      return chaos?.report() ?? { enabled: false };
+    },
+
     async drain(timeoutMs: number): Promise<void> {
       draining = true;
+      void chaos?.stop();
       const pool = warmPool?.close();
       const sessions = registry.all();
       log.info({ sessions: sessions.length, timeoutMs }, 'draining sessions');

@@ -4,6 +4,7 @@
 
 import type { ExitReason } from '../errors.ts';
 import type { FaultKind } from '../protocol.ts';
+import type { ChaosReport } from './chaos.ts';
 
 /** Who a connection is, as established by parse_token before the upgrade. */
 export interface Principal {
@@ -78,7 +79,10 @@ export interface Supervisor {
   get(userID: string, platformID: number): SessionInfo | undefined;
   restart(userID: string, platformID: number): Promise<boolean>;
   unquarantine(userID: string, platformID: number): Promise<boolean>;
+  /** Throws GW_FAULT_NEEDS_PROCESS for a kind the session's isolation cannot contain. */
   fault(userID: string, platformID: number, kind: FaultKind): boolean;
+  /** What --chaos injected and whether each fault was contained ({enabled: false} without it). */
+  chaosReport(): ChaosReport;
 
   /** Let in-flight calls finish and close every core, bounded by timeoutMs. */
   drain(timeoutMs: number): Promise<void>;

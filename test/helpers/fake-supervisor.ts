@@ -128,6 +128,10 @@ export class FakeSupervisor implements Supervisor {
     return true;
   }
 
+  chaosReport(): { enabled: false } {
+    return { enabled: false };
+  }
+
   async drain(timeoutMs: number): Promise<void> {
     const deadline = new Promise((r) => setTimeout(r, timeoutMs).unref());
     await Promise.race([Promise.allSettled([...this.#inflight]), deadline]);
