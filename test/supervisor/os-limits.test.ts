@@ -4,7 +4,7 @@
 // host allows (the probe says which at start), never skips.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { getPriority, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,7 +15,17 @@ import { mainThreadCpuNs, softLimit } from '../../src/supervisor/proc-stats.ts';
 import { fakeClient, type FakeClient } from '../helpers/clients.ts';
 import { disposeAll, makeSupervisor, settle, until, type Harness } from './harness.ts';
 
-afterAll(disposeAll);
+const tmpDirs: string[] = [];
+afterAll(async () => {
+  await disposeAll();
+  for (const d of tmpDirs) rmSync(d, { recursive: true, force: true });
+});
+
+function tmp(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  tmpDirs.push(d);
+  return d;
+}
 
 type Sup = Harness['supervisor'];
 
@@ -128,7 +138,7 @@ describe('OS limits of a session process', () => {
 
   it('writes cpu.max into a cgroup v2 per session process (--cgroup-dir) and removes it after', async () => {
     // A stand-in for a delegated cgroup v2 directory: the files cgroupfs would have.
-    const root = mkdtempSync(join(tmpdir(), 'sdkgate-cg2-'));
+    const root = tmp('sdkgate-cg2-');
     writeFileSync(join(root, 'cgroup.controllers'), 'cpuset cpu io memory pids\n');
     writeFileSync(join(root, 'cgroup.subtree_control'), 'cpu\n');
     const h = makeSupervisor({ isolation: 'process', sessionCpuPercent: 50, cgroupDir: root });
@@ -149,7 +159,7 @@ describe('OS limits of a session process', () => {
   });
 
   it('falls back to nice, and says why, when no cgroup with the cpu controller can be made', () => {
-    const root = mkdtempSync(join(tmpdir(), 'sdkgate-cg2-nocpu-'));
+    const root = tmp('sdkgate-cg2-nocpu-');
     writeFileSync(join(root, 'cgroup.controllers'), 'pids memory\n');
     const h = makeSupervisor({ isolation: 'process', sessionCpuPercent: 50, cgroupDir: root });
     expect(h.supervisor.osEnv.cpu.kind).toBe('nice');
@@ -176,7 +186,7 @@ describe('the session launcher', () => {
 
 describe('per-user isolation (--limits-file)', () => {
   it('runs one suspect user in a process with its own limits while everyone else stays in threads', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sdkgate-limits-'));
+    const dir = tmp('sdkgate-limits-');
     const limitsFile = join(dir, 'limits.json');
     writeFileSync(limitsFile, JSON.stringify({ users: { suspect: { isolation: 'process', sessionOpenFiles: 256 } } }));
     const h = makeSupervisor({ isolation: 'thread', limitsFile });
@@ -213,7 +223,7 @@ describe('per-user isolation (--limits-file)', () => {
     expect(invalid(['--session-rss-mb', '256'])).toMatch(/--session-rss-mb applies to sessions in a process only/);
     expect(invalid(['--session-open-files', '10', '--isolation', 'process'])).toMatch(/--session-open-files/);
     expect(resolveOptions(['--session-rss-mb', '256', '--isolation', 'process']).sessionRssMb).toBe(256);
-    const dir = mkdtempSync(join(tmpdir(), 'sdkgate-limits-'));
+    const dir = tmp('sdkgate-limits-');
     const limitsFile = join(dir, 'limits.json');
     writeFileSync(limitsFile, JSON.stringify({ users: { u: { isolation: 'none' } } }));
     expect(() => makeSupervisor({ limitsFile })).toThrow(/users\.u\.isolation: expected thread or process/);

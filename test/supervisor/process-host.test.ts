@@ -49,6 +49,24 @@ describe('a session process', () => {
     await until(() => dead(pids.idle) && dead(pids.stuck), 10_000, 'both session processes gone');
   });
 
+  it('fails a Login whose session process dies of a signal during the core Login (init_failed), and starts afresh on the next', async () => {
+    const { supervisor } = makeSupervisor({ isolation: 'process' });
+    // 'slow:' makes the fixture core's Login take 300 ms.
+    const first = settle(supervisor.login(fakeClient('sig-login', 5, 'slow:tok'), 'op'));
+    await until(() => (supervisor.get('sig-login', 5)?.pid ?? null) !== null, 10_000, 'a session process');
+    const pid = supervisor.get('sig-login', 5)!.pid!;
+    expect(supervisor.get('sig-login', 5)!.state).toBe('starting');
+    process.kill(pid, 'SIGSEGV');
+    const r = await first;
+    expect(!r.ok && r.error).toMatchObject({ errorName: 'GW_INTERNAL', detail: { reason: 'init_failed' } });
+    await until(() => supervisor.get('sig-login', 5) === undefined, 5_000, 'the failed session gone');
+    await new Promise((res) => setTimeout(res, 150)); // the start cooldown
+    const again = fakeClient('sig-login');
+    await supervisor.login(again, 'op');
+    expect(supervisor.get('sig-login', 5)!.pid).not.toBe(pid);
+    expect(await supervisor.call(again, 'Echo', [1], 'op')).toEqual([1]);
+  });
+
   it('refuses an argument the channel cannot clone with GW_BAD_ARGUMENTS, as a MessagePort would, and keeps serving', async () => {
     const { supervisor } = makeSupervisor({ isolation: 'process' });
     const a = fakeClient('clone');
