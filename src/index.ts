@@ -1,10 +1,12 @@
 // createGateway(): wires options, logger, metrics, the upstream (external or embedded IM
 // server), the session supervisor and the HTTP/WebSocket server. Nothing else lives here.
 
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import { createLogger } from './log.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import type { GatewayOptions } from './options.ts';
+import { optionSpecs, type GatewayOptions, type OptionKey } from './options.ts';
+import { VERSION } from './version.ts';
 import type { Supervisor } from './supervisor/types.ts';
 import { createGatewayServer, type GatewayServer } from './gateway/server.ts';
 import { startEmbeddedIm, type EmbeddedIm } from './embedded-im.ts';
@@ -13,6 +15,7 @@ import { createSupervisor } from './supervisor/index.ts';
 
 export type { GatewayOptions } from './options.ts';
 export { resolveOptions } from './options.ts';
+export { VERSION } from './version.ts';
 
 export interface GatewayDeps {
   readonly log?: Logger;
@@ -32,18 +35,35 @@ export interface Gateway {
   readonly wsAddress: string;
   readonly server: GatewayServer;
   readonly supervisor: Supervisor;
+  /** This instance's name in logs and metrics (--node-id, default hostname:port). */
+  readonly nodeId: string;
+  /** The root logger (bound to node and version). */
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  /**
+   * SIGHUP: apply what can change while running (the log level, the limits file) from freshly
+   * resolved options. Throws GW_OPTIONS_INVALID for a bad limits file, changing nothing. Returns
+   * the flags that changed but only take effect after a restart.
+   */
+  reload(next: GatewayOptions): { readonly needsRestart: readonly string[] };
   /** Graceful drain, then stop the embedded IM server if we started it. Idempotent. */
   close(): Promise<void>;
 }
 
+/** What SIGHUP applies; every other changed option is reported as needing a restart. */
+const RELOADABLE: ReadonlySet<OptionKey> = new Set<OptionKey>(['logLevel', 'limitsFile', 'configFile']);
+
 export async function createGateway(options: GatewayOptions, deps: GatewayDeps = {}): Promise<Gateway> {
-  const log = deps.log ?? createLogger(options.logLevel);
+  const nodeId = options.nodeId || `${hostname()}:${options.port}`;
+  // Every line carries the node and the version: several instances share one log pipeline.
+  const log = (deps.log ?? createLogger(options.logLevel)).child({ node: nodeId, version: VERSION });
   const metrics = deps.metrics ?? createMetrics();
+  metrics.buildInfo.set({ version: VERSION, node: nodeId }, 1);
 
   let im: EmbeddedIm | undefined;
   let resolved = options;
   if (!options.apiAddress) {
-    im = await startEmbeddedIm(options, log.child({ component: 'imserver' }), startImServer);
+    im = await startEmbeddedIm(options, log.child({ component: 'imserver' }), startImServer, { node: nodeId, version: VERSION });
     resolved = Object.freeze({ ...options, apiAddress: im.apiAddress, wsAddress: im.wsAddress });
   }
 
@@ -63,13 +83,32 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps =
   log.info({ host, port: address.port }, 'sdkgate listening');
 
   let closing: Promise<void> | undefined;
+  let current = options;
   return {
+    nodeId,
+    log,
+    metrics,
     address: { host, port: address.port },
     url: `ws://${urlHost}:${address.port}`,
     apiAddress: resolved.apiAddress,
     wsAddress: resolved.wsAddress,
     server,
     supervisor,
+    reload(next) {
+      const before = log.level;
+      log.level = next.logLevel;
+      try {
+        supervisor.reload(next);
+      } catch (e) {
+        log.level = before;
+        throw e;
+      }
+      const needsRestart = (Object.keys(optionSpecs) as OptionKey[])
+        .filter((k) => !RELOADABLE.has(k) && JSON.stringify(next[k]) !== JSON.stringify(current[k]))
+        .map((k) => optionSpecs[k].flag);
+      current = Object.freeze({ ...current, logLevel: next.logLevel, limitsFile: next.limitsFile, configFile: next.configFile });
+      return { needsRestart };
+    },
     close() {
       closing ??= (async () => {
         try {

@@ -17,13 +17,16 @@
 //   ══════════════ the session's MessagePort from here on ══════════════
 //   CallMessage / CancelMessage / PingMessage ──▶
 //   FaultMessage / ShutdownMessage ─────────────▶
+//   LogLevelMessage (SIGHUP) ───────────────────▶
 //                               ◀─────────────── ReadyMessage, ResultMessage, EventMessage,
-//                                                 PongMessage, TelemetryMessage, ClosedMessage
+//                                                 PongMessage, TelemetryMessage, ClosedMessage,
+//                                                 LogMessage, UpstreamMessage
 //
 // Events and results share one port, so a callback emitted before a call's result is delivered
 // before it: per-session order is the worker's order.
 
 import type { MessagePort } from 'node:worker_threads';
+import type { RestSample } from './core/contract.ts';
 import type { WireError } from './errors.ts';
 
 export const PROTOCOL_VERSION = 1;
@@ -117,7 +120,12 @@ export interface ShutdownMessage {
   /** `signed_out`: the server kicked the user or their token expired; the core must not reconnect. */
   readonly reason: 'logout' | 'idle' | 'admin' | 'drain' | 'restart' | 'signed_out';
 }
-export type MainToWorker = CallMessage | CancelMessage | PingMessage | FaultMessage | ShutdownMessage;
+/** The gateway's log level changed (SIGHUP): drop lines below `level` from now on. */
+export interface LogLevelMessage {
+  readonly type: 'log-level';
+  readonly level: string;
+}
+export type MainToWorker = CallMessage | CancelMessage | PingMessage | FaultMessage | ShutdownMessage | LogLevelMessage;
 
 // ---- session port, worker -> main ----
 export interface ReadyMessage {
@@ -166,5 +174,14 @@ export interface LogMessage {
   readonly obj: Record<string, unknown>;
   readonly msg?: string;
 }
+/**
+ * One REST request the core made to the OpenIM API, for the gateway's upstream metrics (aggregated
+ * on the main thread by route family, never by user). Long-connection health needs no message of
+ * its own: the core's OnConnecting/OnConnectSuccess/OnConnectFailed events already say it.
+ */
+export interface UpstreamMessage {
+  readonly type: 'upstream';
+  readonly sample: RestSample;
+}
 export type WorkerToMain =
-  | ReadyMessage | ResultMessage | EventMessage | PongMessage | TelemetryMessage | ClosedMessage | FatalMessage | LogMessage;
+  | ReadyMessage | ResultMessage | EventMessage | PongMessage | TelemetryMessage | ClosedMessage | FatalMessage | LogMessage | UpstreamMessage;

@@ -1,15 +1,16 @@
 // Plain-HTTP routes on the gateway's port:
 //
-//   GET  /healthz                                        unauthenticated; 200, or 503 while draining
-//   GET  /metrics                                        Prometheus text
+//   GET  /healthz                                        liveness, unauthenticated; 200, or 503 while draining
+//   GET  /readyz                                         readiness, unauthenticated; 200 or 503 with the reasons (readiness.ts)
+//   GET  /metrics                                        Prometheus text (metrics token or admin token)
 //   GET  /admin/sessions                                 supervisor.list()
 //   POST /admin/sessions/{userID}/{platformID}/restart
 //   POST /admin/sessions/{userID}/{platformID}/unquarantine
 //   POST /admin/sessions/{userID}/{platformID}/fault     body {"kind": <FaultKind>} (src/supervisor/faults.ts)
 //   GET  /admin/chaos                                    the chaos report (src/supervisor/chaos.ts)
 //
-// /admin and /metrics need `Authorization: Bearer <--admin-token>` and do not exist (404) when
-// the token is empty. Errors are `{errCode, errMsg}` with the catalog's HTTP status.
+// /admin needs `Authorization: Bearer <--admin-token>`; /metrics takes that or the read-only
+// `--metrics-token`. A route whose tokens are all empty does not exist (404). Errors are `{errCode, errMsg}` with the catalog's HTTP status.
 
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -21,6 +22,7 @@ import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
 import { FAULT_KINDS, isFaultKind } from '../supervisor/faults.ts';
 import type { Supervisor } from '../supervisor/types.ts';
+import type { Readiness } from './readiness.ts';
 
 export interface AdminDeps {
   readonly options: GatewayOptions;
@@ -28,6 +30,7 @@ export interface AdminDeps {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly isDraining: () => boolean;
+  readonly readiness: Readiness;
 }
 
 const MAX_BODY = 1024;
@@ -50,10 +53,16 @@ function tokenMatches(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-function authorized(req: IncomingMessage, adminToken: string): boolean {
+/** The request bears one of the (non-empty) tokens. */
+function authorized(req: IncomingMessage, tokens: readonly string[]): boolean {
   const h = req.headers.authorization ?? '';
   const m = /^Bearer +(.+)$/i.exec(h);
-  return m !== null && tokenMatches(m[1]!.trim(), adminToken);
+  if (m === null) return false;
+  const given = m[1]!.trim();
+  // Compare against every token (no early exit), so timing does not tell which one matched.
+  let ok = false;
+  for (const t of tokens) if (t !== '' && tokenMatches(given, t)) ok = true;
+  return ok;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -110,9 +119,17 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
     return true;
   }
 
+  if (path === '/readyz') {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const report = await deps.readiness.check();
+    sendJson(res, report.ready ? 200 : 503, JSON.stringify({ status: report.ready ? 'ready' : 'not_ready', ...report }));
+    return true;
+  }
+
   if (path !== '/metrics' && path !== '/admin' && !path.startsWith('/admin/')) return false;
-  if (options.adminToken === '') return false; // the admin API does not exist without a token
-  if (!authorized(req, options.adminToken)) {
+  const tokens = path === '/metrics' ? [options.adminToken, options.metricsToken] : [options.adminToken];
+  if (tokens.every((t) => t === '')) return false; // a route without a token does not exist
+  if (!authorized(req, tokens)) {
     sendError(res, gatewayError('GW_ADMIN_UNAUTHORIZED'));
     return true;
   }

@@ -1,7 +1,7 @@
 // The HTTP server that carries everything on one port: WebSocket upgrades (upgrade.ts), the
 // admin routes and /healthz (admin.ts). `close()` is the graceful drain for SIGTERM/SIGINT:
 //
-//   1. mark draining: upgrades get 503 GW_DRAINING, /healthz turns 503
+//   1. mark draining: upgrades get 503 GW_DRAINING, /healthz and /readyz turn 503
 //   2. frames that arrive now are answered GW_DRAINING (connection.ts)
 //   3. wait for in-flight calls (every connection idle) and supervisor.drain(): cores finish
 //      their calls and close their databases; bounded by drainTimeoutMs
@@ -22,6 +22,7 @@ import { TokenVerifier } from './auth.ts';
 import { ConnectionCaps } from './caps.ts';
 import type { ClientConnection } from './connection.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
+import { Readiness } from './readiness.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 
 export interface GatewayServerDeps {
@@ -63,6 +64,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     cacheTtlMs: options.authCacheTtlMs,
     negativeTtlMs: options.authNegativeTtlMs,
     log: log.child({ component: 'auth' }),
+    onRequest: (seconds, outcome) => metrics.upstreamRest.observe({ family: 'auth', outcome }, seconds),
   });
   const caps = new ConnectionCaps(options.maxConnsPerUser, options.maxConns);
   const upgradeLimiter = new KeyedRateLimiter(options.maxUpgradesPerIp, options.maxUpgradesPerIp);
@@ -75,8 +77,18 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     },
   });
 
+  const readiness = new Readiness({
+    apiAddress: options.apiAddress,
+    wsAddress: options.wsAddress,
+    timeoutMs: Math.min(options.authTimeoutMs, 2_000),
+    isDraining,
+    atCapacity: () => supervisor.atCapacity(),
+    log: log.child({ component: 'readiness' }),
+    metrics,
+  });
+
   const server = createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 10_000 }, (req, res) => {
-    handleAdminRequest(req, res, { options, supervisor, metrics, log, isDraining })
+    handleAdminRequest(req, res, { options, supervisor, metrics, log, isDraining, readiness })
       .then((handled) => {
         if (handled) return;
         const err = gatewayError('GW_ADMIN_NOT_FOUND');

@@ -1,7 +1,7 @@
 // Sending: validation, seq allocation in the right conversation, lazy conversation documents,
 // the sender's automatic read mark, and the recipients of the push. Runs synchronously, so the
 // caller answers the request first and then runs the returned Deliver: the echo follows the
-// response.
+// response (to the sending connection only after a pause, see GatewayConn.sendFrame).
 
 import { emptyMsg, type MsgData } from './codec.ts';
 import type { Conversations } from './conversations.ts';
@@ -25,18 +25,18 @@ import {
   OPT_SENDER_SYNC,
   OPT_UNREAD_COUNT,
 } from './options.ts';
-import type { Hub } from './push.ts';
+import type { Hub, PushTarget } from './push.ts';
 import type { Users } from './users.ts';
 
 export interface SendResult {
   serverMsgID: string;
   clientMsgID: string;
   sendTime: number;
-  /** Push with the request's operationID. */
-  deliver: () => void;
+  /** Push with the request's operationID; `origin` is the gateway connection that sent it. */
+  deliver: (origin?: PushTarget) => void;
 }
 
-/** A friend (12xx) or group (15xx) notification; see Sender.relationNotify. */
+/** A friend (12xx), group (15xx) or private-chat (1701) notification; see Sender.relationNotify. */
 export interface RelationNotice {
   sendID: string;
   /** The target user (single) or the groupID (group). */
@@ -102,8 +102,8 @@ export class Sender {
       serverMsgID: m.serverMsgID,
       clientMsgID: m.clientMsgID,
       sendTime: m.sendTime,
-      deliver: () => {
-        deliver(operationID);
+      deliver: (origin) => {
+        deliver(operationID, origin);
         at(operationID);
       },
     };
@@ -232,6 +232,6 @@ export class Sender {
     // A group's sender is among its members; without senderSync it must not get its own message.
     const recipients = m.sessionType === SESSION_GROUP ? audience.filter((u) => u !== m.sendID) : audience;
     if (optionIs(m.options, OPT_SENDER_SYNC)) recipients.push(m.sendID);
-    return (op: string) => this.#hub.push(recipients, convID, out, op);
+    return (op, origin) => this.#hub.push(recipients, convID, out, op, origin);
   }
 }

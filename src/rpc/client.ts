@@ -21,6 +21,7 @@ import type {
   ReadyMessage,
   ShutdownMessage,
   TelemetryMessage,
+  UpstreamMessage,
   WorkerToMain,
 } from '../protocol.ts';
 import { fromWire, gatewayError, type WireError } from '../errors.ts';
@@ -30,6 +31,8 @@ export interface RpcClientHooks {
   onTelemetry?(telemetry: TelemetryMessage): void;
   onPong?(seq: number): void;
   onLog?(line: LogMessage): void;
+  /** A REST request the core made upstream (route and timing). */
+  onUpstream?(sample: UpstreamMessage['sample']): void;
   /** The worker reported a fatal error on the session port (e.g. createCore failed). */
   onFatal?(error: WireError): void;
   /** A call stayed unanswered `overdueGraceMs` past its deadline: the worker ignores cancellation. */
@@ -178,6 +181,11 @@ export class RpcClient {
     this.#post({ type: 'ping', seq });
   }
 
+  /** Change the level below which the worker drops its log lines (SIGHUP). */
+  setLogLevel(level: string): void {
+    this.#post({ type: 'log-level', level });
+  }
+
   fault(kind: FaultKind): boolean {
     return this.#post({ type: 'fault', kind });
   }
@@ -245,6 +253,9 @@ export class RpcClient {
         return;
       case 'log':
         this.#opts.onLog?.(m);
+        return;
+      case 'upstream':
+        this.#opts.onUpstream?.(m.sample);
         return;
       case 'ready':
         this.#readyResolve(m);

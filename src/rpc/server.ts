@@ -7,7 +7,7 @@
 // `onClosed` (exit) and `onFault`; an in-process host supplies its own.
 
 import type { RpcPort } from './port.ts';
-import type { CoreLogger, SdkCore } from '../core/contract.ts';
+import type { CoreLogger, RestSample, SdkCore } from '../core/contract.ts';
 import type { CallMessage, FaultKind, LogMessage, MainToWorker, ShutdownMessage, WorkerToMain } from '../protocol.ts';
 import { gatewayError, toWire } from '../errors.ts';
 
@@ -81,7 +81,7 @@ export class RpcServer {
   readonly #port: RpcPort;
   readonly #opts: RpcServerOptions;
   readonly #calls = new Map<number, CallAbort>();
-  readonly #minLevel: number;
+  #minLevel: number;
   #core: SdkCore | null = null;
   #waiting: CallMessage[] = [];
   #closing = false;
@@ -102,6 +102,11 @@ export class RpcServer {
   /** For CoreInit.emit: deliver a callback to every connection of the session. */
   readonly emit = (event: string, data?: unknown, errCode = 0, errMsg = ''): void => {
     this.#post({ type: 'event', event, data: eventData(data), errCode, errMsg });
+  };
+
+  /** For CoreInit.onRest: the main thread aggregates these into the upstream metrics. */
+  readonly rest = (sample: RestSample): void => {
+    this.#post({ type: 'upstream', sample });
   };
 
   /** For CoreInit.log: lines are written by the main thread's session logger. */
@@ -147,6 +152,9 @@ export class RpcServer {
         return;
       case 'shutdown':
         void this.#shutdown(m.reason);
+        return;
+      case 'log-level':
+        this.#minLevel = LEVELS[m.level as keyof typeof LEVELS] ?? this.#minLevel;
         return;
     }
   }

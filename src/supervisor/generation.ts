@@ -3,7 +3,7 @@
 
 import type { Logger } from 'pino';
 import type { ExitReason, GatewayError } from '../errors.ts';
-import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, TelemetryMessage } from '../protocol.ts';
+import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, TelemetryMessage, UpstreamMessage, WorkerBoot } from '../protocol.ts';
 import type { RpcClient } from '../rpc/client.ts';
 import type { ExitInfo, SessionHost } from './host.ts';
 import { Watchdog } from './watchdog.ts';
@@ -11,8 +11,9 @@ import { Watchdog } from './watchdog.ts';
 export type { SessionHost } from './host.ts';
 
 export interface GenerationOptions {
-  /** A fresh host, or a pre-spawned spare from the warm pool (spawn.ts). */
+  /** A fresh host, or a pre-spawned spare from the warm pool (spawn.ts), booted with `boot`. */
   readonly host: SessionHost;
+  readonly boot: WorkerBoot;
   readonly log: Logger;
   readonly watchdogMs: number;
   readonly softHeapBytes: number;
@@ -23,6 +24,7 @@ export interface GenerationHooks {
   onEvent(e: EventMessage): void;
   onTelemetry(t: TelemetryMessage): void;
   onLog(line: LogMessage): void;
+  onUpstream(sample: UpstreamMessage['sample']): void;
   /** Heap above the soft limit while serving: the session drains and restarts. */
   onSoftHeap(detail: string): void;
 }
@@ -71,10 +73,14 @@ export class Generation {
         },
         onPong: (seq) => this.#watchdog?.pong(seq),
         onLog: (line) => this.#hooks.onLog(line),
+        onUpstream: (sample) => this.#hooks.onUpstream(sample),
         onOverdue: (c) => this.kill('watchdog', `call ${c.fn} ignored cancellation for ${c.overdueMs} ms past its deadline`),
         onBroken: (e) => this.kill('exception', `messageerror: ${e.message}`),
       });
       this.rpc = rpc;
+      // The boot carries the level at startup (a warm spare was booted before any SIGHUP);
+      // the session logger's level is the current one.
+      if (this.#o.log.level !== this.#o.boot.logLevel) rpc.setLogLevel(this.#o.log.level);
       await rpc.ready;
       await rpc.call('Login', login.args, { operationID: login.operationID, deadline }).result;
     } finally {

@@ -6,13 +6,14 @@ import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { gatewayError, isGatewayError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { moduleUrl } from '../module-url.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
 import { Admission, capacity, type Capacity } from './admission.ts';
 import { CallLedger } from './call-ledger.ts';
 import { Chaos } from './chaos.ts';
 import { CPU_BURN_MS } from './faults.ts';
-import { osLimitsOf, readLimits } from './limits.ts';
+import { loadLimits, osLimitsOf, readLimits } from './limits.ts';
 import { probeOsEnv, releaseOsEnv, type OsEnv } from './os-limits.ts';
 import { Registry, sessionKey } from './registry.ts';
 import { Session } from './session.ts';
@@ -26,7 +27,7 @@ export type { Supervisor, SessionClient, SessionInfo, Principal } from './types.
 export interface SupervisorDeps {
   readonly options: GatewayOptions;
   readonly log: Logger;
-  readonly metrics?: Metrics;
+  readonly metrics: Metrics;
   /** The SDK core module the workers load. @default the absolute path of src/core/index.ts */
   readonly coreModule?: string;
   /** Tests only: another worker entry, or extra flags for the worker. */
@@ -34,7 +35,7 @@ export interface SupervisorDeps {
   readonly execArgv?: readonly string[];
 }
 
-export const DEFAULT_CORE_MODULE = fileURLToPath(new URL('../core/index.ts', import.meta.url));
+export const DEFAULT_CORE_MODULE = fileURLToPath(moduleUrl('../core/index', import.meta.url));
 
 /** The Supervisor, plus what tests, benches and the docs look at. */
 export interface LocalSupervisor extends Supervisor {
@@ -48,7 +49,9 @@ export interface LocalSupervisor extends Supervisor {
 
 export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
   const { options, log, metrics } = deps;
-  const { limitsFor, defaults, all: limitSets } = readLimits(options);
+  const initialLimits = readLimits(options);
+  let limitsFor = initialLimits.limitsFor;
+  const { defaults, all: limitSets } = initialLimits;
   const coreModule = deps.coreModule ?? DEFAULT_CORE_MODULE;
   const inProcesses = limitSets.filter((l) => l.isolation === 'process');
   const osEnv = probeOsEnv({ wantQuota: inProcesses.some((l) => l.sessionCpuPercent > 0), cgroupDir: options.cgroupDir });
@@ -103,6 +106,12 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
   });
 
   const admission = new Admission({ capacity: cap, sessions: () => registry.all(), boundMs: options.drainTimeoutMs, log, metrics });
+  metrics.setHeapSource(function* () {
+    for (const s of registry.all()) {
+      const used = s.info().heapUsed;
+      if (used !== null) yield used;
+    }
+  });
   // Chaos judges containment from the calls the clients made: only then are calls recorded.
   const ledger = options.chaos ? new CallLedger() : null;
   const chaos = ledger
@@ -219,6 +228,18 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
 
     chaosReport() {
       return chaos?.report() ?? { enabled: false };
+    },
+
+    atCapacity(): boolean {
+      return admission.full();
+    },
+
+    reload(next: GatewayOptions): void {
+      // Throws on a bad file before anything changes. The OS probe ran at start: a CPU quota
+      // that only a reload brings gets what the probe found (nice, if it did not look for cgroups).
+      limitsFor = loadLimits(next);
+      log.info({ limitsFile: next.limitsFile || null, logLevel: log.level }, 'limits and log level reloaded');
+      for (const s of registry.all()) s.setLogLevel(log.level);
     },
 
     async drain(timeoutMs: number): Promise<void> {

@@ -4,49 +4,33 @@
 //                           "sessionCpuSeconds": 600, "sessionOpenFiles": 256}}}
 // `isolation` runs one (suspect) user in a process while everyone else stays in threads, or the
 // other way round; the OS limits (os-limits.ts) apply to sessions in a process only.
-// The file is read once, when the supervisor is created; a bad file fails startup naming the flag.
+// The file is read when the supervisor is created (a bad file fails startup naming the flag) and
+// again on SIGHUP (a bad file is refused and the previous limits stay). A session takes its
+// limits when it starts. Each value is checked by the option's own parser (src/options.ts), so
+// the ranges live in one place.
 
 import { readFileSync } from 'node:fs';
 import { gatewayError } from '../errors.ts';
-import type { GatewayOptions } from '../options.ts';
+import { parseOption, type GatewayOptions } from '../options.ts';
 import type { OsLimits } from './os-limits.ts';
 
+const LIMIT_KEYS = [
+  'sessionHeapMb', 'sessionConcurrency', 'sessionQueue', 'callTimeoutMs',
+  'sessionRssMb', 'sessionCpuPercent', 'sessionCpuSeconds', 'sessionOpenFiles',
+] as const;
+type LimitKey = (typeof LIMIT_KEYS)[number];
+
 /** The isolations a user can be given (`none` is a whole-gateway benchmark mode only). */
-export type UserIsolation = 'thread' | 'process';
+const USER_ISOLATIONS: readonly string[] = ['thread', 'process'];
 
-export interface SessionLimits {
-  readonly isolation: GatewayOptions['isolation'];
-  readonly sessionHeapMb: number;
-  readonly sessionConcurrency: number;
-  readonly sessionQueue: number;
-  readonly callTimeoutMs: number;
-  readonly sessionRssMb: number;
-  readonly sessionCpuPercent: number;
-  readonly sessionCpuSeconds: number;
-  readonly sessionOpenFiles: number;
-}
+export type SessionLimits = Pick<GatewayOptions, LimitKey | 'isolation'>;
 
-type NumericLimit = Exclude<keyof SessionLimits, 'isolation'>;
-
-/** The same ranges as the global flags (options.ts). */
-const RULES: Record<NumericLimit, readonly [min: number, max: number]> = {
-  sessionHeapMb: [16, 16_384],
-  sessionConcurrency: [1, 1024],
-  sessionQueue: [0, 100_000],
-  callTimeoutMs: [100, 600_000],
-  sessionRssMb: [0, 1_048_576],
-  sessionCpuPercent: [0, 100_000],
-  sessionCpuSeconds: [0, 31_536_000],
-  sessionOpenFiles: [0, 1_048_576],
-};
-const ISOLATIONS: readonly UserIsolation[] = ['thread', 'process'];
+export type LimitsFor = (userID: string) => SessionLimits;
 
 /** The OS limits of a session (they only take effect in a process). */
 export function osLimitsOf(l: SessionLimits): OsLimits {
   return { rssMb: l.sessionRssMb, cpuPercent: l.sessionCpuPercent, cpuSeconds: l.sessionCpuSeconds, openFiles: l.sessionOpenFiles };
 }
-
-export type LimitsFor = (userID: string) => SessionLimits;
 
 function invalid(message: string): Error {
   return gatewayError('GW_OPTIONS_INVALID', `--limits-file: ${message}`, { flag: 'limits-file' });
@@ -69,29 +53,28 @@ export function parseLimits(text: string): Map<string, Partial<SessionLimits>> {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(`users.${userID} must be an object`);
     const entry: { -readonly [K in keyof SessionLimits]?: SessionLimits[K] } = {};
     for (const [key, value] of Object.entries(raw)) {
+      const at = `users.${userID}.${key}`;
       if (key === 'isolation') {
-        if (!ISOLATIONS.includes(value as UserIsolation)) {
-          throw invalid(`users.${userID}.isolation: expected ${ISOLATIONS.join(' or ')}, got \`${JSON.stringify(value)}\``);
-        }
-        entry.isolation = value as UserIsolation;
+        if (typeof value !== 'string' || !USER_ISOLATIONS.includes(value)) throw invalid(`${at}: expected thread or process, got \`${JSON.stringify(value)}\``);
+        entry.isolation = value as 'thread' | 'process';
         continue;
       }
-      const rule = RULES[key as NumericLimit];
-      if (!Object.hasOwn(RULES, key) || !rule) throw invalid(`users.${userID}.${key} is not a per-user limit (isolation, ${Object.keys(RULES).join(', ')})`);
-      if (typeof value !== 'number' || !Number.isInteger(value) || value < rule[0] || value > rule[1]) {
-        throw invalid(`users.${userID}.${key}: expected an integer in [${rule[0]}, ${rule[1]}], got \`${JSON.stringify(value)}\``);
+      if (!(LIMIT_KEYS as readonly string[]).includes(key)) throw invalid(`${at} is not a per-user limit (isolation, ${LIMIT_KEYS.join(', ')})`);
+      if (typeof value !== 'number') throw invalid(`${at}: expected a number, got \`${JSON.stringify(value)}\``);
+      try {
+        entry[key as LimitKey] = parseOption(key as LimitKey, String(value), at);
+      } catch (e) {
+        throw invalid((e as Error).message.replace(/^[^:]*: /, ''));
       }
-      entry[key as NumericLimit] = value;
     }
     out.set(userID, entry);
   }
   return out;
 }
 
-/** The per-user limits, and every distinct limit set in use (to know what the host must allow). */
+/** The per-user limits, the global ones, and every distinct set in use (what the host must allow). */
 export interface Limits {
   readonly limitsFor: LimitsFor;
-  /** The global limits (every user not in the file). */
   readonly defaults: SessionLimits;
   readonly all: readonly SessionLimits[];
 }

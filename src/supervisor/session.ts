@@ -16,7 +16,7 @@ import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import { fromWire, gatewayError, type ErrorName, type GatewayError } from '../errors.ts';
 import { sessionDataDir } from '../ids.ts';
-import type { Metrics } from '../metrics.ts';
+import { routeFamily, type Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { EventMessage, FaultKind, LogMessage, ShutdownMessage } from '../protocol.ts';
 import { RestartPolicy } from './backoff.ts';
@@ -36,7 +36,7 @@ export interface SessionDeps {
   readonly limits: SessionLimits;
   /** Already a child with userID, platformID and sessionId. */
   readonly log: Logger;
-  readonly metrics?: Metrics | undefined;
+  readonly metrics: Metrics;
   readonly coreModule: string;
   /** Start a host (spawn.ts spawnHost); throws if it cannot. */
   readonly spawn: (spec: HostSpec, log: Logger) => SessionHost;
@@ -88,6 +88,8 @@ export class Session {
   #stopping: Promise<void> | null = null;
   #markStopped!: () => void;
   #loginSeq = 0;
+  /** The generation whose core has connected upstream at least once (a later success is a reconnect). */
+  #connectedGen: Generation | null = null;
 
   constructor(deps: SessionDeps, token: string) {
     this.#d = deps;
@@ -105,7 +107,7 @@ export class Session {
       periodMs: o.restartPeriodMs,
     });
     this.stopped = new Promise((res) => (this.#markStopped = res));
-    deps.metrics?.sessions.inc({ state: this.#state });
+    deps.metrics.sessions.inc({ state: this.#state });
   }
 
   get state(): SessionState {
@@ -217,6 +219,12 @@ export class Session {
     });
   }
 
+  /** SIGHUP changed the log level: the worker filters its lines at the new one from now on. */
+  setLogLevel(level: string): void {
+    const rpc = this.#gen?.rpc;
+    if (rpc && !rpc.dead) rpc.setLogLevel(level);
+  }
+
   /** Throws GW_FAULT_NEEDS_PROCESS for a kind this session's isolation cannot contain. */
   fault(kind: FaultKind): boolean {
     if (!this.#d.options.faultInjection) return false;
@@ -247,6 +255,7 @@ export class Session {
     this.#drainFor = null;
     this.#emitAll('OnConnecting', '', 0, '');
     this.#restarts++;
+    this.#d.metrics.sessionRestarts.inc({ reason: 'admin' });
     await this.#launch('restart');
     return true;
   }
@@ -254,9 +263,10 @@ export class Session {
   async unquarantine(): Promise<boolean> {
     if (this.#state !== 'quarantined') return false;
     this.#log.info('unquarantined by admin');
-    this.#d.metrics?.quarantined.dec();
+    this.#d.metrics.quarantined.dec();
     this.#policy.reset();
     this.#restarts++;
+    this.#d.metrics.sessionRestarts.inc({ reason: 'unquarantine' });
     this.#emitAll('OnConnecting', '', 0, '');
     await this.#launch('restart');
     return true;
@@ -321,6 +331,7 @@ export class Session {
       gen = new Generation(
         {
           host: this.#d.spares?.take(spec) ?? this.#d.spawn(spec, this.#log),
+          boot: spec.boot,
           log: this.#log,
           watchdogMs: o.watchdogMs,
           softHeapBytes: this.#d.limits.sessionHeapMb * 1024 * 1024 * o.heapSoftRatio,
@@ -334,6 +345,9 @@ export class Session {
             this.#heapLimit = t.heapLimit;
           },
           onLog: (line) => this.#onWorkerLog(line),
+          onUpstream: (sample) => {
+            this.#d.metrics.upstreamRest.observe({ family: routeFamily(sample.route), outcome: sample.outcome }, sample.seconds);
+          },
           onSoftHeap: (detail) => void this.#softRestart(gen, detail),
         },
       );
@@ -365,7 +379,7 @@ export class Session {
     if (this.#stopping) return; // stop() takes it from here
     gen.goLive();
     const ms = performance.now() - t0;
-    this.#d.metrics?.sessionStart.observe({ status: kind === 'start' ? 'ok' : 'restart_ok' }, ms / 1000);
+    this.#d.metrics.sessionStart.observe({ status: kind === 'start' ? 'ok' : 'restart_ok' }, ms / 1000);
     this.#log.info({ threadId: gen.host.threadId, childPid: childPid(gen), ms: Math.round(ms), kind }, 'session ready');
     this.#setState('ready');
     const waiters = this.#waiters;
@@ -376,7 +390,7 @@ export class Session {
 
   /** The worker died (or could not be spawned) before its core was logged in. */
   #launchFailed(kind: 'start' | 'restart', info: ExitInfo, t0: number): void {
-    this.#d.metrics?.sessionStart.observe({ status: info.reason }, (performance.now() - t0) / 1000);
+    this.#d.metrics.sessionStart.observe({ status: info.reason }, (performance.now() - t0) / 1000);
     if (this.#stopping) return;
     this.#log.error({ reason: info.reason, detail: info.detail, kind }, 'session worker failed to start');
     if (kind === 'start') {
@@ -392,7 +406,7 @@ export class Session {
 
   /** The core refused Login (bad token, server says no): stop it normally, never restart. */
   async #loginRefused(kind: 'start' | 'restart', gen: Generation, e: unknown, t0: number): Promise<void> {
-    this.#d.metrics?.sessionStart.observe({ status: 'login_failed' }, (performance.now() - t0) / 1000);
+    this.#d.metrics.sessionStart.observe({ status: 'login_failed' }, (performance.now() - t0) / 1000);
     if (this.#stopping) return;
     const code = typeof (e as { code?: unknown })?.code === 'number' ? (e as { code: number }).code : 0;
     const message = (e as Error)?.message ?? '';
@@ -407,7 +421,7 @@ export class Session {
   }
 
   #onExit(gen: Generation, info: ExitInfo): void {
-    this.#d.metrics?.sessionExits.inc({ reason: info.reason });
+    this.#d.metrics.sessionExits.inc({ reason: info.reason });
     gen.stopWatchdog();
     if (gen === this.#gen) this.#lastExit = { reason: info.reason, detail: info.detail, at: Date.now() };
     const log = info.reason === 'normal' ? this.#log.info.bind(this.#log) : this.#log.error.bind(this.#log);
@@ -438,7 +452,7 @@ export class Session {
       this.#quarantine(info);
       return;
     }
-    this.#d.metrics?.sessionRestarts.inc({ reason: info.reason });
+    this.#d.metrics.sessionRestarts.inc({ reason: info.reason });
     this.#restartAt = Date.now() + decision.delayMs;
     this.#setState('backoff');
     this.#log.warn({ reason: info.reason, restartInMs: decision.delayMs, recent: this.#policy.recent() }, 'restarting session after backoff');
@@ -456,7 +470,7 @@ export class Session {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     this.#setState('quarantined');
-    this.#d.metrics?.quarantined.inc();
+    this.#d.metrics.quarantined.inc();
     this.#log.error({ reason: info.reason, intensity: this.#d.options.restartIntensity, periodMs: this.#d.options.restartPeriodMs }, 'session quarantined');
     const err = this.#quarantinedError();
     this.#failWaiters(err);
@@ -482,7 +496,7 @@ export class Session {
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#backoffTimer);
     this.#backoffTimer = undefined;
-    if (this.#state === 'quarantined') this.#d.metrics?.quarantined.dec();
+    if (this.#state === 'quarantined') this.#d.metrics.quarantined.dec();
     this.#drainFor = reason;
     this.#setState('draining');
     this.#log.info({ reason }, 'stopping session');
@@ -573,6 +587,14 @@ export class Session {
 
   #onCoreEvent(gen: Generation, e: EventMessage): void {
     if (gen !== this.#gen) return;
+    // The core's connection events are the message gateway's health, seen from every session.
+    if (e.event === 'OnConnectSuccess') {
+      this.#d.metrics.upstreamWsConnects.inc({ result: 'ok' });
+      if (this.#connectedGen === gen) this.#d.metrics.upstreamWsReconnects.inc();
+      this.#connectedGen = gen;
+    } else if (e.event === 'OnConnectFailed') {
+      this.#d.metrics.upstreamWsConnects.inc({ result: 'failed' });
+    }
     this.#emitAll(e.event, e.data, e.errCode, e.errMsg);
     // The server signed this user out (kicked, or the token expired): the core has stopped its
     // network for good. End the session now, or a Login with a fresh token during the idle grace
@@ -599,7 +621,7 @@ export class Session {
 
   #setState(next: SessionState): void {
     if (next === this.#state) return;
-    const m = this.#d.metrics?.sessions;
+    const m = this.#d.metrics.sessions;
     m?.dec({ state: this.#state });
     if (next !== 'stopped') m?.inc({ state: next });
     this.#log.debug({ from: this.#state, to: next }, 'session state');

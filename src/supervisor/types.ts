@@ -3,6 +3,7 @@
 // connection -> session binding. Types only.
 
 import type { ExitReason } from '../errors.ts';
+import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
 import type { ChaosReport } from './chaos.ts';
 
@@ -86,4 +87,16 @@ export interface Supervisor {
 
   /** Let in-flight calls finish and close every core, bounded by timeoutMs. */
   drain(timeoutMs: number): Promise<void>;
+
+  /**
+   * True when a Login that needs a new session would be refused with GW_CAPACITY now: the
+   * session limit is reached and no idle session can be evicted (/readyz reports it).
+   */
+  atCapacity(): boolean;
+  /**
+   * SIGHUP: re-read the limits file named in `options` (sessions started from now on get it) and
+   * pass the current log level to every running worker. Throws GW_OPTIONS_INVALID for a bad
+   * limits file, changing nothing.
+   */
+  reload(options: GatewayOptions): void;
 }

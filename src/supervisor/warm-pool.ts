@@ -25,7 +25,7 @@ export interface WarmPoolOptions {
   readonly size: number;
   readonly spec: HostSpec;
   readonly log: Logger;
-  readonly metrics?: Metrics | undefined;
+  readonly metrics: Metrics;
   /** Start one host for the spec (spawn.ts spawnHost); throws if it cannot. */
   readonly spawn: (spec: HostSpec) => SessionHost;
 }
@@ -77,8 +77,8 @@ export class WarmPool {
     let i = this.#spares.findIndex((h) => h.alive && h.loadedAt !== null);
     if (i < 0) i = this.#spares.findIndex((h) => h.alive);
     const host = i >= 0 ? this.#spares.splice(i, 1)[0]! : null;
-    this.#o.metrics?.warmPoolTakes.inc({ result: host ? 'hit' : 'miss' });
-    this.#o.metrics?.warmPoolSpares.set(this.#spares.length);
+    this.#o.metrics.warmPoolTakes.inc({ result: host ? 'hit' : 'miss' });
+    this.#o.metrics.warmPoolSpares.set(this.#spares.length);
     host?.ref();
     // Refill after the caller's synchronous work (binding the worker it just got).
     setImmediate(() => this.#fill());
@@ -89,7 +89,7 @@ export class WarmPool {
   async close(): Promise<void> {
     this.#closed = true;
     const spares = this.#spares.splice(0);
-    this.#o.metrics?.warmPoolSpares.set(0);
+    this.#o.metrics.warmPoolSpares.set(0);
     await Promise.all(spares.map((h) => h.terminate('normal', 'warm pool closed')));
   }
 
@@ -112,12 +112,12 @@ export class WarmPool {
       this.spawned++;
       host.unref();
       this.#spares.push(host);
-      this.#o.metrics?.warmPoolSpares.set(this.#spares.length);
+      this.#o.metrics.warmPoolSpares.set(this.#spares.length);
       void host.exited.then((info) => {
         const i = this.#spares.indexOf(host);
         if (i < 0) return; // taken (the session owns its exit) or closed
         this.#spares.splice(i, 1);
-        this.#o.metrics?.warmPoolSpares.set(this.#spares.length);
+        this.#o.metrics.warmPoolSpares.set(this.#spares.length);
         if (this.#closed) return;
         this.#o.log.warn({ reason: info.reason, detail: info.detail, threadId: host.threadId, pid: host.pid }, 'warm pool: a spare worker died while waiting');
         this.#failures++;

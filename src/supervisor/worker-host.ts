@@ -11,13 +11,14 @@ import type { Logger } from 'pino';
 import type { ExitReason, WireError } from '../errors.ts';
 import { fromWire, gatewayError } from '../errors.ts';
 import type { BindMessage, SessionBinding, WorkerBoot, WorkerControlMessage } from '../protocol.ts';
+import { moduleUrl } from '../module-url.ts';
 import { RpcClient, type RpcClientOptions } from '../rpc/client.ts';
 import { HostBase, type BusySampler, type ExitInfo, type SessionHost } from './host.ts';
 import { heapUsedNow } from './watchdog.ts';
 
 export type { ExitInfo } from './host.ts';
 
-export const SESSION_WORKER_URL = new URL('../../workers/session-worker.ts', import.meta.url);
+export const SESSION_WORKER_URL = moduleUrl('../../workers/session-worker', import.meta.url);
 
 export interface WorkerHostOptions {
   readonly boot: WorkerBoot;

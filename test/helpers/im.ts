@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startImServer, type RequestLogEntry } from '../../src/imserver/index.ts';
+import type { ObjectLimits } from '../../src/imserver/objects.ts';
 
 export interface TestIm {
   apiAddress: string;
@@ -50,11 +51,17 @@ export async function imPost<T = unknown>(apiAddress: string, path: string, body
   return env.data as T;
 }
 
-/** requestLog: keep the server's request log (default on: 1000 entries, in the server thread). */
-export async function startTestIm(opts: { dataDir?: string; requestLog?: boolean | number } = {}): Promise<TestIm> {
+/**
+ * requestLog: keep the server's request log (default on: 1000 entries, in the server thread).
+ * apiPort: a fixed REST port (a restart that must keep its URLs). objects: storage limits.
+ */
+export async function startTestIm(opts: { dataDir?: string; requestLog?: boolean | number; apiPort?: number; objects?: Partial<ObjectLimits> } = {}): Promise<TestIm> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sdkgate-im-'));
-  const handle = await startImServer({ apiPort: 0, wsPort: 0, host: '127.0.0.1', dataDir, secret: TEST_SECRET, logLevel: 'silent', requestLog: opts.requestLog ?? true });
+  const handle = await startImServer({
+    apiPort: opts.apiPort ?? 0, wsPort: 0, host: '127.0.0.1', dataDir, secret: TEST_SECRET, logLevel: 'silent',
+    requestLog: opts.requestLog ?? true, objects: opts.objects,
+  });
   let admin: Promise<string> | undefined;
   const tokens = new Map<string, Promise<string>>();
 

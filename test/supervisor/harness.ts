@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../src/log.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { resolveOptions, type GatewayOptions } from '../../src/options.ts';
 import { createSupervisor, type LocalSupervisor, type SupervisorDeps } from '../../src/supervisor/index.ts';
 
@@ -19,6 +20,8 @@ export interface Harness {
   readonly supervisor: LocalSupervisor;
   readonly options: GatewayOptions;
   readonly dbDir: string;
+  /** The supervisor's root logger (a test changes its level as the gateway does on SIGHUP). */
+  readonly log: Logger;
   /** Every log line written so far (main thread and forwarded worker lines). */
   readonly logs: string[];
   dispose(): Promise<void>;
@@ -65,7 +68,7 @@ export function makeSupervisor(
     },
   });
   const log = createLogger(options.logLevel, sink);
-  const real = createSupervisor({ options, log, coreModule: ECHO_CORE, ...extra });
+  const real = createSupervisor({ options, log, coreModule: ECHO_CORE, metrics: extra.metrics ?? createMetrics(), ...extra });
   // Results come back as the worker's JSON text (the gateway passes it through); tests compare values.
   const supervisor: typeof real = Object.assign(Object.create(null) as typeof real, real, {
     call: (...a: Parameters<typeof real.call>) => real.call(...a).then(decoded),
@@ -74,6 +77,7 @@ export function makeSupervisor(
     supervisor,
     options,
     dbDir,
+    log,
     logs,
     async dispose() {
       live.delete(h);

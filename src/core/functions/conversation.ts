@@ -6,7 +6,7 @@ import { argsError, jsonArg, notFound, requireString, requireStrings } from '../
 import { conversationIDOf } from '../msg/ids.ts';
 import type { Session } from '../session.ts';
 import { ConvChanges, ensureConversation, refreshLatest } from '../sync/conversations.ts';
-import type { ConversationItem } from '../types.ts';
+import { SessionType, type ConversationItem } from '../types.ts';
 import { online } from './guard.ts';
 
 function int(name: string, v: unknown): number {
@@ -110,7 +110,12 @@ export function conversationFunctions(s: Session): Record<string, CoreFunction> 
 
     async MarkConversationMessageAsRead(ctx, id: unknown) {
       const c = get(id);
-      const seqs = s.db().messages.unreadSeqs(c.conversationID, s.userID, c.hasReadSeq);
+      const store = s.db();
+      // As upstream (openim-sdk-core markConversationMessageAsRead, open-im-server
+      // MarkConversationAsRead): a single chat reports every message of the peer not yet marked
+      // read here, even below the read seq (a reply raised it past them); groups send no seqs.
+      const single = c.conversationType === SessionType.Single;
+      const seqs = single ? store.messages.unreadFrom(c.conversationID, c.userID) : [];
       if (c.unreadCount === 0 && seqs.length === 0 && c.hasReadSeq >= c.maxSeq) return '';
       const hasReadSeq = Math.max(c.maxSeq, c.hasReadSeq, ...seqs);
       await online(s).post(
@@ -119,10 +124,14 @@ export function conversationFunctions(s: Session): Record<string, CoreFunction> 
         ctx.operationID,
       );
       const changes = new ConvChanges(s);
-      const fresh = get(c.conversationID);
-      fresh.hasReadSeq = Math.max(fresh.hasReadSeq, hasReadSeq);
-      fresh.unreadCount = Math.max(0, fresh.maxSeq - fresh.hasReadSeq);
-      s.db().conversations.put(fresh);
+      store.tx(() => {
+        if (single) store.messages.markRead(c.conversationID, c.userID, seqs, 0);
+        const fresh = get(c.conversationID);
+        fresh.hasReadSeq = Math.max(fresh.hasReadSeq, hasReadSeq);
+        fresh.unreadCount = Math.max(0, fresh.maxSeq - fresh.hasReadSeq);
+        refreshLatest(s, fresh);
+        store.conversations.put(fresh);
+      });
       changes.changed(c.conversationID);
       changes.flush();
       return '';

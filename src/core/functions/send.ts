@@ -4,6 +4,7 @@
 import { CodedError } from '../../errors.ts';
 import type { CallContext } from '../contract.ts';
 import { argsError, jsonArg, requireString, SdkCode } from '../errors.ts';
+import { parseAttachedInfo, withAttachedInfo, type AttachedInfoElem } from '../msg/attached-info.ts';
 import { messageArg } from '../msg/creators.ts';
 import { itemToMsgData } from '../msg/convert.ts';
 import { conversationIDOf } from '../msg/ids.ts';
@@ -97,8 +98,11 @@ export async function sendMessage(
     localEx: existing?.localEx ?? src.localEx ?? '',
   };
   if (push) m.offlinePush = push;
+  const sendAs = attachedInfoForSend(s, conversationID, group);
+  if (sendAs) Object.assign(m, withAttachedInfo(m, sendAs.elem));
   if (!onlineOnly) await storeLocal(s, conversationID, m, ctx.operationID);
-  const data = PbCoder.MsgData.encode(itemToMsgData(m, { options: onlineOnly ? ONLINE_ONLY : {}, offlinePush: push })).finish();
+  const options = { ...(onlineOnly ? ONLINE_ONLY : {}), ...sendAs?.options };
+  const data = PbCoder.MsgData.encode(itemToMsgData(m, { options, offlinePush: push })).finish();
   let resp: { serverMsgID: string; sendTime: number };
   try {
     const raw = await s.conn!.request(ReqId.SendMsg, data, ctx.operationID, 15_000);
@@ -110,6 +114,24 @@ export async function sendMessage(
   const patch = { serverMsgID: resp.serverMsgID, sendTime: resp.sendTime || m.sendTime, status: MsgStatus.Success };
   if (onlineOnly) return { ...m, ...patch };
   return finish(s, conversationID, m, patch, ctx.operationID);
+}
+
+/**
+ * What a message carries from its conversation (openim-sdk-core v3.5.1 checkID): a group message
+ * the member count its readers are counted against; a message in a private chat the flag, its
+ * burn duration and options.notPrivate false, so the peer's device knows it too.
+ */
+function attachedInfoForSend(s: Session, conversationID: string, groupID: string): { elem: AttachedInfoElem; options?: Record<string, boolean> } | undefined {
+  const elem = parseAttachedInfo('');
+  if (groupID) {
+    elem.groupHasReadInfo.groupMemberCount = s.db().groups.group(groupID)?.memberCount ?? 0;
+    return { elem };
+  }
+  const c = s.db().conversations.get(conversationID);
+  if (!c?.isPrivateChat) return undefined;
+  elem.isPrivateChat = true;
+  elem.burnDuration = c.burnDuration;
+  return { elem, options: { notPrivate: false } };
 }
 
 /** Typing: an online-only 113 message with all storage options off. */

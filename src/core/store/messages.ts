@@ -121,12 +121,25 @@ export class MessageStore {
     return this.older(conversationID, null, 1)[0];
   }
 
-  /** Seqs of visible messages from others above `hasReadSeq` (what mark-as-read reports). */
-  unreadSeqs(conversationID: string, selfID: string, hasReadSeq: number): number[] {
-    const rows = this.#db
-      .prepare('SELECT seq FROM messages WHERE conversationID = ? AND seq > ? AND sendID <> ? AND status < 4 ORDER BY seq')
-      .all(conversationID, hasReadSeq, selfID) as { seq: number }[];
-    return rows.map((r) => r.seq);
+  /**
+   * Seqs of the visible messages from `peerID` this device has not marked read, whatever the
+   * read seq (a reply raises it past them). Newest first until a run of read ones, like markRead.
+   */
+  unreadFrom(conversationID: string, peerID: string): number[] {
+    const walk = this.#db
+      .prepare('SELECT seq, item FROM messages WHERE conversationID = ? AND sendID = ? AND seq > 0 AND status < 4 ORDER BY seq DESC')
+      .iterate(conversationID, peerID) as Iterable<Row & { seq: number }>;
+    const out: number[] = [];
+    let readInARow = 0;
+    for (const r of walk) {
+      if (!(JSON.parse(r.item) as MessageItem).isRead) {
+        readInARow = 0;
+        out.push(r.seq);
+      } else if (++readInARow >= READ_RUN_TO_STOP) {
+        break;
+      }
+    }
+    return out.reverse();
   }
 
   /**

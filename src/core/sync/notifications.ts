@@ -1,12 +1,14 @@
 // Notifications from the `n_` streams (openim-server-protocol.md §3.6–3.7): their content is
-// `{"detail": "<JSON of the tips>"}`. Handled: 2101 revoke, 2200 read receipt, 2102 delete,
-// 1303 user info updated, 1300 conversation changed; friend and group ones in relation-notifications.ts.
+// `{"detail": "<JSON of the tips>"}`. Handled: 2101 revoke, 2200 read receipt (group ones in
+// group-receipts.ts), 2102 delete, 1303 user info updated, 1300 conversation changed, 1701
+// private chat; friend and group ones in relation-notifications.ts.
 
 import type { SdkWsProto } from '@openim/protocol';
 import { ContentType, MsgStatus, SessionType, type MessageItem } from '../types.ts';
 import type { Session } from '../session.ts';
 import { applyServerSettings, ConvChanges, refreshLatest, type ServerConversation } from './conversations.ts';
 import { refreshSelf, fetchUsers } from './users.ts';
+import { onGroupReadReceipt } from './group-receipts.ts';
 import { handleRelationNotification, isRelationNotification } from './relation-notifications.ts';
 
 const utf8 = new TextDecoder();
@@ -31,13 +33,16 @@ export async function handleNotification(s: Session, d: SdkWsProto.MsgData, oper
     case ContentType.Revoke:
       return onRevoke(s, d, tips);
     case ContentType.HasReadReceipt:
-      return onReadReceipt(s, tips);
+      return onReadReceipt(s, tips, d.sendTime);
     case ContentType.DeleteMsgs:
       return onDeleteMsgs(s, tips);
     case ContentType.UserInfoUpdated:
       return onUserInfoUpdated(s, tips, operationID);
     case ContentType.ConversationChanged:
       return onConversationChanged(s, tips, operationID);
+    case ContentType.ConversationPrivateChat:
+      // Either side turned private chat on or off; both users' conversations changed on the server.
+      return onConversationChanged(s, { conversationIDList: [tips.conversationID] }, operationID);
     default:
       if (isRelationNotification(d.contentType)) return handleRelationNotification(s, d, tips, operationID);
       return;
@@ -93,7 +98,12 @@ function onRevoke(s: Session, d: SdkWsProto.MsgData, tips: Record<string, unknow
   if (info) s.emit('OnNewRecvMessageRevoked', info);
 }
 
-function onReadReceipt(s: Session, tips: Record<string, unknown>): void {
+/**
+ * 2200. From the peer: exactly the seqs it lists are read (upstream's rule; the server lists the
+ * reader's read range and the seqs it asked for). From this user's other device: the read seq
+ * and its flags, so this device does not report those messages again.
+ */
+function onReadReceipt(s: Session, tips: Record<string, unknown>, readTime: number): void {
   const conversationID = str(tips.conversationID);
   const reader = str(tips.markAsReadUserID);
   const seqs = Array.isArray(tips.seqs) ? tips.seqs.map(num) : [];
@@ -101,22 +111,25 @@ function onReadReceipt(s: Session, tips: Record<string, unknown>): void {
   if (!conversationID) return;
   const store = s.db();
   if (reader === s.userID) {
-    // Another device of ours read the conversation.
     const c = store.conversations.get(conversationID);
     if (!c) return;
     const changes = new ConvChanges(s);
     const upTo = Math.max(hasReadSeq, ...seqs, 0);
-    if (upTo > c.hasReadSeq || c.unreadCount) {
+    store.tx(() => {
+      const flagged = c.conversationType === SessionType.Single ? store.messages.markRead(conversationID, c.userID, seqs, 0) : [];
+      if (upTo <= c.hasReadSeq && !c.unreadCount && !flagged.length) return;
       c.hasReadSeq = Math.max(c.hasReadSeq, upTo);
       c.unreadCount = Math.max(0, c.maxSeq - c.hasReadSeq);
+      refreshLatest(s, c);
       store.conversations.put(c);
       changes.changed(conversationID);
-    }
+    });
     changes.flush();
     return;
   }
+  if (conversationID.startsWith('sg_')) return onGroupReadReceipt(s, conversationID, reader, seqs, readTime);
   if (!conversationID.startsWith('si_')) return;
-  const read = store.tx(() => store.messages.markRead(conversationID, s.userID, seqs, hasReadSeq));
+  const read = store.tx(() => store.messages.markRead(conversationID, s.userID, seqs, 0));
   if (read.length === 0) return;
   s.emit('OnRecvC2CReadReceipt', [
     {

@@ -8,14 +8,15 @@ import { GroupStatus, type BlackUserItem, type FriendApplicationItem, type Frien
 import { requestKey } from '../store/friends.ts';
 import { ConvChanges } from './conversations.ts';
 import { toBlack, toFriend, toFriendRequest, toGroup, toGroupRequest, toMember } from './relation-convert.ts';
+import { listID, loadedSilently, reported } from './sync-window.ts';
 import { versionSync, type IncrementalResp, type SyncOutcome, type VersionedList } from './version-sync.ts';
 
 export const FRIENDS_TABLE = 'friends';
 export const BLACKS_TABLE = 'blacks';
 export const GROUPS_TABLE = 'joined_groups';
 export const MEMBERS_TABLE = 'group_members';
-const FRIEND_REQUESTS_TABLE = 'friend_requests';
-const GROUP_REQUESTS_TABLE = 'group_requests';
+export const FRIEND_REQUESTS_TABLE = 'friend_requests';
+export const GROUP_REQUESTS_TABLE = 'group_requests';
 
 const PAGE = 200;
 const MEMBER_BATCH = 50;
@@ -198,6 +199,7 @@ export function applyGroupInfo(s: Session, g: GroupItem): void {
   if (!before || JSON.stringify(before) === JSON.stringify(g)) return;
   store.groups.putGroup(g);
   groupConversationUpkeep(s, g.groupID, g, false);
+  reported(s, listID(GROUPS_TABLE, s.userID), g.groupID, 'changed');
   s.emit('OnGroupInfoChanged', g);
 }
 
@@ -214,11 +216,13 @@ export async function syncFriendRequests(s: Session, op: string): Promise<void> 
     requestKey,
     (r) => store.friends.putRequest(r),
     (r) => store.friends.deleteRequest(r.fromUserID, r.toUserID),
-    { added: 'OnFriendApplicationAdded', deleted: 'OnFriendApplicationDeleted', accepted: 'OnFriendApplicationAccepted', rejected: 'OnFriendApplicationRejected' },
+    FRIEND_REQUEST_EVENTS,
     () => store.seqs.setVersion(FRIEND_REQUESTS_TABLE, s.userID, '', 0),
     s,
+    listID(FRIEND_REQUESTS_TABLE, s.userID),
   );
   if (report) for (const e of emits) e();
+  else loadedSilently(s, listID(FRIEND_REQUESTS_TABLE, s.userID));
 }
 
 /** Group requests received (as owner/admin) and sent. */
@@ -231,21 +235,46 @@ export async function syncGroupRequests(s: Session, op: string): Promise<void> {
   const emits = diffRequests(
     server,
     store.groups.requests(),
-    (r) => `${r.groupID}\u0000${r.userID}`,
+    groupRequestKey,
     (r) => store.groups.putRequest(r),
     (r) => store.groups.deleteRequest(r.groupID, r.userID),
-    { added: 'OnGroupApplicationAdded', deleted: 'OnGroupApplicationDeleted', accepted: 'OnGroupApplicationAccepted', rejected: 'OnGroupApplicationRejected' },
+    GROUP_REQUEST_EVENTS,
     () => store.seqs.setVersion(GROUP_REQUESTS_TABLE, s.userID, '', 0),
     s,
+    listID(GROUP_REQUESTS_TABLE, s.userID),
   );
   if (report) for (const e of emits) e();
+  else loadedSilently(s, listID(GROUP_REQUESTS_TABLE, s.userID));
 }
 
-interface RequestEvents {
+export interface RequestEvents {
   added: string;
   deleted: string;
   accepted: string;
   rejected: string;
+}
+
+export const FRIEND_REQUEST_EVENTS: RequestEvents = {
+  added: 'OnFriendApplicationAdded',
+  deleted: 'OnFriendApplicationDeleted',
+  accepted: 'OnFriendApplicationAccepted',
+  rejected: 'OnFriendApplicationRejected',
+};
+
+export const GROUP_REQUEST_EVENTS: RequestEvents = {
+  added: 'OnGroupApplicationAdded',
+  deleted: 'OnGroupApplicationDeleted',
+  accepted: 'OnGroupApplicationAccepted',
+  rejected: 'OnGroupApplicationRejected',
+};
+
+export function groupRequestKey(r: { groupID: string; userID: string }): string {
+  return `${r.groupID}\u0000${r.userID}`;
+}
+
+/** What a request's callback says: its outcome (accepted / rejected), or added while pending. */
+export function requestKind(handleResult: number): 'added' | 'accepted' | 'rejected' {
+  return handleResult === 1 ? 'accepted' : handleResult === -1 ? 'rejected' : 'added';
 }
 
 function diffRequests<T extends { handleResult: number }>(
@@ -257,11 +286,16 @@ function diffRequests<T extends { handleResult: number }>(
   ev: RequestEvents,
   mark: () => void,
   s: Session,
+  list: string,
 ): (() => void)[] {
   const out: (() => void)[] = [];
   const local = byKey(localRows, key);
   const seen = new Set<string>();
-  const outcome = (t: T) => (t.handleResult === 1 ? ev.accepted : t.handleResult === -1 ? ev.rejected : ev.added);
+  const outcome = (k: string, t: T) => () => {
+    const kind = requestKind(t.handleResult);
+    reported(s, list, k, kind);
+    s.emit(ev[kind], t);
+  };
   s.db().tx(() => {
     for (const t of server) {
       const k = key(t);
@@ -270,13 +304,15 @@ function diffRequests<T extends { handleResult: number }>(
       const before = local.get(k);
       if (before && JSON.stringify(before) === JSON.stringify(t)) continue;
       put(t);
-      if (!before) out.push(() => s.emit(outcome(t), t));
-      else if (before.handleResult !== t.handleResult) out.push(() => s.emit(outcome(t), t));
+      if (!before || before.handleResult !== t.handleResult) out.push(outcome(k, t));
     }
     for (const [k, t] of local) {
       if (seen.has(k)) continue;
       del(t);
-      out.push(() => s.emit(ev.deleted, t));
+      out.push(() => {
+        reported(s, list, k, 'removed');
+        s.emit(ev.deleted, t);
+      });
     }
     mark();
   });

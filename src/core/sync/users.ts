@@ -3,6 +3,7 @@
 import type { Session } from '../session.ts';
 import { SessionType, type PublicUserInfo, type SelfUserInfo } from '../types.ts';
 import { ConvChanges } from './conversations.ts';
+import { listID, loadedSilently, reported } from './sync-window.ts';
 
 interface ServerUser {
   userID?: string;
@@ -78,6 +79,11 @@ export async function usersCached(s: Session, userIDs: readonly string[], operat
   return out;
 }
 
+/** The self profile as a window list (sync-window.ts): stored silently the first time. */
+export function selfList(s: Session): string {
+  return listID('self_user', s.userID);
+}
+
 function sameSelf(a: SelfUserInfo | undefined, b: SelfUserInfo): boolean {
   return !!a && a.nickname === b.nickname && a.faceURL === b.faceURL && a.ex === b.ex && a.globalRecvMsgOpt === b.globalRecvMsgOpt && a.createTime === b.createTime;
 }
@@ -99,7 +105,11 @@ export async function refreshSelf(s: Session, operationID: string, emitIfChanged
   };
   if (!sameSelf(before, next)) {
     s.db().users.putSelf(next);
-    if (emitIfChanged && before) s.emit('OnSelfInfoUpdated', next);
+    if (!before) loadedSilently(s, selfList(s));
+    else if (emitIfChanged) {
+      reported(s, selfList(s), s.userID, 'changed');
+      s.emit('OnSelfInfoUpdated', next);
+    }
   }
   return next;
 }

@@ -5,6 +5,7 @@
 // is stored in the same transaction as the changes.
 
 import type { Session } from '../session.ts';
+import { listID, loadedSilently, reported } from './sync-window.ts';
 
 export interface IncrementalResp {
   version?: number;
@@ -49,12 +50,18 @@ export interface Delta<T> {
 export function applyDelta<T>(s: Session, list: VersionedList<T>, delta: Delta<T>, version: { versionID: string; version: number } | null, report: boolean): (() => void)[] {
   const store = s.db();
   const out: (() => void)[] = [];
+  const id = listID(list.table, list.entityID);
+  if (!report) loadedSilently(s, id);
   store.tx(() => {
     for (const key of delta.deletes) {
       const before = list.get(key);
       if (!before) continue;
       list.remove(key, before);
-      if (report) out.push(() => list.removed(before));
+      if (report)
+        out.push(() => {
+          reported(s, id, key, 'removed');
+          list.removed(before);
+        });
     }
     for (const t of delta.upserts) {
       const key = list.keyOf(t);
@@ -62,7 +69,12 @@ export function applyDelta<T>(s: Session, list: VersionedList<T>, delta: Delta<T
       const before = list.get(key);
       if (before && JSON.stringify(before) === JSON.stringify(t)) continue;
       list.put(t);
-      if (report) out.push(before ? () => list.changed(t, before) : () => list.added(t));
+      if (report)
+        out.push(() => {
+          reported(s, id, key, before ? 'changed' : 'added');
+          if (before) list.changed(t, before);
+          else list.added(t);
+        });
     }
     if (version) store.seqs.setVersion(list.table, list.entityID, version.versionID, version.version);
   });

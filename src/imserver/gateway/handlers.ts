@@ -1,6 +1,7 @@
 // One handler per reqIdentifier. Each decodes its protobuf `data`, checks that any userID in it
 // is the connection's user, and returns the protobuf answer (null = empty). `after` runs once
-// the response frame is written: that is where pushes go, so the echo follows the response.
+// the response frame is written: that is where pushes go, so the echo follows the response
+// (and to the sending connection only after a pause: GatewayConn.sendFrame).
 
 import { PbCoder } from '@openim/protocol';
 import type { Reader } from '../pull.ts';
@@ -72,7 +73,7 @@ export const handlers: ReadonlyMap<number, Handler> = new Map<number, Handler>([
       if (!msg.senderPlatformID) msg.senderPlatformID = conn.platformID;
       const res = im.sender.send(msg, operationID);
       const resp = PbCoder.UserSendMsgResp.encode({ serverMsgID: res.serverMsgID, clientMsgID: res.clientMsgID, sendTime: res.sendTime }).finish();
-      return { data: resp, after: res.deliver };
+      return { data: resp, after: () => res.deliver(conn) };
     },
   ],
   [

@@ -23,6 +23,7 @@ export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
   pingIntervalMs: 27_000,
   maxInflatedBytes: 1024 * 1024,
   maxBufferedBytes: 16 * 1024 * 1024,
+  senderEchoDelayMs: 100,
   maxConns: 100_000,
 };
 
