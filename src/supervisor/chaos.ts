@@ -230,7 +230,7 @@ export class Chaos {
         backAt = Date.now();
         break;
       }
-      if (victim.state === 'quarantined' || victim.state === 'stopped') break;
+      if (victim.state === 'quarantined' || victim.state === 'stopped' || this.#stopped) break;
       await sleep(POLL_MS);
     }
     stopWatching();
