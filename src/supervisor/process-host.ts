@@ -90,13 +90,18 @@ export class ProcessHost extends HostBase implements SessionHost {
     this.#cgroup = sessionCgroup(options.env, options.limits, `s-${randomUUID().slice(0, 8)}`);
     const entry = fileURLToPath(options.workerFile ?? SESSION_WORKER_URL);
     const cmd = launchCommand(process.execPath, [...execArgv, entry], options.limits, options.env, this.#cgroup);
-    this.child = spawn(cmd.file, cmd.args, {
-      // stdout is dropped (core logs come over the channel); stderr is read for V8's fatal
-      // messages and passed on to the gateway's stderr, where a worker's would go.
-      stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
-      serialization: 'advanced',
-      env: { ...sessionWorkerEnv(), [BOOT_ENV]: JSON.stringify(options.boot) },
-    });
+    try {
+      this.child = spawn(cmd.file, cmd.args, {
+        // stdout is dropped (core logs come over the channel); stderr is read for V8's fatal
+        // messages and passed on to the gateway's stderr, where a worker's would go.
+        stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+        serialization: 'advanced',
+        env: { ...sessionWorkerEnv(), [BOOT_ENV]: JSON.stringify(options.boot) },
+      });
+    } catch (e) {
+      if (this.#cgroup) removeCgroupDir(this.#cgroup);
+      throw e;
+    }
     this.pid = this.child.pid ?? -1;
 
     this.child.on('message', (m: WorkerControlMessage | WorkerToMain) => this.#route(m));
