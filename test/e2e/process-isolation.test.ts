@@ -30,16 +30,16 @@ async function login(stack: Stack, userID: string): Promise<OpenIMSDK> {
 
 const sleepCall = (sdk: OpenIMSDK) => sdk.searchLocalMessages({ conversationID: 'c', keywordList: ['sleep:20000'] });
 
-/** The SDK's calls, one after another, until stopped; the outcomes. */
-function keepCalling(sdk: OpenIMSDK): { stop: () => Promise<Array<{ ok: boolean; res: { errCode: number } }>> } {
+/** The SDK's calls, one after another `gapMs` apart, until stopped; the outcomes. */
+function keepCalling(sdk: OpenIMSDK, gapMs = 25): { stop: () => Promise<Array<{ ok: boolean; res: { errCode: number } }>> } {
   let stopped = false;
   const out: Array<Promise<{ ok: boolean; res: { errCode: number } }>> = [];
   const loop = (async () => {
-    while (!stopped && out.length < 2000) {
+    while (!stopped && out.length < 50_000) {
       const p = settle(sdk.getSelfUserInfo(), 15_000);
       out.push(p);
       await p;
-      await new Promise((r) => setTimeout(r, 25)); // under --rate-per-conn
+      if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs)); // under --rate-per-conn
     }
   })();
   return {
@@ -112,6 +112,8 @@ describe('GET /admin/chaos', () => {
     stack = await startStack({
       ...BASE, isolation: 'process', chaos: true, chaosSeed: 77, chaosIntervalMs: 400,
       chaosKinds: ['throw', 'abort', 'segfault', 'sigkill'],
+      // Back-to-back calls: every session always has one in flight, so every fault has neighbours' calls to judge.
+      ratePerConn: 100_000, rateBurst: 100_000,
     });
   });
   afterAll(async () => stack?.close());
@@ -120,7 +122,7 @@ describe('GET /admin/chaos', () => {
     const users = ['cx1', 'cx2', 'cx3'];
     const sdks = await Promise.all(users.map((u) => login(stack, u)));
     const loadFrom = Date.now();
-    const loads = sdks.map((s) => keepCalling(s));
+    const loads = sdks.map((s) => keepCalling(s, 0));
     const report = async () => (await (await admin(stack, '/admin/chaos')).json()) as ChaosReport;
     const t0 = Date.now();
     const busy = (r: ChaosReport) => (r.faults ?? []).filter((f) => Date.parse(f.at) > loadFrom + 100).length;
