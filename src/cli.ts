@@ -104,6 +104,7 @@ async function runGateway(argv: string[]): Promise<void> {
   // The listen address goes to stdout too, for scripts that wait for it (the log has it as JSON).
   process.stdout.write(`sdkgate listening on ${gateway.url}\n`);
   if (!options.apiAddress) process.stdout.write(`sdkgate: embedded IM server at ${gateway.apiAddress} (message gateway ${gateway.wsAddress})\n`);
+  if (gateway.demoUrl) process.stdout.write(`sdkgate: demo chat at ${gateway.demoUrl} (open it in two browser windows)\n`);
   if (stopping) drain(gateway);
 }
 

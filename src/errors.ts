@@ -54,7 +54,8 @@ export const catalog = {
   GW_ADMIN_NOT_FOUND: { code: 20051, message: 'No such admin route or session', http: 404 },
   GW_ADMIN_BAD_REQUEST: { code: 20052, message: 'Bad admin request', http: 400 },
   GW_FAULT_INJECTION_OFF: { code: 20053, message: 'Fault injection is disabled (--fault-injection)', http: 403 },
-  GW_FAULT_NEEDS_PROCESS: { code: 20054, message: 'A thread cannot contain this fault kind; run the session with --isolation process', http: 409 },
+  GW_ADMIN_LIMITED: { code: 20054, message: 'Too many admin logins or dashboard streams', http: 429, retryable: true },
+  GW_FAULT_NEEDS_PROCESS: { code: 20055, message: 'A thread cannot contain this fault kind; run the session with --isolation process', http: 409 },
 
   // --- process level ---
   GW_OPTIONS_INVALID: { code: 20070, message: 'Invalid option' },

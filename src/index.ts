@@ -12,6 +12,8 @@ import { createGatewayServer, type GatewayServer } from './gateway/server.ts';
 import { startEmbeddedIm, type EmbeddedIm } from './embedded-im.ts';
 import { startImServer } from './imserver/index.ts';
 import { createSupervisor } from './supervisor/index.ts';
+import { createDemoRoutes } from './demo/routes.ts';
+import type { HttpRoute } from './gateway/static.ts';
 
 export type { GatewayOptions } from './options.ts';
 export { resolveOptions } from './options.ts';
@@ -33,6 +35,8 @@ export interface Gateway {
   /** The OpenIM API the gateway checks tokens with (the embedded one when it was started). */
   readonly apiAddress: string;
   readonly wsAddress: string;
+  /** http://host:port/demo/ when the demo chat is served (--demo), else null. */
+  readonly demoUrl: string | null;
   readonly server: GatewayServer;
   readonly supervisor: Supervisor;
   /** This instance's name in logs and metrics (--node-id, default hostname:port). */
@@ -67,12 +71,16 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps =
     resolved = Object.freeze({ ...options, apiAddress: im.apiAddress, wsAddress: im.wsAddress });
   }
 
+  // The demo mints tokens with the embedded IM server's secret, so it exists only with that server.
+  const routes: HttpRoute[] = [];
+  if (im && options.demo !== false) routes.push(createDemoRoutes({ apiAddress: im.apiAddress, secret: options.imSecret, log: log.child({ component: 'demo' }) }));
+
   let supervisor: Supervisor;
   let server: GatewayServer;
   let address;
   try {
     supervisor = deps.supervisor ?? createSupervisor({ options: resolved, log, metrics, ...(deps.coreModule ? { coreModule: deps.coreModule } : {}) });
-    server = createGatewayServer({ options: resolved, supervisor, log, metrics });
+    server = createGatewayServer({ options: resolved, supervisor, log, metrics, routes });
     address = await server.listen(resolved.port, resolved.host);
   } catch (e) {
     await im?.close();
@@ -90,6 +98,7 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps =
     metrics,
     address: { host, port: address.port },
     url: `ws://${urlHost}:${address.port}`,
+    demoUrl: routes.length > 0 ? `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : urlHost}:${address.port}/demo/` : null,
     apiAddress: resolved.apiAddress,
     wsAddress: resolved.wsAddress,
     server,

@@ -103,6 +103,8 @@ const openFiles: Parser<number> = (raw) => {
   return n;
 };
 
+const demo: Parser<boolean | 'auto'> = (raw) => (raw.trim().toLowerCase() === 'auto' ? 'auto' : bool(raw));
+
 const warmPool: Parser<number | 'auto'> = (raw) => (raw.trim().toLowerCase() === 'auto' ? 'auto' : int(0, 256)(raw));
 
 const MiB = 1024 * 1024;
@@ -188,6 +190,10 @@ export const optionSpecs = {
   },
   imMaxObjectMb: { group: 'embedded', flag: 'imserver-max-object-mb', default: 100, parse: int(1, 1024 * 1024), doc: 'Largest upload to the embedded IM server, MiB' },
   imObjectQuotaMb: { group: 'embedded', flag: 'imserver-object-quota-mb', default: 1024, parse: int(1, 1024 * 1024 * 1024), doc: 'Upload storage per user on the embedded IM server, MiB' },
+  demo: {
+    group: 'embedded', flag: 'demo', default: 'auto' as boolean | 'auto', parse: demo, boolean: true,
+    doc: 'Demo chat at /demo/ (hands out tokens for any user: local use only); `auto` = on with the embedded IM server, which it needs',
+  },
 } as const satisfies Record<string, OptionSpec<unknown>>;
 
 type Specs = typeof optionSpecs;
@@ -289,6 +295,10 @@ export function resolveOptions(
   }
   if ((out.memoryBudgetMb as number) > 0 && (out.memoryHeadroomMb as number) >= (out.memoryBudgetMb as number)) {
     invalid('--memory-headroom-mb must be below --memory-budget-mb', 'memory-headroom-mb');
+  }
+  if (out.demo === true && out.apiAddress) {
+    // The demo mints tokens through the IM server's admin flow; sdkgate never holds a real OpenIM's secret.
+    invalid('--demo needs the embedded IM server (no --openIM_api_address)', 'demo');
   }
   if (out.isolation === 'none' && out.faultInjection) {
     invalid('--isolation none cannot be combined with --fault-injection', 'isolation');

@@ -89,6 +89,15 @@ describe('resolveOptions', () => {
     expect(invalid(() => resolveOptions(['--isolation', 'none', '--fault-injection'])).flag).toBe('isolation');
   });
 
+  it('serves the demo only with the embedded IM server, whose admin flow it uses', () => {
+    expect(resolveOptions().demo).toBe('auto');
+    expect(resolveOptions(['--demo']).demo).toBe(true);
+    expect(resolveOptions(['--demo=auto']).demo).toBe('auto');
+    expect(resolveOptions(['--demo=false', '--openIM_api_address', 'http://im:10002', '--openIM_ws_address', 'ws://im:10001']).demo).toBe(false);
+    const err = invalid(() => resolveOptions(['--demo', '--openIM_api_address', 'http://im:10002', '--openIM_ws_address', 'ws://im:10001']));
+    expect(err.flag).toBe('demo');
+  });
+
   it('returns frozen options', () => {
     const o = resolveOptions();
     expect(Object.isFrozen(o)).toBe(true);

@@ -102,6 +102,27 @@ describe('the installed package', () => {
     expect(alive(pid)).toBe(false);
   }, 300_000);
 
+  it('serves the dashboard and the demo chat, whose pages were built at pack time', async () => {
+    const p = startProcess(bin(), [...localFlags('web'), '--admin-token', 'pkg-admin-token'], { cwd: app });
+    const url = (await waitForOutput(p, /listening on (ws:\/\/\S+)/, 60_000))[1]!;
+    const demo = (await waitForOutput(p, /demo chat at (http:\/\/\S+)/))[1]!;
+    const base = url.replace(/^ws/, 'http');
+    const get = async (u: string) => {
+      const r = await fetch(u);
+      return { status: r.status, text: await r.text() };
+    };
+    expect(await get(`${base}/admin/`)).toMatchObject({ status: 200, text: expect.stringContaining('sdkgate admin') });
+    expect((await get(`${base}/admin/app.js`)).status).toBe(200);
+    expect(await get(demo)).toMatchObject({ status: 200, text: expect.stringContaining('app.js') });
+    // The bundle holds the client (esbuild and open-im-sdk are not installed here).
+    expect(await get(`${demo}app.js`)).toMatchObject({ status: 200, text: expect.stringContaining('login repeat') });
+    const login = await fetch(`${demo}api/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ userID: 'pkg-demo' }) });
+    expect(login.status).toBe(200);
+    expect(await login.json()).toMatchObject({ userID: 'pkg-demo', platformID: 5, token: expect.any(String) });
+    p.child.kill('SIGTERM');
+    expect(await until(p.exited, 30_000, 'exit after SIGTERM')).toBe(0);
+  }, 90_000);
+
   it('lets a program import createGateway and start it', async () => {
     const program = join(app, 'main.mjs');
     writeFileSync(program, `

@@ -17,12 +17,13 @@ import { gatewayError, httpBody } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { Supervisor } from '../supervisor/types.ts';
-import { handleAdminRequest } from './admin.ts';
+import { createDashboard, handleAdminRequest } from './admin.ts';
 import { TokenVerifier } from './auth.ts';
 import { ConnectionCaps } from './caps.ts';
 import type { ClientConnection } from './connection.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
 import { Readiness } from './readiness.ts';
+import type { HttpRoute } from './static.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 
 export interface GatewayServerDeps {
@@ -30,6 +31,8 @@ export interface GatewayServerDeps {
   readonly supervisor: Supervisor;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** More plain-HTTP routes (the demo), tried before the admin routes. */
+  readonly routes?: readonly HttpRoute[];
 }
 
 /** After the 1001 close frames, how long clients get to answer before their sockets are destroyed. */
@@ -87,8 +90,15 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     metrics,
   });
 
+  const dashboard = createDashboard(options, supervisor, metrics, log);
+  const routes: HttpRoute[] = [...(deps.routes ?? []), (req, res) => handleAdminRequest(req, res, { options, supervisor, metrics, log, isDraining, readiness, dashboard })];
+  const route = async (req: Parameters<HttpRoute>[0], res: Parameters<HttpRoute>[1]): Promise<boolean> => {
+    for (const r of routes) if (await r(req, res)) return true;
+    return false;
+  };
+
   const server = createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 10_000 }, (req, res) => {
-    handleAdminRequest(req, res, { options, supervisor, metrics, log, isDraining, readiness })
+    route(req, res)
       .then((handled) => {
         if (handled) return;
         const err = gatewayError('GW_ADMIN_NOT_FOUND');
@@ -131,7 +141,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     ]);
     if (!closed) for (const c of connections) c.terminate();
 
-    // Step 5.
+    // Step 5 (open dashboard streams end with their connections).
+    dashboard?.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

@@ -19,10 +19,10 @@ import { Registry, sessionKey } from './registry.ts';
 import { Session } from './session.ts';
 import { hostSpec, sessionBoot, spawnHost, type HostSpec } from './spawn.ts';
 import { StartCooldown } from './start-cooldown.ts';
-import type { Principal, SessionClient, SessionInfo, Supervisor } from './types.ts';
+import type { Principal, SessionClient, SessionInfo, Supervisor, SupervisorOverview } from './types.ts';
 import { defaultPoolSize, WarmPool } from './warm-pool.ts';
 
-export type { Supervisor, SessionClient, SessionInfo, Principal } from './types.ts';
+export type { Supervisor, SessionClient, SessionInfo, SupervisorOverview, Principal } from './types.ts';
 
 export interface SupervisorDeps {
   readonly options: GatewayOptions;
@@ -228,6 +228,17 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
 
     chaosReport() {
       return chaos?.report() ?? { enabled: false };
+    },
+
+    overview(): SupervisorOverview {
+      return {
+        isolation: options.isolation,
+        maxSessions: cap.maxSessions,
+        liveSessions: admission.live(),
+        memoryBudgetMb: cap.budgetMb,
+        sessionCostMb: cap.sessionCostMb,
+        warmPool: warmPool ? { size: warmPool.size, available: warmPool.available } : null,
+      };
     },
 
     atCapacity(): boolean {

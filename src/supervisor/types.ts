@@ -60,6 +60,18 @@ export interface SessionInfo {
   readonly idleSince: number | null;
 }
 
+/** Admission capacity and the warm pool, for the admin dashboard. */
+export interface SupervisorOverview {
+  readonly isolation: string;
+  /** Sessions the memory budget admits, and how many hold (or will hold) a worker now. */
+  readonly maxSessions: number;
+  readonly liveSessions: number;
+  readonly memoryBudgetMb: number;
+  readonly sessionCostMb: number;
+  /** Spare workers: configured and alive now; null when there is no pool. */
+  readonly warmPool: { readonly size: number; readonly available: number } | null;
+}
+
 export interface Supervisor {
   /**
    * Log the client in: start the (userID, platformID) session (single-flight) or attach to the
@@ -84,6 +96,8 @@ export interface Supervisor {
   fault(userID: string, platformID: number, kind: FaultKind): boolean;
   /** What --chaos injected and whether each fault was contained ({enabled: false} without it). */
   chaosReport(): ChaosReport;
+  /** Capacity and warm pool; optional (a supervisor without them shows none on the dashboard). */
+  overview?(): SupervisorOverview;
 
   /** Let in-flight calls finish and close every core, bounded by timeoutMs. */
   drain(timeoutMs: number): Promise<void>;

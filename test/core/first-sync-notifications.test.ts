@@ -110,6 +110,18 @@ describe('notifications during the first sync', () => {
     expect(datas(b.core, 'OnGroupMemberAdded')).toEqual([]);
   });
 
+  it("a friend's new nickname: OnFriendInfoChanged once", async () => {
+    const friend = await online('fnk');
+    await im.register('fnb', 'FNB');
+    await im.makeFriends('fnk', 'fnb');
+    const b = await held('fnb', atProfile);
+    await friend.call('SetSelfInfo', { nickname: 'Nick' });
+    await pause();
+    await afterRelease(b);
+    expect(datas(b.core, 'OnFriendInfoChanged')).toEqual([expect.objectContaining({ userID: 'fnk', nickname: 'Nick' })]);
+    expect(datas(b.core, 'OnFriendAdded')).toEqual([]);
+  });
+
   it('the profile changed by the admin: OnSelfInfoUpdated once', async () => {
     await im.register('spr', 'Old');
     const c = await held('spr', atProfile);
@@ -117,6 +129,21 @@ describe('notifications during the first sync', () => {
     await pause();
     await afterRelease(c);
     expect(datas(c.core, 'OnSelfInfoUpdated')).toEqual([expect.objectContaining({ userID: 'spr', nickname: 'New' })]);
+  });
+
+  it('a push read only after the sync ended (slower than the sync over REST) is still reported once', async () => {
+    const asker = await online('sla');
+    await im.register('slb', 'SLB');
+    const b = await held('slb', atProfile);
+    const slow = gw.holdPushes('slb');
+    await asker.call('AddFriend', { toUserID: 'slb', reqMsg: 'slow' });
+    await slow.reached;
+    await afterRelease(b); // the sync stored the request silently and ended
+    expect(datas(b.core, 'OnFriendApplicationAdded')).toEqual([]);
+    slow.release();
+    await b.core.waitFor('OnFriendApplicationAdded', (d) => d.fromUserID === 'sla');
+    await pause();
+    expect(datas(b.core, 'OnFriendApplicationAdded')).toEqual([expect.objectContaining({ fromUserID: 'sla', reqMsg: 'slow' })]);
   });
 
   it('an event after the sync loaded its list is reported once, not twice', async () => {

@@ -93,6 +93,9 @@ describe('sdkgate', () => {
     ]);
     const url = (await waitFor(p, /listening on (ws:\/\/\S+)/))[1]!;
     const api = (await waitFor(p, /embedded IM server at (http:\/\/\S+)/))[1]!;
+    // With the embedded IM server the demo chat is on, and its URL is printed.
+    const demo = (await waitFor(p, /demo chat at (http:\/\/\S+)/))[1]!;
+    expect(demo).toBe(url.replace(/^ws/, 'http') + '/demo/');
     const admin = (await imPost<{ token: string }>(api, '/auth/get_admin_token', { secret: TEST_SECRET, userID: 'imAdmin' })).token;
     await imPost(api, '/user/user_register', { users: [{ userID: 'emb1', nickname: 'e', faceURL: '', ex: '' }] }, admin);
     const token = (await imPost<{ token: string }>(api, '/auth/get_user_token', { userID: 'emb1', platformID: 5 }, admin)).token;

@@ -138,7 +138,7 @@ describe('fault injection', () => {
     } catch (e) {
       err = e;
     }
-    expect(err).toMatchObject({ errorName: 'GW_FAULT_NEEDS_PROCESS', code: 20054, message: expect.stringMatching(/--isolation process/) });
+    expect(err).toMatchObject({ errorName: 'GW_FAULT_NEEDS_PROCESS', code: 20055, message: expect.stringMatching(/--isolation process/) });
     expect(await supervisor.call(a, 'Echo', [1], 'op')).toEqual([1]);
     expect(supervisor.get(a.principal.userID, 5)!.restarts).toBe(0);
   });
