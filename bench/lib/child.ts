@@ -4,9 +4,10 @@
 //
 //   parent ── {type:'start', ...} ──▶ child ── {type:'started', ...} ──▶ parent
 //          ── {type:'rss'} ─────────▶       ── {type:'rss', rss} ─────▶
+//          ── {type:'tree'} ────────▶       ── {type:'tree', rss, pss, processes} ─▶  (itself + descendants)
 //          ── {type:'close'} ───────▶       (closes and exits)
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocketServer } from 'ws';
@@ -15,7 +16,45 @@ type Start =
   | { type: 'start'; kind: 'im'; dataDir: string }
   | { type: 'start'; kind: 'gateway'; overrides: Record<string, unknown>; coreModule?: string }
   | { type: 'start'; kind: 'echo' };
-type Msg = Start | { type: 'rss' } | { type: 'close' };
+type Msg = Start | { type: 'rss' } | { type: 'tree' } | { type: 'close' };
+
+/** This process and every descendant (session processes), from /proc: the children of every thread. */
+function tree(pid: number): number[] {
+  const out = [pid];
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const t of tasks) {
+    let kids = '';
+    try {
+      kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const k of kids.split(' ').filter(Boolean)) out.push(...tree(Number(k)));
+  }
+  return out;
+}
+
+/** RSS and PSS (shared pages split among the processes sharing them), kB, summed over the tree. */
+function treeMemory(): { rss: number; pss: number; processes: number } {
+  let rss = 0;
+  let pss = 0;
+  const pids = tree(process.pid);
+  for (const pid of pids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      rss += Number(/^Rss:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+      pss += Number(/^Pss:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return { rss: rss * 1024, pss: pss * 1024, processes: pids.length };
+}
 
 let close: () => Promise<void> = async () => {};
 const send = (m: unknown): void => void process.send!(m);
@@ -62,6 +101,8 @@ process.on('message', (m: Msg) => {
     });
   } else if (m.type === 'rss') {
     send({ type: 'rss', rss: process.memoryUsage().rss });
+  } else if (m.type === 'tree') {
+    send({ type: 'tree', ...treeMemory() });
   } else if (m.type === 'close') {
     close().finally(() => process.exit(0));
   }

@@ -13,6 +13,8 @@ export interface Proc {
   readonly child: ChildProcess;
   /** The child's RSS in bytes (gateway: main thread, every worker, every socket). */
   rss(): Promise<number>;
+  /** RSS and PSS in bytes of the child and its descendants (session processes), and how many. */
+  treeMemory(): Promise<{ rss: number; pss: number; processes: number }>;
   close(): Promise<void>;
 }
 
@@ -55,6 +57,12 @@ async function spawnChild<T>(start: Record<string, unknown>, cleanupDir?: string
       const reply = waitFor<{ rss: number }>(child, 'rss', 10_000);
       child.send({ type: 'rss' });
       return (await reply).rss;
+    },
+    async treeMemory() {
+      const reply = waitFor<{ rss: number; pss: number; processes: number }>(child, 'tree', 10_000);
+      child.send({ type: 'tree' });
+      const { rss, pss, processes } = await reply;
+      return { rss, pss, processes };
     },
     async close() {
       if (child.exitCode === null) {
