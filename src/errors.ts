@@ -55,6 +55,7 @@ export const catalog = {
   GW_ADMIN_BAD_REQUEST: { code: 20052, message: 'Bad admin request', http: 400 },
   GW_FAULT_INJECTION_OFF: { code: 20053, message: 'Fault injection is disabled (--fault-injection)', http: 403 },
   GW_ADMIN_LIMITED: { code: 20054, message: 'Too many admin logins or dashboard streams', http: 429, retryable: true },
+  GW_FAULT_NEEDS_PROCESS: { code: 20055, message: 'A thread cannot contain this fault kind; run the session with --isolation process', http: 409 },
 
   // --- process level ---
   GW_OPTIONS_INVALID: { code: 20070, message: 'Invalid option' },
@@ -63,7 +64,11 @@ export const catalog = {
 
 export type ErrorName = keyof typeof catalog;
 
-/** Why a session worker ended. Every exit is classified as exactly one of these. */
+/**
+ * Why a session worker ended. Every exit is classified as exactly one of these. The last five
+ * only happen with process isolation: a native crash or a signal ends a thread's whole process,
+ * and the OS limits exist per process only (src/supervisor/process-host.ts).
+ */
 export type ExitReason =
   | 'normal'
   | 'exception'
@@ -71,7 +76,12 @@ export type ExitReason =
   | 'oom'
   | 'exit'
   | 'watchdog'
-  | 'init_failed';
+  | 'init_failed'
+  | 'native_crash'
+  | 'killed'
+  | 'memory_limit'
+  | 'cpu_limit'
+  | 'fd_limit';
 
 /** An error that crosses the thread boundary or the wire: plain data, no prototype. */
 export interface WireError {

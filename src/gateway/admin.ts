@@ -6,7 +6,8 @@
 //   GET  /admin/sessions                                 supervisor.list()
 //   POST /admin/sessions/{userID}/{platformID}/restart
 //   POST /admin/sessions/{userID}/{platformID}/unquarantine
-//   POST /admin/sessions/{userID}/{platformID}/fault     body {"kind": throw|reject|exit|loop|oom}
+//   POST /admin/sessions/{userID}/{platformID}/fault     body {"kind": <FaultKind>} (src/supervisor/faults.ts)
+//   GET  /admin/chaos                                    the chaos report (src/supervisor/chaos.ts)
 //   /admin/, /admin/login, /admin/logout, /admin/events  the dashboard (admin-ui.ts)
 //
 // /admin needs `Authorization: Bearer <--admin-token>` (or the dashboard's session cookie,
@@ -19,6 +20,7 @@ import { isValidId, isValidPlatformId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
+import { FAULT_KINDS, faultsFor, isFaultKind } from '../supervisor/faults.ts';
 import type { Supervisor } from '../supervisor/types.ts';
 import { AdminSessions, tokenMatches } from './admin-auth.ts';
 import { createAdminFeed } from './admin-history.ts';
@@ -47,11 +49,15 @@ export function createDashboard(options: GatewayOptions, supervisor: Supervisor,
   if (options.adminToken === '') return null;
   const sessions = new AdminSessions(options.adminToken);
   const feed = createAdminFeed(supervisor, metrics, log.child({ component: 'admin' }));
-  return { sessions, ui: createAdminUi({ options, sessions, feed, faultKinds: FAULT_KINDS }), close: () => feed.close() };
+  return { sessions, ui: createAdminUi({ options, sessions, feed, faultKinds: dashboardFaults(options) }), close: () => feed.close() };
+}
+
+/** The kinds the dashboard offers: a thread-only gateway would refuse the native ones (409). */
+function dashboardFaults(options: GatewayOptions): readonly FaultKind[] {
+  return options.isolation === 'thread' && !options.limitsFile ? faultsFor('thread') : FAULT_KINDS;
 }
 
 const MAX_BODY = 1024;
-export const FAULT_KINDS: readonly FaultKind[] = ['throw', 'reject', 'exit', 'loop', 'oom'];
 const SESSION_ROUTE = /^\/admin\/sessions\/([^/]+)\/([^/]+)\/(restart|unquarantine|fault)$/;
 
 function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -111,10 +117,8 @@ async function parseFault(req: IncomingMessage): Promise<FaultKind> {
     throw gatewayError('GW_ADMIN_BAD_REQUEST', 'body must be JSON {"kind": ...}');
   }
   const kind = (body as { kind?: unknown } | null)?.kind;
-  if (typeof kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(kind)) {
-    throw gatewayError('GW_ADMIN_BAD_REQUEST', `kind must be one of ${FAULT_KINDS.join(', ')}`);
-  }
-  return kind as FaultKind;
+  if (!isFaultKind(kind)) throw gatewayError('GW_ADMIN_BAD_REQUEST', `kind must be one of ${FAULT_KINDS.join(', ')}`);
+  return kind;
 }
 
 /**
@@ -177,6 +181,10 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
     }
     if (path === '/admin/sessions' && req.method === 'GET') {
       sendJson(res, 200, JSON.stringify({ sessions: supervisor.list() }));
+      return true;
+    }
+    if (path === '/admin/chaos' && req.method === 'GET') {
+      sendJson(res, 200, JSON.stringify(supervisor.chaosReport()));
       return true;
     }
     const m = SESSION_ROUTE.exec(path);

@@ -18,13 +18,15 @@ import { fromWire, gatewayError, type ErrorName, type GatewayError } from '../er
 import { sessionDataDir } from '../ids.ts';
 import { routeFamily, type Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
-import { PROTOCOL_VERSION, type EventMessage, type FaultKind, type LogMessage, type ShutdownMessage, type WorkerBoot } from '../protocol.ts';
+import type { EventMessage, FaultKind, LogMessage, ShutdownMessage } from '../protocol.ts';
 import { RestartPolicy } from './backoff.ts';
-import type { SessionLimits } from './limits.ts';
+import { assertContained } from './faults.ts';
+import type { ExitInfo, SessionHost } from './host.ts';
+import { osLimitsOf, type SessionLimits } from './limits.ts';
+import { hostSpec, sessionBoot, type HostSpec } from './spawn.ts';
 import type { SessionClient, SessionInfo, SessionState } from './types.ts';
 import { CallQueue } from './call-queue.ts';
 import { Generation } from './generation.ts';
-import type { ExitInfo, WorkerHost } from './worker-host.ts';
 
 export interface SessionDeps {
   readonly userID: string;
@@ -36,10 +38,10 @@ export interface SessionDeps {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly coreModule: string;
-  readonly workerFile?: URL | undefined;
-  readonly execArgv?: readonly string[] | undefined;
-  /** The warm pool (thread isolation): a pre-spawned worker for a boot, or null. */
-  readonly spares?: { take(boot: WorkerBoot): WorkerHost | null } | undefined;
+  /** Start a host (spawn.ts spawnHost); throws if it cannot. */
+  readonly spawn: (spec: HostSpec, log: Logger) => SessionHost;
+  /** The warm pool: a pre-spawned host for a spec, or null. */
+  readonly spares?: { take(spec: HostSpec): SessionHost | null } | undefined;
   /** Called once, when the session reaches `stopped`. */
   readonly onStopped: (session: Session) => void;
   /** The core reported a kick or a token error: every token verdict for the pair is void. */
@@ -118,9 +120,18 @@ export class Session {
     return this.#state;
   }
 
-  /** The live worker's thread id, or null between workers. */
+  /** The live worker's thread id, or null between workers (and for a process). */
   get threadId(): number | null {
     return this.#gen?.host.alive ? this.#gen.host.threadId : null;
+  }
+
+  /** The pid of the process the live core runs in, or null between workers. */
+  get pid(): number | null {
+    return this.#gen?.host.alive ? this.#gen.host.pid : null;
+  }
+
+  get isolation(): SessionLimits['isolation'] {
+    return this.#d.limits.isolation;
   }
 
   /** True once stop() began: the registry must wait for `stopped` and start a fresh session. */
@@ -250,8 +261,10 @@ export class Session {
     if (rpc && !rpc.dead) rpc.setLogLevel(level);
   }
 
+  /** Throws GW_FAULT_NEEDS_PROCESS for a kind this session's isolation cannot contain. */
   fault(kind: FaultKind): boolean {
     if (!this.#d.options.faultInjection) return false;
+    assertContained(this.#d.limits.isolation, kind);
     const rpc = this.#gen?.rpc;
     if (!rpc || rpc.dead || !this.#gen?.running) return false;
     this.#log.warn({ kind }, 'injecting fault');
@@ -314,6 +327,8 @@ export class Session {
       restarts: this.#restarts,
       lastExit: this.#lastExit,
       threadId: this.threadId,
+      isolation: this.#d.limits.isolation,
+      pid: this.pid,
       heapUsed: this.#heapUsed,
       heapLimit: this.#heapLimit,
       queueDepth: this.#calls.waiting,
@@ -346,24 +361,14 @@ export class Session {
     if (!this.#stopping) this.#drainFor = null;
     this.#setState(kind === 'start' ? 'starting' : 'restarting');
     let gen: Generation;
-    const boot: WorkerBoot = {
-      protocolVersion: PROTOCOL_VERSION,
-      coreModule: this.#d.coreModule,
-      heapLimitMb: this.#d.limits.sessionHeapMb,
-      faultInjection: o.faultInjection,
-      logLevel: o.logLevel,
-      telemetryIntervalMs: Math.min(1000, Math.max(50, Math.floor(o.watchdogMs / 5))),
-    };
-    const inProcess = o.isolation === 'none';
+    const limits = this.#d.limits;
+    const spec = hostSpec(limits.isolation, sessionBoot(o, this.#d.coreModule, limits.sessionHeapMb), osLimitsOf(limits));
     try {
       gen = new Generation(
         {
-          boot,
-          host: inProcess ? null : this.#d.spares?.take(boot),
-          inProcess,
+          host: this.#d.spares?.take(spec) ?? this.#d.spawn(spec, this.#log),
+          boot: spec.boot,
           log: this.#log,
-          workerFile: this.#d.workerFile,
-          execArgv: this.#d.execArgv,
           watchdogMs: o.watchdogMs,
           softHeapBytes: this.#d.limits.sessionHeapMb * 1024 * 1024 * o.heapSoftRatio,
           startTimeoutMs: o.startTimeoutMs,
@@ -413,7 +418,7 @@ export class Session {
     gen.goLive();
     const ms = performance.now() - t0;
     this.#d.metrics.sessionStart.observe({ status: kind === 'start' ? 'ok' : 'restart_ok' }, ms / 1000);
-    this.#log.info({ threadId: gen.host.threadId, ms: Math.round(ms), kind }, 'session ready');
+    this.#log.info({ threadId: gen.host.threadId, childPid: childPid(gen), ms: Math.round(ms), kind }, 'session ready');
     this.#setState('ready');
     this.#coreToken = launchToken;
     // A newer token arrived while this core logged in with the older one.
@@ -461,7 +466,7 @@ export class Session {
     gen.stopWatchdog();
     if (gen === this.#gen) this.#lastExit = { reason: info.reason, detail: info.detail, at: Date.now() };
     const log = info.reason === 'normal' ? this.#log.info.bind(this.#log) : this.#log.error.bind(this.#log);
-    log({ reason: info.reason, code: info.code, detail: info.detail, threadId: gen.host.threadId }, 'session worker exited');
+    log({ reason: info.reason, code: info.code, detail: info.detail, threadId: gen.host.threadId, childPid: childPid(gen) }, 'session worker exited');
     if (!gen.running || info.reason === 'normal' || gen !== this.#gen || this.#stopping) {
       // Launch failures and deliberate stops are handled by whoever started them; this only
       // guarantees nothing is left pending on the dead port.
@@ -691,6 +696,11 @@ export class Session {
     if (next === 'restarting') this.#calls.pause();
     else this.#calls.resume();
   }
+}
+
+/** A session process's pid for log lines (pino's own `pid` is the gateway's). */
+function childPid(gen: Generation): number | undefined {
+  return gen.host.isolation === 'process' ? gen.host.pid : undefined;
 }
 
 /** Resolves with the value, or undefined once `ms` passed. Never rejects. */

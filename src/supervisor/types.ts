@@ -5,6 +5,7 @@
 import type { ExitReason } from '../errors.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
+import type { ChaosReport } from './chaos.ts';
 
 /** Who a connection is, as established by parse_token before the upgrade. */
 export interface Principal {
@@ -67,7 +68,11 @@ export interface SessionInfo {
   readonly connections: number;
   readonly restarts: number;
   readonly lastExit: { readonly reason: ExitReason; readonly detail: string; readonly at: number } | null;
+  /** The worker's thread id (the main thread's for `none`); null for a process or between workers. */
   readonly threadId: number | null;
+  readonly isolation: 'thread' | 'process' | 'none';
+  /** The process the core runs in: a session process's own pid, else the gateway's. */
+  readonly pid: number | null;
   readonly heapUsed: number | null;
   readonly heapLimit: number | null;
   readonly queueDepth: number;
@@ -108,7 +113,10 @@ export interface Supervisor {
   get(userID: string, platformID: number): SessionInfo | undefined;
   restart(userID: string, platformID: number): Promise<boolean>;
   unquarantine(userID: string, platformID: number): Promise<boolean>;
+  /** Throws GW_FAULT_NEEDS_PROCESS for a kind the session's isolation cannot contain. */
   fault(userID: string, platformID: number, kind: FaultKind): boolean;
+  /** What --chaos injected and whether each fault was contained ({enabled: false} without it). */
+  chaosReport(): ChaosReport;
   /** Capacity and warm pool; optional (a supervisor without them shows none on the dashboard). */
   overview?(): SupervisorOverview;
 
