@@ -29,7 +29,7 @@ export const catalog = {
   GW_NOT_LOGGED_IN: { code: 20006, message: 'Call Login first' },
   GW_RATE_LIMITED: { code: 20007, message: 'Too many requests on this connection', retryable: true },
   GW_BUSY: { code: 20008, message: 'Session queue is full', retryable: true },
-  GW_SESSION_CRASHED: { code: 20009, message: 'Session worker exited during the call', retryable: true },
+  GW_SESSION_CRASHED: { code: 20009, message: 'Session worker exited during the call: outcome unknown, retry the same request', retryable: true },
   GW_SESSION_RESTARTING: { code: 20010, message: 'Session is restarting', retryable: true },
   GW_SESSION_QUARANTINED: { code: 20011, message: 'Session is quarantined after repeated crashes' },
   GW_CALL_TIMEOUT: { code: 20012, message: 'Call timed out', retryable: true },
@@ -54,6 +54,8 @@ export const catalog = {
   GW_ADMIN_NOT_FOUND: { code: 20051, message: 'No such admin route or session', http: 404 },
   GW_ADMIN_BAD_REQUEST: { code: 20052, message: 'Bad admin request', http: 400 },
   GW_FAULT_INJECTION_OFF: { code: 20053, message: 'Fault injection is disabled (--fault-injection)', http: 403 },
+  GW_ADMIN_LIMITED: { code: 20054, message: 'Too many admin logins or dashboard streams', http: 429, retryable: true },
+  GW_FAULT_NEEDS_PROCESS: { code: 20055, message: 'A thread cannot contain this fault kind; run the session with --isolation process', http: 409 },
 
   // --- process level ---
   GW_OPTIONS_INVALID: { code: 20070, message: 'Invalid option' },
@@ -62,7 +64,11 @@ export const catalog = {
 
 export type ErrorName = keyof typeof catalog;
 
-/** Why a session worker ended. Every exit is classified as exactly one of these. */
+/**
+ * Why a session worker ended. Every exit is classified as exactly one of these. The last five
+ * only happen with process isolation: a native crash or a signal ends a thread's whole process,
+ * and the OS limits exist per process only (src/supervisor/process-host.ts).
+ */
 export type ExitReason =
   | 'normal'
   | 'exception'
@@ -70,7 +76,12 @@ export type ExitReason =
   | 'oom'
   | 'exit'
   | 'watchdog'
-  | 'init_failed';
+  | 'init_failed'
+  | 'native_crash'
+  | 'killed'
+  | 'memory_limit'
+  | 'cpu_limit'
+  | 'fd_limit';
 
 /** An error that crosses the thread boundary or the wire: plain data, no prototype. */
 export interface WireError {

@@ -18,6 +18,17 @@ export interface CoreInit {
   readonly emit: (event: string, data?: unknown, errCode?: number, errMsg?: string, origin?: string) => void;
   /** Structured logger bound to the session; never pass tokens or Login arguments to it. */
   readonly log: CoreLogger;
+  /** Reports each REST request to the OpenIM API (route and timing only) for upstream metrics. */
+  readonly onRest?: (sample: RestSample) => void;
+}
+
+/** One REST request to the OpenIM API: which route, how long, and how it ended. */
+export interface RestSample {
+  /** The route path, e.g. `/friend/add_friend` (the gateway reduces it to its family). */
+  readonly route: string;
+  readonly seconds: number;
+  /** `business_error`: the server answered a non-zero errCode; `error`: no usable answer (network, timeout, HTTP error). */
+  readonly outcome: 'ok' | 'business_error' | 'error';
 }
 
 export interface CoreLogger {

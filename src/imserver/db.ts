@@ -173,6 +173,41 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX group_requests_by_user ON group_requests (user_id);
   `,
+  // 3: object storage (objects.ts): named objects, their content by hash, open uploads, the
+  // key that signs part URLs.
+  `
+  CREATE TABLE object_blobs (
+    hash TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    create_time INTEGER NOT NULL
+  );
+  CREATE TABLE objects (
+    name TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    hash TEXT NOT NULL REFERENCES object_blobs (hash),
+    size INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    cause TEXT NOT NULL DEFAULT '',
+    create_time INTEGER NOT NULL
+  );
+  CREATE INDEX objects_by_user ON objects (user_id);
+  CREATE TABLE uploads (
+    upload_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    part_size INTEGER NOT NULL,
+    part_count INTEGER NOT NULL,
+    expire_at INTEGER NOT NULL,
+    create_time INTEGER NOT NULL
+  );
+  CREATE INDEX uploads_by_user ON uploads (user_id);
+  CREATE INDEX uploads_by_expiry ON uploads (expire_at);
+  CREATE TABLE server_keys (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+  );
+  `,
 ];
 
 export function openDb(dataDir: string): Db {

@@ -10,6 +10,7 @@ export const STATUS_SEND_SUCCESS = 2;
 export const CT_TYPING = 113;
 export const CT_CONVERSATION_CHANGE = 1300;
 export const CT_USER_INFO_UPDATED = 1303;
+export const CT_PRIVATE_CHAT = 1701;
 export const CT_CLEAR_CONVERSATION = 1703;
 export const CT_REVOKE = 2101;
 export const CT_DELETE_MSGS = 2102;

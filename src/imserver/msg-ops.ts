@@ -11,6 +11,9 @@ import { CT_CLEAR_CONVERSATION, CT_DELETE_MSGS, CT_HAS_READ_RECEIPT, CT_REVOKE, 
 import type { Sender } from './send.ts';
 import type { Users } from './users.ts';
 
+/** A group read receipt names at most this many seqs (the newest): one notice stays small. */
+const MAX_RECEIPT_SEQS = 1000;
+
 export class MsgOps {
   #db: Db;
   #users: Users;
@@ -53,6 +56,16 @@ export class MsgOps {
     return this.#sender.notify(userID, peer, CT_HAS_READ_RECEIPT, tips, true);
   }
 
+  /**
+   * The group has-read notice (upstream: the 2200 that /msg/mark_msgs_as_read sends with the
+   * group's sessionType): stored in n_<groupID> and pushed to every member, so the senders of
+   * the seqs count their readers and the reader's other devices move its read mark.
+   */
+  #groupReadReceipt(c: ConversationRecord, userID: string, seqs: readonly number[], hasReadSeq: number): Deliver {
+    const tips = { markAsReadUserID: userID, conversationID: c.conversationID, seqs: seqs.slice(-MAX_RECEIPT_SEQS), hasReadSeq };
+    return this.#sender.notify(userID, c.groupID, CT_HAS_READ_RECEIPT, tips, true, Date.now(), SESSION_GROUP);
+  }
+
   markConversationAsRead(userID: string, conversationID: string, hasReadSeq: number, seqs: readonly number[]): Deliver {
     return inTransaction(this.#db, () => {
       const c = this.#ownConversation(userID, conversationID);
@@ -68,6 +81,12 @@ export class MsgOps {
         marked = [...new Set([...range, ...seqs.filter((s) => s > 0 && s <= maxSeq)])].sort((a, b) => a - b);
         this.#msgs.markRead(conversationID, marked);
       }
+      // A group read past other members' messages tells the group (open-im-sdk@3.5.2 has only
+      // this call to mark a group read; upstream's mark_conversation_as_read tells the reader alone).
+      if (c.conversationType === SESSION_GROUP && now > before) {
+        const read = this.#msgs.seqsFromOthers(conversationID, before, now, userID);
+        if (read.length > 0) return this.#groupReadReceipt(c, userID, read, now);
+      }
       if (marked.length === 0 && now === before) return NOTHING;
       return this.#readReceipt(c, userID, marked, now);
     });
@@ -82,6 +101,7 @@ export class MsgOps {
       const top = Math.max(0, ...valid);
       const now = top > c.hasReadSeq ? this.#convs.setHasReadSeq(userID, conversationID, top) : c.hasReadSeq;
       if (c.conversationType === SESSION_SINGLE) this.#msgs.markRead(conversationID, valid);
+      if (c.conversationType === SESSION_GROUP) return this.#groupReadReceipt(c, userID, valid, now);
       return this.#readReceipt(c, userID, valid, now);
     });
   }

@@ -36,7 +36,7 @@ export interface SendResult {
   deliver: (origin?: PushTarget) => void;
 }
 
-/** A friend (12xx) or group (15xx) notification; see Sender.relationNotify. */
+/** A friend (12xx), group (15xx) or private-chat (1701) notification; see Sender.relationNotify. */
 export interface RelationNotice {
   sendID: string;
   /** The target user (single) or the groupID (group). */

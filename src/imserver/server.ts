@@ -9,7 +9,9 @@ import { openDb } from './db.ts';
 import { createGateway, DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './gateway/server.ts';
 import { createRestServer } from './rest/http.ts';
 import { buildRouter } from './rest/routes.ts';
+import { DEFAULT_OBJECT_LIMITS, type ObjectLimits } from './objects.ts';
 import { DEFAULT_REQUEST_LOG_SIZE } from './request-log.ts';
+import { exposureWarning } from './exposure.ts';
 
 export interface ImServerConfig {
   apiPort: number;
@@ -24,6 +26,8 @@ export interface ImServerConfig {
   gateway?: Partial<GatewayOptions>;
   /** Keep the last N REST requests in memory (true = DEFAULT_REQUEST_LOG_SIZE); see request-log.ts. */
   requestLog?: boolean | number;
+  /** Object storage limits; unset ones take DEFAULT_OBJECT_LIMITS. */
+  objects?: Partial<ObjectLimits>;
 }
 
 export interface RunningImServer {
@@ -57,9 +61,12 @@ export async function createImServer(cfg: ImServerConfig): Promise<RunningImServ
   const log = (cfg.logger ?? createLogger(cfg.logLevel ?? 'info')).child({ component: 'imserver' });
   const db = openDb(cfg.dataDir);
   const logSize = cfg.requestLog === true ? DEFAULT_REQUEST_LOG_SIZE : cfg.requestLog || 0;
-  const im = createContext(db, log, cfg.secret ?? DEFAULT_SECRET, logSize);
+  const secret = cfg.secret ?? DEFAULT_SECRET;
+  const im = createContext(db, log, secret, { requestLog: logSize, dataDir: cfg.dataDir, objectLimits: { ...DEFAULT_OBJECT_LIMITS, ...cfg.objects } });
   const rest = createRestServer(im, buildRouter());
   const gateway = createGateway(im, log, { ...DEFAULT_GATEWAY_OPTIONS, ...cfg.gateway });
+  const warning = exposureWarning(host, secret);
+  if (warning) log.warn(warning);
   let apiPort: number;
   let wsPort: number;
   try {
@@ -71,6 +78,7 @@ export async function createImServer(cfg: ImServerConfig): Promise<RunningImServ
     throw e;
   }
   log.info({ apiPort, wsPort, host }, 'imserver listening');
+  im.objects.startSweeper();
   let closing: Promise<void> | undefined;
   return {
     apiPort,
@@ -81,6 +89,7 @@ export async function createImServer(cfg: ImServerConfig): Promise<RunningImServ
       closing ??= (async () => {
         gateway.shutdown();
         await Promise.all([closeServer(rest), closeServer(gateway.server)]);
+        await im.objects.close();
         db.close();
         log.info('imserver closed');
       })();

@@ -28,5 +28,6 @@ export async function openCore(mod: CoreModule, binding: SessionBinding, server:
     wsAddress: binding.wsAddress,
     emit: server.emit,
     log: server.log,
+    onRest: server.rest,
   });
 }

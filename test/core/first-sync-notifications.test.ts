@@ -131,6 +131,21 @@ describe('notifications during the first sync', () => {
     expect(datas(c.core, 'OnSelfInfoUpdated')).toEqual([expect.objectContaining({ userID: 'spr', nickname: 'New' })]);
   });
 
+  it('a push read only after the sync ended (slower than the sync over REST) is still reported once', async () => {
+    const asker = await online('sla');
+    await im.register('slb', 'SLB');
+    const b = await held('slb', atProfile);
+    const slow = gw.holdPushes('slb');
+    await asker.call('AddFriend', { toUserID: 'slb', reqMsg: 'slow' });
+    await slow.reached;
+    await afterRelease(b); // the sync stored the request silently and ended
+    expect(datas(b.core, 'OnFriendApplicationAdded')).toEqual([]);
+    slow.release();
+    await b.core.waitFor('OnFriendApplicationAdded', (d) => d.fromUserID === 'sla');
+    await pause();
+    expect(datas(b.core, 'OnFriendApplicationAdded')).toEqual([expect.objectContaining({ fromUserID: 'sla', reqMsg: 'slow' })]);
+  });
+
   it('an event after the sync loaded its list is reported once, not twice', async () => {
     const asker = await online('lta');
     await im.register('ltb', 'LTB');

@@ -62,6 +62,8 @@ describe('admin API', () => {
     const { http } = await setup({ adminToken: '' });
     expect((await http('GET', '/admin/sessions', { token: '' })).status).toBe(404);
     expect((await http('GET', '/metrics', { token: null })).status).toBe(404);
+    for (const path of ['/admin/', '/admin/app.js', '/admin/whoami', '/admin/events']) expect((await http('GET', path, { token: null })).status).toBe(404);
+    expect((await http('POST', '/admin/login', { token: null, body: '{"token":""}' })).status).toBe(404);
   });
 
   it('lists sessions', async () => {

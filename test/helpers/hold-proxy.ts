@@ -91,20 +91,41 @@ export interface FrameHoldProxy {
   readonly url: string;
   /** Holds `userID`'s next request frame with this reqIdentifier (once) until released. */
   hold(userID: string, reqIdentifier: number): Hold;
+  /**
+   * Holds the pushes (2001) to `userID` from now until released (then delivered in order), while
+   * responses keep flowing: a push that travels slower than the requests around it.
+   */
+  holdPushes(userID: string): Hold;
+  /**
+   * Cuts `userID`'s connections (no close frame) and refuses its new ones until released: a
+   * long connection that dropped and cannot come back yet. Everyone else stays connected.
+   */
+  drop(userID: string): Hold;
+  /** Forward new connections to another server (the proxy may have to exist before it). */
+  retarget(target: string): void;
   close(): Promise<void>;
 }
 
 /** A message-gateway proxy for clients that speak JSON frames without compression (sdkType=js). */
 export async function startFrameHoldProxy(target: string): Promise<FrameHoldProxy> {
+  let to = target;
+  const dropped = new Set<string>();
+  const links = new Map<WebSocket, string>();
   const holds: Array<{ userID: string; reqIdentifier: number; arrived: () => void; gate: Promise<void>; used: boolean }> = [];
+  const pushHolds = new Map<string, { arrived: () => void; gate: Promise<void> }>();
   const server: Server = createServer((_req, res) => res.writeHead(400).end());
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   const sockets = new Set<WebSocket>();
   server.on('upgrade', (req, socket, head) => {
     const userID = new URL(req.url ?? '/', 'ws://x').searchParams.get('sendID') ?? '';
-    const up = new WebSocket(target + (req.url ?? '/'), { perMessageDeflate: false });
+    if (dropped.has(userID)) {
+      socket.destroy();
+      return;
+    }
+    const up = new WebSocket(to + (req.url ?? '/'), { perMessageDeflate: false });
     wss.handleUpgrade(req, socket, head, (client) => {
       sockets.add(client).add(up);
+      links.set(client, userID);
       // Client frames go upstream in order: a held one holds the ones behind it too.
       let chain: Promise<void> = new Promise((r) => up.once('open', () => r()));
       client.on('message', (data: Buffer, isBinary) => {
@@ -126,10 +147,19 @@ export async function startFrameHoldProxy(target: string): Promise<FrameHoldProx
           if (up.readyState === WebSocket.OPEN) up.send(data, { binary: isBinary });
         });
       });
+      // Server frames in order; a held push holds the pushes behind it, not the responses.
+      let pushes: Promise<void> = Promise.resolve();
       up.on('message', (data: Buffer, isBinary) => {
-        if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });
+        const forward = () => {
+          if (client.readyState === WebSocket.OPEN) client.send(data, { binary: isBinary });
+        };
+        const h = pushHolds.get(userID);
+        if (!h || !isBinary || !data.includes('"reqIdentifier":2001')) return forward();
+        h.arrived();
+        pushes = pushes.then(() => h.gate).then(forward);
       });
       const drop = () => {
+        links.delete(client);
         client.terminate();
         up.terminate();
       };
@@ -150,6 +180,28 @@ export async function startFrameHoldProxy(target: string): Promise<FrameHoldProx
       const gate = new Promise<void>((r) => (open = r));
       holds.push({ userID, reqIdentifier, arrived, gate, used: false });
       return { reached, release: open };
+    },
+    drop(userID) {
+      dropped.add(userID);
+      for (const [client, u] of links) if (u === userID) client.terminate();
+      return { reached: Promise.resolve(), release: () => dropped.delete(userID) };
+    },
+    retarget(t) {
+      to = t;
+    },
+    holdPushes(userID) {
+      let arrived!: () => void;
+      let open!: () => void;
+      const reached = new Promise<void>((r) => (arrived = r));
+      const gate = new Promise<void>((r) => (open = r));
+      pushHolds.set(userID, { arrived, gate });
+      return {
+        reached,
+        release: () => {
+          pushHolds.delete(userID);
+          open();
+        },
+      };
     },
     close: () =>
       new Promise<void>((r) => {

@@ -37,7 +37,7 @@ function onTokenError(s: Session, code: number, message: string): void {
 
 /** Starts the network side: REST client, long connection, sync. Returns at once (offline-first). */
 export function startNetwork(s: Session, tuning: NetTuning = {}): void {
-  s.rest = new RestClient({ apiAddress: s.init.apiAddress, token: () => s.token, onTokenError: (c, m) => onTokenError(s, c, m), signal: s.shutdown.signal });
+  s.rest = new RestClient({ apiAddress: s.init.apiAddress, token: () => s.token, onTokenError: (c, m) => onTokenError(s, c, m), signal: s.shutdown.signal, ...(s.init.onRest ? { onResult: s.init.onRest } : {}) });
   const syncer = new Syncer(s, tuning.catchupLimit);
   s.conn = new LongConn({
     wsAddress: s.init.wsAddress,

@@ -1,12 +1,14 @@
 // Notifications from the `n_` streams (openim-server-protocol.md §3.6–3.7): their content is
-// `{"detail": "<JSON of the tips>"}`. Handled: 2101 revoke, 2200 read receipt, 2102 delete,
-// 1303 user info updated, 1300 conversation changed; friend and group ones in relation-notifications.ts.
+// `{"detail": "<JSON of the tips>"}`. Handled: 2101 revoke, 2200 read receipt (group ones in
+// group-receipts.ts), 2102 delete, 1303 user info updated, 1300 conversation changed, 1701
+// private chat; friend and group ones in relation-notifications.ts.
 
 import type { SdkWsProto } from '@openim/protocol';
 import { ContentType, MsgStatus, SessionType, type MessageItem } from '../types.ts';
 import type { Session } from '../session.ts';
 import { applyServerSettings, ConvChanges, refreshLatest, type ServerConversation } from './conversations.ts';
 import { refreshSelf, fetchUsers } from './users.ts';
+import { onGroupReadReceipt } from './group-receipts.ts';
 import { handleRelationNotification, isRelationNotification } from './relation-notifications.ts';
 
 const utf8 = new TextDecoder();
@@ -31,13 +33,16 @@ export async function handleNotification(s: Session, d: SdkWsProto.MsgData, oper
     case ContentType.Revoke:
       return onRevoke(s, d, tips);
     case ContentType.HasReadReceipt:
-      return onReadReceipt(s, tips);
+      return onReadReceipt(s, tips, d.sendTime);
     case ContentType.DeleteMsgs:
       return onDeleteMsgs(s, tips);
     case ContentType.UserInfoUpdated:
       return onUserInfoUpdated(s, tips, operationID);
     case ContentType.ConversationChanged:
       return onConversationChanged(s, tips, operationID);
+    case ContentType.ConversationPrivateChat:
+      // Either side turned private chat on or off; both users' conversations changed on the server.
+      return onConversationChanged(s, { conversationIDList: [tips.conversationID] }, operationID);
     default:
       if (isRelationNotification(d.contentType)) return handleRelationNotification(s, d, tips, operationID);
       return;
@@ -98,7 +103,7 @@ function onRevoke(s: Session, d: SdkWsProto.MsgData, tips: Record<string, unknow
  * reader's read range and the seqs it asked for). From this user's other device: the read seq
  * and its flags, so this device does not report those messages again.
  */
-function onReadReceipt(s: Session, tips: Record<string, unknown>): void {
+function onReadReceipt(s: Session, tips: Record<string, unknown>, readTime: number): void {
   const conversationID = str(tips.conversationID);
   const reader = str(tips.markAsReadUserID);
   const seqs = Array.isArray(tips.seqs) ? tips.seqs.map(num) : [];
@@ -122,6 +127,7 @@ function onReadReceipt(s: Session, tips: Record<string, unknown>): void {
     changes.flush();
     return;
   }
+  if (conversationID.startsWith('sg_')) return onGroupReadReceipt(s, conversationID, reader, seqs, readTime);
   if (!conversationID.startsWith('si_')) return;
   const read = store.tx(() => store.messages.markRead(conversationID, s.userID, seqs, 0));
   if (read.length === 0) return;

@@ -6,6 +6,7 @@
 
 import type { SdkWsProto } from '@openim/protocol';
 import type { Session } from '../session.ts';
+import { ContentType } from '../types.ts';
 import { FriendNotif, GroupNotif } from './relation-notifications.ts';
 import {
   BLACKS_TABLE,
@@ -30,8 +31,6 @@ type Tips = Record<string, unknown>;
 const obj = (v: unknown): Tips => (v && typeof v === 'object' ? (v as Tips) : {});
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const ids = (v: unknown): string[] => (Array.isArray(v) ? v.map((u) => str(obj(u).userID) || str(u)).filter(Boolean) : []);
-
-const CT_USER_INFO_UPDATED = 1303;
 
 /** A callback a notification stands for: the row (by key) of a list, and what happened to it. */
 interface Owed {
@@ -129,7 +128,7 @@ function groupOwed(s: Session, d: SdkWsProto.MsgData, tips: Tips): Owed[] {
 function owedBy(s: Session, d: SdkWsProto.MsgData, tips: Tips): Owed[] {
   if (d.contentType > 1200 && d.contentType < 1299) return friendOwed(s, d.contentType, tips);
   if (d.contentType > 1500 && d.contentType < 1599) return groupOwed(s, d, tips);
-  if (d.contentType === CT_USER_INFO_UPDATED && (!str(tips.userID) || str(tips.userID) === s.userID)) return [{ list: 'self', key: s.userID, kind: 'changed' }];
+  if (d.contentType === ContentType.UserInfoUpdated && (!str(tips.userID) || str(tips.userID) === s.userID)) return [{ list: 'self', key: s.userID, kind: 'changed' }];
   // Conversation settings (1300) and the message streams' notices change what the sync reported
   // itself (a first sync lists every conversation with OnNewConversation): nothing is owed.
   return [];

@@ -1,10 +1,12 @@
-// The window of a running sync. A sync that loads a list for the first time stores it without
-// callbacks (the very first sync of a new data dir: nothing was shown from it yet, as upstream
-// does). Pushes that arrive while the sync runs queue behind it; their notifications describe
-// changes made after the app was told it is logged in, and the sync may already have stored
-// their effect silently. The window remembers what was loaded silently and which callbacks were
-// reported since it opened, so such a notification can still be reported exactly once
-// (owed-callbacks.ts). It closes once the sync has ended and its pushes are handled.
+// The window of a sync, from the moment it is queued (the connection is up) until it has ended
+// and the pushes that arrived meanwhile are handled. A sync that loads a list for the first time
+// stores it without callbacks (the very first sync of a new data dir: nothing was shown from it
+// yet, as upstream does). Pushes that arrive while it is queued or running wait behind it; their
+// notifications describe changes made after the app was told it is logged in, and the sync may
+// already have stored their effect silently. The window remembers what was loaded silently and
+// which callbacks were reported since it opened, so such a notification can still be reported
+// exactly once (owed-callbacks.ts). A sync queued while a window is open extends it; the window
+// still takes pushes for LATE_PUSH_GRACE_MS after the sync ended.
 
 import type { Session } from '../session.ts';
 
@@ -18,6 +20,12 @@ export type ReportKind = 'added' | 'changed' | 'removed' | 'accepted' | 'rejecte
 
 const windows = new WeakMap<Session, SyncWindow>();
 
+/**
+ * Pushes that arrive this long after the sync ended still belong to it: the push of a change the
+ * sync already read over REST travels on the other socket and may be read after the sync's end.
+ */
+export const LATE_PUSH_GRACE_MS = 2000;
+
 export class SyncWindow {
   readonly #s: Session;
   readonly #silent = new Set<string>();
@@ -26,14 +34,16 @@ export class SyncWindow {
   readonly #followed = new Map<string, number>();
   readonly #followedHandled = new Set<string>();
   #pending = 0;
-  #syncing = true;
+  #syncs = 0;
+  #endedAt = 0;
 
   constructor(s: Session) {
     this.#s = s;
   }
 
-  get syncing(): boolean {
-    return this.#syncing;
+  /** A sync is queued or running, or ended just now: pushes that arrive now belong to the window. */
+  get accepting(): boolean {
+    return this.#syncs > 0 || Date.now() - this.#endedAt < LATE_PUSH_GRACE_MS;
   }
 
   /** A push arrived while the sync runs: it belongs to this window until handled. */
@@ -47,7 +57,11 @@ export class SyncWindow {
   }
 
   syncEnded(): void {
-    this.#syncing = false;
+    if (--this.#syncs <= 0) {
+      this.#endedAt = Date.now();
+      // Closed after the grace even when no push comes (it records callbacks while open).
+      setTimeout(() => this.#closeIfDone(), LATE_PUSH_GRACE_MS + 10).unref?.();
+    }
     this.#closeIfDone();
   }
 
@@ -84,19 +98,33 @@ export class SyncWindow {
     return true;
   }
 
+  /** Counted by syncQueued; the sync calls syncEnded when it is over. */
+  syncQueued(): void {
+    this.#syncs++;
+  }
+
   #closeIfDone(): void {
-    if (!this.#syncing && this.#pending <= 0 && windows.get(this.#s) === this) windows.delete(this.#s);
+    if (this.#pending > 0 || this.accepting || windows.get(this.#s) !== this) return;
+    windows.delete(this.#s);
+  }
+
+  /** Closes the window once its grace is over and its pushes are handled. */
+  closeIfDone(): void {
+    this.#closeIfDone();
   }
 }
 
-/** Opens the window of a sync that starts now (an earlier one's pushes are all handled by then). */
+/** A sync was queued: opens a window, or extends the one still open. */
 export function openWindow(s: Session): SyncWindow {
-  const w = new SyncWindow(s);
-  windows.set(s, w);
+  let w = windows.get(s);
+  if (!w) windows.set(s, (w = new SyncWindow(s)));
+  w.syncQueued();
   return w;
 }
 
+/** The open window (closing one whose grace has passed). */
 export function windowOf(s: Session): SyncWindow | undefined {
+  windows.get(s)?.closeIfDone();
   return windows.get(s);
 }
 

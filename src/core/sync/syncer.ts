@@ -54,10 +54,12 @@ export class Syncer {
     // Reconnect storms queue one sync, not one per connect.
     if (this.#syncQueued) return;
     this.#syncQueued = true;
+    // Pushes that arrive from now on wait behind the sync: they belong to its window.
+    const window = openWindow(this.#s);
     void this.#s
       .serial(() => {
         this.#syncQueued = false;
-        return this.fullSync();
+        return this.#fullSync(window);
       })
       .catch(() => {});
   }
@@ -77,7 +79,7 @@ export class Syncer {
     }
     // A push that arrives while a sync runs belongs to its window (sync-window.ts).
     const w = windowOf(this.#s);
-    const tag = w?.syncing ? w : undefined;
+    const tag = w?.accepting ? w : undefined;
     tag?.arrived();
     void this.#s
       .serial(() => this.#handlePush(push, frame.operationID || this.#s.opID('push'), tag))
@@ -89,13 +91,12 @@ export class Syncer {
     return this.#syncing;
   }
 
-  async fullSync(): Promise<void> {
+  async #fullSync(window: SyncWindow): Promise<void> {
     const s = this.#s;
     const op = s.opID('sync');
     this.#syncing = true;
     this.#initial.clear();
     this.#initialOwn.clear();
-    const window = openWindow(s);
     const t0 = Date.now();
     s.emit('OnSyncServerStart');
     try {

@@ -1,9 +1,9 @@
 // /conversation/*: the per-user conversation documents and their version log.
 
 import { createHash } from 'node:crypto';
-import { CT_CONVERSATION_CHANGE } from '../msg-kinds.ts';
+import { CT_CONVERSATION_CHANGE, CT_PRIVATE_CHAT, type Deliver } from '../msg-kinds.ts';
 import { conversationList, toConversation, type ConversationPatch } from '../conversations.ts';
-import { conversationIdOf, isNotificationId, SESSION_GROUP } from '../convid.ts';
+import { conversationIdOf, isNotificationId, SESSION_GROUP, SESSION_SINGLE } from '../convid.ts';
 import { inTransaction } from '../db.ts';
 import { argsError, ImCode, imError } from '../errs.ts';
 import { field, int, obj, optBool, optInt, optStr, required, str, strList, type Body } from './body.ts';
@@ -40,6 +40,23 @@ function patchOf(c: Body): ConversationPatch {
     msgDestructTime: optInt(c, 'msgDestructTime'),
     isMsgDestruct: optBool(c, 'isMsgDestruct'),
   };
+}
+
+/**
+ * Private chat ("burn after reading") holds for both sides (upstream SetConversations with
+ * SyncPeerUserPrivateConversationTx): the peer's document of the single chat gets the same flag,
+ * and a 1701 ConversationPrivateChatNotification (isSendMsg, so also stored in the chat) tells
+ * both users' devices to re-read the conversation. The peer comes from the owner's stored
+ * document, never from the request.
+ */
+function setPeerPrivate(req: RouteRequest, owner: string, conversationID: string, isPrivate: boolean): Deliver[] {
+  const own = req.im.convs.get(owner, conversationID);
+  if (own?.conversationType !== SESSION_SINGLE || !own.userID || own.userID === owner) return [];
+  const peer = own.userID;
+  req.im.convs.ensure(peer, conversationID, SESSION_SINGLE, owner, '');
+  req.im.convs.patch(peer, conversationID, { isPrivateChat: isPrivate });
+  const tips = { recvID: peer, sendID: owner, isPrivate, conversationID };
+  return [req.im.sender.relationNotify({ sendID: owner, recvID: peer, sessionType: SESSION_SINGLE, contentType: CT_PRIVATE_CHAT, tips, isSendMsg: true })];
 }
 
 export function registerConversationRoutes(r: Router): void {
@@ -101,15 +118,18 @@ export function registerConversationRoutes(r: Router): void {
         }
         if (!req.im.users.exists(peer)) throw argsError(`user ${peer} not found`);
       }
+      const privateChat: Deliver[] = [];
       inTransaction(req.im.db, () => {
         for (const u of targets) {
           req.im.convs.ensure(u, conversationID, type, peer, groupID);
           req.im.convs.patch(u, conversationID, patch);
+          if (patch.isPrivateChat !== undefined) privateChat.push(...setPeerPrivate(req, u, conversationID, patch.isPrivateChat));
         }
       });
       for (const u of targets) {
         req.im.sender.notify(u, u, CT_CONVERSATION_CHANGE, { userID: u, conversationIDList: [conversationID] }, false)(req.operationID);
       }
+      for (const d of privateChat) d(req.operationID);
       return undefined;
     },
   });
