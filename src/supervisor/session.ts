@@ -603,15 +603,8 @@ export class Session {
     this.#idleSince = null;
     if (this.#clients.has(client)) return;
     const key = client.resumeKey;
-    if (key !== undefined) {
-      // The same client redialled before its old socket was seen to close: that socket is dead.
-      for (const old of this.#clients) {
-        if (old.resumeKey !== key) continue;
-        this.#clients.delete(old);
-        this.#parked.park(key);
-        old.close(1000, 'superseded by a new connection of this client');
-      }
-    }
+    // Only a parked tab resumes. A live connection with the same key is left alone: the key is
+    // the client's choice, and closing a connection on it would let one tab end another.
     this.#clients.add(client);
     const missed = key === undefined ? null : this.#parked.resume(key);
     for (const cb of [...(missed ?? []), ...this.#facts.replay()]) this.#sendTo(client, cb.event, cb.data, cb.errCode, cb.errMsg);
