@@ -86,8 +86,14 @@ export const SEAMS: readonly Seam[] = [
       } else {
         const b1 = w.tab('b1');
         const from = b1.log.heard.length;
+        const cutAt = Date.now();
         if (ctx.clientLink.cut(w.users.b) !== 1) throw new Error('b1 has no link to cut');
         b1.redials++;
+        // Until the gateway has seen b1's socket close, callbacks still go into it.
+        await until((async () => {
+          while (w.stack.gateway.supervisor.get(w.users.b, 5)!.connections !== 1) await sleep(2);
+        })(), 10_000, 'the gateway to see b1\'s socket close');
+        b1.cuts.push([cutAt - 20, Date.now() + 5]);
         await reconnected(b1, from);
       }
     },

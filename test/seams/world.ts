@@ -27,6 +27,12 @@ export interface Tab {
   leftAt: number | null;
   /** How often its socket was cut and the client redialled (each brings one more OnConnectSuccess). */
   redials: number;
+  /**
+   * [from, to] around each cut of its socket: from just before the cut until the gateway saw the
+   * connection gone. A callback written to the socket then may have died with it, and no server
+   * can know (the client acknowledges nothing).
+   */
+  readonly cuts: Array<readonly [number, number]>;
 }
 
 /** A message some tab sent through its client, and whether the send was answered with success. */
@@ -108,7 +114,7 @@ export class World {
   /** Open a tab of a client user and log it in (not waiting for its sync). */
   async openTab(name: string, role: ClientRole, wsAddr = this.stack.gateway.url): Promise<Tab> {
     const sdk = newSdk();
-    const t: Tab = { name, role, sdk, log: new CallbackLog(sdk), sentAt: Date.now(), attachedAt: null, leftAt: null, redials: 0 };
+    const t: Tab = { name, role, sdk, log: new CallbackLog(sdk), sentAt: Date.now(), attachedAt: null, leftAt: null, redials: 0, cuts: [] };
     this.tabs.push(t);
     const { ok, res } = await settle(
       sdk.login({ userID: this.users[role], token: await this.token(role), platformID: 5, apiAddr: this.stack.im.apiAddress, wsAddr }),
