@@ -7,7 +7,7 @@ import { PbCoder } from '@openim/protocol';
 import { gzipSync } from 'node:zlib';
 import type { MsgData } from './codec.ts';
 import { isNotificationId } from './convid.ts';
-import { encodeResp } from './gateway/frames.ts';
+import { encodeResp } from './msg-gateway/frames.ts';
 
 export const WS_PUSH_MSG = 2001;
 export const WS_KICK_ONLINE_MSG = 2002;

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../log.ts';
 import { createContext, DEFAULT_SECRET, type ImContext } from './context.ts';
 import { openDb } from './db.ts';
-import { createGateway, DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './gateway/server.ts';
+import { createGateway, DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './msg-gateway/server.ts';
 import { createRestServer } from './rest/http.ts';
 import { buildRouter } from './rest/routes.ts';
 import { DEFAULT_OBJECT_LIMITS, type ObjectLimits } from './objects.ts';
