@@ -1,7 +1,7 @@
 // Sending: validation, seq allocation in the right conversation, lazy conversation documents,
 // the sender's automatic read mark, and the recipients of the push. Runs synchronously, so the
 // caller answers the request first and then runs the returned Deliver: the echo follows the
-// response (to the sending connection only after a pause, see GatewayConn.sendFrame).
+// response (to the sending connection only after a pause, see MsgGatewayConn.sendFrame).
 
 import { emptyMsg, type MsgData } from './codec.ts';
 import type { Conversations } from './conversations.ts';
@@ -32,7 +32,7 @@ export interface SendResult {
   serverMsgID: string;
   clientMsgID: string;
   sendTime: number;
-  /** Push with the request's operationID; `origin` is the gateway connection that sent it. */
+  /** Push with the request's operationID; `origin` is the message gateway connection that sent it. */
   deliver: (origin?: PushTarget) => void;
 }
 

@@ -1,7 +1,7 @@
 // One handler per reqIdentifier. Each decodes its protobuf `data`, checks that any userID in it
 // is the connection's user, and returns the protobuf answer (null = empty). `after` runs once
 // the response frame is written: that is where pushes go, so the echo follows the response
-// (and to the sending connection only after a pause: GatewayConn.sendFrame).
+// (and to the sending connection only after a pause: MsgGatewayConn.sendFrame).
 
 import { PbCoder } from '@openim/protocol';
 import type { Reader } from '../pull.ts';
