@@ -10,7 +10,7 @@ import { historyFunctions } from './functions/history.ts';
 import { messageFunctions } from './functions/message.ts';
 import { userFunctions } from './functions/user.ts';
 import { userStatusFunctions } from './functions/user-status.ts';
-import { Session } from './session.ts';
+import { Session } from './core-session.ts';
 import { Store } from './store/index.ts';
 import { LoginStatus } from './types.ts';
 

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreLogger } from '../../src/core/contract.ts';
-import { Session } from '../../src/core/session.ts';
+import { Session } from '../../src/core/core-session.ts';
 import { openDatabase, schemaVersion } from '../../src/core/store/db.ts';
 import { Store } from '../../src/core/store/index.ts';
 import { migrations } from '../../src/core/store/migrations.ts';

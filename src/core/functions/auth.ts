@@ -6,7 +6,7 @@ import { argsError, requireString, SdkCode } from '../errors.ts';
 import { encodeUserReq, ReqId } from '../net/codec.ts';
 import { LongConn } from '../net/long-conn.ts';
 import { RestClient } from '../net/rest.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { Syncer } from '../sync/syncer.ts';
 import { LoginStatus } from '../types.ts';
 

@@ -4,7 +4,7 @@
 import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, notFound, requireString, requireStrings } from '../errors.ts';
 import { conversationIDOf } from '../msg/ids.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { ConvChanges, ensureConversation, refreshLatest } from '../sync/conversations.ts';
 import { SessionType, type ConversationItem } from '../types.ts';
 import { online } from './guard.ts';

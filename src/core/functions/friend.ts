@@ -4,7 +4,7 @@
 
 import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, requireObject, requireString, requireStrings } from '../errors.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { syncBlacks, syncFriendRequests, syncFriends } from '../sync/relations.ts';
 import type { FriendUserItem } from '../types.ts';
 import { online } from './guard.ts';

@@ -3,7 +3,7 @@
 
 import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, notFound, requireObject, requireString, requireStrings } from '../errors.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { toGroup, toMember } from '../sync/relation-convert.ts';
 import { syncGroupRequests, syncGroups, syncMembers } from '../sync/relations.ts';
 import { GroupRole, type GroupItem, type GroupMemberItem } from '../types.ts';

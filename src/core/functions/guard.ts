@@ -3,7 +3,7 @@
 import { CodedError } from '../../errors.ts';
 import { SdkCode } from '../errors.ts';
 import type { RestClient } from '../net/rest.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { LoginStatus } from '../types.ts';
 
 /** The REST client of a logged-in session, or 10101 LoginOut. */

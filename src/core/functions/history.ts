@@ -3,7 +3,7 @@
 
 import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, requireArray, requireObject, requireString } from '../errors.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { ingest } from '../sync/ingest.ts';
 import { pullSeqs } from '../sync/pull.ts';
 import type { ConversationItem, MessageItem } from '../types.ts';

@@ -5,7 +5,7 @@ import type { CoreFunction } from '../contract.ts';
 import { argsError, notFound, requireString, SdkCode } from '../errors.ts';
 import { creators, messageArg, type CreatorName } from '../msg/creators.ts';
 import { conversationIDOf, newClientMsgID } from '../msg/ids.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { ConvChanges, ensureConversation, refreshLatest } from '../sync/conversations.ts';
 import { applyRevoke } from '../sync/notifications.ts';
 import { MsgStatus, SessionType, type MessageItem } from '../types.ts';

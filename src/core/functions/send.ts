@@ -9,7 +9,7 @@ import { messageArg } from '../msg/creators.ts';
 import { itemToMsgData } from '../msg/convert.ts';
 import { conversationIDOf } from '../msg/ids.ts';
 import { PbCoder, ReqId } from '../net/codec.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { ConvChanges, ensureConversation, refreshLatest } from '../sync/conversations.ts';
 import { ContentType, MsgStatus, SessionType, type MessageItem, type OfflinePush } from '../types.ts';
 import { online } from './guard.ts';

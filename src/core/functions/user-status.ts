@@ -2,7 +2,7 @@
 
 import type { CoreFunction } from '../contract.ts';
 import { jsonArg, requireStrings } from '../errors.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { subscribe, subscribedStates, unsubscribe } from '../sync/user-status.ts';
 import { online } from './guard.ts';
 

@@ -4,7 +4,7 @@
 import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, requireObject, requireStrings } from '../errors.ts';
 import { encodeUserReq, ReqId } from '../net/codec.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { refreshSelf, usersCached } from '../sync/users.ts';
 import { online } from './guard.ts';
 

@@ -2,7 +2,7 @@
 // since the stored {versionID, version}; `full` (first sync, or the server's log was cut) means
 // fetch the whole list. The version is stored only after the changes are applied.
 
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { applyServerSettings, ConvChanges, ensureConversation, type ServerConversation } from './conversations.ts';
 
 export const CONVERSATIONS_TABLE = 'conversations';

@@ -3,7 +3,7 @@
 
 import { emptyConversation } from '../store/conversations.ts';
 import { sourceOf } from '../msg/ids.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { SessionType, type ConversationItem, type MessageItem } from '../types.ts';
 import { usersCached } from './users.ts';
 

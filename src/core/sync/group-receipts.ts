@@ -5,7 +5,7 @@
 // MessageReceipt, the same shape as OnRecvC2CReadReceipt).
 
 import { addGroupReader, attachedInfoOf, withAttachedInfo } from '../msg/attached-info.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { ContentType, MsgStatus, SessionType } from '../types.ts';
 import { ConvChanges, refreshLatest } from './conversations.ts';
 

@@ -3,7 +3,7 @@
 
 import type { SdkWsProto } from '@openim/protocol';
 import { msgDataToItem } from '../msg/convert.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { ContentType, MsgStatus, type MessageItem } from '../types.ts';
 import { ConvChanges, ensureConversation, refreshLatest } from './conversations.ts';
 

@@ -5,7 +5,7 @@
 
 import type { SdkWsProto } from '@openim/protocol';
 import { ContentType, MsgStatus, SessionType, type MessageItem } from '../types.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { applyServerSettings, ConvChanges, refreshLatest, type ServerConversation } from './conversations.ts';
 import { refreshSelf, fetchUsers } from './users.ts';
 import { onGroupReadReceipt } from './group-receipts.ts';

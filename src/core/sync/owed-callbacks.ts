@@ -5,7 +5,7 @@
 // notification handlers likewise report only what differs from the local lists).
 
 import type { SdkWsProto } from '@openim/protocol';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { ContentType } from '../types.ts';
 import { FriendNotif, GroupNotif } from './relation-notifications.ts';
 import {

@@ -2,7 +2,7 @@
 
 import type { SdkWsProto } from '@openim/protocol';
 import { encodeUserReq, PbCoder, ReqId } from '../net/codec.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 
 export interface ConvSeqs {
   maxSeq: number;

@@ -4,7 +4,7 @@
 // case syncs the list incrementally, whose deltas emit the callbacks. Requests are re-listed.
 
 import type { SdkWsProto } from '@openim/protocol';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import type { GroupMemberItem } from '../types.ts';
 import { toGroup, toMember } from './relation-convert.ts';
 import {

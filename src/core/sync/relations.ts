@@ -3,7 +3,7 @@
 // callbacks are emitted from the deltas, so a user who was offline gets the same events as one
 // who saw the notifications. Group rows also name their `sg_` conversations.
 
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { GroupStatus, type BlackUserItem, type FriendApplicationItem, type FriendUserItem, type GroupApplicationItem, type GroupItem, type GroupMemberItem } from '../types.ts';
 import { requestKey } from '../store/friends.ts';
 import { ConvChanges } from './conversations.ts';

@@ -8,7 +8,7 @@
 // exactly once (owed-callbacks.ts). A sync queued while a window is open extends it; the window
 // still takes pushes for LATE_PUSH_GRACE_MS after the sync ended.
 
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 
 /** A list as sync_versions names it: its table and entity ('friends:u1', 'group_members:g1'). */
 export function listID(table: string, entityID: string): string {

@@ -9,7 +9,7 @@ import type { SdkWsProto } from '@openim/protocol';
 import { PbCoder, ReqId, type WsResponse } from '../net/codec.ts';
 import { msgDataToItem } from '../msg/convert.ts';
 import { SdkCode } from '../errors.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { ConvChanges, ensureConversation } from './conversations.ts';
 import { syncConversations } from './conversation-sync.ts';
 import { ingest } from './ingest.ts';

@@ -4,7 +4,7 @@
 // every reconnect.
 
 import { PbCoder, ReqId, type WsResponse } from '../net/codec.ts';
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 
 export interface UserOnlineState {
   userID: string;

@@ -1,6 +1,6 @@
 // User profiles: the self profile and a cache of other users' public profiles.
 
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { SessionType, type PublicUserInfo, type SelfUserInfo } from '../types.ts';
 import { ConvChanges } from './conversations.ts';
 import { listID, loadedSilently, reported } from './sync-window.ts';

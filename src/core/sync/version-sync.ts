@@ -4,7 +4,7 @@
 // callbacks, except on the very first sync of a list (nothing was shown from it yet). The version
 // is stored in the same transaction as the changes.
 
-import type { Session } from '../session.ts';
+import type { Session } from '../core-session.ts';
 import { listID, loadedSilently, reported } from './sync-window.ts';
 
 export interface IncrementalResp {
