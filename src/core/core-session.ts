@@ -1,5 +1,5 @@
 // One logged-in user's core state: the store, the network clients and the callback emitter.
-// Modules (sync/, functions/) take a Session and keep no state of their own beyond it.
+// Modules (sync/, functions/) take a CoreSession and keep no state of their own beyond it.
 
 import type { CoreInit } from './contract.ts';
 import type { Sender } from './msg/creators.ts';
@@ -8,7 +8,7 @@ import type { RestClient } from './net/rest.ts';
 import type { Store } from './store/index.ts';
 import { LoginStatus, type SelfUserInfo } from './types.ts';
 
-export class Session {
+export class CoreSession {
   readonly init: CoreInit;
   readonly userID: string;
   readonly platformID: number;

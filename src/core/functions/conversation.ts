@@ -4,7 +4,7 @@
 import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, notFound, requireString, requireStrings } from '../errors.ts';
 import { conversationIDOf } from '../msg/ids.ts';
-import type { Session } from '../core-session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { ConvChanges, ensureConversation, refreshLatest } from '../sync/conversations.ts';
 import { SessionType, type ConversationItem } from '../types.ts';
 import { online } from './guard.ts';
@@ -19,7 +19,7 @@ function bool(name: string, v: unknown): boolean {
   return v;
 }
 
-export function conversationFunctions(s: Session): Record<string, CoreFunction> {
+export function conversationFunctions(s: CoreSession): Record<string, CoreFunction> {
   const get = (id: unknown): ConversationItem => {
     const c = s.db().conversations.get(requireString('conversationID', id));
     if (!c) throw notFound(`conversation ${String(id)}`);

@@ -9,7 +9,7 @@ import { messageArg } from '../msg/creators.ts';
 import { itemToMsgData } from '../msg/convert.ts';
 import { conversationIDOf } from '../msg/ids.ts';
 import { PbCoder, ReqId } from '../net/codec.ts';
-import type { Session } from '../core-session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { ConvChanges, ensureConversation, refreshLatest } from '../sync/conversations.ts';
 import { ContentType, MsgStatus, SessionType, type MessageItem, type OfflinePush } from '../types.ts';
 import { online } from './guard.ts';
@@ -28,7 +28,7 @@ const ONLINE_ONLY = {
  * Stores a message in its conversation and moves the conversation's latestMsg. `update` maps the
  * stored row (if any) to the new one inside the transaction, so a concurrent echo's seq is kept.
  */
-async function storeLocal(s: Session, conversationID: string, m: MessageItem, operationID: string, update?: (current: MessageItem | undefined) => MessageItem): Promise<MessageItem> {
+async function storeLocal(s: CoreSession, conversationID: string, m: MessageItem, operationID: string, update?: (current: MessageItem | undefined) => MessageItem): Promise<MessageItem> {
   const changes = new ConvChanges(s);
   await ensureConversation(s, conversationID, changes, operationID);
   const store = s.db();
@@ -50,7 +50,7 @@ async function storeLocal(s: Session, conversationID: string, m: MessageItem, op
 }
 
 /** Applies the send's outcome to the stored row (the echo may have set its seq meanwhile). */
-function finish(s: Session, conversationID: string, m: MessageItem, patch: Partial<MessageItem>, operationID: string): Promise<MessageItem> {
+function finish(s: CoreSession, conversationID: string, m: MessageItem, patch: Partial<MessageItem>, operationID: string): Promise<MessageItem> {
   return storeLocal(s, conversationID, m, operationID, (current) => {
     const base = current ?? m;
     return { ...base, ...patch, seq: base.seq || m.seq, status: base.status === MsgStatus.Deleted ? MsgStatus.Deleted : (patch.status ?? base.status) };
@@ -58,7 +58,7 @@ function finish(s: Session, conversationID: string, m: MessageItem, patch: Parti
 }
 
 export async function sendMessage(
-  s: Session,
+  s: CoreSession,
   ctx: CallContext,
   message: unknown,
   recvID: unknown,
@@ -121,7 +121,7 @@ export async function sendMessage(
  * the member count its readers are counted against; a message in a private chat the flag, its
  * burn duration and options.notPrivate false, so the peer's device knows it too.
  */
-function attachedInfoForSend(s: Session, conversationID: string, groupID: string): { elem: AttachedInfoElem; options?: Record<string, boolean> } | undefined {
+function attachedInfoForSend(s: CoreSession, conversationID: string, groupID: string): { elem: AttachedInfoElem; options?: Record<string, boolean> } | undefined {
   const elem = parseAttachedInfo('');
   if (groupID) {
     elem.groupHasReadInfo.groupMemberCount = s.db().groups.group(groupID)?.memberCount ?? 0;
@@ -135,7 +135,7 @@ function attachedInfoForSend(s: Session, conversationID: string, groupID: string
 }
 
 /** Typing: an online-only 113 message with all storage options off. */
-export async function typingStatusUpdate(s: Session, ctx: CallContext, recvID: unknown, msgTip: unknown): Promise<void> {
+export async function typingStatusUpdate(s: CoreSession, ctx: CallContext, recvID: unknown, msgTip: unknown): Promise<void> {
   online(s);
   const recv = requireString('recvID', recvID);
   const tip = requireString('msgTip', msgTip);

@@ -3,18 +3,18 @@
 
 import { emptyConversation } from '../store/conversations.ts';
 import { sourceOf } from '../msg/ids.ts';
-import type { Session } from '../core-session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { SessionType, type ConversationItem, type MessageItem } from '../types.ts';
 import { usersCached } from './users.ts';
 
 /** Collects conversation changes during one operation and emits them once at the end. */
 export class ConvChanges {
-  readonly #s: Session;
+  readonly #s: CoreSession;
   readonly #created = new Map<string, true>();
   readonly #changed = new Set<string>();
   readonly #unreadBefore: number;
 
-  constructor(s: Session) {
+  constructor(s: CoreSession) {
     this.#s = s;
     this.#unreadBefore = s.db().conversations.totalUnread();
   }
@@ -50,7 +50,7 @@ export function sessionTypeOf(conversationID: string): number {
  * Returns the conversation row, creating it (with the peer's name and face) when missing.
  * `hint` is a message of the conversation whose sender fields can name the peer.
  */
-export async function ensureConversation(s: Session, conversationID: string, changes: ConvChanges, operationID: string, hint?: MessageItem): Promise<ConversationItem> {
+export async function ensureConversation(s: CoreSession, conversationID: string, changes: ConvChanges, operationID: string, hint?: MessageItem): Promise<ConversationItem> {
   const existing = s.db().conversations.get(conversationID);
   if (existing) return existing;
   const type = sessionTypeOf(conversationID);
@@ -77,7 +77,7 @@ export async function ensureConversation(s: Session, conversationID: string, cha
 }
 
 /** Points latestMsg at the newest visible message (or clears it). */
-export function refreshLatest(s: Session, c: ConversationItem): void {
+export function refreshLatest(s: CoreSession, c: ConversationItem): void {
   const latest = s.db().messages.latest(c.conversationID);
   c.latestMsg = latest ? JSON.stringify(latest) : '';
   c.latestMsgSendTime = latest ? latest.sendTime || latest.createTime : c.latestMsgSendTime;

@@ -5,11 +5,11 @@
 // MessageReceipt, the same shape as OnRecvC2CReadReceipt).
 
 import { addGroupReader, attachedInfoOf, withAttachedInfo } from '../msg/attached-info.ts';
-import type { Session } from '../core-session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { ContentType, MsgStatus, SessionType } from '../types.ts';
 import { ConvChanges, refreshLatest } from './conversations.ts';
 
-export function onGroupReadReceipt(s: Session, conversationID: string, reader: string, seqs: readonly number[], readTime: number): void {
+export function onGroupReadReceipt(s: CoreSession, conversationID: string, reader: string, seqs: readonly number[], readTime: number): void {
   const store = s.db();
   const c = store.conversations.get(conversationID);
   if (!c || seqs.length === 0) return;

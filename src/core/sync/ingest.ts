@@ -3,7 +3,7 @@
 
 import type { SdkWsProto } from '@openim/protocol';
 import { msgDataToItem } from '../msg/convert.ts';
-import type { Session } from '../core-session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { ContentType, MsgStatus, type MessageItem } from '../types.ts';
 import { ConvChanges, ensureConversation, refreshLatest } from './conversations.ts';
 
@@ -43,7 +43,7 @@ export interface IngestResult {
 }
 
 export async function ingest(
-  s: Session,
+  s: CoreSession,
   conversationID: string,
   batch: readonly SdkWsProto.MsgData[],
   mode: IngestMode,

@@ -5,7 +5,7 @@
 
 import type { SdkWsProto } from '@openim/protocol';
 import { ContentType, MsgStatus, SessionType, type MessageItem } from '../types.ts';
-import type { Session } from '../core-session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { applyServerSettings, ConvChanges, refreshLatest, type ServerConversation } from './conversations.ts';
 import { refreshSelf, fetchUsers } from './users.ts';
 import { onGroupReadReceipt } from './group-receipts.ts';
@@ -26,7 +26,7 @@ export function notificationDetail(d: SdkWsProto.MsgData): Record<string, unknow
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0) || 0);
 
-export async function handleNotification(s: Session, d: SdkWsProto.MsgData, operationID: string): Promise<void> {
+export async function handleNotification(s: CoreSession, d: SdkWsProto.MsgData, operationID: string): Promise<void> {
   const tips = notificationDetail(d);
   if (!tips) return;
   switch (d.contentType) {
@@ -67,7 +67,7 @@ export function revokedInfo(tips: Record<string, unknown>, source: MessageItem |
 }
 
 /** Turns the stored message into its revoked form; returns the info, or undefined if already revoked. */
-export function applyRevoke(s: Session, conversationID: string, tips: Record<string, unknown>, revokerNickname: string): Record<string, unknown> | undefined {
+export function applyRevoke(s: CoreSession, conversationID: string, tips: Record<string, unknown>, revokerNickname: string): Record<string, unknown> | undefined {
   const store = s.db();
   const byID = str(tips.clientMsgID) ? store.messages.get(str(tips.clientMsgID)) : undefined;
   const m = byID ?? (num(tips.seq) ? store.messages.getBySeq(conversationID, num(tips.seq)) : undefined);
@@ -91,7 +91,7 @@ export function applyRevoke(s: Session, conversationID: string, tips: Record<str
   return info;
 }
 
-function onRevoke(s: Session, d: SdkWsProto.MsgData, tips: Record<string, unknown>): void {
+function onRevoke(s: CoreSession, d: SdkWsProto.MsgData, tips: Record<string, unknown>): void {
   const conversationID = str(tips.conversationID);
   if (!conversationID) return;
   const info = applyRevoke(s, conversationID, tips, d.senderNickname);
@@ -103,7 +103,7 @@ function onRevoke(s: Session, d: SdkWsProto.MsgData, tips: Record<string, unknow
  * reader's read range and the seqs it asked for). From this user's other device: the read seq
  * and its flags, so this device does not report those messages again.
  */
-function onReadReceipt(s: Session, tips: Record<string, unknown>, readTime: number): void {
+function onReadReceipt(s: CoreSession, tips: Record<string, unknown>, readTime: number): void {
   const conversationID = str(tips.conversationID);
   const reader = str(tips.markAsReadUserID);
   const seqs = Array.isArray(tips.seqs) ? tips.seqs.map(num) : [];
@@ -155,7 +155,7 @@ function onReadReceipt(s: Session, tips: Record<string, unknown>, readTime: numb
   }
 }
 
-function onDeleteMsgs(s: Session, tips: Record<string, unknown>): void {
+function onDeleteMsgs(s: CoreSession, tips: Record<string, unknown>): void {
   if (str(tips.userID) !== s.userID) return;
   const conversationID = str(tips.conversationID);
   const seqs = Array.isArray(tips.seqs) ? tips.seqs.map(num) : [];
@@ -177,13 +177,13 @@ function onDeleteMsgs(s: Session, tips: Record<string, unknown>): void {
   changes.flush();
 }
 
-async function onUserInfoUpdated(s: Session, tips: Record<string, unknown>, operationID: string): Promise<void> {
+async function onUserInfoUpdated(s: CoreSession, tips: Record<string, unknown>, operationID: string): Promise<void> {
   const userID = str(tips.userID);
   if (!userID || userID === s.userID) await refreshSelf(s, operationID);
   else await fetchUsers(s, [userID], operationID); // renames the single chat with them, if any
 }
 
-async function onConversationChanged(s: Session, tips: Record<string, unknown>, operationID: string): Promise<void> {
+async function onConversationChanged(s: CoreSession, tips: Record<string, unknown>, operationID: string): Promise<void> {
   const ids = Array.isArray(tips.conversationIDList) ? tips.conversationIDList.map(str).filter(Boolean) : [];
   if (!ids.length || !s.rest) return;
   const data = await s.rest.post<{ conversations?: ServerConversation[] | null }>(

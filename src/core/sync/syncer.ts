@@ -9,7 +9,7 @@ import type { SdkWsProto } from '@openim/protocol';
 import { PbCoder, ReqId, type WsResponse } from '../net/codec.ts';
 import { msgDataToItem } from '../msg/convert.ts';
 import { SdkCode } from '../errors.ts';
-import type { Session } from '../core-session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { ConvChanges, ensureConversation } from './conversations.ts';
 import { syncConversations } from './conversation-sync.ts';
 import { ingest } from './ingest.ts';
@@ -31,7 +31,7 @@ import { syncGroups, syncRelations } from './relations.ts';
 import { onUserStatusPush, resubscribe } from './user-status.ts';
 
 export class Syncer {
-  readonly #s: Session;
+  readonly #s: CoreSession;
   #syncing = false;
   #syncQueued = false;
 
@@ -42,7 +42,7 @@ export class Syncer {
    */
   readonly #initial = new Set<string>();
 
-  constructor(s: Session, catchupLimit = DEFAULT_CATCHUP_LIMIT) {
+  constructor(s: CoreSession, catchupLimit = DEFAULT_CATCHUP_LIMIT) {
     this.#s = s;
     this.#catchupLimit = catchupLimit;
   }
