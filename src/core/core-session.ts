@@ -2,7 +2,7 @@
 // Modules (sync/, functions/) take a CoreSession and keep no state of their own beyond it.
 
 import type { CoreInit } from './contract.ts';
-import type { Sender } from './msg/creators.ts';
+import type { SenderProfile } from './msg/creators.ts';
 import type { LongConn } from './net/long-conn.ts';
 import type { RestClient } from './net/rest.ts';
 import type { Store } from './store/index.ts';
@@ -69,7 +69,7 @@ export class CoreSession {
     );
   }
 
-  sender(): Sender {
+  sender(): SenderProfile {
     const s = this.self();
     return { userID: this.userID, nickname: s.nickname, faceURL: s.faceURL, platformID: this.platformID };
   }

@@ -15,11 +15,11 @@ export type BlackInfo = SdkWsProto.BlackInfo;
 export const ADD_SOURCE_IMPORT = 1;
 export const ADD_SOURCE_APPLY = 2;
 
-export function friendList(owner: string): string {
+export function friendListKey(owner: string): string {
   return `friend:${owner}`;
 }
 
-export function blackList(owner: string): string {
+export function blackListKey(owner: string): string {
   return `black:${owner}`;
 }
 
@@ -176,14 +176,14 @@ export class Friends {
       'INSERT OR IGNORE INTO friends (owner_user_id, friend_user_id, create_time, add_source, operator_user_id) VALUES (?, ?, ?, ?, ?)',
     ).run(owner, friend, now, addSource, operator);
     if (res.changes === 0) return false;
-    this.#versions.bump(friendList(owner), friend, V_INSERT);
+    this.#versions.bump(friendListKey(owner), friend, V_INSERT);
     return true;
   }
 
   remove(owner: string, friend: string): boolean {
     const res = stmt(this.#db, 'DELETE FROM friends WHERE owner_user_id = ? AND friend_user_id = ?').run(owner, friend);
     if (res.changes === 0) return false;
-    this.#versions.bump(friendList(owner), friend, V_DELETE);
+    this.#versions.bump(friendListKey(owner), friend, V_DELETE);
     return true;
   }
 
@@ -196,13 +196,13 @@ export class Friends {
     if (sets.length > 0) {
       stmt(this.#db, `UPDATE friends SET ${sets.join(', ')} WHERE owner_user_id = ? AND friend_user_id = ?`).run(...vals, owner, friend);
     }
-    this.#versions.bump(friendList(owner), friend, V_UPDATE);
+    this.#versions.bump(friendListKey(owner), friend, V_UPDATE);
   }
 
   /** A friend's profile changed: every owner's list logs an update for it. */
   profileChanged(userID: string): string[] {
     const owners = this.ownersOf(userID);
-    for (const o of owners) this.#versions.bump(friendList(o), userID, V_UPDATE);
+    for (const o of owners) this.#versions.bump(friendListKey(o), userID, V_UPDATE);
     return owners;
   }
 
@@ -285,13 +285,13 @@ export class Friends {
       `INSERT INTO blacks (owner_user_id, block_user_id, create_time, operator_user_id, ex) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (owner_user_id, block_user_id) DO UPDATE SET ex = excluded.ex, operator_user_id = excluded.operator_user_id`,
     ).run(owner, blocked, now, operator, ex);
-    this.#versions.bump(blackList(owner), blocked, existed ? V_UPDATE : V_INSERT);
+    this.#versions.bump(blackListKey(owner), blocked, existed ? V_UPDATE : V_INSERT);
   }
 
   removeBlack(owner: string, blocked: string): boolean {
     const res = stmt(this.#db, 'DELETE FROM blacks WHERE owner_user_id = ? AND block_user_id = ?').run(owner, blocked);
     if (res.changes === 0) return false;
-    this.#versions.bump(blackList(owner), blocked, V_DELETE);
+    this.#versions.bump(blackListKey(owner), blocked, V_DELETE);
     return true;
   }
 }

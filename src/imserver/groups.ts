@@ -36,11 +36,11 @@ export const JOIN_BY_INVITATION = 2;
 /** The member-list element that stands for "the group's own info changed". */
 export const GROUP_CHANGE_ELEMENT = '';
 
-export function joinedGroupList(userID: string): string {
+export function joinedGroupListKey(userID: string): string {
   return `joingroup:${userID}`;
 }
 
-export function memberList(groupID: string): string {
+export function memberListKey(groupID: string): string {
   return `member:${groupID}`;
 }
 
@@ -276,7 +276,7 @@ export class Groups {
       g.notification ? now : 0,
       g.notification ? g.creatorUserID : '',
     );
-    this.#versions.current(memberList(g.groupID));
+    this.#versions.current(memberListKey(g.groupID));
   }
 
   /** Change the group's own fields; every member's joined-group list and the member list log it. */
@@ -288,8 +288,8 @@ export class Groups {
 
   /** Log "group info changed" (member count, status, fields) where clients look for it. */
   groupChanged(groupID: string): void {
-    for (const u of this.memberIDs(groupID)) this.#versions.bump(joinedGroupList(u), groupID, V_UPDATE);
-    this.#versions.bump(memberList(groupID), GROUP_CHANGE_ELEMENT, V_UPDATE);
+    for (const u of this.memberIDs(groupID)) this.#versions.bump(joinedGroupListKey(u), groupID, V_UPDATE);
+    this.#versions.bump(memberListKey(groupID), GROUP_CHANGE_ELEMENT, V_UPDATE);
   }
 
   joinedGroupIDs(userID: string): string[] {
@@ -358,25 +358,25 @@ export class Groups {
       `INSERT INTO group_members (group_id, user_id, role_level, join_time, join_source, operator_user_id, inviter_user_id)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(groupID, userID, m.roleLevel, now, m.joinSource, m.operatorUserID, m.inviterUserID);
-    this.#versions.bump(memberList(groupID), userID, V_INSERT);
-    this.#versions.bump(joinedGroupList(userID), groupID, V_INSERT);
+    this.#versions.bump(memberListKey(groupID), userID, V_INSERT);
+    this.#versions.bump(joinedGroupListKey(userID), groupID, V_INSERT);
   }
 
   removeMember(groupID: string, userID: string): void {
     stmt(this.#db, 'DELETE FROM group_members WHERE group_id = ? AND user_id = ?').run(groupID, userID);
-    this.#versions.bump(memberList(groupID), userID, V_DELETE);
-    this.#versions.bump(joinedGroupList(userID), groupID, V_DELETE);
+    this.#versions.bump(memberListKey(groupID), userID, V_DELETE);
+    this.#versions.bump(joinedGroupListKey(userID), groupID, V_DELETE);
   }
 
   patchMember(groupID: string, userID: string, p: MemberPatch): void {
     const { sets, vals } = updateSql(MEMBER_COLUMNS, p as Record<string, unknown>);
     if (sets.length > 0) stmt(this.#db, `UPDATE group_members SET ${sets.join(', ')} WHERE group_id = ? AND user_id = ?`).run(...vals, groupID, userID);
-    this.#versions.bump(memberList(groupID), userID, V_UPDATE);
+    this.#versions.bump(memberListKey(groupID), userID, V_UPDATE);
   }
 
   /** A member's profile (nickname, face) changed: each of its groups logs a member update. */
   profileChanged(userID: string): void {
-    for (const g of this.joinedGroupIDs(userID)) this.#versions.bump(memberList(g), userID, V_UPDATE);
+    for (const g of this.joinedGroupIDs(userID)) this.#versions.bump(memberListKey(g), userID, V_UPDATE);
   }
 
   // --- join requests

@@ -3,7 +3,7 @@
 
 import { stmt, type Db } from './db.ts';
 import { ImCode, imError } from './errs.ts';
-import { signToken, verifyToken, type TokenClaims } from './jwt.ts';
+import { signToken, verifyToken, type JwtClaims } from './jwt.ts';
 
 export const TOKEN_NORMAL = 0;
 export const TOKEN_KICKED = 2;
@@ -29,7 +29,7 @@ export class Tokens {
    * creates one, the older normal tokens of the same user and platform are marked kicked.
    * Returns the tokens that were kicked so the caller can drop their connections.
    */
-  issue(userID: string, platformID: number, nowMs = Date.now()): { token: string; claims: TokenClaims; kicked: string[] } {
+  issue(userID: string, platformID: number, nowMs = Date.now()): { token: string; claims: JwtClaims; kicked: string[] } {
     const { token, claims } = signToken(userID, platformID, this.#ttlSeconds, this.#secret, nowMs);
     const old = stmt(this.#db, 'SELECT token FROM tokens WHERE user_id = ? AND platform_id = ? AND state = ?')
       .all(userID, platformID, TOKEN_NORMAL) as { token: string }[];
@@ -43,7 +43,7 @@ export class Tokens {
   }
 
   /** Verify a token fully: JWT checks, then its recorded state (1507 unknown, 1506 kicked). */
-  parse(token: string, nowMs = Date.now()): TokenClaims {
+  parse(token: string, nowMs = Date.now()): JwtClaims {
     const claims = verifyToken(token, this.#secret, nowMs);
     const row = stmt(this.#db, 'SELECT state FROM tokens WHERE token = ?').get(token) as { state: number } | undefined;
     if (!row) throw imError(ImCode.TokenNotExist, 'token not exist');

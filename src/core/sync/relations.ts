@@ -4,7 +4,7 @@
 // who saw the notifications. Group rows also name their `sg_` conversations.
 
 import type { CoreSession } from '../core-session.ts';
-import { GroupStatus, type BlackUserItem, type FriendApplicationItem, type FriendUserItem, type GroupApplicationItem, type GroupItem, type GroupMemberItem } from '../types.ts';
+import { GroupStatus, type BlackUserItem, type FriendUserItem, type GroupItem, type GroupMemberItem } from '../types.ts';
 import { requestKey } from '../store/friends.ts';
 import { ConvChanges } from './conversations.ts';
 import { toBlack, toFriend, toFriendRequest, toGroup, toGroupRequest, toMember } from './relation-convert.ts';
@@ -331,5 +331,3 @@ export async function syncRelations(s: CoreSession, op: string): Promise<Record<
   await syncGroupRequests(s, op);
   return { friends, blacks, members: Object.keys(members).length };
 }
-
-export type { FriendApplicationItem, GroupApplicationItem };
