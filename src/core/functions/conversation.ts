@@ -5,7 +5,8 @@ import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, notFound, requireString, requireStrings } from '../errors.ts';
 import { conversationIDOf } from '../msg/ids.ts';
 import type { CoreSession } from '../core-session.ts';
-import { ConvChanges, ensureConversation, refreshLatest } from '../sync/conversations.ts';
+import { ConvChanges } from '../sync/conv-changes.ts';
+import { ensureConversation, refreshLatest } from '../sync/conversations.ts';
 import { SessionType, type ConversationItem } from '../types.ts';
 import { online } from './guard.ts';
 

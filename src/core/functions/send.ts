@@ -10,7 +10,8 @@ import { itemToMsgData } from '../msg/convert.ts';
 import { conversationIDOf } from '../msg/ids.ts';
 import { PbCoder, ReqId } from '../net/codec.ts';
 import type { CoreSession } from '../core-session.ts';
-import { ConvChanges, ensureConversation, refreshLatest } from '../sync/conversations.ts';
+import { ConvChanges } from '../sync/conv-changes.ts';
+import { ensureConversation, refreshLatest } from '../sync/conversations.ts';
 import { ContentType, MsgStatus, SessionType, type MessageItem, type OfflinePush } from '../types.ts';
 import { online } from './guard.ts';
 

@@ -3,7 +3,8 @@
 // fetch the whole list. The version is stored only after the changes are applied.
 
 import type { CoreSession } from '../core-session.ts';
-import { applyServerSettings, ConvChanges, ensureConversation, type ServerConversation } from './conversations.ts';
+import { ConvChanges } from './conv-changes.ts';
+import { applyServerSettings, ensureConversation, type ServerConversation } from './conversations.ts';
 
 export const CONVERSATIONS_TABLE = 'conversations';
 

@@ -7,7 +7,8 @@
 import { addGroupReader, attachedInfoOf, withAttachedInfo } from '../msg/attached-info.ts';
 import type { CoreSession } from '../core-session.ts';
 import { ContentType, MsgStatus, SessionType } from '../types.ts';
-import { ConvChanges, refreshLatest } from './conversations.ts';
+import { ConvChanges } from './conv-changes.ts';
+import { refreshLatest } from './conversations.ts';
 
 export function onGroupReadReceipt(s: CoreSession, conversationID: string, reader: string, seqs: readonly number[], readTime: number): void {
   const store = s.db();

@@ -5,7 +5,8 @@ import type { SdkWsProto } from '@openim/protocol';
 import { msgDataToItem } from '../msg/convert.ts';
 import type { CoreSession } from '../core-session.ts';
 import { ContentType, MsgStatus, type MessageItem } from '../types.ts';
-import { ConvChanges, ensureConversation, refreshLatest } from './conversations.ts';
+import { ConvChanges } from './conv-changes.ts';
+import { ensureConversation, refreshLatest } from './conversations.ts';
 
 /**
  * push / catchup: new messages are reported (OnRecvNewMessages) and counted unread;

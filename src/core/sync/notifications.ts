@@ -6,7 +6,8 @@
 import type { SdkWsProto } from '@openim/protocol';
 import { ContentType, MsgStatus, SessionType, type MessageItem } from '../types.ts';
 import type { CoreSession } from '../core-session.ts';
-import { applyServerSettings, ConvChanges, refreshLatest, type ServerConversation } from './conversations.ts';
+import { ConvChanges } from './conv-changes.ts';
+import { applyServerSettings, refreshLatest, type ServerConversation } from './conversations.ts';
 import { refreshSelf, fetchUsers } from './users.ts';
 import { onGroupReadReceipt } from './group-receipts.ts';
 import { handleRelationNotification, isRelationNotification } from './relation-notifications.ts';

@@ -6,7 +6,7 @@
 import type { CoreSession } from '../core-session.ts';
 import { GroupStatus, type BlackUserItem, type FriendUserItem, type GroupItem, type GroupMemberItem } from '../types.ts';
 import { requestKey } from '../store/friends.ts';
-import { ConvChanges } from './conversations.ts';
+import { ConvChanges } from './conv-changes.ts';
 import { toBlack, toFriend, toFriendRequest, toGroup, toGroupRequest, toMember } from './relation-convert.ts';
 import { listID, loadedSilently, reported } from './sync-window.ts';
 import { versionSync, type IncrementalResp, type SyncOutcome, type VersionedList } from './version-sync.ts';

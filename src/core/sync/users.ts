@@ -2,7 +2,7 @@
 
 import type { CoreSession } from '../core-session.ts';
 import { SessionType, type PublicUserInfo, type SelfUserInfo } from '../types.ts';
-import { ConvChanges } from './conversations.ts';
+import { ConvChanges } from './conv-changes.ts';
 import { listID, loadedSilently, reported } from './sync-window.ts';
 
 interface ServerUser {
