@@ -7,7 +7,7 @@ import { creators, messageArg, type CreatorName } from '../msg/creators.ts';
 import { conversationIDOf, newClientMsgID } from '../msg/ids.ts';
 import type { CoreSession } from '../core-session.ts';
 import { ConvChanges } from '../sync/conv-changes.ts';
-import { ensureConversation, refreshLatest } from '../sync/conversations.ts';
+import { ensureConversation } from '../sync/conversations.ts';
 import { applyRevoke } from '../sync/notifications.ts';
 import { MsgStatus, SessionType, type MessageItem } from '../types.ts';
 import { online } from './guard.ts';
@@ -43,11 +43,7 @@ function deleteLocal(s: CoreSession, conversationID: string, ms: MessageItem[]):
   store.tx(() => {
     for (const m of ms) store.messages.tombstone(conversationID, m);
     const c = store.conversations.get(conversationID);
-    if (!c) return;
-    const before = c.latestMsg;
-    refreshLatest(s, c);
-    store.conversations.put(c);
-    if (before !== c.latestMsg) changes.changed(conversationID);
+    if (c) changes.refreshLatest(c);
   });
   changes.flush();
 }
@@ -97,10 +93,9 @@ async function insertLocal(s: CoreSession, operationID: string, message: unknown
     store.messages.put(conversationID, m);
     const c = store.conversations.get(conversationID);
     if (!c) return;
-    const before = c.latestMsg;
-    refreshLatest(s, c);
-    store.conversations.put(c, false);
-    if (before !== c.latestMsg) changes.changed(conversationID);
+    changes.refreshLatest(c);
+    // Shown again, but reported as changed (not new), unlike a received or sent message.
+    store.conversations.setHidden(conversationID, false);
   });
   changes.flush();
   return m;
@@ -180,13 +175,7 @@ export function messageFunctions(s: CoreSession): Record<string, CoreFunction> {
       store.tx(() => {
         store.messages.put(id, { ...m, localEx: ex });
         const c = store.conversations.get(id);
-        if (!c) return;
-        const before = c.latestMsg;
-        refreshLatest(s, c);
-        if (before !== c.latestMsg) {
-          store.conversations.put(c);
-          changes.changed(id);
-        }
+        if (c) changes.refreshLatest(c);
       });
       changes.flush();
       return '';

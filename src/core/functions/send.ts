@@ -11,7 +11,7 @@ import { conversationIDOf } from '../msg/ids.ts';
 import { PbCoder, ReqId } from '../net/codec.ts';
 import type { CoreSession } from '../core-session.ts';
 import { ConvChanges } from '../sync/conv-changes.ts';
-import { ensureConversation, refreshLatest } from '../sync/conversations.ts';
+import { ensureConversation } from '../sync/conversations.ts';
 import { ContentType, MsgStatus, SessionType, type MessageItem, type OfflinePush } from '../types.ts';
 import { online } from './guard.ts';
 
@@ -37,13 +37,7 @@ async function storeLocal(s: CoreSession, conversationID: string, m: MessageItem
     const next = update ? update(store.messages.get(m.clientMsgID)) : m;
     store.messages.put(conversationID, next);
     const c = store.conversations.get(conversationID);
-    if (!c) return next;
-    const before = c.latestMsg;
-    refreshLatest(s, c);
-    const wasHidden = store.conversations.isHidden(conversationID);
-    store.conversations.put(c, false);
-    if (wasHidden) changes.created(conversationID);
-    else if (before !== c.latestMsg) changes.changed(conversationID);
+    if (c) changes.refreshLatest(c, true);
     return next;
   });
   changes.flush();

@@ -44,13 +44,6 @@ export async function ensureConversation(s: CoreSession, conversationID: string,
   return c;
 }
 
-/** Points latestMsg at the newest visible message (or clears it). */
-export function refreshLatest(s: CoreSession, c: ConversationItem): void {
-  const latest = s.db().messages.latest(c.conversationID);
-  c.latestMsg = latest ? JSON.stringify(latest) : '';
-  c.latestMsgSendTime = latest ? latest.sendTime || latest.createTime : c.latestMsgSendTime;
-}
-
 interface ServerConversation {
   conversationID?: string;
   conversationType?: number;

@@ -8,7 +8,6 @@ import { addGroupReader, attachedInfoOf, withAttachedInfo } from '../msg/attache
 import type { CoreSession } from '../core-session.ts';
 import { ContentType, MsgStatus, SessionType } from '../types.ts';
 import { ConvChanges } from './conv-changes.ts';
-import { refreshLatest } from './conversations.ts';
 
 export function onGroupReadReceipt(s: CoreSession, conversationID: string, reader: string, seqs: readonly number[], readTime: number): void {
   const store = s.db();
@@ -27,14 +26,7 @@ export function onGroupReadReceipt(s: CoreSession, conversationID: string, reade
       store.messages.put(conversationID, withAttachedInfo(m, elem));
       ids.push(m.clientMsgID);
     }
-    if (ids.length) {
-      const before = c.latestMsg;
-      refreshLatest(s, c);
-      if (before !== c.latestMsg) {
-        store.conversations.put(c);
-        changes.changed(conversationID);
-      }
-    }
+    if (ids.length) changes.refreshLatest(c);
     return ids;
   });
   if (counted.length === 0) return;

@@ -7,7 +7,7 @@ import type { SdkWsProto } from '@openim/protocol';
 import { ContentType, MsgStatus, SessionType, type MessageItem } from '../types.ts';
 import type { CoreSession } from '../core-session.ts';
 import { ConvChanges } from './conv-changes.ts';
-import { applyServerSettings, refreshLatest, type ServerConversation } from './conversations.ts';
+import { applyServerSettings, type ServerConversation } from './conversations.ts';
 import { refreshSelf, fetchUsers } from './users.ts';
 import { onGroupReadReceipt } from './group-receipts.ts';
 import { handleRelationNotification, isRelationNotification } from './relation-notifications.ts';
@@ -81,12 +81,7 @@ export function applyRevoke(s: CoreSession, conversationID: string, tips: Record
   store.tx(() => {
     store.messages.put(conversationID, revoked);
     const c = store.conversations.get(conversationID);
-    if (c) {
-      const before = c.latestMsg;
-      refreshLatest(s, c);
-      store.conversations.put(c);
-      if (before !== c.latestMsg) changes.changed(conversationID);
-    }
+    if (c) changes.refreshLatest(c);
   });
   changes.flush();
   return info;
@@ -121,8 +116,7 @@ function onReadReceipt(s: CoreSession, tips: Record<string, unknown>, readTime: 
       if (upTo <= c.hasReadSeq && !c.unreadCount && !flagged.length) return;
       c.hasReadSeq = Math.max(c.hasReadSeq, upTo);
       c.unreadCount = Math.max(0, c.maxSeq - c.hasReadSeq);
-      refreshLatest(s, c);
-      store.conversations.put(c);
+      changes.refreshLatest(c);
       changes.changed(conversationID);
     });
     changes.flush();
@@ -130,7 +124,13 @@ function onReadReceipt(s: CoreSession, tips: Record<string, unknown>, readTime: 
   }
   if (conversationID.startsWith('sg_')) return onGroupReadReceipt(s, conversationID, reader, seqs, readTime);
   if (!conversationID.startsWith('si_')) return;
-  const read = store.tx(() => store.messages.markRead(conversationID, s.userID, seqs, 0));
+  const changes = new ConvChanges(s);
+  const read = store.tx(() => {
+    const marked = store.messages.markRead(conversationID, s.userID, seqs, 0);
+    const c = marked.length ? store.conversations.get(conversationID) : undefined;
+    if (c) changes.refreshLatest(c);
+    return marked;
+  });
   if (read.length === 0) return;
   s.emit('OnRecvC2CReadReceipt', [
     {
@@ -143,17 +143,7 @@ function onReadReceipt(s: CoreSession, tips: Record<string, unknown>, readTime: 
       sessionType: SessionType.Single,
     },
   ]);
-  const c = store.conversations.get(conversationID);
-  if (c) {
-    const changes = new ConvChanges(s);
-    const before = c.latestMsg;
-    refreshLatest(s, c);
-    if (before !== c.latestMsg) {
-      store.conversations.put(c);
-      changes.changed(conversationID);
-    }
-    changes.flush();
-  }
+  changes.flush();
 }
 
 function onDeleteMsgs(s: CoreSession, tips: Record<string, unknown>): void {
@@ -168,12 +158,7 @@ function onDeleteMsgs(s: CoreSession, tips: Record<string, unknown>): void {
       if (m && m.status < MsgStatus.Deleted) store.messages.tombstone(conversationID, m);
     }
     const c = store.conversations.get(conversationID);
-    if (c) {
-      const before = c.latestMsg;
-      refreshLatest(s, c);
-      store.conversations.put(c);
-      if (before !== c.latestMsg) changes.changed(conversationID);
-    }
+    if (c) changes.refreshLatest(c);
   });
   changes.flush();
 }

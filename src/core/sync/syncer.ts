@@ -113,7 +113,7 @@ export class Syncer {
         const want = new Map(firsts.slice(i, i + LAST_MESSAGE_BATCH).map(([id, sq]) => [id, [sq.maxSeq]] as const));
         const got = await pullSeqsMany(s, want, op);
         for (const [id, pulled] of got) {
-          await ingest(s, id, pulled.msgs, 'initial', op, changes, false);
+          await ingest(s, id, pulled.msgs, 'initial', op, changes);
           for (const m of pulled.msgs) if (m.clientMsgID && m.sendID !== s.userID) this.#initial.add(m.clientMsgID);
         }
       }
@@ -125,7 +125,7 @@ export class Syncer {
             // The last message was deleted on the server (nothing stored): follow from here.
           } else {
             await pullRange(s, id, Math.max(synced + 1, sq.maxSeq - this.#catchupLimit + 1), sq.maxSeq, op, async (batch) => {
-              await ingest(s, id, batch, 'catchup', op, changes, false);
+              await ingest(s, id, batch, 'catchup', op, changes);
               const top = batch.at(-1)?.seq;
               if (top) store.seqs.advance(id, top);
             });
