@@ -122,13 +122,15 @@ export function isGatewayError(e: unknown, name?: ErrorName): e is GatewayError 
 
 /**
  * A failure that came from the SDK core or the OpenIM server: its code passes through to the
- * client unchanged (1xxx server codes, 10xxx SDK codes).
+ * client unchanged (1xxx server codes, 10xxx SDK codes). The core throws its own CodedError
+ * (src/core/errors.ts: the core imports nothing outside itself); this is that error on the
+ * gateway's side of the wire, and it crosses back under the same wire name.
  */
-export class CodedError extends Error {
+export class CoreError extends Error {
   readonly code: number;
   constructor(code: number, message: string) {
     super(message);
-    this.name = 'CodedError';
+    this.name = 'CodedError'; // its wire name, on both sides
     this.code = code;
   }
 }
@@ -137,7 +139,6 @@ export function toWire(e: unknown): WireError {
   if (e instanceof GatewayError) {
     return { name: String(e.errorName), code: e.code, message: e.message, ...(e.detail ? { detail: e.detail } : {}) };
   }
-  if (e instanceof CodedError) return { name: 'CodedError', code: e.code, message: e.message };
   if (e && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'number') {
     const o = e as { code: number; message?: unknown; name?: unknown };
     return { name: typeof o.name === 'string' ? o.name : 'Error', code: o.code, message: String(o.message ?? '') };
@@ -154,7 +155,7 @@ export function fromWire(w: WireError): Error {
     Object.defineProperty(e, 'message', { value: w.message });
     return e;
   }
-  return new CodedError(w.code, w.message);
+  return new CoreError(w.code, w.message);
 }
 
 /** The HTTP JSON body used for upgrade and admin rejections. */

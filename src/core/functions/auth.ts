@@ -1,8 +1,7 @@
 // Login, Logout, GetLoginStatus, GetLoginUserID.
 
-import { CodedError } from '../../errors.ts';
 import type { CoreFunction } from '../contract.ts';
-import { argsError, requireString, SdkCode } from '../errors.ts';
+import { argsError, CodedError, requireString, SdkCode } from '../errors.ts';
 import { encodeUserReq, ReqId } from '../net/codec.ts';
 import { LongConn } from '../net/long-conn.ts';
 import { RestClient } from '../net/rest.ts';

@@ -1,7 +1,6 @@
 // Preconditions shared by the functions.
 
-import { CodedError } from '../../errors.ts';
-import { SdkCode } from '../errors.ts';
+import { CodedError, SdkCode } from '../errors.ts';
 import type { RestClient } from '../net/rest.ts';
 import type { CoreSession } from '../core-session.ts';
 import { LoginStatus } from '../types.ts';

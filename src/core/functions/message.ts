@@ -1,8 +1,7 @@
 // Message functions: creators, sending, revoke and delete, local writes.
 
-import { CodedError } from '../../errors.ts';
 import type { CoreFunction } from '../contract.ts';
-import { argsError, notFound, requireString, SdkCode } from '../errors.ts';
+import { argsError, CodedError, notFound, requireString, SdkCode } from '../errors.ts';
 import { creators, messageArg, type CreatorName } from '../msg/creators.ts';
 import { conversationIDOf, newClientMsgID } from '../msg/ids.ts';
 import type { CoreSession } from '../core-session.ts';

@@ -1,9 +1,8 @@
 // SendMessage(NotOss): store the message as "sending", send it with 1003, store the outcome.
 // The server's echo push (same clientMsgID) later fills in the seq without any callback.
 
-import { CodedError } from '../../errors.ts';
 import type { CallContext } from '../contract.ts';
-import { argsError, jsonArg, requireString, SdkCode } from '../errors.ts';
+import { argsError, CodedError, jsonArg, requireString, SdkCode } from '../errors.ts';
 import { parseAttachedInfo, withAttachedInfo, type AttachedInfoElem } from '../msg/attached-info.ts';
 import { messageArg } from '../msg/creators.ts';
 import { itemToMsgData } from '../msg/convert.ts';
