@@ -5,7 +5,7 @@
 // so an incremental member sync also says "the group changed".
 
 import type { SdkWsProto } from '@openim/protocol';
-import { stmt, type Db } from './db.ts';
+import { stmt, stmtOnce, type Db } from './db.ts';
 import type { Users } from './users.ts';
 import { V_DELETE, V_INSERT, V_UPDATE, type Versions } from './versions.ts';
 
@@ -240,7 +240,7 @@ export class Groups {
   }
 
   get(groupID: string): GroupInfo | undefined {
-    const r = stmt(this.#db, 'SELECT * FROM groups WHERE group_id = ?').get(groupID) as GroupRow | undefined;
+    const r = stmt<GroupRow>(this.#db, 'SELECT * FROM groups WHERE group_id = ?').get(groupID);
     return r ? this.#group(r) : undefined;
   }
 
@@ -293,30 +293,30 @@ export class Groups {
   }
 
   joinedGroupIDs(userID: string): string[] {
-    const rows = stmt(this.#db, 'SELECT group_id FROM group_members WHERE user_id = ? ORDER BY join_time, group_id').all(userID) as { group_id: string }[];
+    const rows = stmt<{ group_id: string }>(this.#db, 'SELECT group_id FROM group_members WHERE user_id = ? ORDER BY join_time, group_id').all(userID);
     return rows.map((r) => r.group_id);
   }
 
   // --- members
 
   memberCount(groupID: string): number {
-    return (stmt(this.#db, 'SELECT COUNT(*) AS n FROM group_members WHERE group_id = ?').get(groupID) as { n: number }).n;
+    return stmt<{ n: number }>(this.#db, 'SELECT COUNT(*) AS n FROM group_members WHERE group_id = ?').get(groupID)!.n;
   }
 
   member(groupID: string, userID: string): GroupMember | undefined {
-    const r = stmt(this.#db, 'SELECT * FROM group_members WHERE group_id = ? AND user_id = ?').get(groupID, userID) as MemberRow | undefined;
+    const r = stmt<MemberRow>(this.#db, 'SELECT * FROM group_members WHERE group_id = ? AND user_id = ?').get(groupID, userID);
     return r ? this.#member(r) : undefined;
   }
 
   memberIDs(groupID: string): string[] {
-    const rows = stmt(this.#db, 'SELECT user_id FROM group_members WHERE group_id = ? ORDER BY join_time, user_id').all(groupID) as { user_id: string }[];
+    const rows = stmt<{ user_id: string }>(this.#db, 'SELECT user_id FROM group_members WHERE group_id = ? ORDER BY join_time, user_id').all(groupID);
     return rows.map((r) => r.user_id);
   }
 
   /** Owner and admins: who handles join applications. */
   managerIDs(groupID: string): string[] {
-    const rows = stmt(this.#db, 'SELECT user_id FROM group_members WHERE group_id = ? AND role_level >= ? ORDER BY role_level DESC, user_id')
-      .all(groupID, ROLE_ADMIN) as { user_id: string }[];
+    const rows = stmt<{ user_id: string }>(this.#db, 'SELECT user_id FROM group_members WHERE group_id = ? AND role_level >= ? ORDER BY role_level DESC, user_id')
+      .all(groupID, ROLE_ADMIN);
     return rows.map((r) => r.user_id);
   }
 
@@ -340,7 +340,7 @@ export class Groups {
       5: [ROLE_OWNER, ROLE_ADMIN],
     };
     const want = roles[filter] ?? [];
-    const rows = stmt(this.#db, 'SELECT * FROM group_members WHERE group_id = ? ORDER BY role_level DESC, join_time, user_id').all(groupID) as unknown as MemberRow[];
+    const rows = stmt<MemberRow>(this.#db, 'SELECT * FROM group_members WHERE group_id = ? ORDER BY role_level DESC, join_time, user_id').all(groupID);
     let members = rows.filter((r) => want.length === 0 || want.includes(r.role_level)).map((r) => this.#member(r));
     // Upstream matches the keyword exactly against the userID or the nickname.
     if (keyword) members = members.filter((m) => m.userID === keyword || m.nickname === keyword);
@@ -382,7 +382,7 @@ export class Groups {
   // --- join requests
 
   request(groupID: string, userID: string): GroupRequest | undefined {
-    const r = stmt(this.#db, 'SELECT * FROM group_requests WHERE group_id = ? AND user_id = ?').get(groupID, userID) as RequestRow | undefined;
+    const r = stmt<RequestRow>(this.#db, 'SELECT * FROM group_requests WHERE group_id = ? AND user_id = ?').get(groupID, userID);
     return r ? this.#request(r) : undefined;
   }
 
@@ -427,16 +427,15 @@ export class Groups {
       vals.push(...handleResults);
     }
     const w = where.join(' AND ');
-    const total = (this.#db.prepare(`SELECT COUNT(*) AS n FROM group_requests WHERE ${w}`).get(...vals) as { n: number }).n;
-    const rows = this.#db
-      .prepare(`SELECT * FROM group_requests WHERE ${w} ORDER BY req_time DESC, group_id, user_id LIMIT ? OFFSET ?`)
-      .all(...vals, limit, offset) as unknown as RequestRow[];
+    const total = stmtOnce<{ n: number }>(this.#db, `SELECT COUNT(*) AS n FROM group_requests WHERE ${w}`).get(...vals)!.n;
+    const rows = stmtOnce<RequestRow>(this.#db, `SELECT * FROM group_requests WHERE ${w} ORDER BY req_time DESC, group_id, user_id LIMIT ? OFFSET ?`)
+      .all(...vals, limit, offset);
     return { total, groupRequests: rows.map((r) => this.#request(r)) };
   }
 
   /** Groups a user owns or administers. */
   managedGroupIDs(userID: string): string[] {
-    const rows = stmt(this.#db, 'SELECT group_id FROM group_members WHERE user_id = ? AND role_level >= ?').all(userID, ROLE_ADMIN) as { group_id: string }[];
+    const rows = stmt<{ group_id: string }>(this.#db, 'SELECT group_id FROM group_members WHERE user_id = ? AND role_level >= ?').all(userID, ROLE_ADMIN);
     return rows.map((r) => r.group_id);
   }
 }

@@ -137,7 +137,7 @@ export class Objects {
     // From here on no await: the quota check and the reservation below cannot interleave with
     // another initiate of the same user.
     this.#checkQuota(c, r.size);
-    const blob = stmt(this.#db, 'SELECT size FROM object_blobs WHERE hash = ?').get(hash) as { size: number } | undefined;
+    const blob = stmt<{ size: number }>(this.#db, 'SELECT size FROM object_blobs WHERE hash = ?').get(hash);
     if (blob && stored) {
       // Upstream's HashAlreadyExists: the content is here already, only the name is new.
       this.#putObject(name, c.userID, hash, blob.size, r.contentType, r.cause);
@@ -214,9 +214,7 @@ export class Objects {
   }
 
   lookup(name: string): ObjectRow | undefined {
-    const row = stmt(this.#db, 'SELECT name, user_id, hash, size, content_type FROM objects WHERE name = ?').get(name) as
-      | { name: string; user_id: string; hash: string; size: number; content_type: string }
-      | undefined;
+    const row = stmt<{ name: string; user_id: string; hash: string; size: number; content_type: string }>(this.#db, 'SELECT name, user_id, hash, size, content_type FROM objects WHERE name = ?').get(name);
     return row && { name: row.name, userID: row.user_id, hash: row.hash, size: row.size, contentType: row.content_type };
   }
 
@@ -230,10 +228,10 @@ export class Objects {
 
   /** Bytes the user holds: objects plus open uploads. */
   used(userID: string): number {
-    const row = stmt(
+    const row = stmt<{ used: number }>(
       this.#db,
       'SELECT (SELECT COALESCE(SUM(size), 0) FROM objects WHERE user_id = ?) + (SELECT COALESCE(SUM(size), 0) FROM uploads WHERE user_id = ? AND expire_at >= ?) AS used',
-    ).get(userID, userID, Date.now()) as { used: number };
+    ).get(userID, userID, Date.now())!;
     return row.used;
   }
 
@@ -245,7 +243,7 @@ export class Objects {
   }
 
   async #sweepOnce(): Promise<number> {
-    const expired = (stmt(this.#db, 'SELECT upload_id FROM uploads WHERE expire_at < ?').all(Date.now()) as Array<{ upload_id: string }>)
+    const expired = stmt<{ upload_id: string }>(this.#db, 'SELECT upload_id FROM uploads WHERE expire_at < ?').all(Date.now())
       .map((r) => r.upload_id)
       .filter((id) => !this.#completing.has(id));
     for (const id of expired) stmt(this.#db, 'DELETE FROM uploads WHERE upload_id = ?').run(id);
@@ -288,7 +286,7 @@ export class Objects {
   }
 
   #upload(uploadID: string): UploadRow | undefined {
-    return stmt(this.#db, 'SELECT * FROM uploads WHERE upload_id = ?').get(uploadID) as UploadRow | undefined;
+    return stmt<UploadRow>(this.#db, 'SELECT * FROM uploads WHERE upload_id = ?').get(uploadID);
   }
 
   /** The caller's unexpired upload; another user's reads as missing. */
@@ -337,6 +335,6 @@ export function checkAccessQuery(query: Readonly<Record<string, string>>): void 
 /** The part-URL signing key: random, made once per data dir, so URLs survive a restart. */
 function signingKey(db: Db): Buffer {
   stmt(db, "INSERT OR IGNORE INTO server_keys (name, value) VALUES ('object-sign', ?)").run(randomBytes(32));
-  const row = stmt(db, "SELECT value FROM server_keys WHERE name = 'object-sign'").get() as { value: Uint8Array };
+  const row = stmt<{ value: Uint8Array }>(db, "SELECT value FROM server_keys WHERE name = 'object-sign'").get()!;
   return Buffer.from(row.value);
 }
