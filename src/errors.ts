@@ -48,6 +48,7 @@ export const catalog = {
   GW_TOO_MANY_CONNECTIONS: { code: 20034, message: 'Connection cap reached', http: 429, retryable: true },
   GW_TOO_MANY_UPGRADES: { code: 20035, message: 'Too many upgrade attempts from this address', http: 429, retryable: true },
   GW_UPSTREAM_UNAVAILABLE: { code: 20036, message: 'OpenIM API unreachable', http: 503, retryable: true },
+  GW_METHOD_NOT_ALLOWED: { code: 20037, message: 'Upgrade requests must use GET', http: 405 },
 
   // --- admin API ---
   GW_ADMIN_UNAUTHORIZED: { code: 20050, message: 'Admin token required', http: 401 },
@@ -56,6 +57,8 @@ export const catalog = {
   GW_FAULT_INJECTION_OFF: { code: 20053, message: 'Fault injection is disabled (--fault-injection)', http: 403 },
   GW_ADMIN_LIMITED: { code: 20054, message: 'Too many admin logins or dashboard streams', http: 429, retryable: true },
   GW_FAULT_NEEDS_PROCESS: { code: 20055, message: 'A thread cannot contain this fault kind; run the session with --isolation process', http: 409 },
+  GW_ADMIN_BODY_TOO_LARGE: { code: 20056, message: 'Admin request body too large', http: 413 },
+  GW_ADMIN_UNSUPPORTED_MEDIA_TYPE: { code: 20057, message: 'Admin request body must be application/json', http: 415 },
 
   // --- process level ---
   GW_OPTIONS_INVALID: { code: 20070, message: 'Invalid option' },
