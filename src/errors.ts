@@ -29,7 +29,7 @@ export const catalog = {
   GW_NOT_LOGGED_IN: { code: 20006, message: 'Call Login first' },
   GW_RATE_LIMITED: { code: 20007, message: 'Too many requests on this connection', retryable: true },
   GW_BUSY: { code: 20008, message: 'Session queue is full', retryable: true },
-  GW_SESSION_CRASHED: { code: 20009, message: 'Session worker exited during the call', retryable: true },
+  GW_SESSION_CRASHED: { code: 20009, message: 'Session worker exited during the call: outcome unknown, retry the same request', retryable: true },
   GW_SESSION_RESTARTING: { code: 20010, message: 'Session is restarting', retryable: true },
   GW_SESSION_QUARANTINED: { code: 20011, message: 'Session is quarantined after repeated crashes' },
   GW_CALL_TIMEOUT: { code: 20012, message: 'Call timed out', retryable: true },

@@ -8,7 +8,7 @@ import { createMetrics, type Metrics } from './metrics.ts';
 import { optionSpecs, type GatewayOptions, type OptionKey } from './options.ts';
 import { VERSION } from './version.ts';
 import type { Supervisor } from './supervisor/types.ts';
-import { createGatewayServer, type GatewayServer } from './gateway/server.ts';
+import { createGatewayServer, createTokenVerifier, type GatewayServer } from './gateway/server.ts';
 import { startEmbeddedIm, type EmbeddedIm } from './embedded-im.ts';
 import { startImServer } from './imserver/index.ts';
 import { createSupervisor } from './supervisor/index.ts';
@@ -79,8 +79,11 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps =
   let server: GatewayServer;
   let address;
   try {
-    supervisor = deps.supervisor ?? createSupervisor({ options: resolved, log, metrics, ...(deps.coreModule ? { coreModule: deps.coreModule } : {}) });
-    server = createGatewayServer({ options: resolved, supervisor, log, metrics, routes });
+    // One verifier for both: the edge checks tokens with it, the supervisor asks it who may
+    // reach a session and tells it about kicks and newer tokens.
+    const verifier = createTokenVerifier(resolved, log, metrics);
+    supervisor = deps.supervisor ?? createSupervisor({ options: resolved, log, metrics, tokens: verifier, ...(deps.coreModule ? { coreModule: deps.coreModule } : {}) });
+    server = createGatewayServer({ options: resolved, supervisor, verifier, log, metrics, routes });
     address = await server.listen(resolved.port, resolved.host);
   } catch (e) {
     await im?.close();

@@ -4,19 +4,22 @@
 //
 //   parent ── {type:'start', ...} ──▶ child ── {type:'started', ...} ──▶ parent
 //          ── {type:'rss'} ─────────▶       ── {type:'rss', rss} ─────▶
+//          ── {type:'cpu'} ─────────▶       ── {type:'cpu', ...} ─────▶  (process CPU, main-thread CPU)
+//          ── {type:'requests'} ────▶       ── {type:'requests', routes} ▶  (IM server with requestLog)
 //          ── {type:'tree'} ────────▶       ── {type:'tree', rss, pss, processes} ─▶  (itself + descendants)
 //          ── {type:'close'} ───────▶       (closes and exits)
 
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { WebSocketServer } from 'ws';
 
 type Start =
-  | { type: 'start'; kind: 'im'; dataDir: string }
+  | { type: 'start'; kind: 'im'; dataDir: string; requestLog?: number }
   | { type: 'start'; kind: 'gateway'; overrides: Record<string, unknown>; coreModule?: string }
   | { type: 'start'; kind: 'echo' };
-type Msg = Start | { type: 'rss' } | { type: 'tree' } | { type: 'close' };
+type Msg = Start | { type: 'rss' } | { type: 'cpu' } | { type: 'requests' } | { type: 'tree' } | { type: 'close' };
 
 /** This process and every descendant (session processes), from /proc: the children of every thread. */
 function tree(pid: number): number[] {
@@ -57,13 +60,15 @@ function treeMemory(): { rss: number; pss: number; processes: number } {
 }
 
 let close: () => Promise<void> = async () => {};
+let requests: () => Promise<string[]> = async () => [];
 const send = (m: unknown): void => void process.send!(m);
 
 async function start(m: Start): Promise<void> {
   if (m.kind === 'im') {
     const { startImServer } = await import('../../src/imserver/index.ts');
-    const im = await startImServer({ apiPort: 0, wsPort: 0, host: '127.0.0.1', dataDir: m.dataDir, logLevel: 'silent' });
+    const im = await startImServer({ apiPort: 0, wsPort: 0, host: '127.0.0.1', dataDir: m.dataDir, logLevel: 'silent', ...(m.requestLog ? { requestLog: m.requestLog } : {}) });
     close = () => im.close();
+    requests = async () => (await im.requestLog()).map((e) => e.route);
     send({ type: 'started', apiAddress: im.apiAddress, wsAddress: im.wsAddress });
   } else if (m.kind === 'gateway') {
     const { createGateway } = await import('../../src/index.ts');
@@ -101,6 +106,14 @@ process.on('message', (m: Msg) => {
     });
   } else if (m.type === 'rss') {
     send({ type: 'rss', rss: process.memoryUsage().rss });
+  } else if (m.type === 'cpu') {
+    const { user, system } = process.cpuUsage();
+    // The main thread's own CPU (Node >= 23.9); event-loop busy time otherwise, which also
+    // counts time the thread was runnable but not scheduled.
+    const main = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage?.();
+    send({ type: 'cpu', cpuMs: (user + system) / 1000, mainCpuMs: main ? (main.user + main.system) / 1000 : performance.eventLoopUtilization().active });
+  } else if (m.type === 'requests') {
+    void requests().then((routes) => send({ type: 'requests', routes }));
   } else if (m.type === 'tree') {
     send({ type: 'tree', ...treeMemory() });
   } else if (m.type === 'close') {

@@ -29,6 +29,12 @@ export const SdkCode = {
   MsgHasNoSeq: 10206,
   NotSupportType: 10302,
   RecordNotFound: 10304,
+  /**
+   * sdkgate's own: the request exceeds a limit of the OpenIM server (src/core/limits.ts), so it
+   * was refused before anything was sent or stored. openim-sdk-core has no code for this (its
+   * codes stop at 10207 in this range); upstream the message would close the long connection.
+   */
+  LimitExceeded: 10290,
 } as const;
 
 export function argsError(message: string): CodedError {

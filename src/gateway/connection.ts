@@ -18,6 +18,7 @@ import type { Reservation } from './caps.ts';
 import { FrameError, formatError, formatEvent, formatFrame, formatResult, frameText, parseRequest, type Request } from './frames.ts';
 import { functions } from './functions.ts';
 import { TokenBucket } from './rate-limit.ts';
+import { refusalCloseCode } from './refusal.ts';
 
 export interface ConnectionDeps {
   readonly supervisor: Supervisor;
@@ -212,7 +213,16 @@ export class ClientConnection implements SessionClient {
         this.#account(fn, operationID, started);
         this.#send(text);
       },
-      (err: unknown) => this.#reject(fn, operationID, err, started),
+      (err: unknown) => {
+        this.#reject(fn, operationID, err, started);
+        // Upstream no longer accepts this connection's token (revoked or superseded since the
+        // upgrade): nothing is left for it to do, and it must not keep one of the pair's slots.
+        // Ended like an in-band upgrade refusal (refusal.ts): Logout event, close 4401.
+        if (fn === 'Login' && isGatewayError(err, 'GW_BAD_TOKEN')) {
+          this.#send(formatEvent('Logout', '', 0, ''));
+          this.close(refusalCloseCode(err), String(err.errorName));
+        }
+      },
     ).finally(() => {
       this.#inflight.delete(operationID);
       if (this.#inflight.size === 0) {

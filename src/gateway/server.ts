@@ -29,6 +29,8 @@ import { createUpgradeHandler } from './upgrade.ts';
 export interface GatewayServerDeps {
   readonly options: GatewayOptions;
   readonly supervisor: Supervisor;
+  /** Shared with the supervisor (createTokenVerifier). */
+  readonly verifier: TokenVerifier;
   readonly log: Logger;
   readonly metrics: Metrics;
   /** More plain-HTTP routes (the demo), tried before the admin routes. */
@@ -49,18 +51,8 @@ export interface GatewayServer {
   close(): Promise<void>;
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
-  const { options, supervisor, log, metrics } = deps;
-  let draining = false;
-  let closing: Promise<void> | undefined;
-  const isDraining = (): boolean => draining;
-  const connections = new Set<ClientConnection>();
-
-  const verifier = new TokenVerifier({
+export function createTokenVerifier(options: GatewayOptions, log: Logger, metrics: Metrics): TokenVerifier {
+  return new TokenVerifier({
     apiAddress: options.apiAddress,
     timeoutMs: options.authTimeoutMs,
     cacheSize: options.authCacheSize,
@@ -69,6 +61,19 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     log: log.child({ component: 'auth' }),
     onRequest: (seconds, outcome) => metrics.upstreamRest.observe({ family: 'auth', outcome }, seconds),
   });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
+  const { options, supervisor, verifier, log, metrics } = deps;
+  let draining = false;
+  let closing: Promise<void> | undefined;
+  const isDraining = (): boolean => draining;
+  const connections = new Set<ClientConnection>();
+
   const caps = new ConnectionCaps(options.maxConnsPerUser, options.maxConns);
   const upgradeLimiter = new KeyedRateLimiter(options.maxUpgradesPerIp, options.maxUpgradesPerIp);
 

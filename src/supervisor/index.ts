@@ -19,15 +19,17 @@ import { Registry, sessionKey } from './registry.ts';
 import { Session } from './session.ts';
 import { hostSpec, sessionBoot, spawnHost, type HostSpec } from './spawn.ts';
 import { StartCooldown } from './start-cooldown.ts';
-import type { Principal, SessionClient, SessionInfo, Supervisor, SupervisorOverview } from './types.ts';
+import type { Principal, SessionClient, SessionInfo, Supervisor, SupervisorOverview, TokenAuthority } from './types.ts';
 import { defaultPoolSize, WarmPool } from './warm-pool.ts';
 
-export type { Supervisor, SessionClient, SessionInfo, SupervisorOverview, Principal } from './types.ts';
+export type { Supervisor, SessionClient, SessionInfo, SupervisorOverview, Principal, TokenAuthority } from './types.ts';
 
 export interface SupervisorDeps {
   readonly options: GatewayOptions;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** The edge's token verdicts: who may reach a session (the gateway's TokenVerifier). */
+  readonly tokens: TokenAuthority;
   /** The SDK core module the workers load. @default the absolute path of src/core/index.ts */
   readonly coreModule?: string;
   /** Tests only: another worker entry, or extra flags for the worker. */
@@ -36,6 +38,12 @@ export interface SupervisorDeps {
 }
 
 export const DEFAULT_CORE_MODULE = fileURLToPath(moduleUrl('../core/index', import.meta.url));
+
+/**
+ * Upstream checks one Login may need: one normally; another only if a revocation or a wait
+ * (an old session still closing) outdated the first. More means the pair keeps being revoked.
+ */
+const MAX_RECHECKS = 3;
 
 /** The Supervisor, plus what tests, benches and the docs look at. */
 export interface LocalSupervisor extends Supervisor {
@@ -48,7 +56,7 @@ export interface LocalSupervisor extends Supervisor {
 }
 
 export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
-  const { options, log, metrics } = deps;
+  const { options, log, metrics, tokens } = deps;
   const initialLimits = readLimits(options);
   let limitsFor = initialLimits.limitsFor;
   const { defaults, all: limitSets } = initialLimits;
@@ -100,10 +108,30 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         spawn,
         spares: warmPool ?? undefined,
         onStopped: (s) => registry.remove(s),
+        onSignedOut: (s) => tokens.revoked(s.userID, s.platformID),
+        onTokenAdopted: (s, token) => {
+          tokens.superseded(s.userID, s.platformID, token);
+          recheckOthers(s);
+        },
       },
       p.token,
     );
   });
+
+  /**
+   * A newer token replaced the session's: tabs still on an older one are asked about upstream,
+   * and the ones it no longer accepts are detached (OnKickedOffline), as upstream kicks a device
+   * whose token a newer login on the same platform superseded.
+   */
+  const recheckOthers = (s: Session): void => {
+    for (const c of s.clientsWithOtherTokens()) {
+      tokens.recheck(c.principal, `${s.sessionId}-recheck`).catch((e: unknown) => {
+        if (!isGatewayError(e, 'GW_BAD_TOKEN') && !isGatewayError(e, 'GW_TOKEN_MISMATCH')) return;
+        if (registry.sessionOf(c) === s) registry.unbind(c);
+        s.expel(c);
+      });
+    }
+  };
 
   const admission = new Admission({ capacity: cap, sessions: () => registry.all(), boundMs: options.drainTimeoutMs, log, metrics });
   metrics.setHeapSource(function* () {
@@ -142,10 +170,21 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         current = undefined;
       }
       let session = current;
+      let rechecks = 0;
       while (!session) {
         const existing = registry.get(client.principal.userID, client.principal.platformID);
-        if (existing && !existing.closing) {
-          session = existing;
+        const live = existing && !existing.closing ? existing : undefined;
+        // A token reaches a session (a running one, or a new one whose offline-first core would
+        // serve the local store before upstream refuses it) only if it is the running session's
+        // own token or upstream accepted it just now; a cached verdict alone is not enough.
+        if (!live?.holds(client.principal.token) && !tokens.vouches(client.principal)) {
+          if (++rechecks > MAX_RECHECKS) throw gatewayError('GW_BAD_TOKEN', 'the token was revoked or superseded while logging in');
+          await tokens.recheck(client.principal, operationID);
+          stillWanted();
+          continue;
+        }
+        if (live) {
+          session = live;
         } else if (existing) {
           // Two cores never share a data dir: wait until the old one has closed it.
           await existing.stopped;

@@ -44,6 +44,10 @@ export interface SessionDeps {
   readonly spares?: { take(spec: HostSpec): SessionHost | null } | undefined;
   /** Called once, when the session reaches `stopped`. */
   readonly onStopped: (session: Session) => void;
+  /** The core reported a kick or a token error: every token verdict for the pair is void. */
+  readonly onSignedOut: (session: Session) => void;
+  /** A Login brought a token other than the session's: it is the session's token from now on. */
+  readonly onTokenAdopted: (session: Session, token: string) => void;
 }
 
 interface Waiter {
@@ -71,6 +75,8 @@ export class Session {
   readonly #clients = new Set<SessionClient>();
   #state: SessionState = 'starting';
   #token: string;
+  /** The token the live core logged in with (it may lag #token until the core is told). */
+  #coreToken: string | null = null;
   #gen: Generation | null = null;
   #launched = false;
   #launching: Promise<void> | null = null;
@@ -137,6 +143,11 @@ export class Session {
     return this.#clients.has(client);
   }
 
+  /** Whether `token` is the session's current token (the one a restart logs in with). */
+  holds(token: string): boolean {
+    return this.#token === token;
+  }
+
   get clientCount(): number {
     return this.#clients.size;
   }
@@ -155,9 +166,11 @@ export class Session {
   async login(client: SessionClient, token: string): Promise<void> {
     if (this.#stopping) throw gatewayError(this.#drainFor === 'drain' ? 'GW_DRAINING' : 'GW_SESSION_STOPPED');
     if (this.#state === 'quarantined') throw this.#quarantinedError();
+    const attaching = !this.#clients.has(client);
     this.#attach(client);
-    // Keep the newest token: it is the one a restart logs in with.
-    this.#token = token;
+    // A newly attaching client's other token got here only because upstream just accepted it
+    // (the supervisor checks): it is the newest, and the session's from now on.
+    if (attaching && token !== this.#token) this.#adopt(token);
     if (this.#state === 'ready') return;
     const ready = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     if (!this.#launched) {
@@ -177,6 +190,26 @@ export class Session {
     if (!this.#clients.delete(client)) return;
     if (this.#clients.size > 0 || this.#state === 'quarantined') return;
     await this.stop('logout', this.#d.options.drainTimeoutMs);
+  }
+
+  /** Clients attached with another token than the session's current one. */
+  clientsWithOtherTokens(): SessionClient[] {
+    return [...this.#clients].filter((c) => c.principal.token !== this.#token);
+  }
+
+  /**
+   * Detach a client whose token upstream no longer accepts (a newer token superseded it): it
+   * gets OnKickedOffline, as a device kicked by a newer login does upstream.
+   */
+  expel(client: SessionClient): void {
+    if (!this.#clients.delete(client)) return;
+    this.#log.info({ clientId: client.id }, 'client expelled: its token was superseded');
+    try {
+      client.sendEvent('OnKickedOffline', '', 0, '');
+    } catch (err) {
+      this.#log.warn({ err, clientId: client.id }, 'client failed to take an event');
+    }
+    if (this.#clients.size === 0) this.#armIdle();
   }
 
   /** The connection dropped: detach; the last one arms the idle grace. */
@@ -215,7 +248,10 @@ export class Session {
       if (gen && gen.running && gen.rpc && !gen.rpc.dead && (!pinned || gen === pinned) && this.#drainFor !== 'restart') {
         return gen.rpc;
       }
-      return (pinned ?? gen)?.crashError ?? this.#refusal() ?? gatewayError('GW_SESSION_RESTARTING', undefined, { restartInMs: this.#restartInMs() });
+      // Never posted to a worker, so the call did not run: unlike the in-flight calls a crash
+      // rejects with GW_SESSION_CRASHED (outcome unknown), this one is simply retried.
+      const why = (pinned ?? gen)?.crashError ? 'the worker exited before the call ran' : undefined;
+      return this.#refusal() ?? gatewayError('GW_SESSION_RESTARTING', why, { restartInMs: this.#restartInMs() });
     });
   }
 
@@ -357,6 +393,8 @@ export class Session {
       return;
     }
     this.#gen = gen;
+    this.#coreToken = null;
+    const launchToken = this.#token;
     void gen.exited.then((info) => this.#onExit(gen, info));
     try {
       await gen.start(
@@ -369,7 +407,7 @@ export class Session {
           wsAddress: o.wsAddress,
         },
         // The token goes to the core and nowhere else: no log line carries Login arguments.
-        { args: [this.userID, this.#token], operationID: `${this.sessionId}-login-${++this.#loginSeq}` },
+        { args: [this.userID, launchToken], operationID: `${this.sessionId}-login-${++this.#loginSeq}` },
       );
     } catch (e) {
       if (!gen.host.alive || gen.rpc?.dead) this.#launchFailed(kind, await gen.exited, t0);
@@ -382,6 +420,9 @@ export class Session {
     this.#d.metrics.sessionStart.observe({ status: kind === 'start' ? 'ok' : 'restart_ok' }, ms / 1000);
     this.#log.info({ threadId: gen.host.threadId, childPid: childPid(gen), ms: Math.round(ms), kind }, 'session ready');
     this.#setState('ready');
+    this.#coreToken = launchToken;
+    // A newer token arrived while this core logged in with the older one.
+    this.#syncCoreToken();
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w.resolve();
@@ -598,8 +639,32 @@ export class Session {
     this.#emitAll(e.event, e.data, e.errCode, e.errMsg);
     // The server signed this user out (kicked, or the token expired): the core has stopped its
     // network for good. End the session now, or a Login with a fresh token during the idle grace
-    // would attach to a core that can no longer reach the server.
-    if (e.event === 'OnKickedOffline' || e.event === 'OnUserTokenExpired') void this.stop('signed_out', this.#d.options.drainTimeoutMs);
+    // would attach to a core that can no longer reach the server; and no cached verdict for the
+    // pair may let a token in again without asking upstream.
+    if (e.event === 'OnKickedOffline' || e.event === 'OnUserTokenExpired') {
+      this.#d.onSignedOut(this);
+      void this.stop('signed_out', this.#d.options.drainTimeoutMs);
+    }
+  }
+
+  #adopt(token: string): void {
+    this.#token = token;
+    this.#log.info('session token replaced by a newer one');
+    this.#d.onTokenAdopted(this, token);
+    this.#syncCoreToken();
+  }
+
+  /**
+   * Give a ready core the session's newest token. Upstream marks the older token kicked when it
+   * issues a newer one, so a core left on it would be signed out at its next REST call or dial.
+   */
+  #syncCoreToken(): void {
+    if (this.#state !== 'ready' || this.#coreToken === null || this.#coreToken === this.#token) return;
+    const token = this.#token;
+    this.#coreToken = token;
+    this.call('Login', [this.userID, token], `${this.sessionId}-login-${++this.#loginSeq}`).catch((err: unknown) => {
+      this.#log.warn({ code: (err as { code?: unknown })?.code }, 'core did not take the newer token');
+    });
   }
 
   /** Every client of the session gets every callback, in the worker's order. */

@@ -15,6 +15,27 @@ export interface Principal {
   readonly token: string;
 }
 
+/**
+ * The edge's token verdicts, as the supervisor needs them before a connection reaches a session.
+ * A token may attach to a running session only if it is that session's own current token or
+ * upstream accepted it moments ago; a kick or token error of the pair's core voids every verdict
+ * for the pair, and a newer token voids the others' (docs/gateway.md "What the token cache can
+ * and cannot let in").
+ */
+export interface TokenAuthority {
+  /** Upstream accepted this principal's token moments ago, and nothing revoked or superseded the pair since. No I/O. */
+  vouches(p: Principal): boolean;
+  /**
+   * Ask upstream now (a cached acceptance is not enough); afterwards `vouches(p)` holds unless
+   * the pair was revoked meanwhile. Rejects GW_BAD_TOKEN, GW_TOKEN_MISMATCH or GW_UPSTREAM_UNAVAILABLE.
+   */
+  recheck(p: Principal, operationID: string): Promise<void>;
+  /** The pair's core was signed out (kicked, token error): forget every verdict for it. */
+  revoked(userID: string, platformID: number): void;
+  /** `token` became the pair's session token: the pair's other tokens must be verified again to attach. */
+  superseded(userID: string, platformID: number, token: string): void;
+}
+
 /** What the supervisor needs from one client connection. */
 export interface SessionClient {
   /** Unique per connection, for logs and the admin API. */

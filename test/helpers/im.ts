@@ -28,6 +28,12 @@ export interface TestIm {
    * resolves with the groupID. Admin token only, like makeFriends.
    */
   createGroup(ownerUserID: string, memberUserIDs: string[], groupInfo?: Record<string, unknown>): Promise<string>;
+  /**
+   * Every message of a conversation as the server stores it for `userID` (REST pull with the
+   * user's cached token), oldest first: what "exactly once on the server" is checked against,
+   * since a client's local store merges copies that share a clientMsgID.
+   */
+  history(userID: string, conversationID: string): Promise<Array<{ clientMsgID: string; seq: number; sendID: string }>>;
 }
 
 export const TEST_SECRET = 'openIM123';
@@ -73,6 +79,19 @@ export async function startTestIm(opts: { dataDir?: string; requestLog?: boolean
     return admin;
   };
 
+  const userToken = (userID: string, platformID = 5): Promise<string> => {
+    const key = `${userID}\u0000${platformID}`;
+    let t = tokens.get(key);
+    if (!t) {
+      t = adminToken().then((a) =>
+        imPost<{ token: string }>(handle.apiAddress, '/auth/get_user_token', { userID, platformID }, a).then((d) => d.token),
+      );
+      tokens.set(key, t);
+      t.catch(() => tokens.delete(key));
+    }
+    return t;
+  };
+
   return {
     apiAddress: handle.apiAddress,
     wsAddress: handle.wsAddress,
@@ -87,21 +106,23 @@ export async function startTestIm(opts: { dataDir?: string; requestLog?: boolean
       const res = await imPost<{ groupInfo: { groupID: string } }>(handle.apiAddress, '/group/create_group', body, await adminToken());
       return res.groupInfo.groupID;
     },
+    async history(userID, conversationID) {
+      const token = await userToken(userID);
+      const seqs = await imPost<{ maxSeqs: Record<string, number> }>(handle.apiAddress, '/msg/newest_seq', { userID }, token);
+      const max = seqs.maxSeqs[conversationID] ?? 0;
+      const out: Array<{ clientMsgID: string; seq: number; sendID: string }> = [];
+      for (let begin = 1; begin <= max; begin += 100) {
+        const end = Math.min(max, begin + 99);
+        const page = await imPost<{ msgs: Record<string, { Msgs: Array<{ clientMsgID: string; seq: number; sendID: string }> }> }>(
+          handle.apiAddress, '/msg/pull_msg_by_seq', { userID, seqRanges: [{ conversationID, begin, end, num: end - begin + 1 }], order: 0 }, token);
+        for (const m of page.msgs[conversationID]?.Msgs ?? []) out.push({ clientMsgID: m.clientMsgID, seq: m.seq, sendID: m.sendID });
+      }
+      return out.sort((a, b) => a.seq - b.seq);
+    },
     async register(userID, nickname = userID) {
       await imPost(handle.apiAddress, '/user/user_register', { users: [{ userID, nickname, faceURL: '', ex: '' }] }, await adminToken());
     },
-    userToken(userID, platformID = 5) {
-      const key = `${userID}\u0000${platformID}`;
-      let t = tokens.get(key);
-      if (!t) {
-        t = adminToken().then((a) =>
-          imPost<{ token: string }>(handle.apiAddress, '/auth/get_user_token', { userID, platformID }, a).then((d) => d.token),
-        );
-        tokens.set(key, t);
-        t.catch(() => tokens.delete(key));
-      }
-      return t;
-    },
+    userToken,
     async close() {
       await handle.close();
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import { createLogger, type Logger } from '../../src/log.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { resolveOptions, type GatewayOptions } from '../../src/options.ts';
 import { createSupervisor, type LocalSupervisor, type SupervisorDeps } from '../../src/supervisor/index.ts';
+import { RecordingTokens } from '../helpers/tokens.ts';
 
 export const ECHO_CORE = fileURLToPath(new URL('../fixtures/cores/echo-core.ts', import.meta.url));
 export const THROWING_CORE = fileURLToPath(new URL('../fixtures/cores/throwing-core.ts', import.meta.url));
@@ -68,7 +69,7 @@ export function makeSupervisor(
     },
   });
   const log = createLogger(options.logLevel, sink);
-  const real = createSupervisor({ options, log, coreModule: ECHO_CORE, metrics: extra.metrics ?? createMetrics(), ...extra });
+  const real = createSupervisor({ options, log, coreModule: ECHO_CORE, metrics: extra.metrics ?? createMetrics(), tokens: new RecordingTokens(), ...extra });
   // Results come back as the worker's JSON text (the gateway passes it through); tests compare values.
   const supervisor: typeof real = Object.assign(Object.create(null) as typeof real, real, {
     call: (...a: Parameters<typeof real.call>) => real.call(...a).then(decoded),

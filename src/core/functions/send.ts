@@ -1,5 +1,10 @@
 // SendMessage(NotOss): store the message as "sending", send it with 1003, store the outcome.
 // The server's echo push (same clientMsgID) later fills in the seq without any callback.
+//
+// Idempotent by clientMsgID (issue 9): a message sent again after any failure answers with the
+// delivered message when the server has it (delivered.ts), and is sent otherwise; a resend while
+// the first attempt still runs in this core waits for it. Never two copies, never 10204 for a
+// message's own retry. An oversized message is refused before anything is stored or sent.
 
 import type { CallContext } from '../contract.ts';
 import { argsError, CodedError, jsonArg, requireString, SdkCode } from '../errors.ts';
@@ -8,10 +13,13 @@ import { messageArg } from '../msg/creators.ts';
 import { itemToMsgData } from '../msg/convert.ts';
 import { conversationIDOf } from '../msg/ids.ts';
 import { PbCoder, ReqId } from '../net/codec.ts';
+import { frameBytes } from '../net/long-conn.ts';
+import { limitExceeded, WS_MAX_FRAME_BYTES } from '../limits.ts';
 import type { CoreSession } from '../core-session.ts';
 import { ConvChanges } from '../sync/conv-changes.ts';
 import { ensureConversation } from '../sync/conversations.ts';
 import { ContentType, MsgStatus, SessionType, type MessageItem, type OfflinePush } from '../types.ts';
+import { findDelivered } from './delivered.ts';
 import { online } from './guard.ts';
 
 const ONLINE_ONLY = {
@@ -51,6 +59,9 @@ function finish(s: CoreSession, conversationID: string, m: MessageItem, patch: P
   });
 }
 
+/** Sends running in a core, by clientMsgID: a resend during one joins it instead of sending twice. */
+const running = new WeakMap<CoreSession, Map<string, { readonly conversationID: string; readonly attempt: Promise<MessageItem> }>>();
+
 export async function sendMessage(
   s: CoreSession,
   ctx: CallContext,
@@ -67,11 +78,64 @@ export async function sendMessage(
   if (!recv && !group) throw argsError('recvID and groupID are both empty');
   const onlineOnly = isOnlineOnly === true;
   const push = offlinePushInfo === undefined || offlinePushInfo === null || offlinePushInfo === '' ? undefined : (jsonArg('offlinePushInfo', offlinePushInfo) as OfflinePush);
+  if (src.contentType >= 1000 || src.contentType === ContentType.Typing) throw new CodedError(SdkCode.MsgContentTypeNotSupport, 'content type cannot be sent');
   const sessionType = group ? SessionType.Group : SessionType.Single;
   const conversationID = conversationIDOf(sessionType, s.userID, group || recv);
-  const existing = s.db().messages.get(src.clientMsgID);
-  if (existing && existing.status === MsgStatus.Success) throw new CodedError(SdkCode.MsgRepeat, 'message was already sent');
-  if (src.contentType >= 1000 || src.contentType === ContentType.Typing) throw new CodedError(SdkCode.MsgContentTypeNotSupport, 'content type cannot be sent');
+  // Online-only messages are never stored (here or on the server): nothing to find again.
+  if (onlineOnly) return sendOnce(s, ctx, src, conversationID, recv, group, push, true);
+
+  let byID = running.get(s);
+  if (!byID) running.set(s, (byID = new Map()));
+  const id = src.clientMsgID;
+  const inFlight = byID.get(id);
+  if (inFlight) {
+    if (inFlight.conversationID !== conversationID) throw new CodedError(SdkCode.MsgRepeat, 'clientMsgID is in use in another conversation');
+    return inFlight.attempt;
+  }
+  // Registered synchronously (no await since the lookup), so concurrent resends share one attempt.
+  const entry = { conversationID, attempt: resendOrSend(s, ctx, src, conversationID, recv, group, push) };
+  byID.set(id, entry);
+  try {
+    return await entry.attempt;
+  } finally {
+    if (byID.get(id) === entry) byID.delete(id);
+  }
+}
+
+async function resendOrSend(
+  s: CoreSession,
+  ctx: CallContext,
+  src: MessageItem,
+  conversationID: string,
+  recv: string,
+  group: string,
+  push: OfflinePush | undefined,
+): Promise<MessageItem> {
+  const store = s.db();
+  const existing = store.messages.get(src.clientMsgID);
+  if (existing) {
+    if (store.messages.conversationOf(src.clientMsgID) !== conversationID) throw new CodedError(SdkCode.MsgRepeat, 'clientMsgID is in use in another conversation');
+    if (existing.status === MsgStatus.Success) return existing;
+    if (existing.status !== MsgStatus.Sending && existing.status !== MsgStatus.Failed) throw new CodedError(SdkCode.MsgRepeat, 'message was deleted');
+    // An earlier attempt ended without an answer (worker died, connection lost, timeout).
+    const delivered = await findDelivered(s, conversationID, existing, ctx.operationID);
+    if (delivered) return delivered;
+  }
+  return sendOnce(s, ctx, src, conversationID, recv, group, push, false);
+}
+
+async function sendOnce(
+  s: CoreSession,
+  ctx: CallContext,
+  src: MessageItem,
+  conversationID: string,
+  recv: string,
+  group: string,
+  push: OfflinePush | undefined,
+  onlineOnly: boolean,
+): Promise<MessageItem> {
+  const sessionType = group ? SessionType.Group : SessionType.Single;
+  const existing = onlineOnly ? undefined : s.db().messages.get(src.clientMsgID);
   const sender = s.sender();
   const now = Date.now();
   const m: MessageItem = {
@@ -94,9 +158,12 @@ export async function sendMessage(
   if (push) m.offlinePush = push;
   const sendAs = attachedInfoForSend(s, conversationID, group);
   if (sendAs) Object.assign(m, withAttachedInfo(m, sendAs.elem));
-  if (!onlineOnly) await storeLocal(s, conversationID, m, ctx.operationID);
   const options = { ...(onlineOnly ? ONLINE_ONLY : {}), ...sendAs?.options };
   const data = PbCoder.MsgData.encode(itemToMsgData(m, { options, offlinePush: push })).finish();
+  // Refused before it is stored: the message gateway would close the connection on it.
+  const bytes = frameBytes(s.userID, ReqId.SendMsg, data, ctx.operationID);
+  if (bytes > WS_MAX_FRAME_BYTES) throw limitExceeded('the message', bytes, WS_MAX_FRAME_BYTES, 'bytes on the wire');
+  if (!onlineOnly) await storeLocal(s, conversationID, m, ctx.operationID);
   let resp: { serverMsgID: string; sendTime: number };
   try {
     const raw = await s.conn!.request(ReqId.SendMsg, data, ctx.operationID, 15_000);

@@ -30,10 +30,38 @@ function decodeTips(data: Uint8Array | null): UserOnlineState[] {
   return (tips.subscribers ?? []).map((e) => stateOf(e.userID, e.onlinePlatformIDs ?? []));
 }
 
+/** User IDs per 2005 frame: well inside the message gateway's frame limit (src/core/limits.ts). */
+const SUB_CHUNK_BYTES = 24_000;
+
+/** Splits a list of IDs into runs whose encoded size stays under SUB_CHUNK_BYTES. */
+function chunks(ids: readonly string[]): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
+  let bytes = 0;
+  for (const id of ids) {
+    const n = Buffer.byteLength(id) + 3; // tag, length, and some slack
+    if (cur.length && bytes + n > SUB_CHUNK_BYTES) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(id);
+    bytes += n;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+/** One 2005 per chunk: a long list would otherwise be one frame the server closes the connection on. */
 async function request(s: CoreSession, sub: readonly string[], unsub: readonly string[], op: string): Promise<UserOnlineState[]> {
-  if (!s.conn) return [];
-  const data = PbCoder.SubUserOnlineStatus.encode({ subscribeUserID: [...sub], unsubscribeUserID: [...unsub] }).finish();
-  return decodeTips(await s.conn.request(ReqId.SubUserOnlineStatus, data, op));
+  const got: UserOnlineState[] = [];
+  const parts = [...chunks(sub).map((c) => [c, []] as const), ...chunks(unsub).map((c) => [[], c] as const)];
+  for (const [subscribeUserID, unsubscribeUserID] of parts) {
+    if (!s.conn) return got;
+    const data = PbCoder.SubUserOnlineStatus.encode({ subscribeUserID: [...subscribeUserID], unsubscribeUserID: [...unsubscribeUserID] }).finish();
+    got.push(...decodeTips(await s.conn.request(ReqId.SubUserOnlineStatus, data, op)));
+  }
+  return got;
 }
 
 export async function subscribe(s: CoreSession, userIDs: readonly string[], op: string): Promise<UserOnlineState[]> {

@@ -7,7 +7,7 @@ import { inTransaction } from '../db.ts';
 import { imArgsError, ImCode, imError } from '../errs.ts';
 import { ADD_SOURCE_APPLY, ADD_SOURCE_IMPORT, blackListKey, friendListKey } from '../friends.ts';
 import type { Deliver } from '../msg-kinds.ts';
-import { int, intList, optBool, optStr, required, str, strList, type Body } from './body.ts';
+import { int, intList, maxLength, optBool, optStr, required, str, strList, type Body } from './body.ts';
 import { fullIds } from './conversation.ts';
 import { pageOf } from './paging.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
@@ -176,7 +176,7 @@ export function registerFriendRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const owner = userOf(req, b, 'ownerUserID');
-      const ids = strList(b, 'friendUserIDs');
+      const ids = maxLength(strList(b, 'friendUserIDs'), 'friendUserIDs');
       if (ids.length === 0) throw imArgsError('friendUserIDs is empty');
       if (new Set(ids).size !== ids.length) throw imArgsError('friendUserIDs has repeats');
       for (const id of ids) mustBeFriend(req, owner, id);
@@ -259,7 +259,7 @@ export function registerFriendRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const owner = userOf(req, b, 'ownerUserID');
-      const ids = strList(b, 'userIDList');
+      const ids = maxLength(strList(b, 'userIDList'), 'userIDList');
       if (ids.length === 0) throw imArgsError('userIDList is empty');
       if (new Set(ids).size !== ids.length) throw imArgsError('userIDList has repeats');
       const infos = req.im.users.getMany(ids).map((userInfo) => ({
@@ -300,7 +300,7 @@ export function registerFriendRoutes(r: Router): void {
     auth: 'admin',
     handle(req, b) {
       const owner = required(str(b, 'ownerUserID'), 'ownerUserID');
-      const ids = strList(b, 'friendUserIDs');
+      const ids = maxLength(strList(b, 'friendUserIDs'), 'friendUserIDs');
       if (ids.length === 0) throw imArgsError('friendUserIDs is empty');
       if (new Set(ids).size !== ids.length) throw imArgsError('friendUserIDs has repeats');
       if (ids.includes(owner)) throw imError(ImCode.CanNotAddYourself, 'cannot add yourself');

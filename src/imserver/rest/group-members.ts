@@ -14,7 +14,7 @@ import {
   type MemberPatch,
 } from '../groups.ts';
 import type { Deliver } from '../msg-kinds.ts';
-import { int, objList, optInt, optStr, required, str, strList } from './body.ts';
+import { int, maxLength, objList, optInt, optStr, required, str, strList } from './body.ts';
 import {
   capLeavers,
   CT_GROUP_MEMBER_CANCEL_MUTED,
@@ -160,7 +160,7 @@ export function registerGroupMemberRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const groupID = groupIdOf(b);
-      const invited = distinct(strList(b, 'invitedUserIDs'), 'invitedUserIDs');
+      const invited = maxLength(distinct(strList(b, 'invitedUserIDs'), 'invitedUserIDs'), 'invitedUserIDs');
       const g = groupOf(req, groupID);
       notDismissed(g);
       const op = operator(req, groupID);
@@ -197,7 +197,7 @@ export function registerGroupMemberRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const groupID = groupIdOf(b);
-      const kicked = distinct(strList(b, 'kickedUserIDs'), 'kickedUserIDs');
+      const kicked = maxLength(distinct(strList(b, 'kickedUserIDs'), 'kickedUserIDs'), 'kickedUserIDs');
       groupOf(req, groupID);
       if (kicked.includes(req.userID)) throw imArgsError('cannot kick yourself');
       if (kicked.includes(groupOf(req, groupID).ownerUserID)) throw imArgsError('the owner cannot be kicked');
@@ -228,7 +228,7 @@ export function registerGroupMemberRoutes(r: Router): void {
   r.add('/group/set_group_member_info', {
     auth: 'user',
     handle(req, b) {
-      const items = objList(b, 'members');
+      const items = maxLength(objList(b, 'members'), 'members');
       if (items.length === 0) throw imArgsError('members is empty');
       const changes = items.map((it) => {
         const groupID = groupIdOf(it);

@@ -21,7 +21,7 @@ import {
 } from '../groups.ts';
 import { CT_CONVERSATION_CHANGE, NOTHING, type Deliver } from '../msg-kinds.ts';
 import { SESSION_GROUP } from '../convid.ts';
-import { bool, int, obj, optInt, optStr, required, str, strList } from './body.ts';
+import { bool, int, maxLength, obj, optInt, optStr, required, str, strList } from './body.ts';
 import {
   CT_GROUP_CANCEL_MUTED,
   CT_GROUP_CREATED,
@@ -113,7 +113,7 @@ export function registerGroupRoutes(r: Router): void {
       if (!info) throw imArgsError('groupInfo is empty');
       if (int(info, 'groupType') !== WORKING_GROUP) throw imArgsError('groupType must be 2 (working group)');
       const admins = strList(b, 'adminUserIDs');
-      const members = strList(b, 'memberUserIDs');
+      const members = maxLength(strList(b, 'memberUserIDs'), 'memberUserIDs');
       const all = [owner, ...admins, ...members];
       if (new Set(all).size !== all.length) throw imArgsError('ownerUserID, adminUserIDs and memberUserIDs repeat a user');
       for (const u of all) if (!req.im.users.exists(u)) throw imError(ImCode.UserIDNotFound, `user ${u} not found`);
