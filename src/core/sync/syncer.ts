@@ -9,8 +9,9 @@ import type { SdkWsProto } from '@openim/protocol';
 import { PbCoder, ReqId, type WsResponse } from '../net/codec.ts';
 import { msgDataToItem } from '../msg/convert.ts';
 import { SdkCode } from '../errors.ts';
-import type { Session } from '../session.ts';
-import { ConvChanges, ensureConversation } from './conversations.ts';
+import type { CoreSession } from '../core-session.ts';
+import { ConvChanges } from './conv-changes.ts';
+import { ensureConversation } from './conversations.ts';
 import { syncConversations } from './conversation-sync.ts';
 import { ingest } from './ingest.ts';
 import { handleNotification, notificationDetail } from './notifications.ts';
@@ -31,7 +32,7 @@ import { syncGroups, syncRelations } from './relations.ts';
 import { onUserStatusPush, resubscribe } from './user-status.ts';
 
 export class Syncer {
-  readonly #s: Session;
+  readonly #s: CoreSession;
   #syncing = false;
   #syncQueued = false;
 
@@ -42,7 +43,7 @@ export class Syncer {
    */
   readonly #initial = new Set<string>();
 
-  constructor(s: Session, catchupLimit = DEFAULT_CATCHUP_LIMIT) {
+  constructor(s: CoreSession, catchupLimit = DEFAULT_CATCHUP_LIMIT) {
     this.#s = s;
     this.#catchupLimit = catchupLimit;
   }
@@ -112,7 +113,7 @@ export class Syncer {
         const want = new Map(firsts.slice(i, i + LAST_MESSAGE_BATCH).map(([id, sq]) => [id, [sq.maxSeq]] as const));
         const got = await pullSeqsMany(s, want, op);
         for (const [id, pulled] of got) {
-          await ingest(s, id, pulled.msgs, 'initial', op, changes, false);
+          await ingest(s, id, pulled.msgs, 'initial', op, changes);
           for (const m of pulled.msgs) if (m.clientMsgID && m.sendID !== s.userID) this.#initial.add(m.clientMsgID);
         }
       }
@@ -124,7 +125,7 @@ export class Syncer {
             // The last message was deleted on the server (nothing stored): follow from here.
           } else {
             await pullRange(s, id, Math.max(synced + 1, sq.maxSeq - this.#catchupLimit + 1), sq.maxSeq, op, async (batch) => {
-              await ingest(s, id, batch, 'catchup', op, changes, false);
+              await ingest(s, id, batch, 'catchup', op, changes);
               const top = batch.at(-1)?.seq;
               if (top) store.seqs.advance(id, top);
             });
