@@ -48,7 +48,7 @@ export interface CallContext {
  * A callable SDK function. Arguments are the positional args the client sent, already
  * validated by the gateway, with JSON-string arguments decoded (see src/gateway/functions.ts).
  * The resolved value is JSON-serialised into the response's `data` (undefined → `""`).
- * Throw a CodedError (src/errors.ts) for a failure whose code the client should see.
+ * Throw a CodedError (errors.ts) for a failure whose code the client should see.
  */
 export type CoreFunction = (ctx: CallContext, ...args: any[]) => Promise<unknown>;
 

@@ -65,7 +65,9 @@ function sendJson(res: ServerResponse, status: number, body: string, headers: Re
   res.end(body);
 }
 
-function sendError(res: ServerResponse, err: GatewayError, status = err.http ?? 500): void {
+/** The status is the error's own (src/errors.ts); 500 for one without (GW_INTERNAL). */
+function sendError(res: ServerResponse, err: GatewayError): void {
+  const status = err.http ?? 500;
   const headers: Record<string, string> = err.errorName === 'GW_ADMIN_UNAUTHORIZED' ? { 'www-authenticate': 'Bearer' } : {};
   sendJson(res, status, httpBody(err), headers);
 }
@@ -84,12 +86,12 @@ function authorized(req: IncomingMessage, tokens: readonly string[]): boolean {
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY) throw gatewayError('GW_ADMIN_BAD_REQUEST', `body over ${MAX_BODY} bytes`);
+  if (declared > MAX_BODY) throw gatewayError('GW_ADMIN_BODY_TOO_LARGE', `body over ${MAX_BODY} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) throw gatewayError('GW_ADMIN_BAD_REQUEST', `body over ${MAX_BODY} bytes`);
+    if (size > MAX_BODY) throw gatewayError('GW_ADMIN_BODY_TOO_LARGE', `body over ${MAX_BODY} bytes`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -167,7 +169,7 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
   try {
     const pub = await dashboard.ui.public(req, res, path, req.socket.remoteAddress ?? 'unknown');
     if ('error' in pub) {
-      sendError(res, pub.error, pub.status);
+      sendError(res, pub.error);
       return true;
     }
     if (pub.handled) return true;
@@ -176,7 +178,7 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
     if (!AdminSessions.csrfOk(req, auth)) throw gatewayError('GW_ADMIN_UNAUTHORIZED', 'a dashboard request must carry the x-sdkgate-admin header');
     if (path === '/admin/events' && req.method === 'GET') {
       const ev = await dashboard.ui.events(res);
-      if ('error' in ev) sendError(res, ev.error, ev.status);
+      if ('error' in ev) sendError(res, ev.error);
       return true;
     }
     if (path === '/admin/sessions' && req.method === 'GET') {
@@ -215,10 +217,10 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
     throw gatewayError('GW_ADMIN_NOT_FOUND');
   } catch (e) {
     if (isGatewayError(e)) {
-      sendError(res, e, e.errorName === 'GW_ADMIN_BAD_REQUEST' && /body over/.test(e.message) ? 413 : undefined);
+      sendError(res, e);
     } else {
       deps.log.error({ err: e }, 'admin request failed');
-      sendError(res, gatewayError('GW_INTERNAL'), 500);
+      sendError(res, gatewayError('GW_INTERNAL'));
     }
     return true;
   }

@@ -51,8 +51,7 @@ export interface UpgradeDeps {
 const DRAIN_RETRY_AFTER_S = 5;
 
 /**
- * Write a raw HTTP error and destroy the socket without upgrading. Exported for tests and for
- * the 405 answer, whose status is not the error's own.
+ * Write a raw HTTP error and destroy the socket without upgrading. Exported for tests.
  */
 export function rejectUpgrade(socket: Duplex, err: GatewayError, status = err.http ?? 400, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return;
@@ -122,7 +121,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
   async function handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', (e) => log.debug({ err: e.message }, 'upgrade socket error'));
 
-    if (req.method !== 'GET') return refuse(req, socket, head, gatewayError('GW_BAD_QUERY', 'method must be GET'), 405);
+    if (req.method !== 'GET') return refuse(req, socket, head, gatewayError('GW_METHOD_NOT_ALLOWED'));
     const ip = req.socket.remoteAddress ?? 'unknown';
     if (!deps.upgradeLimiter.take(ip)) return refuse(req, socket, head, gatewayError('GW_TOO_MANY_UPGRADES'));
     // Check the handshake headers before asking parse_token, so a plain request can never make

@@ -24,7 +24,7 @@ import { unanswered, type CallLedger, type CallRecord } from './call-ledger.ts';
 import { contains, FAULT_KINDS } from './faults.ts';
 import type { Isolation } from './host.ts';
 import { sessionKey } from './registry.ts';
-import type { SessionState } from './types.ts';
+import type { ChaosFault, ChaosReport, SessionState } from './types.ts';
 
 /** What chaos needs of a session (session.ts Session). */
 export interface ChaosTarget {
@@ -34,52 +34,6 @@ export interface ChaosTarget {
   readonly state: SessionState;
   info(): { readonly restarts: number; readonly lastExit: { readonly reason: ExitReason; readonly detail: string } | null };
   fault(kind: FaultKind): boolean;
-}
-
-export interface ChaosFault {
-  readonly seq: number;
-  readonly at: string;
-  readonly kind: FaultKind;
-  readonly userID: string;
-  readonly platformID: number;
-  readonly isolation: Isolation;
-  /** The exit the fault caused, if the session restarted. */
-  readonly exit: { readonly reason: ExitReason; readonly detail: string } | null;
-  readonly victim: {
-    readonly inFlight: number;
-    readonly answered: number;
-    readonly rejected: number;
-    readonly rejectedBy: Record<string, number>;
-    /** In flight at the fault and still unsettled past victimSettleMs. */
-    readonly late: number;
-    readonly maxSettleMs: number | null;
-    readonly back: boolean;
-    readonly backMs: number | null;
-  };
-  readonly others: {
-    readonly sessions: number;
-    readonly calls: number;
-    readonly answered: number;
-    readonly failed: number;
-    readonly failedBy: Record<string, number>;
-  };
-  readonly contained: boolean;
-  /** Why not, in words (empty when contained). */
-  readonly why: readonly string[];
-}
-
-export interface ChaosReport {
-  readonly enabled: boolean;
-  readonly seed?: number;
-  readonly kinds?: readonly FaultKind[];
-  readonly intervalMs?: number;
-  readonly bounds?: { readonly victimSettleMs: number; readonly victimBackMs: number };
-  readonly injected?: number;
-  readonly contained?: number;
-  readonly notContained?: number;
-  readonly skipped?: Record<string, number>;
-  /** The latest MAX_KEPT faults, oldest first. */
-  readonly faults?: readonly ChaosFault[];
 }
 
 export interface ChaosDeps {

@@ -5,7 +5,7 @@
 import type { ExitReason } from '../errors.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
-import type { ChaosReport } from './chaos.ts';
+import type { Isolation } from './host.ts';
 
 /** Who a connection is, as established by parse_token before the upgrade. */
 export interface Principal {
@@ -140,4 +140,51 @@ export interface Supervisor {
    * limits file, changing nothing.
    */
   reload(options: GatewayOptions): void;
+}
+
+/** GET /admin/chaos: one fault --chaos injected and how it was judged (src/supervisor/chaos.ts). */
+export interface ChaosFault {
+  readonly seq: number;
+  readonly at: string;
+  readonly kind: FaultKind;
+  readonly userID: string;
+  readonly platformID: number;
+  readonly isolation: Isolation;
+  /** The exit the fault caused, if the session restarted. */
+  readonly exit: { readonly reason: ExitReason; readonly detail: string } | null;
+  readonly victim: {
+    readonly inFlight: number;
+    readonly answered: number;
+    readonly rejected: number;
+    readonly rejectedBy: Record<string, number>;
+    /** In flight at the fault and still unsettled past victimSettleMs. */
+    readonly late: number;
+    readonly maxSettleMs: number | null;
+    readonly back: boolean;
+    readonly backMs: number | null;
+  };
+  readonly others: {
+    readonly sessions: number;
+    readonly calls: number;
+    readonly answered: number;
+    readonly failed: number;
+    readonly failedBy: Record<string, number>;
+  };
+  readonly contained: boolean;
+  /** Why not, in words (empty when contained). */
+  readonly why: readonly string[];
+}
+
+export interface ChaosReport {
+  readonly enabled: boolean;
+  readonly seed?: number;
+  readonly kinds?: readonly FaultKind[];
+  readonly intervalMs?: number;
+  readonly bounds?: { readonly victimSettleMs: number; readonly victimBackMs: number };
+  readonly injected?: number;
+  readonly contained?: number;
+  readonly notContained?: number;
+  readonly skipped?: Record<string, number>;
+  /** The latest faults (chaos.ts MAX_KEPT), oldest first. */
+  readonly faults?: readonly ChaosFault[];
 }

@@ -2,7 +2,7 @@
 // core was offline and a catch-up sync finds the group dismissed (as upstream's group syncer).
 
 import { afterAll, describe, expect, it } from 'vitest';
-import { Session } from '../../src/core/session.ts';
+import { CoreSession } from '../../src/core/core-session.ts';
 import { Store } from '../../src/core/store/index.ts';
 import { applyGroupInfo } from '../../src/core/sync/relations.ts';
 import type { GroupItem } from '../../src/core/types.ts';
@@ -65,7 +65,7 @@ describe('OnGroupDismissed, from copies of the group', () => {
     cleanups.push(d.cleanup);
     const events: string[] = [];
     const quiet = { debug() {}, info() {}, warn() {}, error() {} };
-    const s = new Session({ userID: 'me', platformID: 5, dataDir: d.dir, apiAddress: '', wsAddress: '', emit: (e) => events.push(e), log: quiet });
+    const s = new CoreSession({ userID: 'me', platformID: 5, dataDir: d.dir, apiAddress: '', wsAddress: '', emit: (e: string) => events.push(e), log: quiet });
     s.store = new Store(d.dir);
     cleanups.push(() => s.store?.close());
     const g = { groupID: 'g1', groupName: 'g', status: 0 } as GroupItem;

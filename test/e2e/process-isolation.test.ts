@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenIMSDK } from 'open-im-sdk';
 import { catalog } from '../../src/errors.ts';
-import type { ChaosReport } from '../../src/supervisor/chaos.ts';
+import type { ChaosReport } from '../../src/supervisor/types.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
 import { newSdk, settle, until } from '../helpers/client.ts';
 

@@ -9,8 +9,9 @@ import type { SdkWsProto } from '@openim/protocol';
 import { PbCoder, ReqId, type WsResponse } from '../net/codec.ts';
 import { msgDataToItem } from '../msg/convert.ts';
 import { SdkCode } from '../errors.ts';
-import type { Session } from '../session.ts';
-import { ConvChanges, ensureConversation } from './conversations.ts';
+import type { CoreSession } from '../core-session.ts';
+import { ConvChanges } from './conv-changes.ts';
+import { ensureConversation } from './conversations.ts';
 import { syncConversations } from './conversation-sync.ts';
 import { ingest } from './ingest.ts';
 import { handleNotification, notificationDetail } from './notifications.ts';
@@ -31,7 +32,7 @@ import { syncGroups, syncRelations } from './relations.ts';
 import { onUserStatusPush, resubscribe } from './user-status.ts';
 
 export class Syncer {
-  readonly #s: Session;
+  readonly #s: CoreSession;
   #syncing = false;
   #syncQueued = false;
 
@@ -44,7 +45,7 @@ export class Syncer {
   /** The same for this device's own sends (made after login): their push reports them with origin. */
   readonly #initialOwn = new Set<string>();
 
-  constructor(s: Session, catchupLimit = DEFAULT_CATCHUP_LIMIT) {
+  constructor(s: CoreSession, catchupLimit = DEFAULT_CATCHUP_LIMIT) {
     this.#s = s;
     this.#catchupLimit = catchupLimit;
   }
@@ -118,7 +119,7 @@ export class Syncer {
           // Owed if a push shows it came after login: from anyone (the user's other devices too),
           // or this device's own send (stored before the sync), owed to the session's other tabs.
           const own = new Set(pulled.msgs.filter((m) => m.clientMsgID && store.messages.get(m.clientMsgID)?.seq === 0).map((m) => m.clientMsgID));
-          await ingest(s, id, pulled.msgs, 'initial', op, changes, false);
+          await ingest(s, id, pulled.msgs, 'initial', op, changes);
           for (const m of pulled.msgs) if (m.clientMsgID) (own.has(m.clientMsgID) ? this.#initialOwn : this.#initial).add(m.clientMsgID);
         }
       }
@@ -130,7 +131,7 @@ export class Syncer {
             // The last message was deleted on the server (nothing stored): follow from here.
           } else {
             await pullRange(s, id, Math.max(synced + 1, sq.maxSeq - this.#catchupLimit + 1), sq.maxSeq, op, async (batch) => {
-              await ingest(s, id, batch, 'catchup', op, changes, false);
+              await ingest(s, id, batch, 'catchup', op, changes);
               const top = batch.at(-1)?.seq;
               if (top) store.seqs.advance(id, top);
             });
