@@ -13,6 +13,7 @@ import { readFileSync } from 'node:fs';
 import { ArgvError, parseArgv } from './argv.ts';
 import { gatewayError } from './errors.ts';
 import { parseProxyEntry } from './gateway/client-address.ts';
+import { FAULT_KINDS, PROCESS_ONLY_FAULTS } from './supervisor/faults.ts';
 
 type Parser<T> = (raw: string) => T;
 
@@ -22,6 +23,7 @@ export const OPTION_GROUPS = {
   upstream: 'Upstream OpenIM server and token checks',
   connections: 'Client connections',
   sessions: 'Sessions and their workers',
+  isolation: 'Process isolation, OS limits, chaos',
   restarts: 'Restarts',
   capacity: 'Capacity',
   admin: 'Admin API, metrics, testing',
@@ -88,9 +90,23 @@ const logLevel: Parser<LogLevel> = (raw) => {
   if (!level) throw new Error(`expected one of ${LOG_LEVELS.join(', ')} or 0-6, got \`${raw}\``);
   return level as LogLevel;
 };
-const isolation: Parser<'thread' | 'none'> = (raw) => {
-  if (raw === 'thread' || raw === 'none') return raw;
-  throw new Error(`expected thread or none, got \`${raw}\``);
+type Isolation = 'thread' | 'process' | 'none';
+const isolation: Parser<Isolation> = (raw) => {
+  if (raw === 'thread' || raw === 'process' || raw === 'none') return raw;
+  throw new Error(`expected thread, process or none, got \`${raw}\``);
+};
+const faultKinds: Parser<readonly string[]> = (raw) => {
+  const kinds = list(raw);
+  const bad = kinds.find((k) => !(FAULT_KINDS as readonly string[]).includes(k));
+  if (bad !== undefined) throw new Error(`unknown fault kind \`${bad}\` (${FAULT_KINDS.join(', ')})`);
+  return kinds;
+};
+
+/** A session process needs some descriptors of its own before the core opens any (IPC, epoll, stdio). */
+const openFiles: Parser<number> = (raw) => {
+  const n = int(0, 1_048_576)(raw);
+  if (n > 0 && n < 64) throw new Error(`expected 0 or an integer in [64, 1048576], got \`${raw}\``);
+  return n;
 };
 
 const demo: Parser<boolean | 'auto'> = (raw) => (raw.trim().toLowerCase() === 'auto' ? 'auto' : bool(raw));
@@ -117,7 +133,10 @@ export const optionSpecs = {
   adminToken: { group: 'admin', flag: 'admin-token', default: '', parse: str, doc: 'Bearer token for /admin and /metrics; empty disables them' },
   metricsToken: { group: 'admin', flag: 'metrics-token', default: '', parse: str, doc: 'Read-only bearer token for /metrics alone (the admin token works too); empty: admin token only' },
   faultInjection: { group: 'admin', flag: 'fault-injection', default: false, parse: bool, boolean: true, doc: 'Enable POST /admin/sessions/{u}/{p}/fault' },
-  isolation: { group: 'sessions', flag: 'isolation', default: 'thread' as 'thread' | 'none', parse: isolation, doc: '`thread` (a worker per user) or `none` (in-process; unsafe, benchmarks only)' },
+  isolation: {
+    group: 'sessions', flag: 'isolation', default: 'thread' as Isolation, parse: isolation,
+    doc: '`thread` (a worker per user), `process` (a child process per user: contains native crashes, takes OS limits) or `none` (in-process; unsafe, benchmarks only); per user in --limits-file',
+  },
   allowedOrigins: { group: 'connections', flag: 'allowed-origins', default: [] as readonly string[], parse: list, doc: 'Comma-separated Origin allow-list; empty allows any' },
   maxConnsPerUser: { group: 'connections', flag: 'max-conns-per-user', default: 10, parse: int(1, 1000), doc: 'Connections per (userID, platformID)' },
   maxConns: { group: 'connections', flag: 'max-conns', default: 10_000, parse: int(1, 1_000_000), doc: 'Total connections' },
@@ -150,7 +169,7 @@ export const optionSpecs = {
   drainTimeoutMs: { group: 'process', flag: 'drain-timeout-ms', default: 10_000, parse: int(0, 600_000), doc: 'Bound on a graceful shutdown' },
   warmPool: {
     group: 'capacity', flag: 'warm-pool', default: 'auto' as number | 'auto', parse: warmPool,
-    doc: 'Spare session workers kept pre-spawned (thread isolation); `auto` = one per CPU, 1 to 4; 0 disables',
+    doc: 'Spare session workers kept pre-spawned (thread or process isolation); `auto` = one per CPU, 1 to 4; 0 disables',
   },
   memoryBudgetMb: { group: 'capacity', flag: 'memory-budget-mb', default: 0, parse: int(0, 16 * MiB), doc: 'Memory for sessions, MB; 0 = the machine\'s RAM' },
   memoryHeadroomMb: { group: 'capacity', flag: 'memory-headroom-mb', default: 1024, parse: int(0, 16 * MiB), doc: 'Part of the budget kept for the gateway itself, MB' },
@@ -159,6 +178,18 @@ export const optionSpecs = {
     doc: 'RSS of one idle logged-in session, MB (bench/memory.ts: 19 to 26 with the real core); max sessions = (budget - headroom) / cost - spares',
   },
   limitsFile: { group: 'sessions', flag: 'limits-file', default: '', parse: str, doc: 'JSON file of per-user limit overrides' },
+  sessionRssMb: { group: 'isolation', flag: 'session-rss-mb', default: 0, parse: int(0, 1_048_576), doc: 'RSS cap per session process, MB (process isolation; /proc poll, SIGKILL); 0 = none' },
+  sessionCpuPercent: {
+    group: 'isolation', flag: 'session-cpu-percent', default: 0, parse: int(0, 100_000),
+    doc: 'CPU quota per session process, % of one CPU (cgroup cpu.max where allowed, else nice 10); 0 = none',
+  },
+  sessionCpuSeconds: { group: 'isolation', flag: 'session-cpu-seconds', default: 0, parse: int(0, 31_536_000), doc: 'RLIMIT_CPU per session process, CPU seconds (then SIGXCPU: cpu_limit); 0 = none' },
+  sessionOpenFiles: { group: 'isolation', flag: 'session-open-files', default: 0, parse: openFiles, doc: 'RLIMIT_NOFILE per session process; 0 = the gateway\'s own' },
+  cgroupDir: { group: 'isolation', flag: 'cgroup-dir', default: '', parse: str, doc: 'cgroup to create per-session CPU cgroups under; empty = probe the gateway\'s own' },
+  chaos: { group: 'isolation', flag: 'chaos', default: false, parse: bool, boolean: true, doc: 'Inject seeded faults into random sessions (needs --fault-injection); report at GET /admin/chaos' },
+  chaosSeed: { group: 'isolation', flag: 'chaos-seed', default: 0, parse: int(0, 2_147_483_647), doc: 'Seed of the chaos schedule; 0 = a random one (logged and reported)' },
+  chaosKinds: { group: 'isolation', flag: 'chaos-kinds', default: [] as readonly string[], parse: faultKinds, doc: 'Comma-separated fault kinds for --chaos; empty = every kind the victim\'s isolation contains' },
+  chaosIntervalMs: { group: 'isolation', flag: 'chaos-interval-ms', default: 5_000, parse: int(100, 86_400_000), doc: 'Mean time between chaos faults (one fault is judged before the next)' },
   imApiPort: { group: 'embedded', flag: 'imserver-api-port', default: 10002, parse: int(0, 65535), doc: 'Embedded IM server REST port' },
   imWsPort: { group: 'embedded', flag: 'imserver-ws-port', default: 10001, parse: int(0, 65535), doc: 'Embedded IM server message-gateway port' },
   imDataDir: { group: 'embedded', flag: 'imserver-data-dir', default: './data/imserver', parse: str, doc: 'Embedded IM server data dir' },
@@ -281,6 +312,17 @@ export function resolveOptions(
   }
   if (out.isolation === 'none' && out.faultInjection) {
     invalid('--isolation none cannot be combined with --fault-injection', 'isolation');
+  }
+  if (out.chaos && !out.faultInjection) invalid('--chaos needs --fault-injection (testing only)', 'chaos');
+  const kinds = out.chaosKinds as readonly string[];
+  if (out.isolation === 'thread' && !out.limitsFile && kinds.length > 0 && kinds.every((k) => (PROCESS_ONLY_FAULTS as readonly string[]).includes(k))) {
+    invalid(`--chaos-kinds ${kinds.join(',')}: a thread cannot contain these; use --isolation process`, 'chaos-kinds');
+  }
+  for (const key of ['sessionRssMb', 'sessionCpuPercent', 'sessionCpuSeconds', 'sessionOpenFiles'] as const) {
+    if ((out[key] as number) > 0 && out.isolation !== 'process' && !out.limitsFile) {
+      const flag = optionSpecs[key].flag;
+      invalid(`--${flag} applies to sessions in a process only: add --isolation process (or a user's "isolation": "process" in --limits-file)`, flag);
+    }
   }
   return Object.freeze(out) as GatewayOptions;
 }

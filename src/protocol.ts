@@ -1,6 +1,13 @@
 // Every message that crosses the main <-> session-worker boundary. Types only: nothing here
 // exists at runtime, so the worker entry can import it without pulling in the supervisor.
 //
+// The same messages serve both isolations that have a boundary. `thread`: a worker's parentPort
+// carries the control messages and a MessagePort the session's. `process`: one IPC channel
+// (advanced serialization, i.e. the structured clone a MessagePort uses) carries both; the
+// `type`s do not overlap, so each side routes control messages to the host and the rest to the
+// RPC. Only CrashMessage is process-only: a thread's uncaught error reaches the main side as the
+// Worker's 'error' event, a process's would be lost with it.
+//
 //   main thread                                   session worker (one per userID+platformID)
 //   ───────────                                   ──────────────────────────────────────────
 //   new Worker(workerData: WorkerBoot) ─────────▶ imports the core module, checks heap limit
@@ -57,7 +64,8 @@ export interface SessionBinding {
 export interface BindMessage {
   readonly type: 'bind';
   readonly binding: SessionBinding;
-  readonly port: MessagePort;
+  /** The session's port (thread isolation). Absent for a process: its IPC channel is the port. */
+  readonly port?: MessagePort;
 }
 
 // ---- parentPort, worker -> main ----
@@ -69,7 +77,16 @@ export interface FatalMessage {
   readonly type: 'fatal';
   readonly error: WireError;
 }
-export type WorkerControlMessage = LoadedMessage | FatalMessage;
+/**
+ * Process isolation only: the child's last words before it exits on an uncaught exception (or
+ * an unhandled rejection, rethrown as one). The exit status alone would only say "code 70".
+ */
+export interface CrashMessage {
+  readonly type: 'crash';
+  readonly reason: 'exception' | 'unhandled_rejection';
+  readonly detail: string;
+}
+export type WorkerControlMessage = LoadedMessage | FatalMessage | CrashMessage;
 
 // ---- session port, main -> worker ----
 export interface CallMessage {
@@ -90,7 +107,15 @@ export interface PingMessage {
   readonly type: 'ping';
   readonly seq: number;
 }
-export type FaultKind = 'throw' | 'reject' | 'exit' | 'loop' | 'oom';
+/**
+ * JavaScript faults (`throw` ... `oom`) are contained by a thread. `abort`, `segfault` and
+ * `sigkill` end the whole process that hosts the core, and `fd-exhaustion` takes the process's
+ * file descriptors: only process isolation contains them (src/supervisor/faults.ts). `cpu-burn`
+ * keeps the core busy while it still answers (the watchdog must not fire; a CPU limit throttles).
+ */
+export type FaultKind =
+  | 'throw' | 'reject' | 'exit' | 'loop' | 'oom'
+  | 'abort' | 'segfault' | 'sigkill' | 'fd-exhaustion' | 'cpu-burn';
 export interface FaultMessage {
   readonly type: 'fault';
   readonly kind: FaultKind;
@@ -129,6 +154,11 @@ export interface EventMessage {
   readonly data: string;
   readonly errCode: number;
   readonly errMsg: string;
+  /**
+   * Set on the echo of a message this session sent: its clientMsgID. The tab that sent it does
+   * not get the event (it has the send's answer); every other tab does (src/supervisor/own-sends.ts).
+   */
+  readonly origin?: string;
 }
 export interface PongMessage {
   readonly type: 'pong';

@@ -1,19 +1,19 @@
 // Which kind a failed call is: what its metric says and the level its log line gets.
 
 import { describe, expect, it } from 'vitest';
-import { catalog, toWire, gatewayError, CodedError } from '../src/errors.ts';
+import { catalog, toWire, gatewayError, CoreError } from '../src/errors.ts';
 import { failureOutcome, FLOOD_REFUSALS } from '../src/outcome.ts';
 
 describe('failureOutcome', () => {
   it('calls an OpenIM server code or an SDK argument error a business error', () => {
-    for (const code of [1301, 1302, 1402, 1404, 10002, 10304]) expect(failureOutcome(toWire(new CodedError(code, 'no'))), String(code)).toBe('business_error');
+    for (const code of [1301, 1302, 1402, 1404, 10002, 10304]) expect(failureOutcome(toWire(new CoreError(code, 'no'))), String(code)).toBe('business_error');
   });
 
   it('calls a crash, a timeout, an internal error, an unreachable upstream or a core network error a fault', () => {
     for (const name of ['GW_SESSION_CRASHED', 'GW_CALL_TIMEOUT', 'GW_INTERNAL', 'GW_UPSTREAM_UNAVAILABLE', 'GW_HEAP_LIMIT_OVERRIDDEN'] as const) {
       expect(failureOutcome(toWire(gatewayError(name))), name).toBe('fault');
     }
-    for (const code of [10000, 10001, 10005, 10006]) expect(failureOutcome(toWire(new CodedError(code, 'net'))), String(code)).toBe('fault');
+    for (const code of [10000, 10001, 10005, 10006]) expect(failureOutcome(toWire(new CoreError(code, 'net'))), String(code)).toBe('fault');
     expect(failureOutcome(toWire(new Error('unexpected')))).toBe('fault'); // unknown errors become GW_INTERNAL
   });
 

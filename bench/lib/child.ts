@@ -6,9 +6,10 @@
 //          ── {type:'rss'} ─────────▶       ── {type:'rss', rss} ─────▶
 //          ── {type:'cpu'} ─────────▶       ── {type:'cpu', ...} ─────▶  (process CPU, main-thread CPU)
 //          ── {type:'requests'} ────▶       ── {type:'requests', routes} ▶  (IM server with requestLog)
+//          ── {type:'tree'} ────────▶       ── {type:'tree', rss, pss, processes} ─▶  (itself + descendants)
 //          ── {type:'close'} ───────▶       (closes and exits)
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -18,7 +19,45 @@ type Start =
   | { type: 'start'; kind: 'im'; dataDir: string; requestLog?: number }
   | { type: 'start'; kind: 'gateway'; overrides: Record<string, unknown>; coreModule?: string }
   | { type: 'start'; kind: 'echo' };
-type Msg = Start | { type: 'rss' } | { type: 'cpu' } | { type: 'requests' } | { type: 'close' };
+type Msg = Start | { type: 'rss' } | { type: 'cpu' } | { type: 'requests' } | { type: 'tree' } | { type: 'close' };
+
+/** This process and every descendant (session processes), from /proc: the children of every thread. */
+function tree(pid: number): number[] {
+  const out = [pid];
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const t of tasks) {
+    let kids = '';
+    try {
+      kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const k of kids.split(' ').filter(Boolean)) out.push(...tree(Number(k)));
+  }
+  return out;
+}
+
+/** RSS and PSS (shared pages split among the processes sharing them), kB, summed over the tree. */
+function treeMemory(): { rss: number; pss: number; processes: number } {
+  let rss = 0;
+  let pss = 0;
+  const pids = tree(process.pid);
+  for (const pid of pids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      rss += Number(/^Rss:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+      pss += Number(/^Pss:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return { rss: rss * 1024, pss: pss * 1024, processes: pids.length };
+}
 
 let close: () => Promise<void> = async () => {};
 let requests: () => Promise<string[]> = async () => [];
@@ -75,6 +114,8 @@ process.on('message', (m: Msg) => {
     send({ type: 'cpu', cpuMs: (user + system) / 1000, mainCpuMs: main ? (main.user + main.system) / 1000 : performance.eventLoopUtilization().active });
   } else if (m.type === 'requests') {
     void requests().then((routes) => send({ type: 'requests', routes }));
+  } else if (m.type === 'tree') {
+    send({ type: 'tree', ...treeMemory() });
   } else if (m.type === 'close') {
     close().finally(() => process.exit(0));
   }

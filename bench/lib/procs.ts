@@ -17,6 +17,8 @@ export interface Proc {
   cpu(): Promise<{ cpuMs: number; mainCpuMs: number }>;
   /** The IM server's logged REST routes, oldest first (started with `requestLog`). */
   requests(): Promise<string[]>;
+  /** RSS and PSS in bytes of the child and its descendants (session processes), and how many. */
+  treeMemory(): Promise<{ rss: number; pss: number; processes: number }>;
   close(): Promise<void>;
 }
 
@@ -70,6 +72,12 @@ async function spawnChild<T>(start: Record<string, unknown>, cleanupDir?: string
       const reply = waitFor<{ routes: string[] }>(child, 'requests', 10_000);
       child.send({ type: 'requests' });
       return (await reply).routes;
+    },
+    async treeMemory() {
+      const reply = waitFor<{ rss: number; pss: number; processes: number }>(child, 'tree', 10_000);
+      child.send({ type: 'tree' });
+      const { rss, pss, processes } = await reply;
+      return { rss, pss, processes };
     },
     async close() {
       if (child.exitCode === null) {

@@ -15,8 +15,12 @@ export interface CoreInit {
    * first sync of a new data dir reports the unread messages as new instead of staying silent.
    */
   readonly resumed?: boolean;
-  /** Deliver a callback to every connection of the session, in call order. */
-  readonly emit: (event: string, data?: unknown, errCode?: number, errMsg?: string) => void;
+  /**
+   * Deliver a callback to every connection of the session, in call order. `origin`: the
+   * clientMsgID when the callback reports the server's echo of a message this core sent; the
+   * connection that sent it is then left out (it has the send's answer).
+   */
+  readonly emit: (event: string, data?: unknown, errCode?: number, errMsg?: string, origin?: string) => void;
   /** Structured logger bound to the session; never pass tokens or Login arguments to it. */
   readonly log: CoreLogger;
   /** Reports each REST request to the OpenIM API (route and timing only) for upstream metrics. */
@@ -49,7 +53,7 @@ export interface CallContext {
  * A callable SDK function. Arguments are the positional args the client sent, already
  * validated by the gateway, with JSON-string arguments decoded (see src/gateway/functions.ts).
  * The resolved value is JSON-serialised into the response's `data` (undefined → `""`).
- * Throw a CodedError (src/errors.ts) for a failure whose code the client should see.
+ * Throw a CodedError (errors.ts) for a failure whose code the client should see.
  */
 export type CoreFunction = (ctx: CallContext, ...args: any[]) => Promise<unknown>;
 

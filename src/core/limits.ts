@@ -15,8 +15,7 @@
 // only by the gateway's --max-payload frame), search keywords (local), group member and user
 // lookups (no Check() bound). docs/core.md "Limits" lists them.
 
-import { CodedError } from '../errors.ts';
-import { SdkCode } from './errors.ts';
+import { CodedError, SdkCode } from './errors.ts';
 
 export const WS_MAX_FRAME_BYTES = 51_200;
 export const MAX_IDS_PER_REQUEST = 1_000;

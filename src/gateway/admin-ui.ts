@@ -33,7 +33,7 @@ export interface AdminUiDeps {
   readonly faultKinds: readonly FaultKind[];
 }
 
-export type UiAnswer = { readonly handled: true } | { readonly handled: false } | { readonly error: GatewayError; readonly status?: number };
+export type UiAnswer = { readonly handled: true } | { readonly handled: false } | { readonly error: GatewayError };
 
 export function createAdminUi(deps: AdminUiDeps) {
   const asset = assetReader(ADMIN_DIR);
@@ -70,7 +70,7 @@ export function createAdminUi(deps: AdminUiDeps) {
         res.writeHead(204, { 'cache-control': 'no-store' }).end();
       } else if (path === '/admin/login' && method === 'POST') {
         if (!deps.sessions.allowAttempt(ip)) return { error: gatewayError('GW_ADMIN_LIMITED', 'too many login attempts from this address') };
-        if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return { error: gatewayError('GW_ADMIN_BAD_REQUEST', 'send application/json'), status: 415 };
+        if (!(req.headers['content-type'] ?? '').startsWith('application/json')) return { error: gatewayError('GW_ADMIN_UNSUPPORTED_MEDIA_TYPE') };
         let token: unknown;
         try {
           token = ((await readJsonBody(req, MAX_LOGIN_BODY)) as { token?: unknown } | null)?.token;

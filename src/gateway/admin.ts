@@ -7,7 +7,8 @@
 //   POST /admin/drain                                    take this node out of service (server.ts), answers when done
 //   POST /admin/sessions/{userID}/{platformID}/restart
 //   POST /admin/sessions/{userID}/{platformID}/unquarantine
-//   POST /admin/sessions/{userID}/{platformID}/fault     body {"kind": throw|reject|exit|loop|oom}
+//   POST /admin/sessions/{userID}/{platformID}/fault     body {"kind": <FaultKind>} (src/supervisor/faults.ts)
+//   GET  /admin/chaos                                    the chaos report (src/supervisor/chaos.ts)
 //   /admin/, /admin/login, /admin/logout, /admin/events  the dashboard (admin-ui.ts)
 //
 // /admin needs `Authorization: Bearer <--admin-token>` (or the dashboard's session cookie,
@@ -20,6 +21,7 @@ import { isValidId, isValidPlatformId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
+import { FAULT_KINDS, faultsFor, isFaultKind } from '../supervisor/faults.ts';
 import type { Supervisor } from '../supervisor/types.ts';
 import { AdminSessions, tokenMatches } from './admin-auth.ts';
 import { createAdminFeed } from './admin-history.ts';
@@ -56,11 +58,15 @@ export function createDashboard(options: GatewayOptions, supervisor: Supervisor,
   if (options.adminToken === '') return null;
   const sessions = new AdminSessions(options.adminToken);
   const feed = createAdminFeed(supervisor, metrics, log.child({ component: 'admin' }));
-  return { sessions, ui: createAdminUi({ options, sessions, feed, faultKinds: FAULT_KINDS }), close: () => feed.close() };
+  return { sessions, ui: createAdminUi({ options, sessions, feed, faultKinds: dashboardFaults(options) }), close: () => feed.close() };
+}
+
+/** The kinds the dashboard offers: a thread-only gateway would refuse the native ones (409). */
+function dashboardFaults(options: GatewayOptions): readonly FaultKind[] {
+  return options.isolation === 'thread' && !options.limitsFile ? faultsFor('thread') : FAULT_KINDS;
 }
 
 const MAX_BODY = 1024;
-export const FAULT_KINDS: readonly FaultKind[] = ['throw', 'reject', 'exit', 'loop', 'oom'];
 const SESSION_ROUTE = /^\/admin\/sessions\/([^/]+)\/([^/]+)\/(restart|unquarantine|fault)$/;
 
 function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -68,7 +74,9 @@ function sendJson(res: ServerResponse, status: number, body: string, headers: Re
   res.end(body);
 }
 
-function sendError(res: ServerResponse, err: GatewayError, status = err.http ?? 500): void {
+/** The status is the error's own (src/errors.ts); 500 for one without (GW_INTERNAL). */
+function sendError(res: ServerResponse, err: GatewayError): void {
+  const status = err.http ?? 500;
   const headers: Record<string, string> = err.errorName === 'GW_ADMIN_UNAUTHORIZED' ? { 'www-authenticate': 'Bearer' } : {};
   sendJson(res, status, httpBody(err), headers);
 }
@@ -87,12 +95,12 @@ function authorized(req: IncomingMessage, tokens: readonly string[]): boolean {
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY) throw gatewayError('GW_ADMIN_BAD_REQUEST', `body over ${MAX_BODY} bytes`);
+  if (declared > MAX_BODY) throw gatewayError('GW_ADMIN_BODY_TOO_LARGE', `body over ${MAX_BODY} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) throw gatewayError('GW_ADMIN_BAD_REQUEST', `body over ${MAX_BODY} bytes`);
+    if (size > MAX_BODY) throw gatewayError('GW_ADMIN_BODY_TOO_LARGE', `body over ${MAX_BODY} bytes`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -120,10 +128,8 @@ async function parseFault(req: IncomingMessage): Promise<FaultKind> {
     throw gatewayError('GW_ADMIN_BAD_REQUEST', 'body must be JSON {"kind": ...}');
   }
   const kind = (body as { kind?: unknown } | null)?.kind;
-  if (typeof kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(kind)) {
-    throw gatewayError('GW_ADMIN_BAD_REQUEST', `kind must be one of ${FAULT_KINDS.join(', ')}`);
-  }
-  return kind as FaultKind;
+  if (!isFaultKind(kind)) throw gatewayError('GW_ADMIN_BAD_REQUEST', `kind must be one of ${FAULT_KINDS.join(', ')}`);
+  return kind;
 }
 
 /**
@@ -172,7 +178,7 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
   try {
     const pub = await dashboard.ui.public(req, res, path, deps.proxies.clientAddress(req));
     if ('error' in pub) {
-      sendError(res, pub.error, pub.status);
+      sendError(res, pub.error);
       return true;
     }
     if (pub.handled) return true;
@@ -181,7 +187,7 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
     if (!AdminSessions.csrfOk(req, auth)) throw gatewayError('GW_ADMIN_UNAUTHORIZED', 'a dashboard request must carry the x-sdkgate-admin header');
     if (path === '/admin/events' && req.method === 'GET') {
       const ev = await dashboard.ui.events(res);
-      if ('error' in ev) sendError(res, ev.error, ev.status);
+      if ('error' in ev) sendError(res, ev.error);
       return true;
     }
     if (path === '/admin/sessions' && req.method === 'GET') {
@@ -192,6 +198,10 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
       deps.log.warn('admin: drain');
       const report = await deps.drain();
       sendJson(res, 200, JSON.stringify({ ok: true, node: deps.node, ...report }));
+      return true;
+    }
+    if (path === '/admin/chaos' && req.method === 'GET') {
+      sendJson(res, 200, JSON.stringify(supervisor.chaosReport()));
       return true;
     }
     const m = SESSION_ROUTE.exec(path);
@@ -222,10 +232,10 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
     throw gatewayError('GW_ADMIN_NOT_FOUND');
   } catch (e) {
     if (isGatewayError(e)) {
-      sendError(res, e, e.errorName === 'GW_ADMIN_BAD_REQUEST' && /body over/.test(e.message) ? 413 : undefined);
+      sendError(res, e);
     } else {
       deps.log.error({ err: e }, 'admin request failed');
-      sendError(res, gatewayError('GW_INTERNAL'), 500);
+      sendError(res, gatewayError('GW_INTERNAL'));
     }
     return true;
   }

@@ -59,8 +59,7 @@ export interface UpgradeDeps {
 const DRAIN_RETRY_AFTER_S = 5;
 
 /**
- * Write a raw HTTP error and destroy the socket without upgrading. Exported for tests and for
- * the 405 answer, whose status is not the error's own.
+ * Write a raw HTTP error and destroy the socket without upgrading. Exported for tests.
  */
 export function rejectUpgrade(socket: Duplex, err: GatewayError, status = err.http ?? 400, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return;
@@ -134,7 +133,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     socket.on('error', (e) => log.debug({ err: e.message }, 'upgrade socket error'));
 
     const ip = deps.proxies.clientAddress(req);
-    if (req.method !== 'GET') return refuse(req, socket, head, ip, gatewayError('GW_BAD_QUERY', 'method must be GET'), 405);
+    if (req.method !== 'GET') return refuse(req, socket, head, ip, gatewayError('GW_METHOD_NOT_ALLOWED'));
     if (!deps.upgradeLimiter.take(ip)) return refuse(req, socket, head, ip, gatewayError('GW_TOO_MANY_UPGRADES'));
     // Check the handshake headers before asking parse_token, so a plain request can never make
     // the gateway call upstream (spec §5.18).

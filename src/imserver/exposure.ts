@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { DEFAULT_SECRET } from './context.ts';
 
-export function isLoopback(host: string): boolean {
+export function isLoopbackHost(host: string): boolean {
   const h = host.replace(/^\[|\]$/g, '').toLowerCase();
   if (h === 'localhost' || h === '::1') return true;
   return isIP(h) === 4 && h.startsWith('127.');
@@ -14,7 +14,7 @@ export function isLoopback(host: string): boolean {
 
 /** The warning to print at start, or undefined when there is nothing to warn about. */
 export function exposureWarning(host: string, secret: string): string | undefined {
-  if (isLoopback(host) || secret !== DEFAULT_SECRET) return undefined;
+  if (isLoopbackHost(host) || secret !== DEFAULT_SECRET) return undefined;
   return (
     `SECURITY: the IM server listens on ${host} with OpenIM's well-known default secret: anyone who can reach ` +
     'this address can get an admin token (/auth/get_admin_token) and read or send every message. Set a secret ' +

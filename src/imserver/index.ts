@@ -28,7 +28,7 @@ export interface ImServerOptions {
   requestLog?: boolean | number;
   /** Object storage limits (size, per-user quota, upload lifetime, sweep period). */
   objects?: Partial<ObjectLimits>;
-  /** Kick a same-token older connection too, as OpenIM up to v3.8.3 (gateway/server.ts). Default false. */
+  /** Kick a same-token older connection too, as OpenIM up to v3.8.3 (msg-gateway/server.ts). Default false. */
   kickSameToken?: boolean;
 }
 

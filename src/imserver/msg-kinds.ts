@@ -18,7 +18,7 @@ export const CT_HAS_READ_RECEIPT = 2200;
 
 /**
  * Pushes a stored or online-only message; run it after answering the request that caused it.
- * `origin`: the gateway connection that sent it (its copy is the echo, see PushTarget.sendFrame).
+ * `origin`: the message gateway connection that sent it (its copy is the echo, see PushTarget.sendFrame).
  */
 export type Deliver = (operationID: string, origin?: PushTarget) => void;
 export const NOTHING: Deliver = () => {};

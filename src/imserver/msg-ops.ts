@@ -4,7 +4,7 @@
 import type { ConversationRecord, Conversations } from './conversations.ts';
 import { SESSION_GROUP, SESSION_SINGLE } from './convid.ts';
 import { inTransaction, type Db } from './db.ts';
-import { argsError, ImCode, imError } from './errs.ts';
+import { imArgsError, ImCode, imError } from './errs.ts';
 import { ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, type Groups } from './groups.ts';
 import type { Messages } from './messages.ts';
 import { CT_CLEAR_CONVERSATION, CT_DELETE_MSGS, CT_HAS_READ_RECEIPT, CT_REVOKE, NOTHING, type Deliver } from './msg-kinds.ts';
@@ -70,7 +70,7 @@ export class MsgOps {
     return inTransaction(this.#db, () => {
       const c = this.#ownConversation(userID, conversationID);
       const { maxSeq } = this.#msgs.seqInfo(conversationID);
-      if (hasReadSeq > maxSeq) throw argsError(`hasReadSeq ${hasReadSeq} is bigger than maxSeq ${maxSeq}`);
+      if (hasReadSeq > maxSeq) throw imArgsError(`hasReadSeq ${hasReadSeq} is bigger than maxSeq ${maxSeq}`);
       const before = c.hasReadSeq;
       const now = this.#convs.setHasReadSeq(userID, conversationID, hasReadSeq);
       // As open-im-server MarkConversationAsRead: a single chat marks the seqs of the read range
@@ -93,7 +93,7 @@ export class MsgOps {
   }
 
   markMsgsAsRead(userID: string, conversationID: string, seqs: readonly number[]): Deliver {
-    if (seqs.length === 0) throw argsError('seqs is empty');
+    if (seqs.length === 0) throw imArgsError('seqs is empty');
     return inTransaction(this.#db, () => {
       const c = this.#ownConversation(userID, conversationID);
       const { maxSeq } = this.#msgs.seqInfo(conversationID);
@@ -110,7 +110,7 @@ export class MsgOps {
     return inTransaction(this.#db, () => {
       this.#ownConversation(userID, conversationID);
       const { maxSeq } = this.#msgs.seqInfo(conversationID);
-      if (hasReadSeq < 0 || hasReadSeq > maxSeq) throw argsError(`hasReadSeq ${hasReadSeq} is outside [0, maxSeq ${maxSeq}]`);
+      if (hasReadSeq < 0 || hasReadSeq > maxSeq) throw imArgsError(`hasReadSeq ${hasReadSeq} is outside [0, maxSeq ${maxSeq}]`);
       const now = this.#convs.setHasReadSeq(userID, conversationID, hasReadSeq, true);
       if (noNotification) return NOTHING;
       return this.#sender.notify(userID, userID, CT_HAS_READ_RECEIPT, { markAsReadUserID: userID, conversationID, seqs: [], hasReadSeq: now }, true);
@@ -119,7 +119,7 @@ export class MsgOps {
 
   /** Revoke: the message reads back as 2101; a 2101 notice is stored in the n_ stream. */
   revoke(opUserID: string, isAdmin: boolean, conversationID: string, seq: number, now = Date.now()): Deliver {
-    if (!(seq > 0)) throw argsError('seq is invalid');
+    if (!(seq > 0)) throw imArgsError('seq is invalid');
     return inTransaction(this.#db, () => {
       if (!isAdmin) this.#ownConversation(opUserID, conversationID);
       const raw = this.#msgs.raw(conversationID, seq);
@@ -155,7 +155,7 @@ export class MsgOps {
   }
 
   deleteMsgs(userID: string, conversationID: string, seqs: readonly number[], syncSelf: boolean): Deliver {
-    if (seqs.length === 0) throw argsError('seqs is empty');
+    if (seqs.length === 0) throw imArgsError('seqs is empty');
     return inTransaction(this.#db, () => {
       this.#ownConversation(userID, conversationID);
       this.#msgs.deleteForUser(userID, conversationID, seqs);

@@ -10,7 +10,7 @@
 // makes every URL immutable (two uploads of `image.png` never overwrite each other) and
 // unguessable without the content (upstream maps the bare name and overwrites it).
 
-import { argsError, ImCode, imError } from './errs.ts';
+import { imArgsError, ImCode, imError } from './errs.ts';
 
 /** Upstream's checkValidObjectNamePrefix limit. */
 export const MAX_NAME_LENGTH = 1024;
@@ -33,9 +33,9 @@ function cleanSegments(raw: string): string[] {
  * must start with `${userID}/` (upstream checkUploadName, 1002 otherwise); the rest is sanitised.
  */
 export function storedObjectName(clientName: string, userID: string, isAdmin: boolean, hash: string): string {
-  if (clientName.trim() === '') throw argsError('name is empty');
-  if (clientName.length > MAX_NAME_LENGTH) throw argsError(`object name cannot be longer than ${MAX_NAME_LENGTH} characters`);
-  if (LONE_SURROGATE.test(clientName)) throw argsError('object name with non UTF-8 strings are not supported');
+  if (clientName.trim() === '') throw imArgsError('name is empty');
+  if (clientName.length > MAX_NAME_LENGTH) throw imArgsError(`object name cannot be longer than ${MAX_NAME_LENGTH} characters`);
+  if (LONE_SURROGATE.test(clientName)) throw imArgsError('object name with non UTF-8 strings are not supported');
   let owner = '';
   let rest = clientName;
   if (!isAdmin) {

@@ -10,7 +10,7 @@ import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypt
 import type { Readable } from 'node:stream';
 import type { Logger } from '../log.ts';
 import { inTransaction, stmt, type Db } from './db.ts';
-import { argsError, ImCode, imError } from './errs.ts';
+import { imArgsError, ImCode, imError } from './errs.ts';
 import type { ObjectFiles } from './object-files.ts';
 import { normaliseContentType } from './object-media.ts';
 import { objectUrl, storedObjectName } from './object-names.ts';
@@ -122,22 +122,22 @@ export class Objects {
 
   /** minio's PartSize, after this server's size limit. */
   partSize(size: number): number {
-    if (size <= 0) throw argsError('size must be greater than 0');
-    if (size > this.limits.maxObjectBytes) throw argsError(`size ${size} exceeds the limit of ${this.limits.maxObjectBytes} bytes`);
+    if (size <= 0) throw imArgsError('size must be greater than 0');
+    if (size > this.limits.maxObjectBytes) throw imArgsError(`size ${size} exceeds the limit of ${this.limits.maxObjectBytes} bytes`);
     if (size <= MIN_PART_SIZE * MAX_PARTS) return MIN_PART_SIZE;
     return Math.ceil(size / MAX_PARTS);
   }
 
   async initiate(c: ObjectCaller, r: InitiateRequest): Promise<InitiateResult> {
     const hash = r.hash.toLowerCase();
-    if (!HEX32.test(hash)) throw argsError('invalid md5');
+    if (!HEX32.test(hash)) throw imArgsError('invalid md5');
     const partSize = this.partSize(r.size);
     const name = storedObjectName(r.name, c.userID, c.isAdmin, hash);
     const stored = await this.#files.hasContent(hash);
     // From here on no await: the quota check and the reservation below cannot interleave with
     // another initiate of the same user.
     this.#checkQuota(c, r.size);
-    const blob = stmt(this.#db, 'SELECT size FROM object_blobs WHERE hash = ?').get(hash) as { size: number } | undefined;
+    const blob = stmt<{ size: number }>(this.#db, 'SELECT size FROM object_blobs WHERE hash = ?').get(hash);
     if (blob && stored) {
       // Upstream's HashAlreadyExists: the content is here already, only the name is new.
       this.#putObject(name, c.userID, hash, blob.size, r.contentType, r.cause);
@@ -158,7 +158,7 @@ export class Objects {
 
   authSign(c: ObjectCaller, uploadID: string, partNumbers: readonly number[]): AuthSign {
     const up = this.#openUpload(c, uploadID);
-    for (const n of partNumbers) if (n < 1 || n > up.part_count) throw argsError(`partNumber ${n} is not in 1..${up.part_count}`);
+    for (const n of partNumbers) if (n < 1 || n > up.part_count) throw imArgsError(`partNumber ${n} is not in 1..${up.part_count}`);
     return this.#sign(c.base, uploadID, up.expire_at, partNumbers);
   }
 
@@ -173,23 +173,23 @@ export class Objects {
     if (expires < Date.now()) throw imError(ImCode.NoPermission, 'signature expired');
     const up = this.#upload(uploadID);
     if (!up || up.expire_at < Date.now()) throw imError(ImCode.RecordNotFound, 'upload not found or expired');
-    if (partNumber > up.part_count) throw argsError(`partNumber ${partNumber} is not in 1..${up.part_count}`);
+    if (partNumber > up.part_count) throw imArgsError(`partNumber ${partNumber} is not in 1..${up.part_count}`);
     return partLength(up, partNumber);
   }
 
   async complete(c: ObjectCaller, uploadID: string, partHashes: readonly string[], clientName: string, contentType: string, cause: string): Promise<string> {
     const up = this.#openUpload(c, uploadID);
     const parts = partHashes.map((h) => h.toLowerCase());
-    if (parts.length !== up.part_count) throw argsError(`expected ${up.part_count} part hashes, got ${parts.length}`);
-    if (!parts.every((h) => HEX32.test(h))) throw argsError('a part hash is not an md5');
-    if (createHash('md5').update(parts.join(',')).digest('hex') !== up.hash) throw argsError('md5 mismatching');
+    if (parts.length !== up.part_count) throw imArgsError(`expected ${up.part_count} part hashes, got ${parts.length}`);
+    if (!parts.every((h) => HEX32.test(h))) throw imArgsError('a part hash is not an md5');
+    if (createHash('md5').update(parts.join(',')).digest('hex') !== up.hash) throw imArgsError('md5 mismatching');
     const name = storedObjectName(clientName, c.userID, c.isAdmin, up.hash);
-    if (this.#completing.has(uploadID)) throw argsError('the upload is being completed');
+    if (this.#completing.has(uploadID)) throw imArgsError('the upload is being completed');
     this.#completing.add(uploadID);
     try {
       for (let i = 0; i < parts.length; i++) {
         const size = await this.#files.partSize(uploadID, i + 1, parts[i]!);
-        if (size !== partLength(up, i + 1)) throw argsError(`part ${i + 1} was not uploaded`);
+        if (size !== partLength(up, i + 1)) throw imArgsError(`part ${i + 1} was not uploaded`);
       }
       if (!(await this.#files.hasContent(up.hash))) await this.#files.assemble(uploadID, parts, up.hash);
       inTransaction(this.#db, () => {
@@ -214,9 +214,7 @@ export class Objects {
   }
 
   lookup(name: string): ObjectRow | undefined {
-    const row = stmt(this.#db, 'SELECT name, user_id, hash, size, content_type FROM objects WHERE name = ?').get(name) as
-      | { name: string; user_id: string; hash: string; size: number; content_type: string }
-      | undefined;
+    const row = stmt<{ name: string; user_id: string; hash: string; size: number; content_type: string }>(this.#db, 'SELECT name, user_id, hash, size, content_type FROM objects WHERE name = ?').get(name);
     return row && { name: row.name, userID: row.user_id, hash: row.hash, size: row.size, contentType: row.content_type };
   }
 
@@ -230,10 +228,10 @@ export class Objects {
 
   /** Bytes the user holds: objects plus open uploads. */
   used(userID: string): number {
-    const row = stmt(
+    const row = stmt<{ used: number }>(
       this.#db,
       'SELECT (SELECT COALESCE(SUM(size), 0) FROM objects WHERE user_id = ?) + (SELECT COALESCE(SUM(size), 0) FROM uploads WHERE user_id = ? AND expire_at >= ?) AS used',
-    ).get(userID, userID, Date.now()) as { used: number };
+    ).get(userID, userID, Date.now())!;
     return row.used;
   }
 
@@ -245,7 +243,7 @@ export class Objects {
   }
 
   async #sweepOnce(): Promise<number> {
-    const expired = (stmt(this.#db, 'SELECT upload_id FROM uploads WHERE expire_at < ?').all(Date.now()) as Array<{ upload_id: string }>)
+    const expired = stmt<{ upload_id: string }>(this.#db, 'SELECT upload_id FROM uploads WHERE expire_at < ?').all(Date.now())
       .map((r) => r.upload_id)
       .filter((id) => !this.#completing.has(id));
     for (const id of expired) stmt(this.#db, 'DELETE FROM uploads WHERE upload_id = ?').run(id);
@@ -288,7 +286,7 @@ export class Objects {
   }
 
   #upload(uploadID: string): UploadRow | undefined {
-    return stmt(this.#db, 'SELECT * FROM uploads WHERE upload_id = ?').get(uploadID) as UploadRow | undefined;
+    return stmt<UploadRow>(this.#db, 'SELECT * FROM uploads WHERE upload_id = ?').get(uploadID);
   }
 
   /** The caller's unexpired upload; another user's reads as missing. */
@@ -331,12 +329,12 @@ function partLength(up: UploadRow, partNumber: number): number {
 /** Upstream AccessURL: only `type` "" or "image" (with width, height, format) is known. */
 export function checkAccessQuery(query: Readonly<Record<string, string>>): void {
   const type = query.type ?? '';
-  if (type !== '' && type !== 'image') throw argsError('invalid query type');
+  if (type !== '' && type !== 'image') throw imArgsError('invalid query type');
 }
 
 /** The part-URL signing key: random, made once per data dir, so URLs survive a restart. */
 function signingKey(db: Db): Buffer {
   stmt(db, "INSERT OR IGNORE INTO server_keys (name, value) VALUES ('object-sign', ?)").run(randomBytes(32));
-  const row = stmt(db, "SELECT value FROM server_keys WHERE name = 'object-sign'").get() as { value: Uint8Array };
+  const row = stmt<{ value: Uint8Array }>(db, "SELECT value FROM server_keys WHERE name = 'object-sign'").get()!;
   return Buffer.from(row.value);
 }

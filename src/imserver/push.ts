@@ -7,7 +7,7 @@ import { PbCoder } from '@openim/protocol';
 import { gzipSync } from 'node:zlib';
 import type { MsgData } from './codec.ts';
 import { isNotificationId } from './convid.ts';
-import { encodeResp } from './gateway/frames.ts';
+import { encodeResp } from './msg-gateway/frames.ts';
 
 export const WS_PUSH_MSG = 2001;
 export const WS_KICK_ONLINE_MSG = 2002;
@@ -28,14 +28,14 @@ export class OutFrame {
   }
 }
 
-/** What the hub needs from a gateway connection. */
+/** What the hub needs from a message gateway connection. */
 export interface PushTarget {
   readonly userID: string;
   readonly platformID: number;
   readonly token: string;
   /**
    * `echo`: the frame is the push of a message this connection just sent (1003); it leaves only
-   * after the response has had time to be processed (GatewayConn holds it, in order).
+   * after the response has had time to be processed (MsgGatewayConn holds it, in order).
    */
   sendFrame(frame: OutFrame, echo?: boolean): void;
   /** Send 2002 and close. */

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../log.ts';
 import { createContext, DEFAULT_SECRET, type ImContext } from './context.ts';
 import { openDb } from './db.ts';
-import { createGateway, DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './gateway/server.ts';
+import { createMsgGateway, DEFAULT_MSG_GATEWAY_OPTIONS, type MsgGatewayOptions } from './msg-gateway/server.ts';
 import { createRestServer } from './rest/http.ts';
 import { buildRouter } from './rest/routes.ts';
 import { DEFAULT_OBJECT_LIMITS, type ObjectLimits } from './objects.ts';
@@ -23,7 +23,7 @@ export interface ImServerConfig {
   secret?: string;
   logLevel?: string;
   logger?: Logger;
-  gateway?: Partial<GatewayOptions>;
+  msgGateway?: Partial<MsgGatewayOptions>;
   /** Keep the last N REST requests in memory (true = DEFAULT_REQUEST_LOG_SIZE); see request-log.ts. */
   requestLog?: boolean | number;
   /** Object storage limits; unset ones take DEFAULT_OBJECT_LIMITS. */
@@ -64,14 +64,14 @@ export async function createImServer(cfg: ImServerConfig): Promise<RunningImServ
   const secret = cfg.secret ?? DEFAULT_SECRET;
   const im = createContext(db, log, secret, { requestLog: logSize, dataDir: cfg.dataDir, objectLimits: { ...DEFAULT_OBJECT_LIMITS, ...cfg.objects } });
   const rest = createRestServer(im, buildRouter());
-  const gateway = createGateway(im, log, { ...DEFAULT_GATEWAY_OPTIONS, ...cfg.gateway });
+  const msgGateway = createMsgGateway(im, log, { ...DEFAULT_MSG_GATEWAY_OPTIONS, ...cfg.msgGateway });
   const warning = exposureWarning(host, secret);
   if (warning) log.warn(warning);
   let apiPort: number;
   let wsPort: number;
   try {
     apiPort = await listen(rest, cfg.apiPort, host);
-    wsPort = await listen(gateway.server, cfg.wsPort, host);
+    wsPort = await listen(msgGateway.server, cfg.wsPort, host);
   } catch (e) {
     await closeServer(rest);
     db.close();
@@ -87,8 +87,8 @@ export async function createImServer(cfg: ImServerConfig): Promise<RunningImServ
     context: im,
     close() {
       closing ??= (async () => {
-        gateway.shutdown();
-        await Promise.all([closeServer(rest), closeServer(gateway.server)]);
+        msgGateway.shutdown();
+        await Promise.all([closeServer(rest), closeServer(msgGateway.server)]);
         await im.objects.close();
         db.close();
         log.info('imserver closed');

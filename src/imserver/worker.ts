@@ -39,7 +39,7 @@ createImServer({
   logLevel: opts.logLevel,
   requestLog: opts.requestLog,
   objects: opts.objects,
-  gateway: { kickSameToken: opts.kickSameToken === true },
+  msgGateway: { kickSameToken: opts.kickSameToken === true },
   ...(opts.logBindings ? { logger: createLogger(opts.logLevel ?? 'info').child(opts.logBindings) } : {}),
 }).then(
   (s) => {

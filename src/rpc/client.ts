@@ -1,6 +1,7 @@
-// Main side of the session RPC: calls with ids, deadlines and cancellation over one MessagePort,
-// plus the session's single event stream. Knows nothing about Worker: the port may come from a
-// worker's MessageChannel or from an in-thread MessageChannel (`--isolation none`).
+// Main side of the session RPC: calls with ids, deadlines and cancellation over one port, plus
+// the session's single event stream. Knows nothing about Worker: the port may come from a
+// worker's MessageChannel, an in-thread MessageChannel (`--isolation none`) or a child process's
+// IPC channel (`--isolation process`); see port.ts.
 //
 // Invariants:
 // - every call's `result` settles exactly once: with the worker's answer, GW_CALL_TIMEOUT at its
@@ -11,7 +12,7 @@
 //   which would leave the caller hanging), and new calls fail at once with the same error.
 
 import { EncodedResult } from './encoded.ts';
-import type { MessagePort } from 'node:worker_threads';
+import type { RpcPort } from './port.ts';
 import type {
   EventMessage,
   FaultKind,
@@ -72,7 +73,7 @@ interface Pending {
 }
 
 export class RpcClient {
-  readonly #port: MessagePort;
+  readonly #port: RpcPort;
   readonly #opts: RpcClientOptions;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
@@ -88,7 +89,7 @@ export class RpcClient {
   /** Resolves when the worker reports its core closed (after shutdown()). */
   readonly closed: Promise<void>;
 
-  constructor(port: MessagePort, options: RpcClientOptions) {
+  constructor(port: RpcPort, options: RpcClientOptions) {
     this.#port = port;
     this.#opts = options;
     this.ready = new Promise((res, rej) => {

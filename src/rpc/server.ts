@@ -3,10 +3,10 @@
 // value or a WireError, and carries the core's callbacks as events on the same port, so a
 // callback emitted before a result reaches the client before it.
 //
-// Like the client, it knows nothing about threads: the worker entry supplies `onClosed`
-// (process.exit) and `onFault`; an in-process host would supply its own.
+// Like the client, it knows nothing about threads or processes: the worker entry supplies
+// `onClosed` (exit) and `onFault`; an in-process host supplies its own.
 
-import type { MessagePort } from 'node:worker_threads';
+import type { RpcPort } from './port.ts';
 import type { CoreLogger, RestSample, SdkCore } from '../core/contract.ts';
 import type { CallMessage, FaultKind, LogMessage, MainToWorker, ShutdownMessage, WorkerToMain } from '../protocol.ts';
 import { gatewayError, toWire } from '../errors.ts';
@@ -78,7 +78,7 @@ class CallAbort {
 }
 
 export class RpcServer {
-  readonly #port: MessagePort;
+  readonly #port: RpcPort;
   readonly #opts: RpcServerOptions;
   readonly #calls = new Map<number, CallAbort>();
   #minLevel: number;
@@ -86,7 +86,7 @@ export class RpcServer {
   #waiting: CallMessage[] = [];
   #closing = false;
 
-  constructor(port: MessagePort, options: RpcServerOptions) {
+  constructor(port: RpcPort, options: RpcServerOptions) {
     this.#port = port;
     this.#opts = options;
     this.#minLevel = LEVELS[options.logLevel as keyof typeof LEVELS] ?? LEVELS.info;
@@ -100,8 +100,8 @@ export class RpcServer {
   }
 
   /** For CoreInit.emit: deliver a callback to every connection of the session. */
-  readonly emit = (event: string, data?: unknown, errCode = 0, errMsg = ''): void => {
-    this.#post({ type: 'event', event, data: eventData(data), errCode, errMsg });
+  readonly emit = (event: string, data?: unknown, errCode = 0, errMsg = '', origin?: string): void => {
+    this.#post(origin === undefined ? { type: 'event', event, data: eventData(data), errCode, errMsg } : { type: 'event', event, data: eventData(data), errCode, errMsg, origin });
   };
 
   /** For CoreInit.onRest: the main thread aggregates these into the upstream metrics. */

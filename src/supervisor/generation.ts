@@ -5,25 +5,19 @@ import type { Logger } from 'pino';
 import type { ExitReason, GatewayError } from '../errors.ts';
 import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, TelemetryMessage, UpstreamMessage, WorkerBoot } from '../protocol.ts';
 import type { RpcClient } from '../rpc/client.ts';
-import { InProcessHost } from './in-process-host.ts';
-import { heapUsedNow, Watchdog } from './watchdog.ts';
-import { WorkerHost, type ExitInfo } from './worker-host.ts';
+import type { ExitInfo, SessionHost } from './host.ts';
+import { Watchdog } from './watchdog.ts';
 
-/** A worker thread, or (`--isolation none`) the core in the main thread behind the same RPC. */
-export type SessionHost = WorkerHost | InProcessHost;
+export type { SessionHost } from './host.ts';
 
 export interface GenerationOptions {
+  /** A fresh host, or a pre-spawned spare from the warm pool (spawn.ts), booted with `boot`. */
+  readonly host: SessionHost;
   readonly boot: WorkerBoot;
   readonly log: Logger;
-  readonly workerFile?: URL | undefined;
-  readonly execArgv?: readonly string[] | undefined;
   readonly watchdogMs: number;
   readonly softHeapBytes: number;
   readonly startTimeoutMs: number;
-  /** A pre-spawned spare from the warm pool, already booted with `boot`; spawned here otherwise. */
-  readonly host?: WorkerHost | null | undefined;
-  /** `--isolation none`: no worker, the core runs in this thread. */
-  readonly inProcess?: boolean | undefined;
 }
 
 export interface GenerationHooks {
@@ -48,15 +42,10 @@ export class Generation {
   #watchdog: Watchdog | null = null;
   #heapUsed: number | null = null;
 
-  /** Spawns the worker thread; throws if the thread cannot be created. */
   constructor(options: GenerationOptions, hooks: GenerationHooks) {
     this.#o = options;
     this.#hooks = hooks;
-    this.host =
-      options.host ??
-      (options.inProcess
-        ? new InProcessHost({ boot: options.boot, log: options.log })
-        : new WorkerHost({ boot: options.boot, log: options.log, workerFile: options.workerFile, execArgv: options.execArgv }));
+    this.host = options.host;
   }
 
   get exited(): Promise<ExitInfo> {
@@ -104,13 +93,13 @@ export class Generation {
     this.host.markRunning();
     this.running = true;
     // In-process cores have no thread to watch (or to terminate): see in-process-host.ts.
-    const worker = this.host.worker;
-    if (!worker) return;
-    this.#watchdog = new Watchdog(worker, {
+    const busy = this.host.busySampler();
+    if (!busy) return;
+    this.#watchdog = new Watchdog(busy, {
       watchdogMs: this.#o.watchdogMs,
       softHeapBytes: this.#o.softHeapBytes,
       ping: (seq) => this.rpc?.ping(seq),
-      onStuck: (detail) => void this.#onStuck(worker, detail),
+      onStuck: (detail) => void this.#onStuck(detail),
       onSoftHeap: (detail) => this.#hooks.onSoftHeap(detail),
     });
   }
@@ -150,8 +139,8 @@ export class Generation {
    * A worker that stopped answering above its soft heap limit is thrashing in GC on its way to
    * an OOM: classify it 'oom', not 'watchdog', so operators see the real cause.
    */
-  async #onStuck(worker: NonNullable<WorkerHost['worker']>, detail: string): Promise<void> {
-    const used = (await heapUsedNow(worker, 250)) ?? this.#heapUsed;
+  async #onStuck(detail: string): Promise<void> {
+    const used = (await this.host.heapUsedNow(250)) ?? this.#heapUsed;
     if (used !== null && used >= this.#o.softHeapBytes) {
       this.kill('oom', `unresponsive at ${Math.round(used / 1024 / 1024)} MB heap, above the soft limit (GC thrash): ${detail}`);
     } else {

@@ -9,11 +9,15 @@ import type { Metrics } from '../metrics.ts';
 import { moduleUrl } from '../module-url.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
-import { PROTOCOL_VERSION } from '../protocol.ts';
 import { Admission, capacity, type Capacity } from './admission.ts';
-import { loadLimits } from './limits.ts';
-import { Registry } from './registry.ts';
+import { CallLedger } from './call-ledger.ts';
+import { Chaos } from './chaos.ts';
+import { CPU_BURN_MS } from './faults.ts';
+import { loadLimits, osLimitsOf, readLimits } from './limits.ts';
+import { probeOsEnv, releaseOsEnv, type OsEnv } from './os-limits.ts';
+import { Registry, sessionKey } from './registry.ts';
 import { Session } from './session.ts';
+import { hostSpec, sessionBoot, spawnHost, type HostSpec } from './spawn.ts';
 import { StartCooldown } from './start-cooldown.ts';
 import type { Principal, SessionClient, SessionInfo, Supervisor, SupervisorOverview, TokenAuthority } from './types.ts';
 import { defaultPoolSize, WarmPool } from './warm-pool.ts';
@@ -47,36 +51,42 @@ export interface LocalSupervisor extends Supervisor {
   readonly warmPool: WarmPool | null;
   /** The memory budget and the session limit derived from it. */
   readonly capacity: Capacity;
+  /** What this host enforces for sessions in a process (os-limits.ts). */
+  readonly osEnv: OsEnv;
 }
 
 export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
   const { options, log, metrics, tokens } = deps;
-  let limitsFor = loadLimits(options);
+  const initialLimits = readLimits(options);
+  let limitsFor = initialLimits.limitsFor;
+  const { defaults, all: limitSets } = initialLimits;
   const coreModule = deps.coreModule ?? DEFAULT_CORE_MODULE;
+  const inProcesses = limitSets.filter((l) => l.isolation === 'process');
+  const osEnv = probeOsEnv({ wantQuota: inProcesses.some((l) => l.sessionCpuPercent > 0), cgroupDir: options.cgroupDir });
+  if (!osEnv.procfs && inProcesses.some((l) => l.sessionRssMb > 0)) {
+    throw gatewayError('GW_OPTIONS_INVALID', '--session-rss-mb needs /proc (Linux) to read a session process\'s RSS', { flag: 'session-rss-mb' });
+  }
+  // Said once at start: which mechanism enforces each limit on this host.
+  if (inProcesses.length > 0) log.info({ isolation: options.isolation, ...osEnv.mechanisms }, 'process isolation: OS limits');
+  const spawnDeps = { workerFile: deps.workerFile, execArgv: deps.execArgv, osEnv };
+  const spawn = (spec: HostSpec, hostLog: Logger) => spawnHost(spec, hostLog, spawnDeps);
   let draining = false;
   /** Clients whose connection closed; a Login still in flight for one must not attach it. */
   const gone = new WeakSet<SessionClient>();
   const cooldown = new StartCooldown(options.restartBackoffMs, options.restartBackoffMaxMs);
   const countedFailures = new WeakSet<Session>();
 
-  const poolSize = options.isolation === 'thread' ? (options.warmPool === 'auto' ? defaultPoolSize() : options.warmPool) : 0;
-  // The boot every default-limits session uses (session.ts builds the same one).
+  const poolSize = options.isolation !== 'none' ? (options.warmPool === 'auto' ? defaultPoolSize() : options.warmPool) : 0;
+  // The spec every default-limits session uses (session.ts builds the same one).
+  const poolLog = log.child({ component: 'warm-pool' });
   const warmPool =
     poolSize > 0
       ? new WarmPool({
           size: poolSize,
-          boot: {
-            protocolVersion: PROTOCOL_VERSION,
-            coreModule,
-            heapLimitMb: options.sessionHeapMb,
-            faultInjection: options.faultInjection,
-            logLevel: options.logLevel,
-            telemetryIntervalMs: Math.min(1000, Math.max(50, Math.floor(options.watchdogMs / 5))),
-          },
-          log: log.child({ component: 'warm-pool' }),
+          spec: hostSpec(options.isolation, sessionBoot(options, coreModule, options.sessionHeapMb), osLimitsOf(defaults)),
+          log: poolLog,
           metrics,
-          workerFile: deps.workerFile,
-          execArgv: deps.execArgv,
+          spawn: (spec) => spawn(spec, poolLog),
         })
       : null;
   const cap = capacity(options, poolSize);
@@ -95,8 +105,7 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         log: log.child({ userID: p.userID, platformID: p.platformID, sessionId }),
         metrics,
         coreModule,
-        workerFile: deps.workerFile,
-        execArgv: deps.execArgv,
+        spawn,
         spares: warmPool ?? undefined,
         onStopped: (s) => registry.remove(s),
         onSignedOut: (s) => tokens.revoked(s.userID, s.platformID),
@@ -139,10 +148,17 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       if (used !== null) yield used;
     }
   });
+  // Chaos judges containment from the calls the clients made: only then are calls recorded.
+  const ledger = options.chaos ? new CallLedger() : null;
+  const chaos = ledger
+    ? new Chaos({ options, sessions: () => registry.all(), ledger, log: log.child({ component: 'chaos' }), burnMs: CPU_BURN_MS })
+    : null;
+  chaos?.start();
 
   const supervisor: LocalSupervisor = {
     warmPool,
     capacity: cap,
+    osEnv,
 
     async login(client: SessionClient, operationID: string): Promise<void> {
       // Every await below can outlive the client or see a drain begin: re-check after each, or
@@ -217,7 +233,8 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       if (draining) return Promise.reject(gatewayError('GW_DRAINING'));
       const session = registry.sessionOf(client);
       if (!session) return Promise.reject(gatewayError('GW_NOT_LOGGED_IN'));
-      return session.call(fn, args, _operationID);
+      const call = session.call(client, fn, args, _operationID);
+      return ledger ? ledger.track(sessionKey(session.userID, session.platformID), call) : call;
     },
 
     async logout(client: SessionClient, _operationID: string): Promise<void> {
@@ -258,6 +275,10 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       return registry.get(userID, platformID)?.fault(kind) ?? false;
     },
 
+    chaosReport() {
+      return chaos?.report() ?? { enabled: false };
+    },
+
     overview(): SupervisorOverview {
       return {
         isolation: options.isolation,
@@ -274,17 +295,21 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
     },
 
     reload(next: GatewayOptions): void {
-      limitsFor = loadLimits(next); // throws on a bad file before anything changes
+      // Throws on a bad file before anything changes. The OS probe ran at start: a CPU quota
+      // that only a reload brings gets what the probe found (nice, if it did not look for cgroups).
+      limitsFor = loadLimits(next);
       log.info({ limitsFile: next.limitsFile || null, logLevel: log.level }, 'limits and log level reloaded');
       for (const s of registry.all()) s.setLogLevel(log.level);
     },
 
     async drain(timeoutMs: number): Promise<void> {
       draining = true;
+      void chaos?.stop();
       const pool = warmPool?.close();
       const sessions = registry.all();
       log.info({ sessions: sessions.length, timeoutMs }, 'draining sessions');
       await Promise.all([pool, ...sessions.map((s) => s.stop('drain', timeoutMs))]);
+      releaseOsEnv(osEnv);
     },
   };
   return supervisor;

@@ -18,13 +18,18 @@ import { fromWire, gatewayError, type ErrorName, type GatewayError } from '../er
 import { sessionDataDir } from '../ids.ts';
 import { routeFamily, type Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
-import { PROTOCOL_VERSION, type EventMessage, type FaultKind, type LogMessage, type ShutdownMessage, type WorkerBoot } from '../protocol.ts';
+import type { EventMessage, FaultKind, LogMessage, ShutdownMessage } from '../protocol.ts';
 import { RestartPolicy } from './backoff.ts';
-import type { SessionLimits } from './limits.ts';
+import { assertContained } from './faults.ts';
+import type { ExitInfo, SessionHost } from './host.ts';
+import { osLimitsOf, type SessionLimits } from './limits.ts';
+import { hostSpec, sessionBoot, type HostSpec } from './spawn.ts';
 import type { SessionClient, SessionInfo, SessionState } from './types.ts';
 import { CallQueue } from './call-queue.ts';
 import { Generation } from './generation.ts';
-import type { ExitInfo, WorkerHost } from './worker-host.ts';
+import { OwnSends } from './own-sends.ts';
+import { ParkedTabs } from './parked-tabs.ts';
+import { StreamFacts } from './stream-facts.ts';
 
 export interface SessionDeps {
   readonly userID: string;
@@ -36,10 +41,10 @@ export interface SessionDeps {
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly coreModule: string;
-  readonly workerFile?: URL | undefined;
-  readonly execArgv?: readonly string[] | undefined;
-  /** The warm pool (thread isolation): a pre-spawned worker for a boot, or null. */
-  readonly spares?: { take(boot: WorkerBoot): WorkerHost | null } | undefined;
+  /** Start a host (spawn.ts spawnHost); throws if it cannot. */
+  readonly spawn: (spec: HostSpec, log: Logger) => SessionHost;
+  /** The warm pool: a pre-spawned host for a spec, or null. */
+  readonly spares?: { take(spec: HostSpec): SessionHost | null } | undefined;
   /** Called once, when the session reaches `stopped`. */
   readonly onStopped: (session: Session) => void;
   /** The core reported a kick or a token error: every token verdict for the pair is void. */
@@ -63,6 +68,12 @@ type StopReason = ShutdownMessage['reason'] | 'moved';
 
 /** How long in-flight calls get to finish when the soft heap watchdog fires. */
 const SOFT_DRAIN_MS = 500;
+/** Callbacks kept for a dropped tab (parked-tabs.ts); past either bound it returns as a new tab. */
+const PARKED_MAX_EVENTS = 2000;
+const PARKED_MAX_BYTES = 4 * 1024 * 1024;
+
+/** How the session names a tab across its sockets. */
+const tabKey = (c: SessionClient): string => c.resumeKey ?? c.id;
 
 export class Session {
   readonly userID: string;
@@ -77,6 +88,12 @@ export class Session {
   readonly #calls: CallQueue;
   readonly #policy: RestartPolicy;
   readonly #clients = new Set<SessionClient>();
+  /** The connection and sync facts a joining tab is told (stream-facts.ts). */
+  readonly #facts = new StreamFacts();
+  /** Which tab sent which message, so its echo reaches the other tabs only (own-sends.ts). */
+  readonly #ownSends = new OwnSends();
+  /** Tabs whose socket dropped, with the callbacks kept for their return (parked-tabs.ts). */
+  readonly #parked: ParkedTabs;
   #state: SessionState = 'starting';
   #token: string;
   /** The token the live core logged in with (it may lag #token until the core is told). */
@@ -120,6 +137,7 @@ export class Session {
       intensity: o.restartIntensity,
       periodMs: o.restartPeriodMs,
     });
+    this.#parked = new ParkedTabs({ ttlMs: o.idleGraceMs, maxEvents: PARKED_MAX_EVENTS, maxBytes: PARKED_MAX_BYTES, maxTabs: o.maxConnsPerUser });
     this.stopped = new Promise((res) => (this.#markStopped = res));
     deps.metrics.sessions.inc({ state: this.#state });
   }
@@ -128,9 +146,18 @@ export class Session {
     return this.#state;
   }
 
-  /** The live worker's thread id, or null between workers. */
+  /** The live worker's thread id, or null between workers (and for a process). */
   get threadId(): number | null {
     return this.#gen?.host.alive ? this.#gen.host.threadId : null;
+  }
+
+  /** The pid of the process the live core runs in, or null between workers. */
+  get pid(): number | null {
+    return this.#gen?.host.alive ? this.#gen.host.pid : null;
+  }
+
+  get isolation(): SessionLimits['isolation'] {
+    return this.#d.limits.isolation;
   }
 
   /** True once stop() began: the registry must wait for `stopped` and start a fresh session. */
@@ -220,6 +247,7 @@ export class Session {
   /** The connection dropped: detach; the last one arms the idle grace. */
   detach(client: SessionClient): void {
     if (!this.#clients.delete(client)) return;
+    if (client.resumeKey !== undefined && !this.#stopping) this.#parked.park(client.resumeKey);
     if (this.#clients.size === 0) this.#armIdle();
   }
 
@@ -241,11 +269,13 @@ export class Session {
 
   // ---------------------------------------------------------------- calls
 
-  call(fn: string, args: readonly unknown[], operationID: string): Promise<unknown> {
+  /** `client`: the tab that made the call; null for the session's own calls. */
+  call(client: SessionClient | null, fn: string, args: readonly unknown[], operationID: string): Promise<unknown> {
     // While a new worker logs in, calls wait in the (paused, bounded) queue instead of failing:
     // a client that reacts to OnConnectSuccess must not race the end of the re-Login.
     const refused = this.#state === 'restarting' ? null : this.#refusal();
     if (refused) return this.#calls.refuse(refused);
+    if (client) this.#ownSends.note(tabKey(client), fn, args);
     // A call accepted by a ready worker belongs to it: if that worker dies first, so does the call.
     const pinned = this.#state === 'ready' || this.#state === 'draining' ? this.#gen : null;
     return this.#calls.submit(fn, args, operationID, () => {
@@ -266,8 +296,10 @@ export class Session {
     if (rpc && !rpc.dead) rpc.setLogLevel(level);
   }
 
+  /** Throws GW_FAULT_NEEDS_PROCESS for a kind this session's isolation cannot contain. */
   fault(kind: FaultKind): boolean {
     if (!this.#d.options.faultInjection) return false;
+    assertContained(this.#d.limits.isolation, kind);
     const rpc = this.#gen?.rpc;
     if (!rpc || rpc.dead || !this.#gen?.running) return false;
     this.#log.warn({ kind }, 'injecting fault');
@@ -330,6 +362,8 @@ export class Session {
       restarts: this.#restarts,
       lastExit: this.#lastExit,
       threadId: this.threadId,
+      isolation: this.#d.limits.isolation,
+      pid: this.pid,
       heapUsed: this.#heapUsed,
       heapLimit: this.#heapLimit,
       queueDepth: this.#calls.waiting,
@@ -362,24 +396,14 @@ export class Session {
     if (!this.#stopping) this.#drainFor = null;
     this.#setState(kind === 'start' ? 'starting' : 'restarting');
     let gen: Generation;
-    const boot: WorkerBoot = {
-      protocolVersion: PROTOCOL_VERSION,
-      coreModule: this.#d.coreModule,
-      heapLimitMb: this.#d.limits.sessionHeapMb,
-      faultInjection: o.faultInjection,
-      logLevel: o.logLevel,
-      telemetryIntervalMs: Math.min(1000, Math.max(50, Math.floor(o.watchdogMs / 5))),
-    };
-    const inProcess = o.isolation === 'none';
+    const limits = this.#d.limits;
+    const spec = hostSpec(limits.isolation, sessionBoot(o, this.#d.coreModule, limits.sessionHeapMb), osLimitsOf(limits));
     try {
       gen = new Generation(
         {
-          boot,
-          host: inProcess ? null : this.#d.spares?.take(boot),
-          inProcess,
+          host: this.#d.spares?.take(spec) ?? this.#d.spawn(spec, this.#log),
+          boot: spec.boot,
           log: this.#log,
-          workerFile: this.#d.workerFile,
-          execArgv: this.#d.execArgv,
           watchdogMs: o.watchdogMs,
           softHeapBytes: this.#d.limits.sessionHeapMb * 1024 * 1024 * o.heapSoftRatio,
           startTimeoutMs: o.startTimeoutMs,
@@ -430,7 +454,7 @@ export class Session {
     gen.goLive();
     const ms = performance.now() - t0;
     this.#d.metrics.sessionStart.observe({ status: kind === 'start' ? 'ok' : 'restart_ok' }, ms / 1000);
-    this.#log.info({ threadId: gen.host.threadId, ms: Math.round(ms), kind }, 'session ready');
+    this.#log.info({ threadId: gen.host.threadId, childPid: childPid(gen), ms: Math.round(ms), kind }, 'session ready');
     this.#setState('ready');
     this.#coreToken = launchToken;
     // A newer token arrived while this core logged in with the older one.
@@ -464,7 +488,10 @@ export class Session {
     const code = typeof (e as { code?: unknown })?.code === 'number' ? (e as { code: number }).code : 0;
     const message = (e as Error)?.message ?? '';
     this.#log.warn({ code, kind }, 'core refused Login');
-    if (kind === 'restart') this.#emitAll('OnConnectFailed', '', code, message);
+    if (kind === 'restart') {
+      this.#closeSync(code, message);
+      this.#emitAll('OnConnectFailed', '', code, message);
+    }
     this.#failWaiters(e);
     this.#clients.clear();
     this.#setState('draining');
@@ -478,7 +505,7 @@ export class Session {
     gen.stopWatchdog();
     if (gen === this.#gen) this.#lastExit = { reason: info.reason, detail: info.detail, at: Date.now() };
     const log = info.reason === 'normal' ? this.#log.info.bind(this.#log) : this.#log.error.bind(this.#log);
-    log({ reason: info.reason, code: info.code, detail: info.detail, threadId: gen.host.threadId }, 'session worker exited');
+    log({ reason: info.reason, code: info.code, detail: info.detail, threadId: gen.host.threadId, childPid: childPid(gen) }, 'session worker exited');
     if (!gen.running || info.reason === 'normal' || gen !== this.#gen || this.#stopping) {
       // Launch failures and deliberate stops are handled by whoever started them; this only
       // guarantees nothing is left pending on the dead port.
@@ -527,6 +554,7 @@ export class Session {
     this.#log.error({ reason: info.reason, intensity: this.#d.options.restartIntensity, periodMs: this.#d.options.restartPeriodMs }, 'session quarantined');
     const err = this.#quarantinedError();
     this.#failWaiters(err);
+    this.#closeSync(err.code, err.message);
     this.#emitAll('OnConnectFailed', '', err.code, err.message);
   }
 
@@ -563,6 +591,7 @@ export class Session {
     gen?.rpc?.failAll(stopped);
     this.#calls.clear(stopped);
     this.#clients.clear();
+    this.#parked.clear();
     this.#setState('stopped');
     this.#log.info({ reason }, 'session stopped');
     this.#markStopped();
@@ -580,11 +609,22 @@ export class Session {
     return this.#state;
   }
 
+  /**
+   * Attach the client. A tab that was not attached yet first gets (it alone, in this same turn,
+   * so nothing live slips in between) what it missed if it is a dropped tab coming back
+   * (parked-tabs.ts), then the session's connection and sync facts (stream-facts.ts).
+   */
   #attach(client: SessionClient): void {
-    this.#clients.add(client);
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     this.#idleSince = null;
+    if (this.#clients.has(client)) return;
+    const key = client.resumeKey;
+    // Only a parked tab resumes. A live connection with the same key is left alone: the key is
+    // the client's choice, and closing a connection on it would let one tab end another.
+    this.#clients.add(client);
+    const missed = key === undefined ? null : this.#parked.resume(key);
+    for (const cb of [...(missed ?? []), ...this.#facts.replay()]) this.#sendTo(client, cb.event, cb.data, cb.errCode, cb.errMsg);
   }
 
   #armIdle(): void {
@@ -657,8 +697,14 @@ export class Session {
       void this.#kicked(e);
       return;
     }
-    this.#emitAll(e.event, e.data, e.errCode, e.errMsg);
+    this.#deliver(e);
     if (e.event === 'OnUserTokenExpired') this.#signedOut();
+  }
+
+  /** A core callback to the tabs; the echo of a message one of them sent skips that tab (it has the send's answer). */
+  #deliver(e: EventMessage): void {
+    const sender = e.origin === undefined ? undefined : this.#ownSends.take(e.origin);
+    this.#emitAll(e.event, e.data, e.errCode, e.errMsg, sender);
   }
 
   /**
@@ -700,8 +746,8 @@ export class Session {
       void this.stop('moved', this.#d.options.drainTimeoutMs);
       return;
     }
-    this.#emitAll(e.event, e.data, e.errCode, e.errMsg);
-    for (const h of kick.held) this.#emitAll(h.event, h.data, h.errCode, h.errMsg);
+    this.#deliver(e);
+    for (const h of kick.held) this.#deliver(h);
     this.#signedOut();
   }
 
@@ -720,20 +766,35 @@ export class Session {
     if (this.#state !== 'ready' || this.#coreToken === null || this.#coreToken === this.#token) return;
     const token = this.#token;
     this.#coreToken = token;
-    this.call('Login', [this.userID, token], `${this.sessionId}-login-${++this.#loginSeq}`).catch((err: unknown) => {
+    this.call(null, 'Login', [this.userID, token], `${this.sessionId}-login-${++this.#loginSeq}`).catch((err: unknown) => {
       this.#log.warn({ code: (err as { code?: unknown })?.code }, 'core did not take the newer token');
     });
   }
 
-  /** Every client of the session gets every callback, in the worker's order. */
-  #emitAll(event: string, data: string, errCode: number, errMsg: string): void {
-    for (const c of [...this.#clients]) {
-      try {
-        c.sendEvent(event, data, errCode, errMsg);
-      } catch (err) {
-        this.#log.warn({ err, clientId: c.id, event }, 'client failed to take an event');
-      }
+  /**
+   * Every client of the session gets every callback, in the worker's order (but the tab named
+   * `exceptTab`, which an echo came from), and so does every parked tab. A callback that only
+   * repeats the connection or sync state every tab already has is dropped (stream-facts.ts).
+   */
+  #emitAll(event: string, data: string, errCode: number, errMsg: string, exceptTab?: string): void {
+    const cb = { event, data, errCode, errMsg };
+    if (!this.#facts.pass(cb)) return;
+    for (const c of [...this.#clients]) if (exceptTab === undefined || tabKey(c) !== exceptTab) this.#sendTo(c, event, data, errCode, errMsg);
+    this.#parked.keep(cb, exceptTab);
+  }
+
+  #sendTo(c: SessionClient, event: string, data: string, errCode: number, errMsg: string): void {
+    try {
+      c.sendEvent(event, data, errCode, errMsg);
+    } catch (err) {
+      this.#log.warn({ err, clientId: c.id, event }, 'client failed to take an event');
     }
+  }
+
+  /** The session cannot go on: close an open sync for every tab before saying why. */
+  #closeSync(errCode: number, errMsg: string): void {
+    const cb = this.#facts.closeSync(errCode, errMsg);
+    if (cb) this.#emitAll(cb.event, cb.data, cb.errCode, cb.errMsg);
   }
 
   #onWorkerLog(line: LogMessage): void {
@@ -754,6 +815,11 @@ export class Session {
     if (next === 'restarting') this.#calls.pause();
     else this.#calls.resume();
   }
+}
+
+/** A session process's pid for log lines (pino's own `pid` is the gateway's). */
+function childPid(gen: Generation): number | undefined {
+  return gen.host.isolation === 'process' ? gen.host.pid : undefined;
 }
 
 /** Resolves with the value, or undefined once `ms` passed. Never rejects. */

@@ -5,6 +5,7 @@
 import type { ExitReason } from '../errors.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
+import type { Isolation } from './host.ts';
 
 /** Who a connection is, as established by parse_token before the upgrade. */
 export interface Principal {
@@ -42,8 +43,10 @@ export interface SessionClient {
   readonly principal: Principal;
   /**
    * Names the client instance across its sockets (the gateway uses the upgrade URL's
-   * operationID, which open-im-sdk reuses when it redials). A Login under another operationID
-   * comes from a client that redialled: it was logged in before and has shown messages.
+   * operationID, which open-im-sdk reuses when it redials): a socket that comes back with the
+   * key of a dropped one resumes its callbacks (parked-tabs.ts). Absent: never resumed. A Login
+   * under another operationID than this comes from a client that redialled (it was logged in
+   * before and has shown messages: SessionBinding.resumed).
    */
   readonly resumeKey?: string;
   /**
@@ -73,7 +76,11 @@ export interface SessionInfo {
   readonly connections: number;
   readonly restarts: number;
   readonly lastExit: { readonly reason: ExitReason; readonly detail: string; readonly at: number } | null;
+  /** The worker's thread id (the main thread's for `none`); null for a process or between workers. */
   readonly threadId: number | null;
+  readonly isolation: 'thread' | 'process' | 'none';
+  /** The process the core runs in: a session process's own pid, else the gateway's. */
+  readonly pid: number | null;
   readonly heapUsed: number | null;
   readonly heapLimit: number | null;
   readonly queueDepth: number;
@@ -114,7 +121,10 @@ export interface Supervisor {
   get(userID: string, platformID: number): SessionInfo | undefined;
   restart(userID: string, platformID: number): Promise<boolean>;
   unquarantine(userID: string, platformID: number): Promise<boolean>;
+  /** Throws GW_FAULT_NEEDS_PROCESS for a kind the session's isolation cannot contain. */
   fault(userID: string, platformID: number, kind: FaultKind): boolean;
+  /** What --chaos injected and whether each fault was contained ({enabled: false} without it). */
+  chaosReport(): ChaosReport;
   /** Capacity and warm pool; optional (a supervisor without them shows none on the dashboard). */
   overview?(): SupervisorOverview;
 
@@ -132,4 +142,51 @@ export interface Supervisor {
    * limits file, changing nothing.
    */
   reload(options: GatewayOptions): void;
+}
+
+/** GET /admin/chaos: one fault --chaos injected and how it was judged (src/supervisor/chaos.ts). */
+export interface ChaosFault {
+  readonly seq: number;
+  readonly at: string;
+  readonly kind: FaultKind;
+  readonly userID: string;
+  readonly platformID: number;
+  readonly isolation: Isolation;
+  /** The exit the fault caused, if the session restarted. */
+  readonly exit: { readonly reason: ExitReason; readonly detail: string } | null;
+  readonly victim: {
+    readonly inFlight: number;
+    readonly answered: number;
+    readonly rejected: number;
+    readonly rejectedBy: Record<string, number>;
+    /** In flight at the fault and still unsettled past victimSettleMs. */
+    readonly late: number;
+    readonly maxSettleMs: number | null;
+    readonly back: boolean;
+    readonly backMs: number | null;
+  };
+  readonly others: {
+    readonly sessions: number;
+    readonly calls: number;
+    readonly answered: number;
+    readonly failed: number;
+    readonly failedBy: Record<string, number>;
+  };
+  readonly contained: boolean;
+  /** Why not, in words (empty when contained). */
+  readonly why: readonly string[];
+}
+
+export interface ChaosReport {
+  readonly enabled: boolean;
+  readonly seed?: number;
+  readonly kinds?: readonly FaultKind[];
+  readonly intervalMs?: number;
+  readonly bounds?: { readonly victimSettleMs: number; readonly victimBackMs: number };
+  readonly injected?: number;
+  readonly contained?: number;
+  readonly notContained?: number;
+  readonly skipped?: Record<string, number>;
+  /** The latest faults (chaos.ts MAX_KEPT), oldest first. */
+  readonly faults?: readonly ChaosFault[];
 }

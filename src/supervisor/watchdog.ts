@@ -1,16 +1,18 @@
 // Two watchdogs for one running worker, both on the main thread, neither needing the worker's
 // cooperation to fire:
 //
-// - stuck: every tick, ping the worker and sample its event-loop utilisation as a delta
-//   (worker.performance.eventLoopUtilization(cur, prev)), which the main thread can read even
-//   while the worker spins. No pong for `watchdogMs` while the loop is busy (ELU >= 0.9), or no
-//   pong at all for 2 × watchdogMs, means the worker is stuck -> onStuck (terminate, 'watchdog').
+// - stuck: every tick, ping the worker and sample how busy its event loop was since the last
+//   tick, from outside: a thread's event-loop utilisation (worker.performance
+//   .eventLoopUtilization(cur, prev)), a child process's main-thread CPU time (/proc schedstat);
+//   both read while the core spins (host.ts BusySampler). No pong for `watchdogMs` while the loop
+//   is busy (>= 0.9), or no pong at all for 2 × watchdogMs, means the worker is stuck -> onStuck
+//   (terminate, 'watchdog'). A core that is busy but still answers (cpu-burn) is never stuck.
 // - soft heap: the worker's telemetry reports heapUsed; above `softHeapBytes` -> onSoftHeap
 //   (drain and restart, classified 'oom') before V8 reaches the hard limit, where some
 //   allocation shapes abort the whole process instead of raising ERR_WORKER_OUT_OF_MEMORY.
 
-import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
+import type { BusySampler } from './host.ts';
 
 export interface WatchdogOptions {
   readonly watchdogMs: number;
@@ -23,27 +25,25 @@ export interface WatchdogOptions {
 const BUSY_ELU = 0.9;
 
 export class Watchdog {
-  readonly #worker: Worker;
+  readonly #busy: BusySampler;
   readonly #o: WatchdogOptions;
   readonly #timer: NodeJS.Timeout;
   #seq = 0;
   #lastPongAt = Date.now();
-  #prev: EventLoopUtilization;
   #lastElu = 0;
   #fired = false;
   readonly #tickMs: number;
   #lastTickAt = Date.now();
 
-  constructor(worker: Worker, options: WatchdogOptions) {
-    this.#worker = worker;
+  constructor(busy: BusySampler, options: WatchdogOptions) {
+    this.#busy = busy;
     this.#o = options;
-    this.#prev = worker.performance.eventLoopUtilization();
     this.#tickMs = Math.max(25, Math.floor(options.watchdogMs / 5));
     this.#timer = setInterval(() => this.#tick(), this.#tickMs);
     this.#timer.unref();
   }
 
-  /** Event-loop utilisation of the worker over the last tick, 0..1. */
+  /** How busy the core's event loop was over the last tick, 0..1. */
   get elu(): number {
     return this.#lastElu;
   }
@@ -65,9 +65,8 @@ export class Watchdog {
 
   #tick(): void {
     if (this.#fired) return;
-    const cur = this.#worker.performance.eventLoopUtilization();
-    this.#lastElu = this.#worker.performance.eventLoopUtilization(cur, this.#prev).utilization;
-    this.#prev = cur;
+    // Unknown (no /proc): never "busy", so only the 2 × watchdogMs silence rule applies.
+    this.#lastElu = this.#busy() ?? 0;
     const now = Date.now();
     const stalled = now - this.#lastTickAt > 3 * this.#tickMs;
     this.#lastTickAt = now;

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CoreLogger } from '../../src/core/contract.ts';
-import { Session } from '../../src/core/session.ts';
+import { CoreSession } from '../../src/core/core-session.ts';
 import { openDatabase, schemaVersion } from '../../src/core/store/db.ts';
 import { Store } from '../../src/core/store/index.ts';
 import { migrations } from '../../src/core/store/migrations.ts';
@@ -22,7 +22,7 @@ function setup() {
   const d = tempDir('core-vsync-');
   dirs.push(d);
   const events: [string, unknown][] = [];
-  const s = new Session({ userID: 'me', platformID: 5, dataDir: d.dir, apiAddress: '', wsAddress: '', emit: (e, data) => events.push([e, data]), log: quiet });
+  const s = new CoreSession({ userID: 'me', platformID: 5, dataDir: d.dir, apiAddress: '', wsAddress: '', emit: (e, data) => events.push([e, data]), log: quiet });
   s.store = new Store(d.dir);
   const rows = new Map<string, Row>();
   const calls: string[] = [];

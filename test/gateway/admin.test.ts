@@ -137,7 +137,9 @@ describe('admin API', () => {
     expect(sup.faults).toEqual([{ userID: 'u1', platformID: 5, kind: 'oom' }]);
     expect((await http('POST', '/admin/sessions/u1/5/fault', { body: '{"kind":"rm -rf"}' })).status).toBe(400);
     expect((await http('POST', '/admin/sessions/u1/5/fault', { body: 'nope' })).status).toBe(400);
-    expect((await http('POST', '/admin/sessions/u1/5/fault', { body: JSON.stringify({ kind: 'throw', pad: 'x'.repeat(5000) }) })).status).toBe(413);
+    const big = await http('POST', '/admin/sessions/u1/5/fault', { body: JSON.stringify({ kind: 'throw', pad: 'x'.repeat(5000) }) });
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body).errCode).toBe(catalog.GW_ADMIN_BODY_TOO_LARGE.code);
     expect((await http('POST', '/admin/sessions/u2/5/fault', { body: '{"kind":"throw"}' })).status).toBe(404);
   });
 

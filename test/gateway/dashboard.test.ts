@@ -82,6 +82,7 @@ describe('dashboard login', () => {
     const base = await gateway();
     const form = await fetch(`${base}/admin/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${ADMIN}` });
     expect(form.status).toBe(415);
+    expect(((await form.json()) as { errCode: number }).errCode).toBe(catalog.GW_ADMIN_UNSUPPORTED_MEDIA_TYPE.code);
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) statuses.push((await login(base, `guess-${i}`)).status);
     expect(statuses.slice(0, 4)).toEqual([401, 401, 401, 401]);

@@ -233,6 +233,7 @@ describe('upgrade refusals', () => {
     const g = await start();
     const ans = await rawUpgrade(upgradeUrl(g.url, { sendID: 'u1', token: 't', platformID: 5, operationID: 'o' }), {}, 'POST');
     expect(ans.status).toBe(405);
+    expect(JSON.parse(ans.body).errCode).toBe(catalog.GW_METHOD_NOT_ALLOWED.code);
     await expectNoSocketHeld(g);
   });
 

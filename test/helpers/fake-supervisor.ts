@@ -129,6 +129,10 @@ export class FakeSupervisor implements Supervisor {
     return true;
   }
 
+  chaosReport(): { enabled: false } {
+    return { enabled: false };
+  }
+
   /** Tests set it to make /readyz report the capacity. */
   full = false;
   reloads: GatewayOptions[] = [];
@@ -157,6 +161,8 @@ export class FakeSupervisor implements Supervisor {
       restarts: s.restarts,
       lastExit: null,
       threadId: null,
+      isolation: 'thread',
+      pid: null,
       heapUsed: null,
       heapLimit: null,
       queueDepth: 0,

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedIm } from '../../src/embedded-im.ts';
-import { exposureWarning, isLoopback } from '../../src/imserver/exposure.ts';
+import { exposureWarning, isLoopbackHost } from '../../src/imserver/exposure.ts';
 import { startImServer } from '../../src/imserver/index.ts';
 import { createImServer } from '../../src/imserver/server.ts';
 import { captureLogger, testOptions } from '../helpers/gateway.ts';
@@ -37,7 +37,7 @@ function reachable(host: string, port: number): Promise<boolean> {
 describe('IM server listen host', () => {
   it('warns only for a non-loopback address with the default secret', () => {
     for (const h of ['127.0.0.1', '127.0.0.2', '::1', '[::1]', 'localhost']) {
-      expect(isLoopback(h)).toBe(true);
+      expect(isLoopbackHost(h)).toBe(true);
       expect(exposureWarning(h, 'openIM123')).toBeUndefined();
     }
     for (const h of ['0.0.0.0', '::', '192.168.1.5']) expect(exposureWarning(h, 'openIM123')).toMatch(/^SECURITY: .*get_admin_token/);

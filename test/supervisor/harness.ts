@@ -29,6 +29,12 @@ export interface Harness {
 }
 
 const live = new Set<Harness>();
+let defaultIsolation: GatewayOptions['isolation'] = 'thread';
+
+/** Run a whole suite with every session in this isolation (test/supervisor/process/*.test.ts). */
+export function useIsolation(isolation: GatewayOptions['isolation']): void {
+  defaultIsolation = isolation;
+}
 
 export function makeSupervisor(
   overrides: Partial<Record<keyof GatewayOptions, unknown>> = {},
@@ -52,6 +58,7 @@ export function makeSupervisor(
     // Cold spawns unless a test asks for the pool (warm-pool.test.ts): the older tests time
     // episodes (e.g. how many calls B makes while A restarts) against a cold restart.
     warmPool: 0,
+    isolation: defaultIsolation,
     ...overrides,
   });
   const logs: string[] = [];

@@ -4,8 +4,9 @@
 import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, notFound, requireString, requireStrings } from '../errors.ts';
 import { conversationIDOf } from '../msg/ids.ts';
-import type { Session } from '../session.ts';
-import { ConvChanges, ensureConversation, refreshLatest } from '../sync/conversations.ts';
+import type { CoreSession } from '../core-session.ts';
+import { ConvChanges } from '../sync/conv-changes.ts';
+import { ensureConversation } from '../sync/conversations.ts';
 import { SessionType, type ConversationItem } from '../types.ts';
 import { online } from './guard.ts';
 
@@ -19,7 +20,7 @@ function bool(name: string, v: unknown): boolean {
   return v;
 }
 
-export function conversationFunctions(s: Session): Record<string, CoreFunction> {
+export function conversationFunctions(s: CoreSession): Record<string, CoreFunction> {
   const get = (id: unknown): ConversationItem => {
     const c = s.db().conversations.get(requireString('conversationID', id));
     if (!c) throw notFound(`conversation ${String(id)}`);
@@ -61,14 +62,14 @@ export function conversationFunctions(s: Session): Record<string, CoreFunction> 
     store.tx(() => {
       store.messages.tombstoneAll(c.conversationID);
       const fresh = get(c.conversationID);
-      refreshLatest(s, fresh);
       fresh.unreadCount = 0;
       fresh.hasReadSeq = Math.max(fresh.hasReadSeq, fresh.maxSeq);
       if (remove) {
         fresh.draftText = '';
         fresh.draftTextTime = 0;
       }
-      store.conversations.put(fresh, remove ? true : undefined); // clearing keeps the hidden flag
+      changes.refreshLatest(fresh); // clearing keeps the hidden flag
+      if (remove) store.conversations.setHidden(c.conversationID, true);
     });
     if (!remove) changes.changed(c.conversationID);
     changes.flush();
@@ -129,8 +130,7 @@ export function conversationFunctions(s: Session): Record<string, CoreFunction> 
         const fresh = get(c.conversationID);
         fresh.hasReadSeq = Math.max(fresh.hasReadSeq, hasReadSeq);
         fresh.unreadCount = Math.max(0, fresh.maxSeq - fresh.hasReadSeq);
-        refreshLatest(s, fresh);
-        store.conversations.put(fresh);
+        changes.refreshLatest(fresh);
       });
       changes.changed(c.conversationID);
       changes.flush();

@@ -9,7 +9,7 @@
 // 1,000 newer messages in its conversation between the attempt and the resend) is not found.
 
 import type { SdkWsProto } from '@openim/protocol';
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { ingest } from '../sync/ingest.ts';
 import { getConvSeqs, pullRange, RANGE_BATCH } from '../sync/pull.ts';
 import type { MessageItem } from '../types.ts';
@@ -21,7 +21,7 @@ const CLOCK_ALLOWANCE_MS = 60_000;
 /** Waiting for the long connection before asking. */
 const OPEN_WAIT_MS = 10_000;
 
-export async function findDelivered(s: Session, conversationID: string, m: MessageItem, operationID: string): Promise<MessageItem | null> {
+export async function findDelivered(s: CoreSession, conversationID: string, m: MessageItem, operationID: string): Promise<MessageItem | null> {
   const conn = s.conn;
   if (!conn) return null;
   await conn.waitOpen(OPEN_WAIT_MS);

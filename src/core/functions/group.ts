@@ -4,7 +4,7 @@
 import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, notFound, requireObject, requireString, requireStrings } from '../errors.ts';
 import { checkIdCount } from '../limits.ts';
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { toGroup, toMember } from '../sync/relation-convert.ts';
 import { syncGroupRequests, syncGroups, syncMembers } from '../sync/relations.ts';
 import { GroupRole, type GroupItem, type GroupMemberItem } from '../types.ts';
@@ -45,7 +45,7 @@ function count(name: string, v: unknown): number {
   return n === 0 ? -1 : n;
 }
 
-export function groupFunctions(s: Session): Record<string, CoreFunction> {
+export function groupFunctions(s: CoreSession): Record<string, CoreFunction> {
   const self = s.userID;
 
   /** Brings the joined groups, the group's members and (optionally) requests up to date. */

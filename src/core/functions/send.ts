@@ -6,9 +6,8 @@
 // the first attempt still runs in this core waits for it. Never two copies, never 10204 for a
 // message's own retry. An oversized message is refused before anything is stored or sent.
 
-import { CodedError } from '../../errors.ts';
 import type { CallContext } from '../contract.ts';
-import { argsError, jsonArg, requireString, SdkCode } from '../errors.ts';
+import { argsError, CodedError, jsonArg, requireString, SdkCode } from '../errors.ts';
 import { parseAttachedInfo, withAttachedInfo, type AttachedInfoElem } from '../msg/attached-info.ts';
 import { messageArg } from '../msg/creators.ts';
 import { itemToMsgData } from '../msg/convert.ts';
@@ -16,8 +15,9 @@ import { conversationIDOf } from '../msg/ids.ts';
 import { PbCoder, ReqId } from '../net/codec.ts';
 import { frameBytes } from '../net/long-conn.ts';
 import { limitExceeded, WS_MAX_FRAME_BYTES } from '../limits.ts';
-import type { Session } from '../session.ts';
-import { ConvChanges, ensureConversation, refreshLatest } from '../sync/conversations.ts';
+import type { CoreSession } from '../core-session.ts';
+import { ConvChanges } from '../sync/conv-changes.ts';
+import { ensureConversation } from '../sync/conversations.ts';
 import { ContentType, MsgStatus, SessionType, type MessageItem, type OfflinePush } from '../types.ts';
 import { findDelivered } from './delivered.ts';
 import { online } from './guard.ts';
@@ -36,7 +36,7 @@ const ONLINE_ONLY = {
  * Stores a message in its conversation and moves the conversation's latestMsg. `update` maps the
  * stored row (if any) to the new one inside the transaction, so a concurrent echo's seq is kept.
  */
-async function storeLocal(s: Session, conversationID: string, m: MessageItem, operationID: string, update?: (current: MessageItem | undefined) => MessageItem): Promise<MessageItem> {
+async function storeLocal(s: CoreSession, conversationID: string, m: MessageItem, operationID: string, update?: (current: MessageItem | undefined) => MessageItem): Promise<MessageItem> {
   const changes = new ConvChanges(s);
   await ensureConversation(s, conversationID, changes, operationID);
   const store = s.db();
@@ -44,13 +44,7 @@ async function storeLocal(s: Session, conversationID: string, m: MessageItem, op
     const next = update ? update(store.messages.get(m.clientMsgID)) : m;
     store.messages.put(conversationID, next);
     const c = store.conversations.get(conversationID);
-    if (!c) return next;
-    const before = c.latestMsg;
-    refreshLatest(s, c);
-    const wasHidden = store.conversations.isHidden(conversationID);
-    store.conversations.put(c, false);
-    if (wasHidden) changes.created(conversationID);
-    else if (before !== c.latestMsg) changes.changed(conversationID);
+    if (c) changes.refreshLatest(c, true);
     return next;
   });
   changes.flush();
@@ -58,7 +52,7 @@ async function storeLocal(s: Session, conversationID: string, m: MessageItem, op
 }
 
 /** Applies the send's outcome to the stored row (the echo may have set its seq meanwhile). */
-function finish(s: Session, conversationID: string, m: MessageItem, patch: Partial<MessageItem>, operationID: string): Promise<MessageItem> {
+function finish(s: CoreSession, conversationID: string, m: MessageItem, patch: Partial<MessageItem>, operationID: string): Promise<MessageItem> {
   return storeLocal(s, conversationID, m, operationID, (current) => {
     const base = current ?? m;
     return { ...base, ...patch, seq: base.seq || m.seq, status: base.status === MsgStatus.Deleted ? MsgStatus.Deleted : (patch.status ?? base.status) };
@@ -66,10 +60,10 @@ function finish(s: Session, conversationID: string, m: MessageItem, patch: Parti
 }
 
 /** Sends running in a core, by clientMsgID: a resend during one joins it instead of sending twice. */
-const running = new WeakMap<Session, Map<string, { readonly conversationID: string; readonly attempt: Promise<MessageItem> }>>();
+const running = new WeakMap<CoreSession, Map<string, { readonly conversationID: string; readonly attempt: Promise<MessageItem> }>>();
 
 export async function sendMessage(
-  s: Session,
+  s: CoreSession,
   ctx: CallContext,
   message: unknown,
   recvID: unknown,
@@ -109,7 +103,7 @@ export async function sendMessage(
 }
 
 async function resendOrSend(
-  s: Session,
+  s: CoreSession,
   ctx: CallContext,
   src: MessageItem,
   conversationID: string,
@@ -131,7 +125,7 @@ async function resendOrSend(
 }
 
 async function sendOnce(
-  s: Session,
+  s: CoreSession,
   ctx: CallContext,
   src: MessageItem,
   conversationID: string,
@@ -188,7 +182,7 @@ async function sendOnce(
  * the member count its readers are counted against; a message in a private chat the flag, its
  * burn duration and options.notPrivate false, so the peer's device knows it too.
  */
-function attachedInfoForSend(s: Session, conversationID: string, groupID: string): { elem: AttachedInfoElem; options?: Record<string, boolean> } | undefined {
+function attachedInfoForSend(s: CoreSession, conversationID: string, groupID: string): { elem: AttachedInfoElem; options?: Record<string, boolean> } | undefined {
   const elem = parseAttachedInfo('');
   if (groupID) {
     elem.groupHasReadInfo.groupMemberCount = s.db().groups.group(groupID)?.memberCount ?? 0;
@@ -202,7 +196,7 @@ function attachedInfoForSend(s: Session, conversationID: string, groupID: string
 }
 
 /** Typing: an online-only 113 message with all storage options off. */
-export async function typingStatusUpdate(s: Session, ctx: CallContext, recvID: unknown, msgTip: unknown): Promise<void> {
+export async function typingStatusUpdate(s: CoreSession, ctx: CallContext, recvID: unknown, msgTip: unknown): Promise<void> {
   online(s);
   const recv = requireString('recvID', recvID);
   const tip = requireString('msgTip', msgTip);

@@ -5,9 +5,8 @@
 
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { CodedError } from '../../errors.ts';
 import type { CoreLogger } from '../contract.ts';
-import { SdkCode } from '../errors.ts';
+import { CodedError, SdkCode } from '../errors.ts';
 import { limitExceeded, WS_MAX_FRAME_BYTES } from '../limits.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { b64, decodeResponse, encodeRequest, ReqId, type WsResponse } from './codec.ts';

@@ -2,9 +2,8 @@
 // `{errCode, errMsg, errDlt, data}` envelope. Token errors (1501–1507) are reported once to
 // `onTokenError` so the session can stop and tell the client.
 
-import { CodedError } from '../../errors.ts';
 import type { RestSample } from '../contract.ts';
-import { SdkCode } from '../errors.ts';
+import { CodedError, SdkCode } from '../errors.ts';
 
 export function isTokenError(code: number): boolean {
   return code >= 1501 && code <= 1507;

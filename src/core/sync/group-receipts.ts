@@ -5,11 +5,11 @@
 // MessageReceipt, the same shape as OnRecvC2CReadReceipt).
 
 import { addGroupReader, attachedInfoOf, withAttachedInfo } from '../msg/attached-info.ts';
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { ContentType, MsgStatus, SessionType } from '../types.ts';
-import { ConvChanges, refreshLatest } from './conversations.ts';
+import { ConvChanges } from './conv-changes.ts';
 
-export function onGroupReadReceipt(s: Session, conversationID: string, reader: string, seqs: readonly number[], readTime: number): void {
+export function onGroupReadReceipt(s: CoreSession, conversationID: string, reader: string, seqs: readonly number[], readTime: number): void {
   const store = s.db();
   const c = store.conversations.get(conversationID);
   if (!c || seqs.length === 0) return;
@@ -26,14 +26,7 @@ export function onGroupReadReceipt(s: Session, conversationID: string, reader: s
       store.messages.put(conversationID, withAttachedInfo(m, elem));
       ids.push(m.clientMsgID);
     }
-    if (ids.length) {
-      const before = c.latestMsg;
-      refreshLatest(s, c);
-      if (before !== c.latestMsg) {
-        store.conversations.put(c);
-        changes.changed(conversationID);
-      }
-    }
+    if (ids.length) changes.refreshLatest(c);
     return ids;
   });
   if (counted.length === 0) return;

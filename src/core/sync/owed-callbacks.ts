@@ -5,7 +5,7 @@
 // notification handlers likewise report only what differs from the local lists).
 
 import type { SdkWsProto } from '@openim/protocol';
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { ContentType } from '../types.ts';
 import { FriendNotif, GroupNotif } from './relation-notifications.ts';
 import {
@@ -41,7 +41,7 @@ interface Owed {
   readonly groupID?: string;
 }
 
-function friendOwed(s: Session, contentType: number, tips: Tips): Owed[] {
+function friendOwed(s: CoreSession, contentType: number, tips: Tips): Owed[] {
   const fromTo = obj(tips.fromToUserID);
   const from = str(fromTo.fromUserID);
   const to = str(fromTo.toUserID);
@@ -72,7 +72,7 @@ function friendOwed(s: Session, contentType: number, tips: Tips): Owed[] {
   }
 }
 
-function groupOwed(s: Session, d: SdkWsProto.MsgData, tips: Tips): Owed[] {
+function groupOwed(s: CoreSession, d: SdkWsProto.MsgData, tips: Tips): Owed[] {
   const groupID = str(obj(tips.group).groupID) || str(tips.groupID) || d.groupID;
   if (!groupID) return [];
   const joined: Owed = { list: 'groups', key: groupID, kind: 'added' };
@@ -125,7 +125,7 @@ function groupOwed(s: Session, d: SdkWsProto.MsgData, tips: Tips): Owed[] {
   }
 }
 
-function owedBy(s: Session, d: SdkWsProto.MsgData, tips: Tips): Owed[] {
+function owedBy(s: CoreSession, d: SdkWsProto.MsgData, tips: Tips): Owed[] {
   if (d.contentType > 1200 && d.contentType < 1299) return friendOwed(s, d.contentType, tips);
   if (d.contentType > 1500 && d.contentType < 1599) return groupOwed(s, d, tips);
   if (d.contentType === ContentType.UserInfoUpdated && (!str(tips.userID) || str(tips.userID) === s.userID)) return [{ list: 'self', key: s.userID, kind: 'changed' }];
@@ -134,7 +134,7 @@ function owedBy(s: Session, d: SdkWsProto.MsgData, tips: Tips): Owed[] {
   return [];
 }
 
-function listOf(s: Session, o: Owed): string {
+function listOf(s: CoreSession, o: Owed): string {
   switch (o.list) {
     case 'friends':
       return listID(FRIENDS_TABLE, s.userID);
@@ -154,7 +154,7 @@ function listOf(s: Session, o: Owed): string {
 }
 
 /** Emits the owed callback from the stored row; false when there is no row to report. */
-function emitOwed(s: Session, o: Owed): boolean {
+function emitOwed(s: CoreSession, o: Owed): boolean {
   const store = s.db();
   const versioned = <T>(list: { get(key: string): T | undefined; added(t: T): void; changed(t: T, before: T): void }): boolean => {
     const row = list.get(o.key);
@@ -194,7 +194,7 @@ function emitOwed(s: Session, o: Owed): boolean {
  * After a notification that arrived while the window's sync ran has been handled: reports each
  * callback it stands for that the sync absorbed silently and nothing has reported since, once.
  */
-export function settleOwed(s: Session, w: SyncWindow, d: SdkWsProto.MsgData, tips: Tips | undefined): void {
+export function settleOwed(s: CoreSession, w: SyncWindow, d: SdkWsProto.MsgData, tips: Tips | undefined): void {
   if (!tips) return;
   for (const o of owedBy(s, d, tips)) {
     const list = listOf(s, o);

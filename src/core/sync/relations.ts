@@ -3,10 +3,10 @@
 // callbacks are emitted from the deltas, so a user who was offline gets the same events as one
 // who saw the notifications. Group rows also name their `sg_` conversations.
 
-import type { Session } from '../session.ts';
-import { GroupStatus, type BlackUserItem, type FriendApplicationItem, type FriendUserItem, type GroupApplicationItem, type GroupItem, type GroupMemberItem } from '../types.ts';
+import type { CoreSession } from '../core-session.ts';
+import { GroupStatus, type BlackUserItem, type FriendUserItem, type GroupItem, type GroupMemberItem } from '../types.ts';
 import { requestKey } from '../store/friends.ts';
-import { ConvChanges } from './conversations.ts';
+import { ConvChanges } from './conv-changes.ts';
 import { toBlack, toFriend, toFriendRequest, toGroup, toGroupRequest, toMember } from './relation-convert.ts';
 import { listID, loadedSilently, reported } from './sync-window.ts';
 import { versionSync, type IncrementalResp, type SyncOutcome, type VersionedList } from './version-sync.ts';
@@ -22,7 +22,7 @@ const PAGE = 200;
 const MEMBER_BATCH = 50;
 
 /** Fetches every page of a paginated list route. */
-async function allPages(s: Session, route: string, body: Record<string, unknown>, key: string, op: string): Promise<unknown[]> {
+async function allPages(s: CoreSession, route: string, body: Record<string, unknown>, key: string, op: string): Promise<unknown[]> {
   const out: unknown[] = [];
   for (let page = 1; ; page++) {
     const data = await s.rest!.post<Record<string, unknown>>(route, { ...body, pagination: { pageNumber: page, showNumber: PAGE } }, op, s.shutdown.signal);
@@ -34,7 +34,7 @@ async function allPages(s: Session, route: string, body: Record<string, unknown>
 
 const byKey = <T>(items: T[], key: (t: T) => string) => new Map(items.map((t) => [key(t), t] as const));
 
-export function friendList(s: Session): VersionedList<FriendUserItem> {
+export function friendList(s: CoreSession): VersionedList<FriendUserItem> {
   const store = s.db();
   return {
     table: FRIENDS_TABLE,
@@ -53,7 +53,7 @@ export function friendList(s: Session): VersionedList<FriendUserItem> {
   };
 }
 
-export function blackList(s: Session): VersionedList<BlackUserItem> {
+export function blackList(s: CoreSession): VersionedList<BlackUserItem> {
   const store = s.db();
   return {
     table: BLACKS_TABLE,
@@ -73,7 +73,7 @@ export function blackList(s: Session): VersionedList<BlackUserItem> {
 }
 
 /** Keeps the `sg_` conversation's name, face and isNotInGroup in step with the group row. */
-export function groupConversationUpkeep(s: Session, groupID: string, g: GroupItem | undefined, notInGroup: boolean): void {
+export function groupConversationUpkeep(s: CoreSession, groupID: string, g: GroupItem | undefined, notInGroup: boolean): void {
   const store = s.db();
   const id = 'sg_' + groupID;
   const c = store.conversations.get(id);
@@ -90,7 +90,7 @@ export function groupConversationUpkeep(s: Session, groupID: string, g: GroupIte
   changes.flush();
 }
 
-export function groupList(s: Session): VersionedList<GroupItem> {
+export function groupList(s: CoreSession): VersionedList<GroupItem> {
   const store = s.db();
   return {
     table: GROUPS_TABLE,
@@ -110,9 +110,9 @@ export function groupList(s: Session): VersionedList<GroupItem> {
       groupConversationUpkeep(s, g.groupID, g, false);
       s.emit('OnJoinedGroupAdded', g);
     },
-    changed: (g) => {
+    changed: (g, before) => {
       groupConversationUpkeep(s, g.groupID, g, false);
-      s.emit('OnGroupInfoChanged', g);
+      reportGroupChange(s, g, before);
     },
     removed: (g) => {
       groupConversationUpkeep(s, g.groupID, undefined, true);
@@ -121,7 +121,7 @@ export function groupList(s: Session): VersionedList<GroupItem> {
   };
 }
 
-export function memberList(s: Session, groupID: string): VersionedList<GroupMemberItem> {
+export function memberList(s: CoreSession, groupID: string): VersionedList<GroupMemberItem> {
   const store = s.db();
   return {
     table: MEMBERS_TABLE,
@@ -149,15 +149,15 @@ export function memberList(s: Session, groupID: string): VersionedList<GroupMemb
   };
 }
 
-export function syncFriends(s: Session, op: string): Promise<SyncOutcome> {
+export function syncFriends(s: CoreSession, op: string): Promise<SyncOutcome> {
   return versionSync(s, friendList(s), op);
 }
 
-export function syncBlacks(s: Session, op: string): Promise<SyncOutcome> {
+export function syncBlacks(s: CoreSession, op: string): Promise<SyncOutcome> {
   return versionSync(s, blackList(s), op);
 }
 
-export function syncGroups(s: Session, op: string): Promise<SyncOutcome> {
+export function syncGroups(s: CoreSession, op: string): Promise<SyncOutcome> {
   return versionSync(s, groupList(s), op);
 }
 
@@ -165,7 +165,7 @@ export function syncGroups(s: Session, op: string): Promise<SyncOutcome> {
  * Members of the given joined groups (default: all), many groups per request. Dismissed groups
  * are skipped: the server no longer answers for their members.
  */
-export async function syncMembers(s: Session, op: string, groupIDs?: readonly string[]): Promise<Record<string, SyncOutcome>> {
+export async function syncMembers(s: CoreSession, op: string, groupIDs?: readonly string[]): Promise<Record<string, SyncOutcome>> {
   const store = s.db();
   const ids = (groupIDs ?? store.groups.groups().map((g) => g.groupID)).filter((id) => {
     const g = store.groups.group(id);
@@ -193,18 +193,43 @@ export async function syncMembers(s: Session, op: string, groupIDs?: readonly st
 }
 
 /** A fresher copy of a joined group's info (from a notification or a member delta). */
-export function applyGroupInfo(s: Session, g: GroupItem): void {
+export function applyGroupInfo(s: CoreSession, g: GroupItem): void {
   const store = s.db();
   const before = g.groupID ? store.groups.group(g.groupID) : undefined;
   if (!before || JSON.stringify(before) === JSON.stringify(g)) return;
   store.groups.putGroup(g);
   groupConversationUpkeep(s, g.groupID, g, false);
   reported(s, listID(GROUPS_TABLE, s.userID), g.groupID, 'changed');
-  s.emit('OnGroupInfoChanged', g);
+  reportGroupChange(s, g, before);
+}
+
+/**
+ * A group row changed. Whatever brought the change (the 1511 itself, a sync after it was missed
+ * offline, a member sync's copy of the group), the dismissal is reported as OnGroupDismissed, as
+ * upstream's group syncer does (openim-sdk-core v3.5.1 internal/group/group.go:87-94).
+ */
+function reportGroupChange(s: CoreSession, g: GroupItem, before: GroupItem): void {
+  if (g.status === GroupStatus.Dismissed && before.status !== GroupStatus.Dismissed) reportDismissed(s, g);
+  else s.emit('OnGroupInfoChanged', g);
+}
+
+/** Marks (in the store, so across restarts) the groups whose dismissal was reported. */
+const DISMISSED_REPORTED = 'dismissed_reported';
+
+/**
+ * OnGroupDismissed, once per group for good: a dismissal is final, but its news can come by
+ * several ways (the 1511, a sync, a member sync's copy of the group) and a stale copy in between
+ * can make it look new again.
+ */
+export function reportDismissed(s: CoreSession, g: GroupItem): void {
+  const store = s.db();
+  if (store.seqs.hasVersion(DISMISSED_REPORTED, g.groupID)) return;
+  store.seqs.setVersion(DISMISSED_REPORTED, g.groupID, '', 1);
+  s.emit('OnGroupDismissed', g);
 }
 
 /** Friend requests received and sent: the server's lists diffed with the local table. */
-export async function syncFriendRequests(s: Session, op: string): Promise<void> {
+export async function syncFriendRequests(s: CoreSession, op: string): Promise<void> {
   const store = s.db();
   const recv = await allPages(s, '/friend/get_friend_apply_list', { userID: s.userID, handleResults: [] }, 'FriendRequests', op);
   const sent = await allPages(s, '/friend/get_self_friend_apply_list', { userID: s.userID, handleResults: [] }, 'friendRequests', op);
@@ -226,7 +251,7 @@ export async function syncFriendRequests(s: Session, op: string): Promise<void> 
 }
 
 /** Group requests received (as owner/admin) and sent. */
-export async function syncGroupRequests(s: Session, op: string): Promise<void> {
+export async function syncGroupRequests(s: CoreSession, op: string): Promise<void> {
   const store = s.db();
   const recv = await allPages(s, '/group/get_recv_group_applicationList', { fromUserID: s.userID }, 'groupRequests', op);
   const sent = await allPages(s, '/group/get_user_req_group_applicationList', { userID: s.userID }, 'groupRequests', op);
@@ -285,7 +310,7 @@ function diffRequests<T extends { handleResult: number }>(
   del: (t: T) => void,
   ev: RequestEvents,
   mark: () => void,
-  s: Session,
+  s: CoreSession,
   list: string,
 ): (() => void)[] {
   const out: (() => void)[] = [];
@@ -323,7 +348,7 @@ function diffRequests<T extends { handleResult: number }>(
  * Everything else at login, after the messages (so the window between connecting and reading the
  * seqs stays short); the joined-group list itself is synced before them (group-chat names).
  */
-export async function syncRelations(s: Session, op: string): Promise<Record<string, unknown>> {
+export async function syncRelations(s: CoreSession, op: string): Promise<Record<string, unknown>> {
   const friends = await syncFriends(s, op);
   const blacks = await syncBlacks(s, op);
   await syncFriendRequests(s, op);
@@ -331,5 +356,3 @@ export async function syncRelations(s: Session, op: string): Promise<Record<stri
   await syncGroupRequests(s, op);
   return { friends, blacks, members: Object.keys(members).length };
 }
-
-export type { FriendApplicationItem, GroupApplicationItem };

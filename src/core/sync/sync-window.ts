@@ -8,7 +8,7 @@
 // exactly once (owed-callbacks.ts). A sync queued while a window is open extends it; the window
 // still takes pushes for LATE_PUSH_GRACE_MS after the sync ended.
 
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 
 /** A list as sync_versions names it: its table and entity ('friends:u1', 'group_members:g1'). */
 export function listID(table: string, entityID: string): string {
@@ -18,7 +18,7 @@ export function listID(table: string, entityID: string): string {
 /** What a callback says about a row: added, changed, removed; requests: accepted, rejected. */
 export type ReportKind = 'added' | 'changed' | 'removed' | 'accepted' | 'rejected';
 
-const windows = new WeakMap<Session, SyncWindow>();
+const windows = new WeakMap<CoreSession, SyncWindow>();
 
 /**
  * Pushes that arrive this long after the sync ended still belong to it: the push of a change the
@@ -27,7 +27,7 @@ const windows = new WeakMap<Session, SyncWindow>();
 export const LATE_PUSH_GRACE_MS = 2000;
 
 export class SyncWindow {
-  readonly #s: Session;
+  readonly #s: CoreSession;
   readonly #silent = new Set<string>();
   readonly #reported = new Set<string>();
   /** Notification streams the sync began to follow at their end (mark), without reading them. */
@@ -37,7 +37,7 @@ export class SyncWindow {
   #syncs = 0;
   #endedAt = 0;
 
-  constructor(s: Session) {
+  constructor(s: CoreSession) {
     this.#s = s;
   }
 
@@ -115,7 +115,7 @@ export class SyncWindow {
 }
 
 /** A sync was queued: opens a window, or extends the one still open. */
-export function openWindow(s: Session): SyncWindow {
+export function openWindow(s: CoreSession): SyncWindow {
   let w = windows.get(s);
   if (!w) windows.set(s, (w = new SyncWindow(s)));
   w.syncQueued();
@@ -123,16 +123,16 @@ export function openWindow(s: Session): SyncWindow {
 }
 
 /** The open window (closing one whose grace has passed). */
-export function windowOf(s: Session): SyncWindow | undefined {
+export function windowOf(s: CoreSession): SyncWindow | undefined {
   windows.get(s)?.closeIfDone();
   return windows.get(s);
 }
 
-export function loadedSilently(s: Session, list: string): void {
+export function loadedSilently(s: CoreSession, list: string): void {
   windows.get(s)?.loadedSilently(list);
 }
 
 /** Records a relation callback while a window is open (a later owed one is then not repeated). */
-export function reported(s: Session, list: string, key: string, kind: ReportKind): void {
+export function reported(s: CoreSession, list: string, key: string, kind: ReportKind): void {
   windows.get(s)?.report(list, key, kind);
 }

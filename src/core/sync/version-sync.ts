@@ -4,7 +4,7 @@
 // callbacks, except on the very first sync of a list (nothing was shown from it yet). The version
 // is stored in the same transaction as the changes.
 
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { listID, loadedSilently, reported } from './sync-window.ts';
 
 export interface IncrementalResp {
@@ -47,7 +47,7 @@ export interface Delta<T> {
  * Applies a delta in one transaction (with the new version when given) and returns the
  * callbacks to emit once it is committed.
  */
-export function applyDelta<T>(s: Session, list: VersionedList<T>, delta: Delta<T>, version: { versionID: string; version: number } | null, report: boolean): (() => void)[] {
+export function applyDelta<T>(s: CoreSession, list: VersionedList<T>, delta: Delta<T>, version: { versionID: string; version: number } | null, report: boolean): (() => void)[] {
   const store = s.db();
   const out: (() => void)[] = [];
   const id = listID(list.table, list.entityID);
@@ -89,7 +89,7 @@ export function fullDelta<T>(list: VersionedList<T>, raw: readonly unknown[]): D
 }
 
 /** Applies an incremental response (fetched here unless given); returns how it went. */
-export async function versionSync<T>(s: Session, list: VersionedList<T>, op: string, given?: IncrementalResp): Promise<SyncOutcome> {
+export async function versionSync<T>(s: CoreSession, list: VersionedList<T>, op: string, given?: IncrementalResp): Promise<SyncOutcome> {
   const store = s.db();
   const report = store.seqs.hasVersion(list.table, list.entityID);
   const local = store.seqs.version(list.table, list.entityID);
@@ -113,7 +113,7 @@ export async function versionSync<T>(s: Session, list: VersionedList<T>, op: str
  * A notification that carries the list's new version: when it is exactly the next one of the
  * same log, its own content is applied in place; otherwise the list is synced incrementally.
  */
-export async function applyOrSync<T>(s: Session, list: VersionedList<T>, notif: { versionID: string; version: number }, delta: Delta<T> | null, op: string): Promise<'in-place' | SyncOutcome> {
+export async function applyOrSync<T>(s: CoreSession, list: VersionedList<T>, notif: { versionID: string; version: number }, delta: Delta<T> | null, op: string): Promise<'in-place' | SyncOutcome> {
   const store = s.db();
   const local = store.seqs.version(list.table, list.entityID);
   if (delta && notif.versionID && local.versionID === notif.versionID && local.version + 1 === notif.version && store.seqs.hasVersion(list.table, list.entityID)) {

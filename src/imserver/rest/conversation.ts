@@ -5,7 +5,7 @@ import { CT_CONVERSATION_CHANGE, CT_PRIVATE_CHAT, type Deliver } from '../msg-ki
 import { conversationList, toConversation, type ConversationPatch } from '../conversations.ts';
 import { conversationIdOf, isNotificationId, SESSION_GROUP, SESSION_SINGLE } from '../convid.ts';
 import { inTransaction } from '../db.ts';
-import { argsError, ImCode, imError } from '../errs.ts';
+import { imArgsError, ImCode, imError } from '../errs.ts';
 import { field, int, obj, optBool, optInt, optStr, required, str, strList, type Body } from './body.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
 
@@ -75,7 +75,7 @@ export function registerConversationRoutes(r: Router): void {
       const owner = required(str(b, 'ownerUserID'), 'ownerUserID');
       checkAccess(req, owner);
       const ids = strList(b, 'conversationIDs');
-      if (ids.length === 0) throw argsError('conversationIDs is empty');
+      if (ids.length === 0) throw imArgsError('conversationIDs is empty');
       return { conversations: req.im.convs.getMany(owner, ids).map(toConversation) };
     },
   });
@@ -86,7 +86,7 @@ export function registerConversationRoutes(r: Router): void {
       const owner = required(str(b, 'ownerUserID'), 'ownerUserID');
       checkAccess(req, owner);
       const c = req.im.convs.get(owner, required(str(b, 'conversationID'), 'conversationID'));
-      if (!c) throw argsError('conversation not found');
+      if (!c) throw imArgsError('conversation not found');
       return { conversation: toConversation(c) };
     },
   });
@@ -95,17 +95,17 @@ export function registerConversationRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const userIDs = strList(b, 'userIDs');
-      if (userIDs.length === 0) throw argsError('userIDs is empty');
+      if (userIDs.length === 0) throw imArgsError('userIDs is empty');
       for (const u of userIDs) checkAccess(req, u);
       const c = obj(b, 'conversation');
-      if (!c) throw argsError('conversation is empty');
+      if (!c) throw imArgsError('conversation is empty');
       const conversationID = required(str(c, 'conversationID'), 'conversation.conversationID');
-      if (isNotificationId(conversationID)) throw argsError('conversationID is a notification stream');
+      if (isNotificationId(conversationID)) throw imArgsError('conversationID is a notification stream');
       const type = int(c, 'conversationType');
       const patch = patchOf(c);
-      if (patch.recvMsgOpt !== undefined && (patch.recvMsgOpt < 0 || patch.recvMsgOpt > 2)) throw argsError('recvMsgOpt is invalid');
+      if (patch.recvMsgOpt !== undefined && (patch.recvMsgOpt < 0 || patch.recvMsgOpt > 2)) throw imArgsError('recvMsgOpt is invalid');
       const targets = [...new Set(userIDs)];
-      for (const u of targets) if (!req.im.users.exists(u)) throw argsError(`user ${u} not found`);
+      for (const u of targets) if (!req.im.users.exists(u)) throw imArgsError(`user ${u} not found`);
       const peer = str(c, 'userID');
       const groupID = str(c, 'groupID');
       // A new document must name a conversation its owner takes part in: holding a document is
@@ -114,9 +114,9 @@ export function registerConversationRoutes(r: Router): void {
         if (req.im.convs.get(u, conversationID)) continue;
         if (type === SESSION_GROUP) throw imError(ImCode.GroupIDNotFound, `group ${groupID} not found`);
         if (conversationIdOf({ sessionType: type, sendID: u, recvID: peer, groupID }, false) !== conversationID) {
-          throw argsError(`conversationID ${conversationID} does not match conversationType ${type} and userID ${peer}`);
+          throw imArgsError(`conversationID ${conversationID} does not match conversationType ${type} and userID ${peer}`);
         }
-        if (!req.im.users.exists(peer)) throw argsError(`user ${peer} not found`);
+        if (!req.im.users.exists(peer)) throw imArgsError(`user ${peer} not found`);
       }
       const privateChat: Deliver[] = [];
       inTransaction(req.im.db, () => {

@@ -4,7 +4,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { ImContext } from '../context.ts';
-import { argsError, ImCode, imError, toImError, type ImError } from '../errs.ts';
+import { imArgsError, ImCode, imError, toImError, type ImError } from '../errs.ts';
 import { isBody, type Body } from './body.ts';
 import { fail, ok, type Envelope } from './envelope.ts';
 import { receivePart, serveObject } from './object-http.ts';
@@ -67,7 +67,7 @@ async function handle(im: ImContext, router: Router, req: IncomingMessage, res: 
   } catch (e) {
     if (e instanceof BodyTooLarge) {
       res.setHeader('Connection', 'close');
-      send(req, res, fail(argsError(`request body exceeds ${MAX_BODY_BYTES} bytes`)), () => req.socket.destroy());
+      send(req, res, fail(imArgsError(`request body exceeds ${MAX_BODY_BYTES} bytes`)), () => req.socket.destroy());
     } else {
       req.socket.destroy();
     }
@@ -88,12 +88,12 @@ async function dispatch(im: ImContext, route: Route, req: IncomingMessage, raw: 
 async function answer(im: ImContext, route: Route, req: IncomingMessage, raw: Buffer, path: string, seen: { userID: string; body: unknown }): Promise<Envelope> {
   try {
     const operationID = header(req, 'operationid');
-    if (!operationID) throw argsError('header must have operationID');
+    if (!operationID) throw imArgsError('header must have operationID');
     let userID = '';
     let platformID = 0;
     if (route.auth !== 'public') {
       const token = header(req, 'token');
-      if (!token) throw argsError('header must have token');
+      if (!token) throw imArgsError('header must have token');
       const claims = im.tokens.parse(token);
       userID = claims.UserID;
       platformID = claims.PlatformID;
@@ -115,14 +115,14 @@ async function answer(im: ImContext, route: Route, req: IncomingMessage, raw: Bu
 }
 
 function parseJson(raw: Buffer): Body {
-  if (raw.length === 0) throw argsError('EOF');
+  if (raw.length === 0) throw imArgsError('EOF');
   let v: unknown;
   try {
     v = JSON.parse(raw.toString('utf8'));
   } catch (e) {
-    throw argsError(`invalid JSON: ${(e as Error).message}`);
+    throw imArgsError(`invalid JSON: ${(e as Error).message}`);
   }
-  if (!isBody(v)) throw argsError('json: request body must be an object');
+  if (!isBody(v)) throw imArgsError('json: request body must be an object');
   return v;
 }
 

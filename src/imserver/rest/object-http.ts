@@ -8,7 +8,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { pipeline } from 'node:stream/promises';
 import type { ImContext } from '../context.ts';
-import { argsError, ImCode, toImError, type ImError } from '../errs.ts';
+import { imArgsError, ImCode, toImError, type ImError } from '../errs.ts';
 import { PartSizeError } from '../object-files.ts';
 import { mediaHeaders } from '../object-media.ts';
 import { fileNameOf, nameFromPath } from '../object-names.ts';
@@ -41,12 +41,12 @@ export async function receivePart(im: ImContext, req: IncomingMessage, res: Serv
     const partNumber = intParam(q, 'partNumber');
     size = im.objects.checkPut(uploadID, partNumber, intParam(q, 'expires'), q.get('signature') ?? '');
     const declared = req.headers['content-length'];
-    if (declared !== undefined && Number(declared) !== size) throw argsError(`part ${partNumber} must be ${size} bytes, Content-Length says ${declared}`);
+    if (declared !== undefined && Number(declared) !== size) throw imArgsError(`part ${partNumber} must be ${size} bytes, Content-Length says ${declared}`);
     const md5 = await im.objects.storePart(uploadID, partNumber, size, req);
     res.writeHead(200, { ...cors, ETag: `"${md5}"`, 'Content-Length': '0' });
     res.end();
   } catch (e) {
-    const err = e instanceof PartSizeError ? argsError(e.message) : toImError(e);
+    const err = e instanceof PartSizeError ? imArgsError(e.message) : toImError(e);
     // A client that hung up mid-part is not a server fault.
     if (err.code === ImCode.ServerInternal && !req.destroyed) im.log.error({ err: e }, 'part upload failed');
     sendError(res, cors, err, !req.complete);

@@ -2,7 +2,7 @@
 // internal/api/third.go, internal/rpc/third/s3.go). The part PUTs and the object GET are plain
 // HTTP, not envelope routes: object-http.ts.
 
-import { argsError } from '../errs.ts';
+import { imArgsError } from '../errs.ts';
 import type { ObjectCaller } from '../objects.ts';
 import { field, int, intList, isBody, str, strList, required } from './body.ts';
 import type { RouteRequest, Router } from './router.ts';
@@ -15,10 +15,10 @@ function caller(req: RouteRequest): ObjectCaller {
 function stringMap(b: Record<string, unknown>, key: string): Record<string, string> {
   const v = field(b, key);
   if (v === undefined || v === null) return {};
-  if (!isBody(v)) throw argsError(`json: cannot unmarshal into field ${key} of type map[string]string`);
+  if (!isBody(v)) throw imArgsError(`json: cannot unmarshal into field ${key} of type map[string]string`);
   const out: Record<string, string> = {};
   for (const [k, x] of Object.entries(v)) {
-    if (typeof x !== 'string') throw argsError(`json: cannot unmarshal into field ${key} of type map[string]string`);
+    if (typeof x !== 'string') throw imArgsError(`json: cannot unmarshal into field ${key} of type map[string]string`);
     out[k] = x;
   }
   return out;

@@ -34,7 +34,7 @@ const CLOSE_NORMAL = 1000;
 const CLOSE_POLICY = 1008;
 const CLOSE_GOING_AWAY = 1001;
 
-export class GatewayConn implements PushTarget {
+export class MsgGatewayConn implements PushTarget {
   readonly userID: string;
   readonly platformID: number;
   readonly token: string;
@@ -43,7 +43,7 @@ export class GatewayConn implements PushTarget {
   readonly #params: ConnParams;
   readonly #limits: ConnLimits;
   readonly #log: Logger;
-  readonly #onClose: (c: GatewayConn) => void;
+  readonly #onClose: (c: MsgGatewayConn) => void;
   #readTimer: NodeJS.Timeout | undefined;
   #pingTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -51,7 +51,7 @@ export class GatewayConn implements PushTarget {
   #held: Array<{ frame: OutFrame; at: number }> = [];
   #heldTimer: NodeJS.Timeout | undefined;
 
-  constructor(ws: WebSocket, im: ImContext, params: ConnParams, limits: ConnLimits, log: Logger, onClose: (c: GatewayConn) => void) {
+  constructor(ws: WebSocket, im: ImContext, params: ConnParams, limits: ConnLimits, log: Logger, onClose: (c: MsgGatewayConn) => void) {
     this.#ws = ws;
     this.#im = im;
     this.#params = params;

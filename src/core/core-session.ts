@@ -1,14 +1,14 @@
 // One logged-in user's core state: the store, the network clients and the callback emitter.
-// Modules (sync/, functions/) take a Session and keep no state of their own beyond it.
+// Modules (sync/, functions/) take a CoreSession and keep no state of their own beyond it.
 
 import type { CoreInit } from './contract.ts';
-import type { Sender } from './msg/creators.ts';
+import type { SenderProfile } from './msg/creators.ts';
 import type { LongConn } from './net/long-conn.ts';
 import type { RestClient } from './net/rest.ts';
 import type { Store } from './store/index.ts';
 import { LoginStatus, type SelfUserInfo } from './types.ts';
 
-export class Session {
+export class CoreSession {
   readonly init: CoreInit;
   readonly userID: string;
   readonly platformID: number;
@@ -36,10 +36,11 @@ export class Session {
     return this.init.log;
   }
 
-  emit(event: string, data?: unknown, errCode?: number, errMsg?: string): void {
+  emit(event: string, data?: unknown, errCode?: number, errMsg?: string, origin?: string): void {
     if (this.closed) return;
     try {
-      this.init.emit(event, data, errCode, errMsg);
+      if (origin === undefined) this.init.emit(event, data, errCode, errMsg);
+      else this.init.emit(event, data, errCode, errMsg, origin);
     } catch (e) {
       this.log.warn({ event, err: (e as Error).message }, 'core: emit failed');
     }
@@ -69,7 +70,7 @@ export class Session {
     );
   }
 
-  sender(): Sender {
+  sender(): SenderProfile {
     const s = this.self();
     return { userID: this.userID, nickname: s.nickname, faceURL: s.faceURL, platformID: this.platformID };
   }
