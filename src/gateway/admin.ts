@@ -28,7 +28,6 @@ import { createAdminFeed } from './admin-history.ts';
 import { createAdminUi, type AdminUi } from './admin-ui.ts';
 import type { TrustedProxies } from './client-address.ts';
 import type { Readiness } from './readiness.ts';
-import type { DrainReport } from './server.ts';
 
 export interface AdminDeps {
   readonly options: GatewayOptions;
@@ -45,6 +44,17 @@ export interface AdminDeps {
   readonly node: string;
   /** Take this node out of service (server.ts); resolves when it is done. */
   readonly drain: () => Promise<DrainReport>;
+}
+
+/** What a drain did (server.ts), as POST /admin/drain answers it. */
+export interface DrainReport {
+  /** Client connections the drain closed. */
+  readonly connections: number;
+  /** Sessions that were running when it began. */
+  readonly sessions: number;
+  readonly ms: number;
+  /** False when drainTimeoutMs passed first (what was left was closed anyway). */
+  readonly complete: boolean;
 }
 
 export interface Dashboard {

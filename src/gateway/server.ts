@@ -24,7 +24,7 @@ import { gatewayError, httpBody } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { Supervisor } from '../supervisor/types.ts';
-import { createDashboard, handleAdminRequest } from './admin.ts';
+import { createDashboard, handleAdminRequest, type DrainReport } from './admin.ts';
 import { TokenVerifier } from './auth.ts';
 import { ConnectionCaps } from './caps.ts';
 import { TrustedProxies } from './client-address.ts';
@@ -69,15 +69,6 @@ export interface GatewayServer {
   close(): Promise<void>;
 }
 
-export interface DrainReport {
-  /** Client connections the drain closed. */
-  readonly connections: number;
-  /** Sessions that were running when it began. */
-  readonly sessions: number;
-  readonly ms: number;
-  /** False when drainTimeoutMs passed first (what was left was closed anyway). */
-  readonly complete: boolean;
-}
 
 export function createTokenVerifier(options: GatewayOptions, log: Logger, metrics: Metrics): TokenVerifier {
   return new TokenVerifier({
