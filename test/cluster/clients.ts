@@ -104,12 +104,14 @@ export class ClusterUser {
     };
     for (const ev of Object.values(CbEvents)) this.sdk.on(ev, () => this.events.push({ event: ev, at: Date.now() }));
     this.sdk.on(CbEvents.OnRecvNewMessages, ({ data }: { data: unknown }) => {
+      const shown = new Set<string>();
       for (const m of data as Array<{ textElem?: { content: string }; clientMsgID: string; sendID: string }>) {
         this.received.push({ text: m.textElem?.content ?? '', clientMsgID: m.clientMsgID, at: Date.now() });
-        // An open chat marks what it shows as read (as the demo does), so the server's read
-        // state says what this client has seen.
-        void this.sdk.markConversationMessageAsRead(singleChatID(this.userID, m.sendID)).catch(() => undefined);
+        shown.add(singleChatID(this.userID, m.sendID));
       }
+      // An open chat marks what it shows as read (as the demo does), once per conversation and
+      // batch, so the server's read state says what this client has seen.
+      for (const id of shown) void this.sdk.markConversationMessageAsRead(id).catch(() => undefined);
     });
   }
 
