@@ -13,6 +13,7 @@ import { gatewayError, isGatewayError, toWire } from '../errors.ts';
 import { codeLabel, type Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import { failureOutcome, FLOOD_REFUSALS } from '../outcome.ts';
+import type { Callback } from '../supervisor/stream-facts.ts';
 import type { Principal, SessionClient, Supervisor } from '../supervisor/types.ts';
 import type { Reservation } from './caps.ts';
 import { FrameError, formatError, formatEvent, formatFrame, formatResult, frameText, parseRequest, type Request } from './frames.ts';
@@ -50,6 +51,9 @@ export class ClientConnection implements SessionClient {
   #heartbeat: NodeJS.Timeout | undefined;
   #onClosed: Array<() => void> = [];
   #resumeKey: string | undefined;
+  /** Callbacks that never reached the socket, with their send order (write errors come later). */
+  #undelivered: Array<{ readonly n: number; readonly cb: Callback }> = [];
+  #sent = 0;
 
   constructor(ws: WebSocket, principal: Principal, reservation: Reservation, deps: ConnectionDeps) {
     this.#ws = ws;
@@ -93,7 +97,15 @@ export class ClientConnection implements SessionClient {
   }
 
   sendEvent(event: string, data: string, errCode: number, errMsg: string): void {
-    this.#send(formatEvent(event, data, errCode, errMsg));
+    const n = ++this.#sent;
+    const lost = () => this.#undelivered.push({ n, cb: { event, data, errCode, errMsg } });
+    if (!this.#send(formatEvent(event, data, errCode, errMsg), (err) => err && lost())) lost();
+  }
+
+  undelivered(): Callback[] {
+    const out = this.#undelivered.sort((a, b) => a.n - b.n).map((x) => x.cb);
+    this.#undelivered = [];
+    return out;
   }
 
   close(code: number, reason: string): void {
@@ -136,15 +148,20 @@ export class ClientConnection implements SessionClient {
     }
   }
 
-  #send(text: string): void {
-    if (this.#ws.readyState !== WebSocket.OPEN || this.#closing) return;
-    this.#ws.send(text);
+  /**
+   * False when the socket is closing and `text` was not written; `written` learns whether the
+   * write reached the kernel (an error: it did not, the socket died first).
+   */
+  #send(text: string, written?: (err?: Error) => void): boolean {
+    if (this.#ws.readyState !== WebSocket.OPEN || this.#closing) return false;
+    this.#ws.send(text, written);
     if (this.#ws.bufferedAmount > this.#deps.options.slowConsumerBytes) {
       this.#log.warn({ bufferedAmount: this.#ws.bufferedAmount }, 'slow consumer; closing');
       const err = gatewayError('GW_SLOW_CONSUMER');
       this.close(err.close ?? 1013, 'slow consumer');
       setTimeout(() => this.#ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
     }
+    return true;
   }
 
   /** Answer a call with an error; counted and logged here, once per call. */
