@@ -51,9 +51,8 @@ export class ClientConnection implements SessionClient {
   #heartbeat: NodeJS.Timeout | undefined;
   #onClosed: Array<() => void> = [];
   #resumeKey: string | undefined;
-  /** Callbacks that never reached the socket, with their send order (write errors come later). */
-  #undelivered: Array<{ readonly n: number; readonly cb: Callback }> = [];
-  #sent = 0;
+  /** Callbacks given to sendEvent while the socket was closing already: never written. */
+  #undelivered: Callback[] = [];
 
   constructor(ws: WebSocket, principal: Principal, reservation: Reservation, deps: ConnectionDeps) {
     this.#ws = ws;
@@ -97,13 +96,15 @@ export class ClientConnection implements SessionClient {
   }
 
   sendEvent(event: string, data: string, errCode: number, errMsg: string): void {
-    const n = ++this.#sent;
-    const lost = () => this.#undelivered.push({ n, cb: { event, data, errCode, errMsg } });
-    if (!this.#send(formatEvent(event, data, errCode, errMsg), (err) => err && lost())) lost();
+    if (!this.#send(formatEvent(event, data, errCode, errMsg))) this.#undelivered.push({ event, data, errCode, errMsg });
   }
 
+  /**
+   * Only what was never written. A write that fails is not counted: one write can carry several
+   * frames, and those ahead of the failure may have reached the client in full.
+   */
   undelivered(): Callback[] {
-    const out = this.#undelivered.sort((a, b) => a.n - b.n).map((x) => x.cb);
+    const out = this.#undelivered;
     this.#undelivered = [];
     return out;
   }
@@ -148,13 +149,10 @@ export class ClientConnection implements SessionClient {
     }
   }
 
-  /**
-   * False when the socket is closing and `text` was not written; `written` learns whether the
-   * write reached the kernel (an error: it did not, the socket died first).
-   */
-  #send(text: string, written?: (err?: Error) => void): boolean {
+  /** False when the socket is closing (or closed, its close event still to come): not written. */
+  #send(text: string): boolean {
     if (this.#ws.readyState !== WebSocket.OPEN || this.#closing) return false;
-    this.#ws.send(text, written);
+    this.#ws.send(text);
     if (this.#ws.bufferedAmount > this.#deps.options.slowConsumerBytes) {
       this.#log.warn({ bufferedAmount: this.#ws.bufferedAmount }, 'slow consumer; closing');
       const err = gatewayError('GW_SLOW_CONSUMER');

@@ -10,9 +10,10 @@
 // with a new operationID: it starts from the session's facts only (stream-facts.ts).
 //
 // A tab is parked with the callbacks its socket never took (it was closing already when they
-// came, or their write failed before the kernel had them): those surely did not arrive. What
-// the kernel took before a cut may or may not have: the client acknowledges nothing, so those
-// are not repeated (lost, never doubled; upstream's oimws logged the core out on close).
+// came, before the gateway saw it closed): those surely did not arrive. What was written before
+// a cut may or may not have (the kernel took it; a failed write may have delivered the frames
+// ahead of the failure): the client acknowledges nothing, so those are not repeated (lost,
+// never doubled; upstream's oimws logged the core out on close).
 //
 // Connection and sync callbacks are not kept: what a returning tab needs of them is the current
 // state, which the session replays after the kept callbacks. Bounded per tab (count and bytes; a

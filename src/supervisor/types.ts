@@ -53,9 +53,9 @@ export interface SessionClient {
    */
   sendEvent(event: string, data: string, errCode: number, errMsg: string): void;
   /**
-   * The callbacks given to sendEvent that never reached the socket (it was closing already, or
-   * the write failed before the kernel took it), in order, once: a parked tab gets them back
-   * (parked-tabs.ts). What the kernel took before a cut cannot be told apart from what arrived.
+   * The callbacks given to sendEvent that were never written (the socket was closing already),
+   * in order, once: a parked tab gets them back (parked-tabs.ts). What was written before a cut
+   * cannot be told apart from what arrived.
    */
   undelivered?(): Array<{ event: string; data: string; errCode: number; errMsg: string }>;
   /** End the connection (e.g. quarantine, admin stop, drain). */
