@@ -27,6 +27,11 @@ const LAST_MESSAGE_BATCH = 50;
 export const DEFAULT_CATCHUP_LIMIT = 2000;
 /** sync_versions row written once the first sync of a data dir has stored its messages. */
 const FIRST_SYNC_DONE = 'first_sync_done';
+
+/** This data dir's first sync (the one that loads what it finds silently) is still to come. */
+export function firstSyncPending(s: CoreSession): boolean {
+  return !s.db().seqs.hasVersion(FIRST_SYNC_DONE, s.userID);
+}
 import { refreshSelf } from './users.ts';
 import { syncGroups, syncRelations } from './relations.ts';
 import { onUserStatusPush, resubscribe } from './user-status.ts';
@@ -108,7 +113,7 @@ export class Syncer {
       const store = s.db();
       // The very first sync of this data dir loads each conversation's last message silently;
       // any later one (restart, reconnect) reports everything it brings, new conversations too.
-      const first = !store.seqs.hasVersion(FIRST_SYNC_DONE, s.userID);
+      const first = firstSyncPending(s);
       const convSync = await syncConversations(s, changes, op);
       // First sync: only the last message of each conversation, many conversations per request.
       const firsts = first ? [...seqs].filter(([id, sq]) => !id.startsWith('n_') && sq.maxSeq > 0 && store.seqs.synced(id) === 0) : [];
