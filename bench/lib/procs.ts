@@ -2,7 +2,7 @@
 // loopback and ephemeral ports, with temp dirs removed on close.
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,8 @@ export interface Proc {
   readonly child: ChildProcess;
   /** The child's RSS in bytes (gateway: main thread, every worker, every socket). */
   rss(): Promise<number>;
+  /** CPU seconds (user + system, every thread) the child has used so far; NaN off Linux. */
+  cpu(): number;
   close(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ async function spawnChild<T>(start: Record<string, unknown>, cleanupDir?: string
   return {
     ...info,
     child,
+    cpu: () => cpuSeconds(child.pid!),
     async rss() {
       const reply = waitFor<{ rss: number }>(child, 'rss', 10_000);
       child.send({ type: 'rss' });
@@ -68,6 +71,18 @@ async function spawnChild<T>(start: Record<string, unknown>, cleanupDir?: string
   };
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (Linux); NaN elsewhere. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+// USER_HZ: 100 on every Linux the benches run on (sysconf(_SC_CLK_TCK) is not reachable from Node).
+const CLK_TCK = 100;
+
 export function startIm(): Promise<Proc & { apiAddress: string; wsAddress: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sdkgate-bench-im-'));
   return spawnChild({ kind: 'im', dataDir: dir }, dir);
@@ -81,6 +96,11 @@ export function startGateway(overrides: Record<string, unknown>, coreModule?: st
 
 export function startEcho(): Promise<Proc & { url: string }> {
   return spawnChild({ kind: 'echo' });
+}
+
+/** The raw floor: a bare ws server forwarding each connection's calls to one of `workers` workers. */
+export function startFloor(workers: number): Promise<Proc & { url: string }> {
+  return spawnChild({ kind: 'floor', workers });
 }
 
 /** Options every bench gateway shares: loopback clients, limits lifted so they measure latency. */

@@ -1,15 +1,17 @@
 // Worker side of the session RPC: dispatches calls to the core's named functions, each with its
-// own AbortSignal (aborted on cancel or at the deadline; created when first read), answers every call exactly once with a
-// value or a WireError, and carries the core's callbacks as events on the same port, so a
-// callback emitted before a result reaches the client before it.
+// own AbortSignal (aborted on cancel or at the deadline; created only when read), answers every
+// call exactly once with a value or a WireError (at the deadline at the latest, for a core that
+// asks for it), and carries the core's callbacks as events on the same port, so a callback
+// emitted before a result reaches the client before it. Deadlines share one timer per server.
 //
 // Like the client, it knows nothing about threads: the worker entry supplies `onClosed`
 // (process.exit) and `onFault`; an in-process host would supply its own.
 
 import type { MessagePort } from 'node:worker_threads';
-import type { CoreLogger, SdkCore } from '../core/contract.ts';
-import type { CallMessage, FaultKind, LogMessage, MainToWorker, ShutdownMessage, WorkerToMain } from '../protocol.ts';
+import type { CallContext, CoreLogger, SdkCore } from '../core/contract.ts';
+import type { CallMessage, FaultKind, LogMessage, MainToWorker, ResultMessage, ShutdownMessage, WorkerToMain } from '../protocol.ts';
 import { gatewayError, toWire } from '../errors.ts';
+import { DeadlineTimer } from './deadline-timer.ts';
 
 export interface RpcServerOptions {
   /** Lines below this pino level name are dropped before crossing the port. */
@@ -31,35 +33,41 @@ export function eventData(data: unknown): string {
 }
 
 /**
- * One running call's cancellation. The AbortController and its deadline timer are created only
- * when the core reads `ctx.signal`: most calls (local reads, status) never do, and for them an
- * AbortController (an EventTarget) plus a setTimeout/clearTimeout pair per call was pure
- * overhead. A call cancelled before its signal was read gets an already-aborted signal.
+ * One running call, and the `ctx` its function gets. Its AbortController is created only when
+ * the function reads `ctx.signal`: most calls (local reads, status) never do, and an
+ * AbortController (an EventTarget) per call was the largest cost of a call in the worker. A call
+ * cancelled or expired before its signal was read gets an already-aborted signal.
  */
-class CallAbort {
-  readonly #fn: string;
-  readonly #deadline: number;
+class Call implements CallContext {
+  readonly id: number;
+  readonly fn: string;
+  readonly operationID: string;
+  readonly deadline: number;
+  /** The answer was posted (by the function, or at the deadline or cancel). */
+  answered = false;
   #ac: AbortController | null = null;
-  #timer: NodeJS.Timeout | undefined;
   #reason: unknown = undefined;
   #aborted = false;
 
-  constructor(fn: string, deadline: number) {
-    this.#fn = fn;
-    this.#deadline = deadline;
+  constructor(m: CallMessage) {
+    this.id = m.id;
+    this.fn = m.fn;
+    this.operationID = m.operationID;
+    this.deadline = m.deadline;
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
   }
 
   get signal(): AbortSignal {
     if (!this.#ac) {
-      const ac = new AbortController();
-      this.#ac = ac;
-      if (this.#aborted) ac.abort(this.#reason);
-      else {
-        this.#timer = setTimeout(
-          () => ac.abort(gatewayError('GW_CALL_TIMEOUT', undefined, { fn: this.#fn })),
-          Math.max(0, this.#deadline - Date.now()),
-        );
-      }
+      this.#ac = new AbortController();
+      if (this.#aborted) this.#ac.abort(this.#reason);
     }
     return this.#ac.signal;
   }
@@ -68,19 +76,15 @@ class CallAbort {
     if (this.#aborted) return;
     this.#aborted = true;
     this.#reason = reason;
-    clearTimeout(this.#timer);
     this.#ac?.abort(reason);
-  }
-
-  done(): void {
-    clearTimeout(this.#timer);
   }
 }
 
 export class RpcServer {
   readonly #port: MessagePort;
   readonly #opts: RpcServerOptions;
-  readonly #calls = new Map<number, CallAbort>();
+  readonly #calls = new Map<number, Call>();
+  readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
   readonly #minLevel: number;
   #core: SdkCore | null = null;
   #waiting: CallMessage[] = [];
@@ -135,9 +139,11 @@ export class RpcServer {
         if (this.#core) void this.#dispatch(m);
         else this.#waiting.push(m);
         return;
-      case 'cancel':
-        this.#calls.get(m.id)?.abort(gatewayError('GW_CALL_TIMEOUT', 'cancelled'));
+      case 'cancel': {
+        const call = this.#calls.get(m.id);
+        if (call) this.#abort(call, gatewayError('GW_CALL_TIMEOUT', 'cancelled'));
         return;
+      }
       case 'ping':
         this.#post({ type: 'pong', seq: m.seq });
         return;
@@ -162,32 +168,55 @@ export class RpcServer {
       this.#answerError(m.id, gatewayError('GW_UNKNOWN_FUNCTION', m.fn));
       return;
     }
-    const abort = new CallAbort(m.fn, m.deadline);
-    this.#calls.set(m.id, abort);
-    const ctx = {
-      operationID: m.operationID,
-      get signal(): AbortSignal {
-        return abort.signal;
-      },
-    };
+    const call = new Call(m);
+    this.#calls.set(m.id, call);
+    this.#deadlines.schedule(m.deadline);
     try {
-      const value = await fn(ctx, ...m.args);
+      const value = await fn(call, ...m.args);
+      if (call.answered) return;
       try {
         // Encoded here, inside this call's own try: a value that cannot be encoded (BigInt, a
         // cycle, extreme depth) fails this call only, never the session.
         const json = value === undefined ? '' : JSON.stringify(value);
         // JSON silently drops functions and symbols; a core returning one has a bug to surface.
         if (json === undefined) throw new TypeError(`${typeof value} is not JSON`);
-        this.#post({ type: 'result', id: m.id, ok: true, json });
+        this.#answer(call, { type: 'result', id: m.id, ok: true, json });
       } catch (e) {
-        this.#answerError(m.id, gatewayError('GW_INTERNAL', 'result is not serialisable', { fn: m.fn, cause: (e as Error).message }));
+        this.#answer(call, { type: 'result', id: m.id, ok: false, error: toWire(gatewayError('GW_INTERNAL', 'result is not serialisable', { fn: m.fn, cause: (e as Error).message })) });
       }
     } catch (e) {
-      this.#answerError(m.id, e);
+      if (!call.answered) this.#answer(call, { type: 'result', id: m.id, ok: false, error: toWire(e) });
     } finally {
-      abort.done();
       this.#calls.delete(m.id);
     }
+  }
+
+  #answer(call: Call, m: ResultMessage): void {
+    call.answered = true;
+    this.#post(m);
+  }
+
+  /**
+   * Cancel or deadline: abort the call's signal (if its function asked for one) and, for a core
+   * that answers at the deadline (SdkCore.answerAtDeadline), answer with the reason now.
+   */
+  #abort(call: Call, reason: unknown): void {
+    if (call.aborted) return;
+    call.abort(reason);
+    if (this.#core?.answerAtDeadline && !call.answered) {
+      this.#answer(call, { type: 'result', id: call.id, ok: false, error: toWire(reason) });
+    }
+  }
+
+  /** The deadline timer fired: expire what is due, and name the next deadline. */
+  #expire(now: number): number {
+    let next = Infinity;
+    for (const call of this.#calls.values()) {
+      if (call.aborted) continue;
+      if (call.deadline <= now) this.#abort(call, gatewayError('GW_CALL_TIMEOUT', undefined, { fn: call.fn }));
+      else if (call.deadline < next) next = call.deadline;
+    }
+    return next;
   }
 
   #answerError(id: number, e: unknown): void {
@@ -198,7 +227,8 @@ export class RpcServer {
     if (this.#closing) return;
     this.#closing = true;
     // The supervisor drains before it asks, so anything still running is past saving.
-    for (const ac of this.#calls.values()) ac.abort(gatewayError('GW_SESSION_STOPPED'));
+    for (const call of this.#calls.values()) this.#abort(call, gatewayError('GW_SESSION_STOPPED'));
+    this.#deadlines.stop();
     try {
       await this.#core?.close(reason);
     } catch (e) {

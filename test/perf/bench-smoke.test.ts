@@ -20,13 +20,16 @@ function runBench(script: string, env: Record<string, string>): Promise<{ code: 
 const TABLE = /p50 ms[\s\S]*p99 ms[\s\S]*ops\/s[\s\S]*ratio/;
 
 describe('bench scripts (tiny knobs)', () => {
-  it('bench/rpc.ts prints thread, none and the ws echo ceiling', { timeout: 120_000 }, async () => {
-    const r = await runBench('rpc.ts', { BENCH_RPC_SECONDS: '0', BENCH_RPC_USERS: '1,2' });
+  it('bench/rpc.ts prints thread, none, the raw floor and the ws echo ceiling, cold and warm', { timeout: 120_000 }, async () => {
+    const r = await runBench('rpc.ts', { BENCH_RPC_SECONDS: '0', BENCH_RPC_USERS: '1,2', BENCH_RPC_WARM_SECONDS: '1' });
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(TABLE);
     expect(r.out).toMatch(/isolation none/);
     expect(r.out).toMatch(/isolation thread/);
+    expect(r.out).toMatch(/raw floor/);
     expect(r.out).toMatch(/bare ws echo/);
+    expect(r.out).toMatch(/warm/);
+    expect(r.out).toMatch(/thread ÷ floor/);
   });
 
   it('bench/fanout.ts prints one row per tab count', { timeout: 120_000 }, async () => {
