@@ -11,7 +11,7 @@
 //   CallMessage / CancelMessage / PingMessage ──▶
 //   FaultMessage / ShutdownMessage ─────────────▶
 //                               ◀─────────────── ReadyMessage, ResultMessage, EventMessage,
-//                                                 PongMessage, TelemetryMessage, ClosedMessage
+//                                                 PongMessage (+ heap), ClosedMessage
 //
 // Events and results share one port, so a callback emitted before a call's result is delivered
 // before it: per-session order is the worker's order.
@@ -30,8 +30,6 @@ export interface WorkerBoot {
   readonly heapLimitMb: number;
   readonly faultInjection: boolean;
   readonly logLevel: string;
-  /** How often the worker reports heap telemetry, ms. */
-  readonly telemetryIntervalMs: number;
 }
 
 export interface SessionBinding {
@@ -116,12 +114,10 @@ export interface EventMessage {
   readonly errCode: number;
   readonly errMsg: string;
 }
+/** The answer to a ping, with the worker's heap: the watchdog pings only when it needs either. */
 export interface PongMessage {
   readonly type: 'pong';
   readonly seq: number;
-}
-export interface TelemetryMessage {
-  readonly type: 'telemetry';
   readonly heapUsed: number;
   readonly heapLimit: number;
   readonly external: number;
@@ -142,4 +138,4 @@ export interface LogMessage {
   readonly msg?: string;
 }
 export type WorkerToMain =
-  | ReadyMessage | ResultMessage | EventMessage | PongMessage | TelemetryMessage | ClosedMessage | FatalMessage | LogMessage;
+  | ReadyMessage | ResultMessage | EventMessage | PongMessage | ClosedMessage | FatalMessage | LogMessage;

@@ -13,7 +13,7 @@
 //   BindMessage {binding, port} ── parentPort ───────▶ 3. mkdir -p dataDir; createCore(init)
 //   ═══════════════════ session MessagePort (src/rpc) ═══════════════════
 //   RpcClient ── call/cancel/ping/fault/shutdown ────▶ RpcServer ── core.functions[fn](ctx,...args)
-//             ◀── ready/result/event/pong/telemetry/log/closed ── core emit(), heap telemetry
+//             ◀── ready/result/event/pong(+heap)/log/closed ── core emit()
 //
 //   exits: shutdown -> core.close(reason) -> 'closed' -> exit 0       (classified 'normal')
 //          uncaught throw -> 'error' event                            ('exception')
@@ -92,10 +92,6 @@ async function bind(m: BindMessage, core: CoreModule): Promise<void> {
   } catch (e) {
     fail(e instanceof Error && 'code' in e ? e : gatewayError('GW_INTERNAL', 'createCore failed', { cause: (e as Error)?.message }));
   }
-  setInterval(() => {
-    const h = getHeapStatistics();
-    server.telemetry(h.used_heap_size, h.heap_size_limit, h.external_memory);
-  }, boot.telemetryIntervalMs).unref();
 }
 
 const heapSizeLimit = checkHeapLimit();

@@ -18,17 +18,17 @@ import type {
   FaultKind,
   LogMessage,
   MainToWorker,
+  PongMessage,
   ReadyMessage,
   ShutdownMessage,
-  TelemetryMessage,
   WorkerToMain,
 } from '../protocol.ts';
 import { fromWire, gatewayError, type WireError } from '../errors.ts';
 
 export interface RpcClientHooks {
   onEvent?(event: EventMessage): void;
-  onTelemetry?(telemetry: TelemetryMessage): void;
-  onPong?(seq: number): void;
+  /** A pong, with the worker's heap figures. */
+  onPong?(pong: PongMessage): void;
   onLog?(line: LogMessage): void;
   /** The worker reported a fatal error on the session port (e.g. createCore failed). */
   onFatal?(error: WireError): void;
@@ -259,10 +259,7 @@ export class RpcClient {
         this.#opts.onEvent?.(m);
         return;
       case 'pong':
-        this.#opts.onPong?.(m.seq);
-        return;
-      case 'telemetry':
-        this.#opts.onTelemetry?.(m);
+        this.#opts.onPong?.(m);
         return;
       case 'log':
         this.#opts.onLog?.(m);

@@ -7,6 +7,7 @@
 // Like the client, it knows nothing about threads: the worker entry supplies `onClosed`
 // (process.exit) and `onFault`; an in-process host would supply its own.
 
+import { getHeapStatistics } from 'node:v8';
 import type { MessagePort } from 'node:worker_threads';
 import type { CallContext, CoreLogger, SdkCore } from '../core/contract.ts';
 import type { CallMessage, FaultKind, LogMessage, MainToWorker, ResultMessage, ShutdownMessage, WorkerToMain } from '../protocol.ts';
@@ -125,10 +126,6 @@ export class RpcServer {
     for (const m of waiting) void this.#dispatch(m);
   }
 
-  telemetry(heapUsed: number, heapLimit: number, external: number): void {
-    this.#post({ type: 'telemetry', heapUsed, heapLimit, external });
-  }
-
   get inFlight(): number {
     return this.#calls.size;
   }
@@ -144,9 +141,11 @@ export class RpcServer {
         if (call) this.#abort(call, gatewayError('GW_CALL_TIMEOUT', 'cancelled'));
         return;
       }
-      case 'ping':
-        this.#post({ type: 'pong', seq: m.seq });
+      case 'ping': {
+        const h = getHeapStatistics();
+        this.#post({ type: 'pong', seq: m.seq, heapUsed: h.used_heap_size, heapLimit: h.heap_size_limit, external: h.external_memory });
         return;
+      }
       case 'fault':
         if (this.#opts.onFault) this.#opts.onFault(m.kind);
         else this.#log('warn', { kind: m.kind }, 'fault injection is disabled; fault ignored');

@@ -3,7 +3,7 @@
 
 import type { Logger } from 'pino';
 import type { ExitReason, GatewayError } from '../errors.ts';
-import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, TelemetryMessage, WorkerBoot } from '../protocol.ts';
+import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, WorkerBoot } from '../protocol.ts';
 import type { RpcClient } from '../rpc/client.ts';
 import { InProcessHost } from './in-process-host.ts';
 import { heapUsedNow, Watchdog } from './watchdog.ts';
@@ -26,9 +26,16 @@ export interface GenerationOptions {
   readonly inProcess?: boolean | undefined;
 }
 
+/** The worker's heap, as its last pong reported it. */
+export interface HeapFigures {
+  readonly heapUsed: number;
+  readonly heapLimit: number;
+  readonly external: number;
+}
+
 export interface GenerationHooks {
   onEvent(e: EventMessage): void;
-  onTelemetry(t: TelemetryMessage): void;
+  onTelemetry(t: HeapFigures): void;
   onLog(line: LogMessage): void;
   /** Heap above the soft limit while serving: the session drains and restarts. */
   onSoftHeap(detail: string): void;
@@ -76,12 +83,11 @@ export class Generation {
       const rpc = this.host.bind(binding, {
         overdueGraceMs: watchdogMs,
         onEvent: (e) => this.#hooks.onEvent(e),
-        onTelemetry: (t) => {
-          this.#heapUsed = t.heapUsed;
-          this.#hooks.onTelemetry(t);
-          this.#watchdog?.telemetry(t.heapUsed);
+        onPong: (p) => {
+          this.#heapUsed = p.heapUsed;
+          this.#hooks.onTelemetry(p);
+          this.#watchdog?.pong(p.seq, p.heapUsed);
         },
-        onPong: (seq) => this.#watchdog?.pong(seq),
         onLog: (line) => this.#hooks.onLog(line),
         onOverdue: (c) => this.kill('watchdog', `call ${c.fn} ignored cancellation for ${c.overdueMs} ms past its deadline`),
         onBroken: (e) => this.kill('exception', `messageerror: ${e.message}`),
@@ -105,6 +111,7 @@ export class Generation {
       watchdogMs: this.#o.watchdogMs,
       softHeapBytes: this.#o.softHeapBytes,
       ping: (seq) => this.rpc?.ping(seq),
+      busy: () => (this.rpc?.inFlight ?? 0) > 0,
       onStuck: (detail) => void this.#onStuck(worker, detail),
       onSoftHeap: (detail) => this.#hooks.onSoftHeap(detail),
     });

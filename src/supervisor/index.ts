@@ -62,7 +62,6 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
             heapLimitMb: options.sessionHeapMb,
             faultInjection: options.faultInjection,
             logLevel: options.logLevel,
-            telemetryIntervalMs: Math.min(1000, Math.max(50, Math.floor(options.watchdogMs / 5))),
           },
           log: log.child({ component: 'warm-pool' }),
           metrics,

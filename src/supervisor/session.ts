@@ -306,7 +306,6 @@ export class Session {
       heapLimitMb: this.#d.limits.sessionHeapMb,
       faultInjection: o.faultInjection,
       logLevel: o.logLevel,
-      telemetryIntervalMs: Math.min(1000, Math.max(50, Math.floor(o.watchdogMs / 5))),
     };
     const inProcess = o.isolation === 'none';
     try {

@@ -141,5 +141,5 @@ export class WarmPool {
 }
 
 function bootKey(b: WorkerBoot): string {
-  return `${b.protocolVersion}|${b.coreModule}|${b.heapLimitMb}|${b.faultInjection}|${b.logLevel}|${b.telemetryIntervalMs}`;
+  return `${b.protocolVersion}|${b.coreModule}|${b.heapLimitMb}|${b.faultInjection}|${b.logLevel}`;
 }

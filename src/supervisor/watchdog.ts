@@ -1,13 +1,23 @@
 // Two watchdogs for one running worker, both on the main thread, neither needing the worker's
 // cooperation to fire:
 //
-// - stuck: every tick, ping the worker and sample its event-loop utilisation as a delta
+// - stuck: every tick, sample the worker's event-loop utilisation as a delta
 //   (worker.performance.eventLoopUtilization(cur, prev)), which the main thread can read even
-//   while the worker spins. No pong for `watchdogMs` while the loop is busy (ELU >= 0.9), or no
-//   pong at all for 2 × watchdogMs, means the worker is stuck -> onStuck (terminate, 'watchdog').
-// - soft heap: the worker's telemetry reports heapUsed; above `softHeapBytes` -> onSoftHeap
-//   (drain and restart, classified 'oom') before V8 reaches the hard limit, where some
-//   allocation shapes abort the whole process instead of raising ERR_WORKER_OUT_OF_MEMORY.
+//   while the worker spins, without waking it. A worker whose loop was almost idle over the tick
+//   (ELU < IDLE_ELU) with no call in flight keeps returning to its poll phase, where it would
+//   read a ping: that is proof of life, and it is NOT pinged (an idle session costs no wake-ups;
+//   its ticks slow to watchdogMs / 2). Any other worker is pinged every tick (watchdogMs / 5).
+//   No pong for `watchdogMs` while the loop is busy (ELU >= 0.9), or no proof of life at all for
+//   2 × watchdogMs, means the worker is stuck -> onStuck (terminate, 'watchdog'). A worker that
+//   gets stuck while idle is seen at the next tick and dies within about 1.25 × watchdogMs
+//   (test/supervisor/watchdog.test.ts).
+// - soft heap: every pong carries the worker's heapUsed (an idle worker is still pinged every
+//   IDLE_PING_MS, so the figure stays fresh); above `softHeapBytes` -> onSoftHeap (drain and
+//   restart, classified 'oom') before V8 reaches the hard limit, where some allocation shapes
+//   abort the whole process instead of raising ERR_WORKER_OUT_OF_MEMORY.
+//
+// While the worker boots (`graceUntil`), the stuck bounds are `graceFactor` times longer: on a
+// box busy with a login storm a starved worker must not be taken for a spinning one.
 
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
@@ -16,31 +26,51 @@ export interface WatchdogOptions {
   readonly watchdogMs: number;
   readonly softHeapBytes: number;
   readonly ping: (seq: number) => void;
+  /** Calls in flight: a worker that has some is pinged whatever its ELU. */
+  readonly busy: () => boolean;
   readonly onStuck: (detail: string) => void;
   readonly onSoftHeap: (detail: string) => void;
+  /** Until then (ms since epoch) the stuck bounds are multiplied by `graceFactor`. */
+  readonly graceUntil?: number;
+  readonly graceFactor?: number;
 }
 
+/** The worker (as the watchdog sees it): its event-loop utilisation, readable from outside. */
+export type Watched = Pick<Worker, 'performance'>;
+
 const BUSY_ELU = 0.9;
+/** Below this ELU over a tick (and with no call in flight) the worker is idle, not pinged. */
+export const IDLE_ELU = 0.05;
+/** An idle worker is still pinged this often: its heap figure and pong path stay checked. */
+export const IDLE_PING_MS = 30_000;
 
 export class Watchdog {
-  readonly #worker: Worker;
+  readonly #worker: Watched;
   readonly #o: WatchdogOptions;
-  readonly #timer: NodeJS.Timeout;
+  readonly #activeMs: number;
+  readonly #idleMs: number;
+  #timer: NodeJS.Timeout | undefined;
   #seq = 0;
-  #lastPongAt = Date.now();
+  /** Last proof that the worker's loop turns: a pong, or an idle tick. */
+  #lastLife = Date.now();
+  #lastPingAt = 0;
+  /** A ping is out and its pong has not come back. */
+  #pingOut = false;
   #prev: EventLoopUtilization;
   #lastElu = 0;
   #fired = false;
-  readonly #tickMs: number;
+  #stopped = false;
   #lastTickAt = Date.now();
+  #armedMs: number;
 
-  constructor(worker: Worker, options: WatchdogOptions) {
+  constructor(worker: Watched, options: WatchdogOptions) {
     this.#worker = worker;
     this.#o = options;
     this.#prev = worker.performance.eventLoopUtilization();
-    this.#tickMs = Math.max(25, Math.floor(options.watchdogMs / 5));
-    this.#timer = setInterval(() => this.#tick(), this.#tickMs);
-    this.#timer.unref();
+    this.#activeMs = Math.max(25, Math.floor(options.watchdogMs / 5));
+    this.#idleMs = Math.max(this.#activeMs, Math.floor(options.watchdogMs / 2));
+    this.#armedMs = this.#activeMs;
+    this.#arm(this.#activeMs);
   }
 
   /** Event-loop utilisation of the worker over the last tick, 0..1. */
@@ -48,45 +78,70 @@ export class Watchdog {
     return this.#lastElu;
   }
 
-  pong(_seq: number): void {
-    this.#lastPongAt = Date.now();
+  /** Ticks run at the idle cadence (the worker was idle at the last one). */
+  get idle(): boolean {
+    return this.#armedMs === this.#idleMs && this.#idleMs !== this.#activeMs;
   }
 
-  telemetry(heapUsed: number): void {
-    if (this.#fired || heapUsed <= this.#o.softHeapBytes) return;
+  pong(_seq: number, heapUsed?: number): void {
+    this.#lastLife = Date.now();
+    this.#pingOut = false;
+    if (heapUsed === undefined || this.#fired || heapUsed <= this.#o.softHeapBytes) return;
     this.#fired = true;
     this.stop();
     this.#o.onSoftHeap(`heap used ${mb(heapUsed)} MB > soft limit ${mb(this.#o.softHeapBytes)} MB`);
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+  }
+
+  #arm(ms: number): void {
+    if (this.#stopped) return;
+    this.#armedMs = ms;
+    this.#timer = setTimeout(() => this.#tick(), ms);
+    this.#timer.unref();
+  }
+
+  #ping(now: number): void {
+    this.#lastPingAt = now;
+    this.#pingOut = true;
+    this.#o.ping(++this.#seq);
   }
 
   #tick(): void {
-    if (this.#fired) return;
+    if (this.#fired || this.#stopped) return;
     const cur = this.#worker.performance.eventLoopUtilization();
     this.#lastElu = this.#worker.performance.eventLoopUtilization(cur, this.#prev).utilization;
     this.#prev = cur;
     const now = Date.now();
-    const stalled = now - this.#lastTickAt > 3 * this.#tickMs;
+    const stalled = now - this.#lastTickAt > 3 * this.#armedMs;
     this.#lastTickAt = now;
     if (stalled) {
       // The MAIN thread was blocked: pongs may be queued unread. Judge the worker next tick.
-      this.#lastPongAt = Math.max(this.#lastPongAt, now - this.#tickMs);
-      this.#o.ping(++this.#seq);
+      this.#lastLife = Math.max(this.#lastLife, now - this.#activeMs);
+      this.#ping(now);
+      this.#arm(this.#activeMs);
       return;
     }
-    const silentMs = now - this.#lastPongAt;
-    const stuck =
-      (silentMs >= this.#o.watchdogMs && this.#lastElu >= BUSY_ELU) || silentMs >= 2 * this.#o.watchdogMs;
-    if (stuck) {
+    if (this.#lastElu < IDLE_ELU && !this.#pingOut && !this.#o.busy()) {
+      this.#lastLife = now;
+      if (now - this.#lastPingAt >= IDLE_PING_MS) this.#ping(now);
+      this.#arm(this.#idleMs);
+      return;
+    }
+    const grace = this.#o.graceUntil !== undefined && now < this.#o.graceUntil ? (this.#o.graceFactor ?? 1) : 1;
+    const bound = this.#o.watchdogMs * grace;
+    const silentMs = now - this.#lastLife;
+    if ((silentMs >= bound && this.#lastElu >= BUSY_ELU) || silentMs >= 2 * bound) {
       this.#fired = true;
       this.stop();
       this.#o.onStuck(`no pong for ${silentMs} ms, event-loop utilisation ${this.#lastElu.toFixed(2)}`);
       return;
     }
-    this.#o.ping(++this.#seq);
+    this.#ping(now);
+    this.#arm(this.#activeMs);
   }
 }
 

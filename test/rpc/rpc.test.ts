@@ -6,7 +6,7 @@ import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallContext, SdkCore } from '../../src/core/contract.ts';
 import { CodedError, gatewayError } from '../../src/errors.ts';
-import type { EventMessage, ShutdownMessage } from '../../src/protocol.ts';
+import type { EventMessage, PongMessage, ShutdownMessage } from '../../src/protocol.ts';
 import { RpcClient, type RpcClientOptions } from '../../src/rpc/client.ts';
 import { eventData, RpcServer } from '../../src/rpc/server.ts';
 
@@ -290,12 +290,14 @@ describe('RpcClient / RpcServer', () => {
     expect(eventData(5)).toBe('5');
   });
 
-  it('answers pings and closes the core on shutdown, then reports closed', async () => {
-    const pongs: number[] = [];
-    const { client, closedWith } = pair({ onPong: (s) => pongs.push(s) });
+  it('answers pings with the heap figures and closes the core on shutdown, then reports closed', async () => {
+    const pongs: PongMessage[] = [];
+    const { client, closedWith } = pair({ onPong: (p) => pongs.push(p) });
     client.ping(7);
     await client.shutdown('logout');
-    expect(pongs).toEqual([7]);
+    expect(pongs.map((p) => p.seq)).toEqual([7]);
+    expect(pongs[0]!.heapUsed).toBeGreaterThan(0);
+    expect(pongs[0]!.heapLimit).toBeGreaterThan(pongs[0]!.heapUsed);
     expect(closedWith).toEqual(['logout']);
   });
 });

@@ -91,7 +91,7 @@ describe('warm pool', () => {
     await until(() => pool.available === 2, 10_000, 'two spares');
     await h.supervisor.drain(2_000);
     expect(pool.available).toBe(0);
-    expect(pool.take({ protocolVersion: 1, coreModule: 'x', heapLimitMb: 32, faultInjection: true, logLevel: 'debug', telemetryIntervalMs: 100 })).toBeNull();
+    expect(pool.take({ protocolVersion: 1, coreModule: 'x', heapLimitMb: 32, faultInjection: true, logLevel: 'debug' })).toBeNull();
   });
 
   it('is off with --warm-pool 0', () => {
