@@ -1,11 +1,13 @@
 // Opens the session's SQLite database (node:sqlite, WAL) and brings its schema up to date.
 
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { migrations as allMigrations, type Migration } from './migrations.ts';
 
 export const DB_FILE = 'openim.db';
+
+/** CommonJS node:fs: its ESM namespace would load fs/promises and readline per worker (src/rpc/core-host.ts). */
+const { mkdirSync } = process.getBuiltinModule('node:fs');
 
 export function openDatabase(dataDir: string, steps: readonly Migration[] = allMigrations): DatabaseSync {
   mkdirSync(dataDir, { recursive: true });
