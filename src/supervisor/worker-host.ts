@@ -57,9 +57,15 @@ export function sessionWorkerEnv(): NodeJS.ProcessEnv {
   return cacheDir ? { ...process.env, NODE_COMPILE_CACHE: cacheDir } : process.env;
 }
 
-/** Young generation sized with the old one; pinned so heap_size_limit is predictable. */
+/**
+ * Young generation: 1/64 of the old one, 2 to 16 MB (2 MB at the default 128 MB heap). Pinned so
+ * heap_size_limit is predictable, and small because it is most of an idle session's memory: V8
+ * grows the semi-spaces during the login's first sync and never shrinks them while the worker
+ * sits idle (no GC runs). 16 MB cost ~24.5 MB RSS per idle session, 2 MB ~15 MB, with the same
+ * CPU per call (docs/performance.md).
+ */
 export function youngGenerationMb(oldMb: number): number {
-  return Math.min(32, Math.max(4, Math.round(oldMb / 8)));
+  return Math.min(16, Math.max(2, Math.round(oldMb / 64)));
 }
 
 export class WorkerHost {
