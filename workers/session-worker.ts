@@ -23,6 +23,7 @@
 //          busy loop -> terminated by the main-thread watchdog        ('watchdog')
 //          anything before 'ready'                                    ('init_failed')
 
+import { flushCompileCache } from 'node:module';
 import { parentPort, resourceLimits, threadId, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import type { BindMessage, WorkerBoot, WorkerControlMessage } from '../src/protocol.ts';
@@ -73,7 +74,12 @@ function checkHeapLimit(): number {
 
 async function loadCore(): Promise<CoreModule> {
   try {
-    return await importCore(boot.coreModule);
+    const mod = await importCore(boot.coreModule);
+    // Node writes the compile cache when a thread exits: without this, every worker spawned
+    // before the first one ends compiles the sources (and loads the TypeScript stripper, ~5 MB)
+    // again. Entries already on disk are not rewritten, so a warm start pays ~nothing here.
+    flushCompileCache();
+    return mod;
   } catch (e) {
     fail(gatewayError('GW_INTERNAL', 'cannot load the SDK core', { cause: (e as Error).message }));
   }
