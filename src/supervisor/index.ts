@@ -14,7 +14,9 @@ import { loadLimits } from './limits.ts';
 import { Registry } from './registry.ts';
 import { Session } from './session.ts';
 import { StartCooldown } from './start-cooldown.ts';
+import { StartGate } from './start-gate.ts';
 import type { Principal, SessionClient, SessionInfo, Supervisor } from './types.ts';
+import { availableParallelism } from 'node:os';
 import { defaultPoolSize, WarmPool } from './warm-pool.ts';
 
 export type { Supervisor, SessionClient, SessionInfo, Principal } from './types.ts';
@@ -28,6 +30,8 @@ export interface SupervisorDeps {
   /** Tests only: another worker entry, or extra flags for the worker. */
   readonly workerFile?: URL;
   readonly execArgv?: readonly string[];
+  /** Sessions starting at once (start-gate.ts). @default one per CPU */
+  readonly startSlots?: number;
 }
 
 export const DEFAULT_CORE_MODULE = fileURLToPath(new URL('../core/index.ts', import.meta.url));
@@ -95,6 +99,8 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
   });
 
   const admission = new Admission({ capacity: cap, sessions: () => registry.all(), boundMs: options.drainTimeoutMs, log, metrics });
+  // New sessions start about one per CPU at a time; a storm queues (start-gate.ts).
+  const starts = new StartGate({ slots: deps.startSlots ?? Math.max(1, availableParallelism()), maxWaitMs: Math.floor(options.startTimeoutMs / 2) });
 
   const supervisor: LocalSupervisor = {
     warmPool,
@@ -118,25 +124,40 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         current = undefined;
       }
       let session = current;
-      while (!session) {
-        const existing = registry.get(client.principal.userID, client.principal.platformID);
-        if (existing && !existing.closing) {
-          session = existing;
-        } else if (existing) {
-          // Two cores never share a data dir: wait until the old one has closed it.
-          await existing.stopped;
-          stillWanted();
-        } else if (!admission.hasRoom()) {
-          await admission.evictOne();
-          stillWanted();
-        } else {
-          const wait = cooldown.remaining(key);
-          if (wait > 0) throw gatewayError('GW_SESSION_RESTARTING', 'the last start failed', { restartInMs: wait });
-          // No await between the last hasRoom() and acquire()'s synchronous create, so
-          // concurrent logins cannot overshoot the limit.
-          session = await registry.acquire(client.principal);
+      /** A start slot (start-gate.ts), held from creating the session until its Login is answered. */
+      let release: (() => void) | null = null;
+      let created = false;
+      try {
+        while (!session) {
+          const existing = registry.get(client.principal.userID, client.principal.platformID);
+          if (existing && !existing.closing) {
+            session = existing;
+          } else if (existing) {
+            // Two cores never share a data dir: wait until the old one has closed it.
+            await existing.stopped;
+            stillWanted();
+          } else if (!admission.hasRoom()) {
+            await admission.evictOne();
+            stillWanted();
+          } else if (!release) {
+            // Wait for a start slot, then look again: the session may exist by now.
+            release = await starts.acquire();
+            stillWanted();
+          } else {
+            const wait = cooldown.remaining(key);
+            if (wait > 0) throw gatewayError('GW_SESSION_RESTARTING', 'the last start failed', { restartInMs: wait });
+            // No await between the last hasRoom() and acquire()'s synchronous create, so
+            // concurrent logins cannot overshoot the limit.
+            session = await registry.acquire(client.principal);
+            created = true;
+          }
         }
+      } catch (e) {
+        release?.();
+        throw e;
       }
+      // Attaching to a session another login started needs no slot of its own.
+      if (!created) release?.();
       registry.bind(client, session);
       log.debug({ userID: session.userID, platformID: session.platformID, sessionId: session.sessionId, clientId: client.id, operationID }, 'login');
       try {
@@ -151,6 +172,7 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         }
         throw e;
       } finally {
+        if (created) release?.();
         // The socket closed while the core was logging in: detach() found nothing bound yet.
         if (gone.has(client)) supervisor.detach(client);
       }
