@@ -5,6 +5,7 @@
 //
 //   parent ── {type:'start', ...} ──▶ child ── {type:'started', ...} ──▶ parent
 //          ── {type:'rss'} ─────────▶       ── {type:'rss', rss} ─────▶
+//          ── {type:'cpu'} ─────────▶       ── {type:'cpu', main, total} ▶
 //          ── {type:'close'} ───────▶       (closes and exits)
 
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -18,7 +19,7 @@ type Start =
   | { type: 'start'; kind: 'gateway'; overrides: Record<string, unknown>; coreModule?: string }
   | { type: 'start'; kind: 'echo' }
   | { type: 'start'; kind: 'floor'; workers: number };
-type Msg = Start | { type: 'rss' } | { type: 'close' };
+type Msg = Start | { type: 'rss' } | { type: 'cpu' } | { type: 'close' };
 
 let close: () => Promise<void> = async () => {};
 const send = (m: unknown): void => void process.send!(m);
@@ -122,6 +123,11 @@ process.on('message', (m: Msg) => {
     });
   } else if (m.type === 'rss') {
     send({ type: 'rss', rss: process.memoryUsage().rss });
+  } else if (m.type === 'cpu') {
+    // The main thread's CPU apart from the whole process's (the rest is the workers'), seconds.
+    const main = process.threadCpuUsage();
+    const all = process.cpuUsage();
+    send({ type: 'cpu', main: (main.user + main.system) / 1e6, total: (all.user + all.system) / 1e6 });
   } else if (m.type === 'close') {
     close().finally(() => process.exit(0));
   }

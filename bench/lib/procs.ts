@@ -15,6 +15,8 @@ export interface Proc {
   rss(): Promise<number>;
   /** CPU seconds (user + system, every thread) the child has used so far; NaN off Linux. */
   cpu(): number;
+  /** CPU seconds so far of the child's main thread and of the whole child (from inside it). */
+  cpuSplit(): Promise<{ main: number; total: number }>;
   close(): Promise<void>;
 }
 
@@ -54,6 +56,12 @@ async function spawnChild<T>(start: Record<string, unknown>, cleanupDir?: string
     ...info,
     child,
     cpu: () => cpuSeconds(child.pid!),
+    async cpuSplit() {
+      const reply = waitFor<{ main: number; total: number }>(child, 'cpu', 10_000);
+      child.send({ type: 'cpu' });
+      const r = await reply;
+      return { main: r.main, total: r.total };
+    },
     async rss() {
       const reply = waitFor<{ rss: number }>(child, 'rss', 10_000);
       child.send({ type: 'rss' });

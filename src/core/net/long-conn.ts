@@ -182,7 +182,9 @@ export class LongConn {
     this.#o.events.connecting();
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.#url(), { handshakeTimeout: this.#o.handshakeTimeoutMs ?? 10_000 });
+      // No permessage-deflate: a server that accepted it would cost each idle session a zlib
+      // context pair (hundreds of KB); OpenIM's frames are small protobuf envelopes.
+      ws = new WebSocket(this.#url(), { handshakeTimeout: this.#o.handshakeTimeoutMs ?? 10_000, perMessageDeflate: false });
     } catch (e) {
       this.#o.events.connectFailed(SdkCode.Network, (e as Error).message);
       this.#scheduleRetry();
