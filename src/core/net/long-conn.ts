@@ -53,6 +53,8 @@ export class LongConn {
   #retryTimer: NodeJS.Timeout | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
   #missedPongs = 0;
+  /** The server sent a control ping since the last heartbeat tick (see #startHeartbeat). */
+  #serverPinged = false;
   #pending = new Map<string, Pending>();
   #openWaiters: { resolve(): void; reject(e: Error): void }[] = [];
 
@@ -246,6 +248,10 @@ export class LongConn {
       }
       this.#onFrame(frame);
     });
+    ws.on('ping', () => {
+      this.#missedPongs = 0;
+      this.#serverPinged = true;
+    });
     ws.on('error', (e) => {
       this.#o.log.debug({ err: e.message }, 'core: ws error');
     });
@@ -304,9 +310,17 @@ export class LongConn {
     }, delay);
   }
 
+  /**
+   * Text `{"type":"ping"}` every 20 s (the server drops a connection it read nothing from for
+   * 30 s); two without any frame back mean the link is dead. A tick is skipped when the server
+   * pinged us since the last one (it does, every 27 s, on Web connections): `ws` answered with a
+   * pong, which resets the server's read deadline, and the ping proves the link to us. Every
+   * heartbeat wakes an otherwise idle session worker twice, so this is most of its idle cost.
+   */
   #startHeartbeat(): void {
     this.#stopHeartbeat();
     this.#missedPongs = 0;
+    this.#serverPinged = false;
     this.#heartbeat = setInterval(() => {
       const ws = this.#ws;
       if (!ws) return;
@@ -315,9 +329,13 @@ export class LongConn {
         ws.terminate();
         return;
       }
+      if (this.#serverPinged) {
+        this.#serverPinged = false;
+        return;
+      }
       this.#missedPongs++;
       ws.send('{"type":"ping"}', () => {});
-    }, this.#o.heartbeatMs ?? 15_000);
+    }, this.#o.heartbeatMs ?? 20_000);
   }
 
   #stopHeartbeat(): void {
