@@ -19,7 +19,8 @@
 // in V8's interpreter; "warm" rows come after BENCH_RPC_WARM_SECONDS of load with the largest
 // user count, when it has been optimised. Then the p99 at half of thread's maximum (warm if
 // measured) throughput with the most users (open loop). 'CPU µs/op' is the server process's CPU
-// (every thread, user + system, from /proc) per call: less noisy than wall time on a shared box.
+// (every thread, user + system) per call, 'main µs/op' its main thread's share (the rest is the
+// workers'): less noisy than wall time on a shared box.
 //
 // Knobs: BENCH_RPC_SECONDS (2) per case, BENCH_RPC_USERS (1,10,100), BENCH_RPC_WARM_SECONDS (20;
 // 0 skips the warm rows), BENCH_RPC_MODES (none,thread,floor,echo).
@@ -50,8 +51,9 @@ const LABEL: Record<Mode, string> = {
 
 interface Measured {
   readonly sample: Sample;
-  /** Server CPU seconds during the sample. */
+  /** Server CPU seconds during the sample: the whole process, and its main thread. */
   readonly cpu: number;
+  readonly mainCpu: number;
 }
 
 header('bench/rpc.ts');
@@ -69,9 +71,10 @@ try {
   const halfMax: Sample[] = [];
 
   const measure = async (server: Proc, name: string, clients: readonly WireClient[], fn: string, seconds: number): Promise<Measured> => {
-    const c0 = server.cpu();
+    const c0 = await server.cpuSplit();
     const sample = await closedLoop(name, clients, fn, seconds);
-    return { sample, cpu: server.cpu() - c0 };
+    const c1 = await server.cpuSplit();
+    return { sample, cpu: c1.total - c0.total, mainCpu: c1.main - c0.main };
   };
 
   for (const mode of MODES) {
@@ -114,9 +117,11 @@ try {
   const rows = (group: (Measured | undefined)[]) => {
     const present = group.filter((m): m is Measured => m !== undefined);
     if (present.length === 0) return [];
+    const perOp = (m: Measured, s: number): string => (m.sample.ops ? ((s / m.sample.ops) * 1e6).toFixed(1) : '-');
     return table(present.map((m) => m.sample), present[0]!.sample.name, 'ops').map((r, i) => ({
       ...r,
-      'CPU µs/op': present[i]!.sample.ops ? ((present[i]!.cpu / present[i]!.sample.ops) * 1e6).toFixed(1) : '-',
+      'CPU µs/op': perOp(present[i]!, present[i]!.cpu),
+      'main µs/op': perOp(present[i]!, present[i]!.mainCpu),
     }));
   };
   for (const fn of FNS) {
