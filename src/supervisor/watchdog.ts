@@ -6,7 +6,7 @@
 //   while the worker spins, without waking it. A worker whose loop was almost idle over the tick
 //   (ELU < IDLE_ELU) with no call in flight keeps returning to its poll phase, where it would
 //   read a ping: that is proof of life, and it is NOT pinged (an idle session costs no wake-ups;
-//   its ticks slow to watchdogMs / 2). Any other worker is pinged every tick (watchdogMs / 5).
+//   it is looked at every third tick). Any other worker is pinged every tick (watchdogMs / 5).
 //   No pong for `watchdogMs` while the loop is busy (ELU >= 0.9), or no proof of life at all for
 //   2 × watchdogMs, means the worker is stuck -> onStuck (terminate, 'watchdog'). A worker that
 //   gets stuck while idle is seen at the next tick and dies within about 1.25 × watchdogMs
@@ -18,6 +18,9 @@
 //
 // While the worker boots (`graceUntil`), the stuck bounds are `graceFactor` times longer: on a
 // box busy with a login storm a starved worker must not be taken for a spinning one.
+//
+// Every watchdog with the same period runs off one shared timer (Clock): the main thread wakes
+// once per tick for all workers, not once per worker (400 wake-ups a second at 1,000 sessions).
 
 import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
@@ -41,15 +44,56 @@ export type Watched = Pick<Worker, 'performance'>;
 const BUSY_ELU = 0.9;
 /** Below this ELU over a tick (and with no call in flight) the worker is idle, not pinged. */
 export const IDLE_ELU = 0.05;
+/** An idle worker is looked at every IDLE_TICKS ticks (3/5 of watchdogMs). */
+const IDLE_TICKS = 3;
 /** An idle worker is still pinged this often: its heap figure and pong path stay checked. */
 export const IDLE_PING_MS = 30_000;
+
+/** One interval timer for every watchdog ticking at `periodMs`; it stops when the last leaves. */
+class Clock {
+  static readonly #clocks = new Map<number, Clock>();
+  readonly #periodMs: number;
+  readonly #members = new Set<Watchdog>();
+  #timer: NodeJS.Timeout | undefined;
+
+  private constructor(periodMs: number) {
+    this.#periodMs = periodMs;
+  }
+
+  static join(periodMs: number, w: Watchdog): Clock {
+    let c = Clock.#clocks.get(periodMs);
+    if (!c) {
+      c = new Clock(periodMs);
+      Clock.#clocks.set(periodMs, c);
+    }
+    c.#members.add(w);
+    if (!c.#timer) {
+      c.#timer = setInterval(() => {
+        const now = Date.now();
+        for (const m of c!.#members) m.onClock(now);
+      }, periodMs);
+      c.#timer.unref();
+    }
+    return c;
+  }
+
+  leave(w: Watchdog): void {
+    this.#members.delete(w);
+    if (this.#members.size > 0) return;
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    Clock.#clocks.delete(this.#periodMs);
+  }
+}
 
 export class Watchdog {
   readonly #worker: Watched;
   readonly #o: WatchdogOptions;
   readonly #activeMs: number;
   readonly #idleMs: number;
-  #timer: NodeJS.Timeout | undefined;
+  readonly #clock: Clock;
+  /** When the next tick is due (ms since epoch). */
+  #nextAt: number;
   #seq = 0;
   /** Last proof that the worker's loop turns: a pong, or an idle tick. */
   #lastLife = Date.now();
@@ -68,9 +112,10 @@ export class Watchdog {
     this.#o = options;
     this.#prev = worker.performance.eventLoopUtilization();
     this.#activeMs = Math.max(25, Math.floor(options.watchdogMs / 5));
-    this.#idleMs = Math.max(this.#activeMs, Math.floor(options.watchdogMs / 2));
+    this.#idleMs = IDLE_TICKS * this.#activeMs;
     this.#armedMs = this.#activeMs;
-    this.#arm(this.#activeMs);
+    this.#nextAt = Date.now() + this.#activeMs;
+    this.#clock = Clock.join(this.#activeMs, this);
   }
 
   /** Event-loop utilisation of the worker over the last tick, 0..1. */
@@ -93,15 +138,20 @@ export class Watchdog {
   }
 
   stop(): void {
+    if (this.#stopped) return;
     this.#stopped = true;
-    clearTimeout(this.#timer);
+    this.#clock.leave(this);
+  }
+
+  /** The shared clock ticked (internal to this module). */
+  onClock(now: number): void {
+    // Within a millisecond of due counts: the clock's period and the tick interval are equal.
+    if (now + 1 >= this.#nextAt) this.#tick();
   }
 
   #arm(ms: number): void {
-    if (this.#stopped) return;
     this.#armedMs = ms;
-    this.#timer = setTimeout(() => this.#tick(), ms);
-    this.#timer.unref();
+    this.#nextAt = this.#lastTickAt + ms;
   }
 
   #ping(now: number): void {

@@ -89,12 +89,12 @@ afterEach(() => {
 });
 
 describe('watchdog', () => {
-  it('does not ping an idle worker (but for a heap refresh every 30 s) and ticks at half its period', async () => {
+  it('does not ping an idle worker (but for a heap refresh every 30 s) and looks at it every third tick', async () => {
     const { worker, stuckAt } = watch();
     await pass(60_000);
     // The first tick, then one refresh per IDLE_PING_MS.
     expect(worker.pings).toBe(1 + Math.floor((60_000 - TICK) / IDLE_PING_MS));
-    expect(worker.eluReads).toBeLessThanOrEqual(1 + 60_000 / (WD / 2) + 1);
+    expect(worker.eluReads).toBeLessThanOrEqual(1 + 60_000 / (3 * TICK) + 1);
     expect(stuckAt).toBeNull();
   });
 
@@ -181,5 +181,15 @@ describe('watchdog', () => {
     await pass(2 * WD);
     expect(r.stuckAt).not.toBeNull();
     expect(r.stuckAt! - t0).toBeLessThanOrEqual(3 * WD + TICK);
+  });
+
+  it('runs every watchdog of the same period off one timer, gone with the last one', async () => {
+    const many = Array.from({ length: 50 }, () => watch());
+    expect(vi.getTimerCount()).toBe(1);
+    many[0]!.calls.inFlight = 1;
+    await pass(3_000);
+    expect(many[0]!.worker.pings).toBeGreaterThanOrEqual(2);
+    for (const r of many) r.dog.stop();
+    expect(vi.getTimerCount()).toBe(0);
   });
 });
