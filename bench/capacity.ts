@@ -12,7 +12,8 @@
 //   memory   the next step would leave less than BENCH_CAP_GUARD_MB free (the VM is shared).
 // Then it holds the sessions for BENCH_CAP_SOAK_SECONDS, sampling RSS and CPU every
 // BENCH_CAP_SAMPLE_SECONDS, and reports the RSS slope (flat = no leak) and whether every
-// session is still ready. The gateway and the IM server each run in a child process; the
+// session is still ready. 'wake-ups/s' are voluntary context switches from /proc (Linux): how
+// often the main thread and each session worker woke from sleep during the steady window. The gateway and the IM server each run in a child process; the
 // clients are this process and stay connected (BENCH_CAP_KEEP_CONNECTED=0 closes them after
 // Login: the sessions then wait in their idle grace, which is set longer than the run).
 //
@@ -28,7 +29,7 @@
 import { freemem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ImAdmin } from './lib/im-admin.ts';
-import { benchOverrides, mapLimit, startGateway, startIm } from './lib/procs.ts';
+import { benchOverrides, mapLimit, startGateway, startIm, wakeups } from './lib/procs.ts';
 import { exitSummary, listSessions, loginUser } from './lib/sessions.ts';
 import { envInt, header, percentile, printTable, sleep } from './lib/stats.ts';
 import type { WireClient } from './lib/wsclient.ts';
@@ -63,14 +64,20 @@ try {
   const gw = await startGateway(benchOverrides(im, { isolation: ISOLATION, adminToken: ADMIN, logLevel: 'warn', idleGraceMs: 86_400_000, ...EXTRA }));
   try {
     await sleep(2000); // the warm pool fills
+    /** Wake-ups per second of the last cpuPct() window: the main thread, and per session worker. */
+    let wake = { main: NaN, perSession: NaN };
     const cpuPct = async (seconds: number): Promise<number> => {
       const c0 = gw.cpu();
+      const w0 = wakeups(gw.child.pid!);
       await sleep(seconds * 1000);
+      const w1 = wakeups(gw.child.pid!);
+      const rate = (name: string) => ((w1.get(name)?.switches ?? NaN) - (w0.get(name)?.switches ?? 0)) / seconds;
+      wake = { main: rate('MainThread'), perSession: rate('sdkgate-session') / (w1.get('sdkgate-session')?.threads ?? NaN) };
       return ((gw.cpu() - c0) / seconds) * 100;
     };
     const baseRss = (await gw.rss()) / MiB;
     const baseCpu = await cpuPct(CPU_S);
-    const rows: Record<string, string | number>[] = [{ sessions: 0, 'RSS MB': baseRss.toFixed(0), 'MB/session': '-', 'idle CPU %': baseCpu.toFixed(1), 'CPU % per 100': '-', 'post-login CPU %': '-', 'CPU ms/login': '-', 'login p50 ms': '-', 'login p99 ms': '-', 'logins/s': '-' }];
+    const rows: Record<string, string | number>[] = [{ sessions: 0, 'RSS MB': baseRss.toFixed(0), 'MB/session': '-', 'idle CPU %': baseCpu.toFixed(1), 'CPU % per 100': '-', 'post-login CPU %': '-', 'wake-ups/s main': wake.main.toFixed(1), 'wake-ups/s per worker': wake.perSession.toFixed(2), 'CPU ms/login': '-', 'login p50 ms': '-', 'login p99 ms': '-', 'logins/s': '-' }];
     let done = 0;
     let limit = `none: reached the target (${TARGET})`;
     let mbPer = 40;
@@ -104,6 +111,8 @@ try {
         'idle CPU %': cpu.toFixed(1),
         'CPU % per 100': (((cpu - baseCpu) / done) * 100).toFixed(2),
         'post-login CPU %': Number.isFinite(post) ? post.toFixed(1) : '-',
+        'wake-ups/s main': wake.main.toFixed(1),
+        'wake-ups/s per worker': wake.perSession.toFixed(2),
         // Logins' own CPU: the step's CPU while logging in, plus what the first POST_S seconds
         // used above the steady idle level, per login.
         'CPU ms/login': (((loginCpu + (Number.isFinite(post) ? ((post - cpu) / 100) * POST_S : 0)) / outcomes.length) * 1000).toFixed(0),

@@ -2,7 +2,7 @@
 // loopback and ephemeral ports, with temp dirs removed on close.
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -88,6 +88,31 @@ export function cpuSeconds(pid: number): number {
     return NaN;
   }
 }
+/**
+ * Voluntary context switches (≈ wake-ups from sleep) so far per thread name ('MainThread',
+ * 'sdkgate-session', 'V8Worker', ...) of a process, from /proc (Linux); empty elsewhere.
+ */
+export function wakeups(pid: number): Map<string, { threads: number; switches: number }> {
+  const out = new Map<string, { threads: number; switches: number }>();
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const t of tasks) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim();
+      const n = Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8'))?.[1] ?? 0);
+      const e = out.get(name) ?? { threads: 0, switches: 0 };
+      out.set(name, { threads: e.threads + 1, switches: e.switches + n });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
 // USER_HZ: 100 on every Linux the benches run on (sysconf(_SC_CLK_TCK) is not reachable from Node).
 const CLK_TCK = 100;
 
