@@ -32,6 +32,23 @@ describe('bench scripts (tiny knobs)', () => {
     expect(r.out).toMatch(/thread ÷ floor/);
   });
 
+  it('bench/login-storm.ts admits every login and prints the neighbours beside their baseline', { timeout: 120_000 }, async () => {
+    const r = await runBench('login-storm.ts', { BENCH_STORM_USERS: '4', BENCH_STORM_CONCURRENCY: '2', BENCH_STORM_NEIGHBOURS: '1', BENCH_STORM_NEIGHBOUR_RATE: '5' });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/'4\/4'/);
+    expect(r.out).toMatch(/neighbours, during the storm/);
+  });
+
+  it('bench/capacity.ts ramps, names its limit and holds', { timeout: 120_000 }, async () => {
+    const r = await runBench('capacity.ts', {
+      BENCH_CAP_TARGET: '4', BENCH_CAP_STEP: '2', BENCH_CAP_POSTLOGIN_SECONDS: '1', BENCH_CAP_CPU_SECONDS: '1', BENCH_CAP_SOAK_SECONDS: '2', BENCH_CAP_SAMPLE_SECONDS: '1',
+    });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/limit: none: reached the target \(4\)/);
+    expect(r.out).toMatch(/RSS slope/);
+    expect(r.out).toMatch(/4\/4 sessions ready/);
+  });
+
   it('bench/fanout.ts prints one row per tab count', { timeout: 120_000 }, async () => {
     const r = await runBench('fanout.ts', { BENCH_FANOUT_TABS: '1,3', BENCH_FANOUT_N: '3' });
     expect(r.code, r.out).toBe(0);
