@@ -119,8 +119,8 @@ export const optionSpecs = {
   memoryBudgetMb: { flag: 'memory-budget-mb', default: 0, parse: int(0, 16 * MiB), doc: 'Memory for sessions, MB; 0 = the machine\'s RAM' },
   memoryHeadroomMb: { flag: 'memory-headroom-mb', default: 1024, parse: int(0, 16 * MiB), doc: 'Part of the budget kept for the gateway itself, MB' },
   sessionCostMb: {
-    flag: 'session-cost-mb', default: 26, parse: num(0.5, 16_384),
-    doc: 'RSS of one idle logged-in session, MB (bench/memory.ts: 19 to 26 with the real core); max sessions = (budget - headroom) / cost - spares',
+    flag: 'session-cost-mb', default: 16, parse: num(0.5, 16_384),
+    doc: 'RSS of one idle logged-in session, MB (bench/capacity.ts: 14.4 with the real core); max sessions = (budget - headroom) / cost - spares',
   },
   limitsFile: { flag: 'limits-file', default: '', parse: str, doc: 'JSON file of per-user limit overrides' },
   imApiPort: { flag: 'imserver-api-port', default: 10002, parse: int(0, 65535), doc: 'Embedded IM server REST port' },
