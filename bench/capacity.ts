@@ -29,7 +29,7 @@
 import { freemem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { ImAdmin } from './lib/im-admin.ts';
-import { benchOverrides, mapLimit, startGateway, startIm, wakeups } from './lib/procs.ts';
+import { benchOverrides, cpuSeconds, mapLimit, startGateway, startIm, wakeups } from './lib/procs.ts';
 import { exitSummary, listSessions, loginUser } from './lib/sessions.ts';
 import { envInt, header, percentile, printTable, sleep } from './lib/stats.ts';
 import type { WireClient } from './lib/wsclient.ts';
@@ -67,13 +67,13 @@ try {
     /** Wake-ups per second of the last cpuPct() window: the main thread, and per session worker. */
     let wake = { main: NaN, perSession: NaN };
     const cpuPct = async (seconds: number): Promise<number> => {
-      const c0 = gw.cpu();
+      const c0 = cpuSeconds(gw.child.pid!);
       const w0 = wakeups(gw.child.pid!);
       await sleep(seconds * 1000);
       const w1 = wakeups(gw.child.pid!);
       const rate = (name: string) => ((w1.get(name)?.switches ?? NaN) - (w0.get(name)?.switches ?? 0)) / seconds;
       wake = { main: rate('MainThread'), perSession: rate('sdkgate-session') / (w1.get('sdkgate-session')?.threads ?? NaN) };
-      return ((gw.cpu() - c0) / seconds) * 100;
+      return ((cpuSeconds(gw.child.pid!) - c0) / seconds) * 100;
     };
     const baseRss = (await gw.rss()) / MiB;
     const baseCpu = await cpuPct(CPU_S);
@@ -88,11 +88,11 @@ try {
         limit = `memory: the next step needs ~${needMb.toFixed(0)} MB, ${(freemem() / MiB).toFixed(0)} MB free (guard ${GUARD_MB} MB)`;
         break;
       }
-      const c0 = gw.cpu();
+      const c0 = cpuSeconds(gw.child.pid!);
       const t0 = performance.now();
       const outcomes = await mapLimit(users.slice(done, next), CONCURRENCY, (u, i) => loginUser(gw.url, u, tokens[done + i]!, LOGIN_TIMEOUT_MS));
       const secs = (performance.now() - t0) / 1000;
-      const loginCpu = gw.cpu() - c0;
+      const loginCpu = cpuSeconds(gw.child.pid!) - c0;
       for (const o of outcomes) {
         if (o.client && (KEEP && o.errCode === 0)) clients.push(o.client);
         else void o.client?.close();

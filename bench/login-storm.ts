@@ -3,7 +3,7 @@
 // client: upgrade, InitSDK, Login; it stays connected). Meanwhile BENCH_STORM_NEIGHBOURS users
 // logged in before the storm keep calling GetAllConversationList at BENCH_STORM_NEIGHBOUR_RATE
 // calls/s each (open loop): their p99 during the storm against the same calls before it is what
-// the storm costs everyone else. A login refused with a retryable code (20024
+// the storm costs everyone else. A login refused with a retryable code (20019
 // GW_LOGIN_QUEUE_FULL, 20014 GW_CAPACITY) is retried after the delay the gateway names, as a
 // client would, until BENCH_STORM_DEADLINE_S after the storm began.
 //
@@ -35,7 +35,7 @@ const WINDOW_S = envInt('BENCH_STORM_WINDOW_S', 10);
 const DEADLINE_S = envInt('BENCH_STORM_DEADLINE_S', 60);
 const LOGIN_TIMEOUT_MS = envInt('BENCH_STORM_LOGIN_TIMEOUT_MS', 30_000);
 const EXTRA = JSON.parse(process.env.BENCH_STORM_GATEWAY || '{}') as Record<string, unknown>;
-const RETRYABLE = new Set([20014, 20024]);
+const RETRYABLE = new Set([20014, 20019]);
 const ADMIN = 'bench-admin-token';
 const NEIGHBOUR_FN = 'GetAllConversationList';
 
@@ -62,7 +62,7 @@ try {
     const baseline = NEIGHBOURS ? await openLoop('neighbours, before the storm (baseline)', neighbours, NEIGHBOUR_FN, RATE * NEIGHBOURS, 5) : null;
     await sleep(1000);
 
-    const cpu0 = await gw.cpuSplit();
+    const cpu0 = await gw.cpu();
     const t0 = performance.now();
     let stormOver = false;
     // The neighbours' calls run for exactly as long as the storm.
@@ -96,19 +96,19 @@ try {
     stormOver = true;
     const duringSample = await during;
     // The storm's CPU includes the new sessions' first sync: wait until the gateway is idle.
-    let last = await gw.cpuSplit();
+    let last = await gw.cpu();
     for (let i = 0; i < 30; i++) {
       await sleep(1000);
-      const now = await gw.cpuSplit();
-      const busy = now.total - last.total;
+      const now = await gw.cpu();
+      const busy = (now.cpuMs - last.cpuMs) / 1000;
       last = now;
       if (busy < 0.05 + 0.0005 * USERS) break;
     }
     const ok = results.filter((r) => r.ok);
     const failed = results.filter((r) => !r.ok);
     const lat = ok.map((r) => r.ms).sort((a, b) => a - b);
-    const mainMs = ((last.main - cpu0.main) / Math.max(1, ok.length)) * 1000;
-    const totalMs = ((last.total - cpu0.total) / Math.max(1, ok.length)) * 1000;
+    const mainMs = (last.mainCpuMs - cpu0.mainCpuMs) / Math.max(1, ok.length);
+    const totalMs = (last.cpuMs - cpu0.cpuMs) / Math.max(1, ok.length);
     const sessions = await listSessions(gw.http, ADMIN);
     printTable(`Login storm: ${USERS} distinct users, ${CONCURRENCY} at a time (real core, gateway defaults)`, [
       {

@@ -71,10 +71,10 @@ try {
   const halfMax: Sample[] = [];
 
   const measure = async (server: Proc, name: string, clients: readonly WireClient[], fn: string, seconds: number): Promise<Measured> => {
-    const c0 = await server.cpuSplit();
+    const c0 = await server.cpu();
     const sample = await closedLoop(name, clients, fn, seconds);
-    const c1 = await server.cpuSplit();
-    return { sample, cpu: c1.total - c0.total, mainCpu: c1.main - c0.main };
+    const c1 = await server.cpu();
+    return { sample, cpu: (c1.cpuMs - c0.cpuMs) / 1000, mainCpu: (c1.mainCpuMs - c0.mainCpuMs) / 1000 };
   };
 
   for (const mode of MODES) {

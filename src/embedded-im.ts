@@ -15,11 +15,20 @@ export interface EmbeddedIm {
 
 export type StartIm = (o: ImServerOptions) => Promise<ImServerHandle>;
 
+const MiB = 1024 * 1024;
+
 /** Restart attempts after one crash before giving up (each waits longer: 0.2, 0.4 … 3.2 s). */
 const MAX_ATTEMPTS = 5;
 
-export async function startEmbeddedIm(options: GatewayOptions, log: Logger, start: StartIm): Promise<EmbeddedIm> {
-  const base = { host: '127.0.0.1', dataDir: options.imDataDir, secret: options.imSecret, logLevel: options.logLevel };
+export async function startEmbeddedIm(options: GatewayOptions, log: Logger, start: StartIm, logBindings?: Record<string, string>): Promise<EmbeddedIm> {
+  const base = {
+    host: options.imHost,
+    dataDir: options.imDataDir,
+    secret: options.imSecret,
+    logLevel: options.logLevel,
+    objects: { maxObjectBytes: options.imMaxObjectMb * MiB, quotaBytes: options.imObjectQuotaMb * MiB },
+    ...(logBindings ? { logBindings } : {}),
+  };
   let current = await start({ ...base, apiPort: options.imApiPort, wsPort: options.imWsPort });
   // Port 0 picked free ports: a restart must get the same ones back.
   const ports = { apiPort: Number(new URL(current.apiAddress).port), wsPort: Number(new URL(current.wsAddress).port) };

@@ -29,7 +29,7 @@ export const catalog = {
   GW_NOT_LOGGED_IN: { code: 20006, message: 'Call Login first' },
   GW_RATE_LIMITED: { code: 20007, message: 'Too many requests on this connection', retryable: true },
   GW_BUSY: { code: 20008, message: 'Session queue is full', retryable: true },
-  GW_SESSION_CRASHED: { code: 20009, message: 'Session worker exited during the call', retryable: true },
+  GW_SESSION_CRASHED: { code: 20009, message: 'Session worker exited during the call: outcome unknown, retry the same request', retryable: true },
   GW_SESSION_RESTARTING: { code: 20010, message: 'Session is restarting', retryable: true },
   GW_SESSION_QUARANTINED: { code: 20011, message: 'Session is quarantined after repeated crashes' },
   GW_CALL_TIMEOUT: { code: 20012, message: 'Call timed out', retryable: true },
@@ -39,7 +39,7 @@ export const catalog = {
   GW_SESSION_STOPPED: { code: 20016, message: 'Session stopped' },
   GW_INTERNAL: { code: 20017, message: 'Internal gateway error', retryable: true },
   GW_SLOW_CONSUMER: { code: 20018, message: 'Client is not reading fast enough', close: 1013, retryable: true },
-  GW_LOGIN_QUEUE_FULL: { code: 20024, message: 'Too many sessions are starting; retry shortly', http: 503, retryable: true },
+  GW_LOGIN_QUEUE_FULL: { code: 20019, message: 'Too many sessions are starting; retry shortly', http: 503, retryable: true },
 
   // --- upgrade (answered as HTTP before any upgrade, body {errCode, errMsg}) ---
   GW_BAD_QUERY: { code: 20030, message: 'Bad upgrade query', http: 400 },
@@ -49,12 +49,17 @@ export const catalog = {
   GW_TOO_MANY_CONNECTIONS: { code: 20034, message: 'Connection cap reached', http: 429, retryable: true },
   GW_TOO_MANY_UPGRADES: { code: 20035, message: 'Too many upgrade attempts from this address', http: 429, retryable: true },
   GW_UPSTREAM_UNAVAILABLE: { code: 20036, message: 'OpenIM API unreachable', http: 503, retryable: true },
+  GW_METHOD_NOT_ALLOWED: { code: 20037, message: 'Upgrade requests must use GET', http: 405 },
 
   // --- admin API ---
   GW_ADMIN_UNAUTHORIZED: { code: 20050, message: 'Admin token required', http: 401 },
   GW_ADMIN_NOT_FOUND: { code: 20051, message: 'No such admin route or session', http: 404 },
   GW_ADMIN_BAD_REQUEST: { code: 20052, message: 'Bad admin request', http: 400 },
   GW_FAULT_INJECTION_OFF: { code: 20053, message: 'Fault injection is disabled (--fault-injection)', http: 403 },
+  GW_ADMIN_LIMITED: { code: 20054, message: 'Too many admin logins or dashboard streams', http: 429, retryable: true },
+  GW_FAULT_NEEDS_PROCESS: { code: 20055, message: 'A thread cannot contain this fault kind; run the session with --isolation process', http: 409 },
+  GW_ADMIN_BODY_TOO_LARGE: { code: 20056, message: 'Admin request body too large', http: 413 },
+  GW_ADMIN_UNSUPPORTED_MEDIA_TYPE: { code: 20057, message: 'Admin request body must be application/json', http: 415 },
 
   // --- process level ---
   GW_OPTIONS_INVALID: { code: 20070, message: 'Invalid option' },
@@ -63,7 +68,11 @@ export const catalog = {
 
 export type ErrorName = keyof typeof catalog;
 
-/** Why a session worker ended. Every exit is classified as exactly one of these. */
+/**
+ * Why a session worker ended. Every exit is classified as exactly one of these. The last five
+ * only happen with process isolation: a native crash or a signal ends a thread's whole process,
+ * and the OS limits exist per process only (src/supervisor/process-host.ts).
+ */
 export type ExitReason =
   | 'normal'
   | 'exception'
@@ -71,7 +80,12 @@ export type ExitReason =
   | 'oom'
   | 'exit'
   | 'watchdog'
-  | 'init_failed';
+  | 'init_failed'
+  | 'native_crash'
+  | 'killed'
+  | 'memory_limit'
+  | 'cpu_limit'
+  | 'fd_limit';
 
 /** An error that crosses the thread boundary or the wire: plain data, no prototype. */
 export interface WireError {
@@ -112,13 +126,15 @@ export function isGatewayError(e: unknown, name?: ErrorName): e is GatewayError 
 
 /**
  * A failure that came from the SDK core or the OpenIM server: its code passes through to the
- * client unchanged (1xxx server codes, 10xxx SDK codes).
+ * client unchanged (1xxx server codes, 10xxx SDK codes). The core throws its own CodedError
+ * (src/core/errors.ts: the core imports nothing outside itself); this is that error on the
+ * gateway's side of the wire, and it crosses back under the same wire name.
  */
-export class CodedError extends Error {
+export class CoreError extends Error {
   readonly code: number;
   constructor(code: number, message: string) {
     super(message);
-    this.name = 'CodedError';
+    this.name = 'CodedError'; // its wire name, on both sides
     this.code = code;
   }
 }
@@ -127,7 +143,6 @@ export function toWire(e: unknown): WireError {
   if (e instanceof GatewayError) {
     return { name: String(e.errorName), code: e.code, message: e.message, ...(e.detail ? { detail: e.detail } : {}) };
   }
-  if (e instanceof CodedError) return { name: 'CodedError', code: e.code, message: e.message };
   if (e && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'number') {
     const o = e as { code: number; message?: unknown; name?: unknown };
     return { name: typeof o.name === 'string' ? o.name : 'Error', code: o.code, message: String(o.message ?? '') };
@@ -144,7 +159,7 @@ export function fromWire(w: WireError): Error {
     Object.defineProperty(e, 'message', { value: w.message });
     return e;
   }
-  return new CodedError(w.code, w.message);
+  return new CoreError(w.code, w.message);
 }
 
 /** The HTTP JSON body used for upgrade and admin rejections. */

@@ -1,6 +1,13 @@
 // Every message that crosses the main <-> session-worker boundary. Types only: nothing here
 // exists at runtime, so the worker entry can import it without pulling in the supervisor.
 //
+// The same messages serve both isolations that have a boundary. `thread`: a worker's parentPort
+// carries the control messages and a MessagePort the session's. `process`: one IPC channel
+// (advanced serialization, i.e. the structured clone a MessagePort uses) carries both; the
+// `type`s do not overlap, so each side routes control messages to the host and the rest to the
+// RPC. Only CrashMessage is process-only: a thread's uncaught error reaches the main side as the
+// Worker's 'error' event, a process's would be lost with it.
+//
 //   main thread                                   session worker (one per userID+platformID)
 //   ───────────                                   ──────────────────────────────────────────
 //   new Worker(workerData: WorkerBoot) ─────────▶ imports the core module, checks heap limit
@@ -10,13 +17,16 @@
 //   ══════════════ the session's MessagePort from here on ══════════════
 //   CallMessage / CancelMessage / PingMessage ──▶
 //   FaultMessage / ShutdownMessage ─────────────▶
+//   LogLevelMessage (SIGHUP) ───────────────────▶
 //                               ◀─────────────── ReadyMessage, ResultMessage, EventMessage,
-//                                                 PongMessage (+ heap), ClosedMessage
+//                                                 PongMessage (+ heap), ClosedMessage,
+//                                                 LogMessage, UpstreamMessage
 //
 // Events and results share one port, so a callback emitted before a call's result is delivered
 // before it: per-session order is the worker's order.
 
 import type { MessagePort } from 'node:worker_threads';
+import type { RestSample } from './core/contract.ts';
 import type { WireError } from './errors.ts';
 
 export const PROTOCOL_VERSION = 1;
@@ -46,7 +56,8 @@ export interface SessionBinding {
 export interface BindMessage {
   readonly type: 'bind';
   readonly binding: SessionBinding;
-  readonly port: MessagePort;
+  /** The session's port (thread isolation). Absent for a process: its IPC channel is the port. */
+  readonly port?: MessagePort;
 }
 
 // ---- parentPort, worker -> main ----
@@ -58,7 +69,16 @@ export interface FatalMessage {
   readonly type: 'fatal';
   readonly error: WireError;
 }
-export type WorkerControlMessage = LoadedMessage | FatalMessage;
+/**
+ * Process isolation only: the child's last words before it exits on an uncaught exception (or
+ * an unhandled rejection, rethrown as one). The exit status alone would only say "code 70".
+ */
+export interface CrashMessage {
+  readonly type: 'crash';
+  readonly reason: 'exception' | 'unhandled_rejection';
+  readonly detail: string;
+}
+export type WorkerControlMessage = LoadedMessage | FatalMessage | CrashMessage;
 
 // ---- session port, main -> worker ----
 export interface CallMessage {
@@ -79,7 +99,15 @@ export interface PingMessage {
   readonly type: 'ping';
   readonly seq: number;
 }
-export type FaultKind = 'throw' | 'reject' | 'exit' | 'loop' | 'oom';
+/**
+ * JavaScript faults (`throw` ... `oom`) are contained by a thread. `abort`, `segfault` and
+ * `sigkill` end the whole process that hosts the core, and `fd-exhaustion` takes the process's
+ * file descriptors: only process isolation contains them (src/supervisor/faults.ts). `cpu-burn`
+ * keeps the core busy while it still answers (the watchdog must not fire; a CPU limit throttles).
+ */
+export type FaultKind =
+  | 'throw' | 'reject' | 'exit' | 'loop' | 'oom'
+  | 'abort' | 'segfault' | 'sigkill' | 'fd-exhaustion' | 'cpu-burn';
 export interface FaultMessage {
   readonly type: 'fault';
   readonly kind: FaultKind;
@@ -90,7 +118,12 @@ export interface ShutdownMessage {
   /** `signed_out`: the server kicked the user or their token expired; the core must not reconnect. */
   readonly reason: 'logout' | 'idle' | 'admin' | 'drain' | 'restart' | 'signed_out';
 }
-export type MainToWorker = CallMessage | CancelMessage | PingMessage | FaultMessage | ShutdownMessage;
+/** The gateway's log level changed (SIGHUP): drop lines below `level` from now on. */
+export interface LogLevelMessage {
+  readonly type: 'log-level';
+  readonly level: string;
+}
+export type MainToWorker = CallMessage | CancelMessage | PingMessage | FaultMessage | ShutdownMessage | LogLevelMessage;
 
 // ---- session port, worker -> main ----
 export interface ReadyMessage {
@@ -137,5 +170,14 @@ export interface LogMessage {
   readonly obj: Record<string, unknown>;
   readonly msg?: string;
 }
+/**
+ * One REST request the core made to the OpenIM API, for the gateway's upstream metrics (aggregated
+ * on the main thread by route family, never by user). Long-connection health needs no message of
+ * its own: the core's OnConnecting/OnConnectSuccess/OnConnectFailed events already say it.
+ */
+export interface UpstreamMessage {
+  readonly type: 'upstream';
+  readonly sample: RestSample;
+}
 export type WorkerToMain =
-  | ReadyMessage | ResultMessage | EventMessage | PongMessage | ClosedMessage | FatalMessage | LogMessage;
+  | ReadyMessage | ResultMessage | EventMessage | PongMessage | ClosedMessage | FatalMessage | LogMessage | UpstreamMessage;

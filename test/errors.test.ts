@@ -4,7 +4,8 @@
 
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { catalog, CodedError, fromWire, gatewayError, GatewayError, httpBody, toWire, type ErrorName, type ErrorSpec } from '../src/errors.ts';
+import { CodedError } from '../src/core/errors.ts';
+import { catalog, CoreError, fromWire, gatewayError, GatewayError, httpBody, toWire, type ErrorName, type ErrorSpec } from '../src/errors.ts';
 
 interface Row { name: string; code: number; http: string; close: string; retry: string }
 
@@ -73,14 +74,14 @@ describe('error catalog', () => {
 
   it.each(['constructor', 'toString', '__proto__', 'hasOwnProperty'])('keeps the code of a core error named %s', (name) => {
     const back = fromWire({ name, code: 1234, message: 'm' });
-    expect(back).toBeInstanceOf(CodedError);
-    expect((back as CodedError).code).toBe(1234);
+    expect(back).toBeInstanceOf(CoreError);
+    expect((back as CoreError).code).toBe(1234);
   });
 
   it('passes SDK and server codes through unchanged', () => {
     const back = fromWire(toWire(new CodedError(10102, 'LoginRepeatError')));
-    expect(back).toBeInstanceOf(CodedError);
-    expect((back as CodedError).code).toBe(10102);
+    expect(back).toBeInstanceOf(CoreError);
+    expect((back as CoreError).code).toBe(10102);
     expect(back.message).toBe('LoginRepeatError');
   });
 

@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CORE_MODULE } from '../src/supervisor/index.ts';
-import { newSdk, noReconnect, rawUpgrade, RawClient, settle, upgradeUrl, type SdkResponse } from './helpers/client.ts';
+import { inBandRefusal, newSdk, noReconnect, rawUpgrade, RawClient, settle, upgradeUrl, type SdkResponse } from './helpers/client.ts';
 import { captureLogger, GATEWAY_CORE, startStack, type Stack } from './helpers/gateway.ts';
 
 let stack: Stack | undefined;
@@ -31,8 +31,9 @@ async function exercise(s: Stack, userID: string): Promise<string[]> {
   await raw.next((f) => f.event === 'Protocol Error');
   await raw.close();
   // Refused upgrades: the wrong user's token, and a token the server does not know.
-  expect((await rawUpgrade(upgradeUrl(s.gateway.url, { sendID: userID, token: other, platformID: 5, operationID: 'x' }))).status).toBe(403);
-  expect((await rawUpgrade(upgradeUrl(s.gateway.url, { sendID: userID, token: `${token}x`, platformID: 5, operationID: 'x' }))).status).toBe(401);
+  expect((await inBandRefusal(upgradeUrl(s.gateway.url, { sendID: userID, token: other, platformID: 5, operationID: 'x' }))).code).toBe(4403);
+  expect((await inBandRefusal(upgradeUrl(s.gateway.url, { sendID: userID, token: `${token}x`, platformID: 5, operationID: 'x' }))).code).toBe(4401);
+  expect((await rawUpgrade(upgradeUrl(s.gateway.url, { sendID: userID, token: `${token}x`, platformID: 0, operationID: 'x' }))).status).toBe(400);
   await sdk.logout();
   return [token, other];
 }

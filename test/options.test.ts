@@ -2,11 +2,14 @@
 // command line's exit status for a bad flag.
 
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { isGatewayError } from '../src/errors.ts';
-import { envName, optionSpecs, optionsTable, resolveOptions } from '../src/options.ts';
+import { envName, OPTION_GROUPS, optionSpecs, optionsTable, resolveOptions } from '../src/options.ts';
+import { VERSION } from '../src/version.ts';
 
 const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
 const readme = (): string => readFileSync(new URL('../README.md', import.meta.url), 'utf8');
@@ -86,6 +89,15 @@ describe('resolveOptions', () => {
     expect(invalid(() => resolveOptions(['--isolation', 'none', '--fault-injection'])).flag).toBe('isolation');
   });
 
+  it('serves the demo only with the embedded IM server, whose admin flow it uses', () => {
+    expect(resolveOptions().demo).toBe('auto');
+    expect(resolveOptions(['--demo']).demo).toBe(true);
+    expect(resolveOptions(['--demo=auto']).demo).toBe('auto');
+    expect(resolveOptions(['--demo=false', '--openIM_api_address', 'http://im:10002', '--openIM_ws_address', 'ws://im:10001']).demo).toBe(false);
+    const err = invalid(() => resolveOptions(['--demo', '--openIM_api_address', 'http://im:10002', '--openIM_ws_address', 'ws://im:10001']));
+    expect(err.flag).toBe('demo');
+  });
+
   it('returns frozen options', () => {
     const o = resolveOptions();
     expect(Object.isFrozen(o)).toBe(true);
@@ -98,6 +110,44 @@ describe('resolveOptions', () => {
     for (const flag of ['--__proto__', '--constructor', '--toString']) expect(invalid(() => resolveOptions([flag, '{"polluted":1}'])).message).toMatch(/unknown flag/);
     resolveOptions([], { SDKGATE___PROTO__: '{"polluted":1}' });
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+});
+
+describe('config file (--config)', () => {
+  const config = (doc: unknown): string => {
+    const f = join(mkdtempSync(join(tmpdir(), 'sdkgate-config-')), 'sdkgate.json');
+    writeFileSync(f, typeof doc === 'string' ? doc : JSON.stringify(doc));
+    return f;
+  };
+
+  it('takes values keyed by flag name, as JSON numbers, booleans, strings and lists', () => {
+    const f = config({ sdk_ws_port: 20003, 'fault-injection': true, 'admin-token': 'a', 'allowed-origins': ['https://a', 'https://b'], openIM_log_level: 'warn' });
+    const o = resolveOptions(['--config', f]);
+    expect(o).toMatchObject({ port: 20003, faultInjection: true, adminToken: 'a', allowedOrigins: ['https://a', 'https://b'], logLevel: 'warn', configFile: f });
+  });
+
+  it('sits below flags and env twins and above the defaults: flag > env > file > default', () => {
+    const f = config({ sdk_ws_port: 1111, 'max-conns': 2222, 'max-conns-per-user': 3 });
+    const env = { SDKGATE_CONFIG: f, SDKGATE_SDK_WS_PORT: '4444', SDKGATE_MAX_CONNS: '5555' };
+    const o = resolveOptions(['--sdk_ws_port', '6666'], env);
+    expect(o.port).toBe(6666); // flag over env and file
+    expect(o.maxConns).toBe(5555); // env over file
+    expect(o.maxConnsPerUser).toBe(3); // file over default
+    expect(o.maxPayload).toBe(optionSpecs.maxPayload.default); // default
+    // The file named by the env twin is read as well as one named by the flag.
+    expect(resolveOptions([], { SDKGATE_CONFIG: f }).port).toBe(1111);
+  });
+
+  it('refuses an unknown key, a bad value, a wrong JSON type, and a missing or broken file, naming them', () => {
+    const unknown = config({ 'max-connz': 1 });
+    expect(invalid(() => resolveOptions(['--config', unknown]))).toMatchObject({ message: expect.stringMatching(/unknown key `max-connz`/), flag: 'max-connz' });
+    const bad = config({ 'max-conns': 0 });
+    expect(invalid(() => resolveOptions(['--config', bad]))).toMatchObject({ message: expect.stringMatching(/max-conns.*\[1, 1000000\]/), flag: 'max-conns' });
+    expect(invalid(() => resolveOptions(['--config', config({ sdk_ws_port: { port: 1 } })])).flag).toBe('sdk_ws_port');
+    expect(invalid(() => resolveOptions(['--config', config({ config: '/x' })])).flag).toBe('config');
+    expect(invalid(() => resolveOptions(['--config', config('{nope')])).message).toMatch(/not JSON/);
+    expect(invalid(() => resolveOptions(['--config', config([1])])).message).toMatch(/JSON object/);
+    expect(invalid(() => resolveOptions(['--config', '/nonexistent/sdkgate.json'])).message).toMatch(/ENOENT/);
   });
 });
 
@@ -123,10 +173,30 @@ describe('sdkgate command line', () => {
     expect(r.stderr).toMatch(/SDKGATE_MAX_CONNS/);
   });
 
-  it('prints the flags with --help', () => {
+  it('prints every flag with its env twin and default, grouped, with --help', () => {
     const r = run(['--help']);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain('--sdk_ws_port');
-    expect(r.stdout).toContain('--openIM_api_address');
+    for (const title of Object.values(OPTION_GROUPS)) expect(r.stdout).toContain(`${title}:`);
+    for (const spec of Object.values(optionSpecs)) {
+      expect(r.stdout).toContain(`--${spec.flag}`);
+      expect(r.stdout).toContain(`env ${envName(spec.flag)}, default `);
+    }
+    // Grouped: the embedded IM server's flags come after its heading, not among the others.
+    expect(r.stdout.indexOf('--imserver-api-port')).toBeGreaterThan(r.stdout.indexOf(`${OPTION_GROUPS.embedded}:`));
+  });
+
+  it('prints the package version with --version', () => {
+    const r = run(['--version']);
+    expect(r.status).toBe(0);
+    expect(r.stdout.trim()).toBe(`sdkgate ${VERSION}`);
+    expect(VERSION).toBe(JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version);
+  });
+
+  it('exits 2 naming the key of a bad config file entry', () => {
+    const f = join(mkdtempSync(join(tmpdir(), 'sdkgate-config-')), 'bad.json');
+    writeFileSync(f, JSON.stringify({ 'idle-grace-ms': 'soon' }));
+    const r = run(['--config', f]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/idle-grace-ms/);
   });
 });

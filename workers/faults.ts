@@ -1,8 +1,14 @@
 // Fault injection for crash-isolation tests (`--fault-injection`). Each kind fails the worker the
 // way a real core bug would, and each must end in exactly one exit classification on the main
-// side (src/supervisor/worker-host.ts).
+// side (src/supervisor/worker-host.ts, process-host.ts). The native kinds (abort, segfault,
+// sigkill, fd-exhaustion) end or starve the whole process: the supervisor only sends them to a
+// session in its own process (src/supervisor/faults.ts).
 
+import { openSync } from 'node:fs';
 import type { FaultKind } from '../src/protocol.ts';
+import { CPU_BURN_MS } from '../src/supervisor/faults.ts';
+/** One busy slice of cpu-burn; between slices the event loop turns, so pings and calls are answered. */
+const BURN_SLICE_MS = 20;
 
 /** Keeps the oom fault's garbage reachable. A linked list of small arrays, never one big array. */
 interface Chunk {
@@ -10,6 +16,8 @@ interface Chunk {
   readonly items: unknown[];
 }
 let hoard: Chunk | null = null;
+/** The fd-exhaustion fault's descriptors, kept open. */
+const held: number[] = [];
 
 export function injectFault(kind: FaultKind): void {
   switch (kind) {
@@ -43,7 +51,42 @@ export function injectFault(kind: FaultKind): void {
       // watchdog may act first.
       allocate();
       return;
+    case 'abort':
+      // SIGABRT, as a failed assertion in native code would: 'native_crash'.
+      setImmediate(() => process.abort());
+      return;
+    case 'segfault':
+      // A real SIGSEGV delivered to the process: 'native_crash'.
+      setImmediate(() => process.kill(process.pid, 'SIGSEGV'));
+      return;
+    case 'sigkill':
+      // As the kernel's OOM killer or an operator would: 'killed'.
+      setImmediate(() => process.kill(process.pid, 'SIGKILL'));
+      return;
+    case 'fd-exhaustion':
+      // Open files until the table is full (EMFILE) and keep them: 'fd_limit'.
+      setImmediate(() => {
+        for (;;) {
+          try {
+            held.push(openSync('/dev/null', 'r'));
+          } catch {
+            return;
+          }
+        }
+      });
+      return;
+    case 'cpu-burn':
+      burn(Date.now() + CPU_BURN_MS);
+      return;
   }
+}
+
+/** Busy, not stuck: slices of pure CPU with a turn of the event loop between them. */
+function burn(until: number): void {
+  const end = Math.min(until, Date.now() + BURN_SLICE_MS);
+  let x = 0;
+  while (Date.now() < end) x = (x * 31 + 7) % 1_000_003;
+  if (Date.now() < until) setImmediate(() => burn(until));
 }
 
 function allocate(): void {

@@ -5,30 +5,73 @@
 //
 //   parent ── {type:'start', ...} ──▶ child ── {type:'started', ...} ──▶ parent
 //          ── {type:'rss'} ─────────▶       ── {type:'rss', rss} ─────▶
-//          ── {type:'cpu'} ─────────▶       ── {type:'cpu', main, total} ▶
+//          ── {type:'cpu'} ─────────▶       ── {type:'cpu', ...} ─────▶  (process CPU, main-thread CPU)
+//          ── {type:'requests'} ────▶       ── {type:'requests', routes} ▶  (IM server with requestLog)
+//          ── {type:'tree'} ────────▶       ── {type:'tree', rss, pss, processes} ─▶  (itself + descendants)
 //          ── {type:'close'} ───────▶       (closes and exits)
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { WebSocketServer, type WebSocket } from 'ws';
 
 type Start =
-  | { type: 'start'; kind: 'im'; dataDir: string }
+  | { type: 'start'; kind: 'im'; dataDir: string; requestLog?: number }
   | { type: 'start'; kind: 'gateway'; overrides: Record<string, unknown>; coreModule?: string }
   | { type: 'start'; kind: 'echo' }
   | { type: 'start'; kind: 'floor'; workers: number };
-type Msg = Start | { type: 'rss' } | { type: 'cpu' } | { type: 'close' };
+type Msg = Start | { type: 'rss' } | { type: 'cpu' } | { type: 'requests' } | { type: 'tree' } | { type: 'close' };
+
+/** This process and every descendant (session processes), from /proc: the children of every thread. */
+function tree(pid: number): number[] {
+  const out = [pid];
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const t of tasks) {
+    let kids = '';
+    try {
+      kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const k of kids.split(' ').filter(Boolean)) out.push(...tree(Number(k)));
+  }
+  return out;
+}
+
+/** RSS and PSS (shared pages split among the processes sharing them), kB, summed over the tree. */
+function treeMemory(): { rss: number; pss: number; processes: number } {
+  let rss = 0;
+  let pss = 0;
+  const pids = tree(process.pid);
+  for (const pid of pids) {
+    try {
+      const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      rss += Number(/^Rss:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+      pss += Number(/^Pss:\s+(\d+)/m.exec(text)?.[1] ?? 0);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return { rss: rss * 1024, pss: pss * 1024, processes: pids.length };
+}
 
 let close: () => Promise<void> = async () => {};
+let requests: () => Promise<string[]> = async () => [];
 const send = (m: unknown): void => void process.send!(m);
 
 async function start(m: Start): Promise<void> {
   if (m.kind === 'im') {
     const { startImServer } = await import('../../src/imserver/index.ts');
-    const im = await startImServer({ apiPort: 0, wsPort: 0, host: '127.0.0.1', dataDir: m.dataDir, logLevel: 'silent' });
+    const im = await startImServer({ apiPort: 0, wsPort: 0, host: '127.0.0.1', dataDir: m.dataDir, logLevel: 'silent', ...(m.requestLog ? { requestLog: m.requestLog } : {}) });
     close = () => im.close();
+    requests = async () => (await im.requestLog()).map((e) => e.route);
     send({ type: 'started', apiAddress: im.apiAddress, wsAddress: im.wsAddress });
   } else if (m.kind === 'gateway') {
     const { createGateway } = await import('../../src/index.ts');
@@ -124,10 +167,15 @@ process.on('message', (m: Msg) => {
   } else if (m.type === 'rss') {
     send({ type: 'rss', rss: process.memoryUsage().rss });
   } else if (m.type === 'cpu') {
-    // The main thread's CPU apart from the whole process's (the rest is the workers'), seconds.
-    const main = process.threadCpuUsage();
-    const all = process.cpuUsage();
-    send({ type: 'cpu', main: (main.user + main.system) / 1e6, total: (all.user + all.system) / 1e6 });
+    const { user, system } = process.cpuUsage();
+    // The main thread's own CPU (Node >= 23.9); event-loop busy time otherwise, which also
+    // counts time the thread was runnable but not scheduled.
+    const main = (process as { threadCpuUsage?: () => { user: number; system: number } }).threadCpuUsage?.();
+    send({ type: 'cpu', cpuMs: (user + system) / 1000, mainCpuMs: main ? (main.user + main.system) / 1000 : performance.eventLoopUtilization().active });
+  } else if (m.type === 'requests') {
+    void requests().then((routes) => send({ type: 'requests', routes }));
+  } else if (m.type === 'tree') {
+    send({ type: 'tree', ...treeMemory() });
   } else if (m.type === 'close') {
     close().finally(() => process.exit(0));
   }

@@ -13,10 +13,12 @@ export interface Proc {
   readonly child: ChildProcess;
   /** The child's RSS in bytes (gateway: main thread, every worker, every socket). */
   rss(): Promise<number>;
-  /** CPU seconds (user + system, every thread) the child has used so far; NaN off Linux. */
-  cpu(): number;
-  /** CPU seconds so far of the child's main thread and of the whole child (from inside it). */
-  cpuSplit(): Promise<{ main: number; total: number }>;
+  /** CPU the child used so far: all threads, and its main thread alone, ms. */
+  cpu(): Promise<{ cpuMs: number; mainCpuMs: number }>;
+  /** The IM server's logged REST routes, oldest first (started with `requestLog`). */
+  requests(): Promise<string[]>;
+  /** RSS and PSS in bytes of the child and its descendants (session processes), and how many. */
+  treeMemory(): Promise<{ rss: number; pss: number; processes: number }>;
   close(): Promise<void>;
 }
 
@@ -55,17 +57,27 @@ async function spawnChild<T>(start: Record<string, unknown>, cleanupDir?: string
   return {
     ...info,
     child,
-    cpu: () => cpuSeconds(child.pid!),
-    async cpuSplit() {
-      const reply = waitFor<{ main: number; total: number }>(child, 'cpu', 10_000);
-      child.send({ type: 'cpu' });
-      const r = await reply;
-      return { main: r.main, total: r.total };
-    },
     async rss() {
       const reply = waitFor<{ rss: number }>(child, 'rss', 10_000);
       child.send({ type: 'rss' });
       return (await reply).rss;
+    },
+    async cpu() {
+      const reply = waitFor<{ cpuMs: number; mainCpuMs: number }>(child, 'cpu', 10_000);
+      child.send({ type: 'cpu' });
+      const { cpuMs, mainCpuMs } = await reply;
+      return { cpuMs, mainCpuMs };
+    },
+    async requests() {
+      const reply = waitFor<{ routes: string[] }>(child, 'requests', 10_000);
+      child.send({ type: 'requests' });
+      return (await reply).routes;
+    },
+    async treeMemory() {
+      const reply = waitFor<{ rss: number; pss: number; processes: number }>(child, 'tree', 10_000);
+      child.send({ type: 'tree' });
+      const { rss, pss, processes } = await reply;
+      return { rss, pss, processes };
     },
     async close() {
       if (child.exitCode === null) {
@@ -116,9 +128,10 @@ export function wakeups(pid: number): Map<string, { threads: number; switches: n
 // USER_HZ: 100 on every Linux the benches run on (sysconf(_SC_CLK_TCK) is not reachable from Node).
 const CLK_TCK = 100;
 
-export function startIm(): Promise<Proc & { apiAddress: string; wsAddress: string }> {
+/** `requestLog`: keep the last N REST requests (Proc.requests()); off by default. */
+export function startIm(requestLog?: number): Promise<Proc & { apiAddress: string; wsAddress: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sdkgate-bench-im-'));
-  return spawnChild({ kind: 'im', dataDir: dir }, dir);
+  return spawnChild({ kind: 'im', dataDir: dir, ...(requestLog ? { requestLog } : {}) }, dir);
 }
 
 /** BENCH_GATEWAY_EXECARGV (space-separated, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof`) profiles the gateway. */

@@ -14,6 +14,17 @@ export interface CoreInit {
   readonly emit: (event: string, data?: unknown, errCode?: number, errMsg?: string) => void;
   /** Structured logger bound to the session; never pass tokens or Login arguments to it. */
   readonly log: CoreLogger;
+  /** Reports each REST request to the OpenIM API (route and timing only) for upstream metrics. */
+  readonly onRest?: (sample: RestSample) => void;
+}
+
+/** One REST request to the OpenIM API: which route, how long, and how it ended. */
+export interface RestSample {
+  /** The route path, e.g. `/friend/add_friend` (the gateway reduces it to its family). */
+  readonly route: string;
+  readonly seconds: number;
+  /** `business_error`: the server answered a non-zero errCode; `error`: no usable answer (network, timeout, HTTP error). */
+  readonly outcome: 'ok' | 'business_error' | 'error';
 }
 
 export interface CoreLogger {
@@ -36,7 +47,7 @@ export interface CallContext {
  * A callable SDK function. Arguments are the positional args the client sent, already
  * validated by the gateway, with JSON-string arguments decoded (see src/gateway/functions.ts).
  * The resolved value is JSON-serialised into the response's `data` (undefined → `""`).
- * Throw a CodedError (src/errors.ts) for a failure whose code the client should see.
+ * Throw a CodedError (errors.ts) for a failure whose code the client should see.
  */
 export type CoreFunction = (ctx: CallContext, ...args: any[]) => Promise<unknown>;
 

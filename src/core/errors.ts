@@ -1,6 +1,18 @@
 // SDK core error codes (10xxx, the numbering OpenIM SDKs use); they pass through to the client.
 
-import { CodedError } from '../errors.ts';
+/**
+ * A failure the client should see with its code: an SDK code (10xxx) or an OpenIM server code
+ * (1xxx) passed through. The worker sends it as {name: 'CodedError', code, message}; the
+ * gateway side gets it back as a CoreError (src/errors.ts).
+ */
+export class CodedError extends Error {
+  readonly code: number;
+  constructor(code: number, message: string) {
+    super(message);
+    this.name = 'CodedError';
+    this.code = code;
+  }
+}
 
 export const SdkCode = {
   Network: 10000,
@@ -17,6 +29,12 @@ export const SdkCode = {
   MsgHasNoSeq: 10206,
   NotSupportType: 10302,
   RecordNotFound: 10304,
+  /**
+   * sdkgate's own: the request exceeds a limit of the OpenIM server (src/core/limits.ts), so it
+   * was refused before anything was sent or stored. openim-sdk-core has no code for this (its
+   * codes stop at 10207 in this range); upstream the message would close the long connection.
+   */
+  LimitExceeded: 10290,
 } as const;
 
 export function argsError(message: string): CodedError {

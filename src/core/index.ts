@@ -10,7 +10,7 @@ import { historyFunctions } from './functions/history.ts';
 import { messageFunctions } from './functions/message.ts';
 import { userFunctions } from './functions/user.ts';
 import { userStatusFunctions } from './functions/user-status.ts';
-import { Session } from './session.ts';
+import { CoreSession } from './core-session.ts';
 import { Store } from './store/index.ts';
 import { LoginStatus } from './types.ts';
 
@@ -18,7 +18,7 @@ const CLOSE_GRACE_MS = 2000;
 
 /** createCore with network timings overridable (tests use short heartbeats and back-off). */
 export function createCoreWith(init: CoreInit, tuning: NetTuning = {}): SdkCore {
-  const s = new Session(init);
+  const s = new CoreSession(init);
   s.store = new Store(init.dataDir);
   // A send in flight when the previous worker died: failed unless the server echoes it later.
   s.store.tx(() => s.store!.messages.failStaleSending());

@@ -103,6 +103,7 @@ export const ContentType = {
   AdvancedText: 117,
   UserInfoUpdated: 1303,
   ConversationChanged: 1300,
+  ConversationPrivateChat: 1701,
   Revoke: 2101,
   DeleteMsgs: 2102,
   HasReadReceipt: 2200,

@@ -1,16 +1,18 @@
 // Plain-HTTP routes on the gateway's port:
 //
-//   GET  /healthz                                        unauthenticated; 200, or 503 while draining
-//   GET  /metrics                                        Prometheus text
+//   GET  /healthz                                        liveness, unauthenticated; 200, or 503 while draining
+//   GET  /readyz                                         readiness, unauthenticated; 200 or 503 with the reasons (readiness.ts)
+//   GET  /metrics                                        Prometheus text (metrics token or admin token)
 //   GET  /admin/sessions                                 supervisor.list()
 //   POST /admin/sessions/{userID}/{platformID}/restart
 //   POST /admin/sessions/{userID}/{platformID}/unquarantine
-//   POST /admin/sessions/{userID}/{platformID}/fault     body {"kind": throw|reject|exit|loop|oom}
+//   POST /admin/sessions/{userID}/{platformID}/fault     body {"kind": <FaultKind>} (src/supervisor/faults.ts)
+//   GET  /admin/chaos                                    the chaos report (src/supervisor/chaos.ts)
+//   /admin/, /admin/login, /admin/logout, /admin/events  the dashboard (admin-ui.ts)
 //
-// /admin and /metrics need `Authorization: Bearer <--admin-token>` and do not exist (404) when
-// the token is empty. Errors are `{errCode, errMsg}` with the catalog's HTTP status.
+// /admin needs `Authorization: Bearer <--admin-token>` (or the dashboard's session cookie,
+// admin-auth.ts); /metrics takes that bearer or the read-only `--metrics-token`. A route whose tokens are all empty does not exist (404). Errors are `{errCode, errMsg}` with the catalog's HTTP status.
 
-import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { GatewayError, gatewayError, httpBody, isGatewayError } from '../errors.ts';
@@ -18,7 +20,12 @@ import { isValidId, isValidPlatformId } from '../ids.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
+import { FAULT_KINDS, faultsFor, isFaultKind } from '../supervisor/faults.ts';
 import type { Supervisor } from '../supervisor/types.ts';
+import { AdminSessions, tokenMatches } from './admin-auth.ts';
+import { createAdminFeed } from './admin-history.ts';
+import { createAdminUi, type AdminUi } from './admin-ui.ts';
+import type { Readiness } from './readiness.ts';
 
 export interface AdminDeps {
   readonly options: GatewayOptions;
@@ -26,10 +33,31 @@ export interface AdminDeps {
   readonly metrics: Metrics;
   readonly log: Logger;
   readonly isDraining: () => boolean;
+  readonly readiness: Readiness;
+  /** The dashboard's sessions and feed; null when the admin API is off (no admin token). */
+  readonly dashboard: Dashboard | null;
+}
+
+export interface Dashboard {
+  readonly sessions: AdminSessions;
+  readonly ui: AdminUi;
+  close(): void;
+}
+
+/** The dashboard's state, for a gateway with an admin token. */
+export function createDashboard(options: GatewayOptions, supervisor: Supervisor, metrics: Metrics, log: Logger): Dashboard | null {
+  if (options.adminToken === '') return null;
+  const sessions = new AdminSessions(options.adminToken);
+  const feed = createAdminFeed(supervisor, metrics, log.child({ component: 'admin' }));
+  return { sessions, ui: createAdminUi({ options, sessions, feed, faultKinds: dashboardFaults(options) }), close: () => feed.close() };
+}
+
+/** The kinds the dashboard offers: a thread-only gateway would refuse the native ones (409). */
+function dashboardFaults(options: GatewayOptions): readonly FaultKind[] {
+  return options.isolation === 'thread' && !options.limitsFile ? faultsFor('thread') : FAULT_KINDS;
 }
 
 const MAX_BODY = 1024;
-const FAULT_KINDS: readonly FaultKind[] = ['throw', 'reject', 'exit', 'loop', 'oom'];
 const SESSION_ROUTE = /^\/admin\/sessions\/([^/]+)\/([^/]+)\/(restart|unquarantine|fault)$/;
 
 function sendJson(res: ServerResponse, status: number, body: string, headers: Record<string, string> = {}): void {
@@ -37,32 +65,33 @@ function sendJson(res: ServerResponse, status: number, body: string, headers: Re
   res.end(body);
 }
 
-function sendError(res: ServerResponse, err: GatewayError, status = err.http ?? 500): void {
+/** The status is the error's own (src/errors.ts); 500 for one without (GW_INTERNAL). */
+function sendError(res: ServerResponse, err: GatewayError): void {
+  const status = err.http ?? 500;
   const headers: Record<string, string> = err.errorName === 'GW_ADMIN_UNAUTHORIZED' ? { 'www-authenticate': 'Bearer' } : {};
   sendJson(res, status, httpBody(err), headers);
 }
 
-/** Compare digests so neither the content nor the length of the token leaks through timing. */
-function tokenMatches(given: string, expected: string): boolean {
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
-}
-
-function authorized(req: IncomingMessage, adminToken: string): boolean {
+/** The request bears one of the (non-empty) tokens. */
+function authorized(req: IncomingMessage, tokens: readonly string[]): boolean {
   const h = req.headers.authorization ?? '';
   const m = /^Bearer +(.+)$/i.exec(h);
-  return m !== null && tokenMatches(m[1]!.trim(), adminToken);
+  if (m === null) return false;
+  const given = m[1]!.trim();
+  // Compare against every token (no early exit), so timing does not tell which one matched.
+  let ok = false;
+  for (const t of tokens) if (t !== '' && tokenMatches(given, t)) ok = true;
+  return ok;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > MAX_BODY) throw gatewayError('GW_ADMIN_BAD_REQUEST', `body over ${MAX_BODY} bytes`);
+  if (declared > MAX_BODY) throw gatewayError('GW_ADMIN_BODY_TOO_LARGE', `body over ${MAX_BODY} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
     size += chunk.length;
-    if (size > MAX_BODY) throw gatewayError('GW_ADMIN_BAD_REQUEST', `body over ${MAX_BODY} bytes`);
+    if (size > MAX_BODY) throw gatewayError('GW_ADMIN_BODY_TOO_LARGE', `body over ${MAX_BODY} bytes`);
     chunks.push(chunk);
   }
   return Buffer.concat(chunks).toString('utf8');
@@ -90,10 +119,8 @@ async function parseFault(req: IncomingMessage): Promise<FaultKind> {
     throw gatewayError('GW_ADMIN_BAD_REQUEST', 'body must be JSON {"kind": ...}');
   }
   const kind = (body as { kind?: unknown } | null)?.kind;
-  if (typeof kind !== 'string' || !(FAULT_KINDS as readonly string[]).includes(kind)) {
-    throw gatewayError('GW_ADMIN_BAD_REQUEST', `kind must be one of ${FAULT_KINDS.join(', ')}`);
-  }
-  return kind as FaultKind;
+  if (!isFaultKind(kind)) throw gatewayError('GW_ADMIN_BAD_REQUEST', `kind must be one of ${FAULT_KINDS.join(', ')}`);
+  return kind;
 }
 
 /**
@@ -111,22 +138,55 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
     return true;
   }
 
-  if (path !== '/metrics' && path !== '/admin' && !path.startsWith('/admin/')) return false;
-  if (options.adminToken === '') return false; // the admin API does not exist without a token
-  if (!authorized(req, options.adminToken)) {
-    sendError(res, gatewayError('GW_ADMIN_UNAUTHORIZED'));
+  if (path === '/readyz') {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const report = await deps.readiness.check();
+    sendJson(res, report.ready ? 200 : 503, JSON.stringify({ status: report.ready ? 'ready' : 'not_ready', ...report }));
     return true;
   }
 
+  if (path === '/metrics') {
+    const tokens = [options.adminToken, options.metricsToken];
+    if (tokens.every((t) => t === '')) return false; // a route without a token does not exist
+    if (!authorized(req, tokens)) {
+      sendError(res, gatewayError('GW_ADMIN_UNAUTHORIZED'));
+      return true;
+    }
+    if (req.method !== 'GET') {
+      sendError(res, gatewayError('GW_ADMIN_NOT_FOUND'));
+      return true;
+    }
+    const text = await deps.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': deps.metrics.registry.contentType, 'cache-control': 'no-store' });
+    res.end(text);
+    return true;
+  }
+
+  if (path !== '/admin' && !path.startsWith('/admin/')) return false;
+  const dashboard = deps.dashboard;
+  if (!dashboard) return false; // the admin API does not exist without a token (createDashboard)
+
   try {
-    if (path === '/metrics' && req.method === 'GET') {
-      const text = await deps.metrics.registry.metrics();
-      res.writeHead(200, { 'content-type': deps.metrics.registry.contentType, 'cache-control': 'no-store' });
-      res.end(text);
+    const pub = await dashboard.ui.public(req, res, path, req.socket.remoteAddress ?? 'unknown');
+    if ('error' in pub) {
+      sendError(res, pub.error);
+      return true;
+    }
+    if (pub.handled) return true;
+    const auth = dashboard.sessions.check(req);
+    if (!auth) throw gatewayError('GW_ADMIN_UNAUTHORIZED');
+    if (!AdminSessions.csrfOk(req, auth)) throw gatewayError('GW_ADMIN_UNAUTHORIZED', 'a dashboard request must carry the x-sdkgate-admin header');
+    if (path === '/admin/events' && req.method === 'GET') {
+      const ev = await dashboard.ui.events(res);
+      if ('error' in ev) sendError(res, ev.error);
       return true;
     }
     if (path === '/admin/sessions' && req.method === 'GET') {
       sendJson(res, 200, JSON.stringify({ sessions: supervisor.list() }));
+      return true;
+    }
+    if (path === '/admin/chaos' && req.method === 'GET') {
+      sendJson(res, 200, JSON.stringify(supervisor.chaosReport()));
       return true;
     }
     const m = SESSION_ROUTE.exec(path);
@@ -157,10 +217,10 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
     throw gatewayError('GW_ADMIN_NOT_FOUND');
   } catch (e) {
     if (isGatewayError(e)) {
-      sendError(res, e, e.errorName === 'GW_ADMIN_BAD_REQUEST' && /body over/.test(e.message) ? 413 : undefined);
+      sendError(res, e);
     } else {
       deps.log.error({ err: e }, 'admin request failed');
-      sendError(res, gatewayError('GW_INTERNAL'), 500);
+      sendError(res, gatewayError('GW_INTERNAL'));
     }
     return true;
   }

@@ -10,12 +10,15 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { WebSocket } from 'ws';
 import { gatewayError, isGatewayError, toWire } from '../errors.ts';
-import type { Metrics } from '../metrics.ts';
+import { codeLabel, type Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
+import { failureOutcome, FLOOD_REFUSALS } from '../outcome.ts';
 import type { Principal, SessionClient, Supervisor } from '../supervisor/types.ts';
 import type { Reservation } from './caps.ts';
 import { FrameError, formatError, formatEvent, formatFrame, formatResult, frameText, parseRequest, type Request } from './frames.ts';
+import { functions } from './functions.ts';
 import { TokenBucket } from './rate-limit.ts';
+import { refusalCloseCode } from './refusal.ts';
 
 export interface ConnectionDeps {
   readonly supervisor: Supervisor;
@@ -137,14 +140,45 @@ export class ClientConnection implements SessionClient {
     }
   }
 
-  #reject(event: string, operationID: string, err: unknown): void {
-    const w = toWire(err);
-    this.#deps.metrics.callsRejected.inc({ code: String(w.code) });
+  /** Answer a call with an error; counted and logged here, once per call. */
+  #reject(event: string, operationID: string, err: unknown, started: number | null = null): void {
+    this.#account(event, operationID, started, err);
     this.#send(formatError(event, operationID, err));
+  }
+
+  /**
+   * The one place a call's answer is counted and a failed call is logged: at a level that fits
+   * its kind (src/outcome.ts), with operationID, function and code, never the arguments.
+   * `started` is null for calls refused before dispatch (their latency says nothing).
+   */
+  #account(fn: string, operationID: string, started: number | null, err?: unknown): void {
+    const m = this.#deps.metrics;
+    // Only allow-listed names become label values; anything a client makes up is `unknown`.
+    const label = Object.hasOwn(functions, fn) ? fn : 'unknown';
+    if (started !== null) m.callDuration.observe({ function: label }, (performance.now() - started) / 1000);
+    if (err === undefined) {
+      m.calls.inc({ function: label, outcome: 'ok' });
+      return;
+    }
+    const w = toWire(err);
+    const outcome = failureOutcome(w);
+    m.calls.inc({ function: label, outcome });
+    m.callErrors.inc({ outcome, code: codeLabel(w.code) });
+    const fields = { operationID, fn: fn.slice(0, 64), code: w.code, error: w.name, outcome };
+    if (outcome === 'fault') {
+      // An unexpected exception keeps its stack (never arguments); a classified fault its message.
+      if (w.name === 'GW_INTERNAL') this.#log.error(isGatewayError(err) ? { ...fields, errMsg: w.message } : { ...fields, err }, 'call failed');
+      else this.#log.warn({ ...fields, errMsg: w.message }, 'call failed');
+    } else if (outcome === 'refused' && FLOOD_REFUSALS.has(w.name)) {
+      this.#log.debug(fields, 'call refused');
+    } else {
+      this.#log.info(fields, outcome === 'refused' ? 'call refused' : 'call failed');
+    }
   }
 
   #onMessage(data: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     if (this.#closing) return;
+    const started = performance.now();
     let req: Request;
     try {
       const text = frameText(data, isBinary);
@@ -153,11 +187,9 @@ export class ClientConnection implements SessionClient {
       req = parseRequest(text, this.principal.userID, () => this.#admit(text.length));
     } catch (e) {
       if (e instanceof FrameError) {
-        this.#log.debug({ operationID: e.operationID, code: e.cause.code }, 'frame refused');
         this.#reject(e.event, e.operationID, e.cause);
         return;
       }
-      this.#log.error({ err: e }, 'frame parser failed');
       this.#reject('Protocol Error', '', e);
       return;
     }
@@ -176,14 +208,20 @@ export class ClientConnection implements SessionClient {
         } catch (err) {
           // A result that cannot be JSON-encoded (BigInt, a cycle) is that call's failure; it
           // must not become an unhandled rejection in the gateway process.
-          this.#log.error({ err, fn, operationID }, 'result not serialisable');
-          return this.#reject(fn, operationID, gatewayError('GW_INTERNAL'));
+          return this.#reject(fn, operationID, err, started);
         }
+        this.#account(fn, operationID, started);
         this.#send(text);
       },
       (err: unknown) => {
-        if (!isGatewayError(err) && toWire(err).name === 'GW_INTERNAL') this.#log.error({ err, fn, operationID }, 'call failed');
-        this.#reject(fn, operationID, err);
+        this.#reject(fn, operationID, err, started);
+        // Upstream no longer accepts this connection's token (revoked or superseded since the
+        // upgrade): nothing is left for it to do, and it must not keep one of the pair's slots.
+        // Ended like an in-band upgrade refusal (refusal.ts): Logout event, close 4401.
+        if (fn === 'Login' && isGatewayError(err, 'GW_BAD_TOKEN')) {
+          this.#send(formatEvent('Logout', '', 0, ''));
+          this.close(refusalCloseCode(err), String(err.errorName));
+        }
       },
     ).finally(() => {
       this.#inflight.delete(operationID);

@@ -61,7 +61,7 @@ const gw = (group: FunctionGroup, ...args: ArgSpec[]): CallableSpec => ({ access
 const forbidden = (reason: string): ForbiddenSpec => ({ access: 'forbidden', reason });
 
 const SERVER_FILES = 'reads a file on the server; upload from the client and use the *ByURL variant';
-const CLIENT_ONLY = 'client-side helper (uploads from the browser); never sent to the server';
+const CLIENT_ONLY = 'runs in open-im-sdk (uploads to apiAddr `/object/*`, then sends the *ByURL creator); never sent under this name';
 
 /** Every function, keyed by reqFuncName. A null prototype: `constructor`, `__proto__` are not names. */
 export const functions: Readonly<Record<string, FunctionSpec>> = Object.freeze(

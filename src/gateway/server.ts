@@ -1,7 +1,7 @@
 // The HTTP server that carries everything on one port: WebSocket upgrades (upgrade.ts), the
 // admin routes and /healthz (admin.ts). `close()` is the graceful drain for SIGTERM/SIGINT:
 //
-//   1. mark draining: upgrades get 503 GW_DRAINING, /healthz turns 503
+//   1. mark draining: upgrades get 503 GW_DRAINING, /healthz and /readyz turn 503
 //   2. frames that arrive now are answered GW_DRAINING (connection.ts)
 //   3. wait for in-flight calls (every connection idle) and supervisor.drain(): cores finish
 //      their calls and close their databases; bounded by drainTimeoutMs
@@ -17,18 +17,24 @@ import { gatewayError, httpBody } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { Supervisor } from '../supervisor/types.ts';
-import { handleAdminRequest } from './admin.ts';
+import { createDashboard, handleAdminRequest } from './admin.ts';
 import { TokenVerifier } from './auth.ts';
 import { ConnectionCaps } from './caps.ts';
 import type { ClientConnection } from './connection.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
+import { Readiness } from './readiness.ts';
+import type { HttpRoute } from './static.ts';
 import { createUpgradeHandler } from './upgrade.ts';
 
 export interface GatewayServerDeps {
   readonly options: GatewayOptions;
   readonly supervisor: Supervisor;
+  /** Shared with the supervisor (createTokenVerifier). */
+  readonly verifier: TokenVerifier;
   readonly log: Logger;
   readonly metrics: Metrics;
+  /** More plain-HTTP routes (the demo), tried before the admin routes. */
+  readonly routes?: readonly HttpRoute[];
 }
 
 /** After the 1001 close frames, how long clients get to answer before their sockets are destroyed. */
@@ -45,25 +51,29 @@ export interface GatewayServer {
   close(): Promise<void>;
 }
 
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
-}
-
-export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
-  const { options, supervisor, log, metrics } = deps;
-  let draining = false;
-  let closing: Promise<void> | undefined;
-  const isDraining = (): boolean => draining;
-  const connections = new Set<ClientConnection>();
-
-  const verifier = new TokenVerifier({
+export function createTokenVerifier(options: GatewayOptions, log: Logger, metrics: Metrics): TokenVerifier {
+  return new TokenVerifier({
     apiAddress: options.apiAddress,
     timeoutMs: options.authTimeoutMs,
     cacheSize: options.authCacheSize,
     cacheTtlMs: options.authCacheTtlMs,
     negativeTtlMs: options.authNegativeTtlMs,
     log: log.child({ component: 'auth' }),
+    onRequest: (seconds, outcome) => metrics.upstreamRest.observe({ family: 'auth', outcome }, seconds),
   });
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+}
+
+export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
+  const { options, supervisor, verifier, log, metrics } = deps;
+  let draining = false;
+  let closing: Promise<void> | undefined;
+  const isDraining = (): boolean => draining;
+  const connections = new Set<ClientConnection>();
+
   const caps = new ConnectionCaps(options.maxConnsPerUser, options.maxConns);
   const upgradeLimiter = new KeyedRateLimiter(options.maxUpgradesPerIp, options.maxUpgradesPerIp);
 
@@ -75,8 +85,25 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     },
   });
 
+  const readiness = new Readiness({
+    apiAddress: options.apiAddress,
+    wsAddress: options.wsAddress,
+    timeoutMs: Math.min(options.authTimeoutMs, 2_000),
+    isDraining,
+    atCapacity: () => supervisor.atCapacity(),
+    log: log.child({ component: 'readiness' }),
+    metrics,
+  });
+
+  const dashboard = createDashboard(options, supervisor, metrics, log);
+  const routes: HttpRoute[] = [...(deps.routes ?? []), (req, res) => handleAdminRequest(req, res, { options, supervisor, metrics, log, isDraining, readiness, dashboard })];
+  const route = async (req: Parameters<HttpRoute>[0], res: Parameters<HttpRoute>[1]): Promise<boolean> => {
+    for (const r of routes) if (await r(req, res)) return true;
+    return false;
+  };
+
   const server = createServer({ maxHeaderSize: 8192, requestTimeout: 10_000, headersTimeout: 10_000 }, (req, res) => {
-    handleAdminRequest(req, res, { options, supervisor, metrics, log, isDraining })
+    route(req, res)
       .then((handled) => {
         if (handled) return;
         const err = gatewayError('GW_ADMIN_NOT_FOUND');
@@ -119,7 +146,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     ]);
     if (!closed) for (const c of connections) c.terminate();
 
-    // Step 5.
+    // Step 5 (open dashboard streams end with their connections).
+    dashboard?.close();
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

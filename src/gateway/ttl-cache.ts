@@ -37,6 +37,11 @@ export class TtlCache<V> {
     this.#map.delete(key);
   }
 
+  /** Drop every entry `drop` selects (a full scan: for rare events such as a revocation). */
+  deleteWhere(drop: (value: V, key: string) => boolean): void {
+    for (const [key, e] of this.#map) if (drop(e.value, key)) this.#map.delete(key);
+  }
+
   get size(): number {
     return this.#map.size;
   }

@@ -1,14 +1,21 @@
-// The 'upgrade' handler: every check happens BEFORE the WebSocket handshake, and a failure is a
-// plain HTTP answer `{errCode, errMsg}` on a socket that is then destroyed (ws README "Client
-// authentication"). open-im-sdk@3.5.2 turns any non-101 answer into `login()` rejecting with
-// 10000 instead of hanging (spec §2.4).
+// The 'upgrade' handler: every check happens BEFORE a connection is created. Refusals an app
+// can act on are answered in band (refusal.ts: handshake, a Login-shaped error frame, close
+// 4000 + status), because a browser hides the HTTP answer of a refused upgrade; the others are
+// a plain HTTP answer `{errCode, errMsg}` on a socket that is then destroyed (ws README "Client
+// authentication"), which 3.5.2's login() turns into a rejection with 10000.
 //
-//   method GET? ─ 405      draining? ─ 503      Origin allowed? ─ 403      IP rate ─ 429
-//   websocket handshake headers? ─ 400      query (sendID, token, platformID, operationID) ─ 400
-//   reserve a cap slot (per user+platform, total) ─ 429        ← synchronous, before any await
-//   parse_token ─ 401 bad token, 403 other user/platform, 503 upstream down (Retry-After)
-//   draining now, or client gone? ─ release and stop
+//   method GET? ─ 405      IP rate ─ 429      websocket handshake headers? ─ 400
+//   query (sendID, token, platformID, operationID) ─ 400           (plain HTTP up to here)
+//   draining? ─ 503 in band      Origin allowed? ─ 403 in band
+//   token checks running for this IP ─ 429
+//   parse_token ─ 401 bad token, 403 other user/platform, 503 upstream down     (in band)
+//   draining now, or client gone? ─ stop
+//   reserve a cap slot (per user+platform, total) ─ 429 in band    ← synchronous with the upgrade
 //   handleUpgrade ─▶ ClientConnection (owns the slot until it closes)
+//
+// The HTTP refusals stay HTTP on purpose: a bad query or a non-GET comes from a broken client
+// (and without a valid operationID there is nothing to answer in band), and the per-IP limits
+// exist to make floods cheap, which a handshake per attempt would not be.
 
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
@@ -25,6 +32,7 @@ import type { ConnectionCaps } from './caps.ts';
 import { ClientConnection } from './connection.ts';
 import { parseUpgradeQuery } from './query.ts';
 import type { KeyedRateLimiter } from './rate-limit.ts';
+import { IN_BAND, refuseInBand } from './refusal.ts';
 
 export interface UpgradeDeps {
   readonly options: GatewayOptions;
@@ -43,8 +51,7 @@ export interface UpgradeDeps {
 const DRAIN_RETRY_AFTER_S = 5;
 
 /**
- * Write a raw HTTP error and destroy the socket without upgrading. Exported for tests and for
- * the 405 answer, whose status is not the error's own.
+ * Write a raw HTTP error and destroy the socket without upgrading. Exported for tests.
  */
 export function rejectUpgrade(socket: Duplex, err: GatewayError, status = err.http ?? 400, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return;
@@ -95,52 +102,59 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
   });
 
   const authSlots = concurrentPerKey(options.maxUpgradesPerIp);
+  // In-band refusal sockets open at once per IP (each lives at most about a second).
+  const refusalSlots = concurrentPerKey(options.maxUpgradesPerIp);
 
-  const refuse = (req: IncomingMessage, socket: Duplex, err: GatewayError, status?: number): void => {
+  /** `inBand`: the client's operationID, for a refusal answered after a handshake when allowed. */
+  const refuse = (req: IncomingMessage, socket: Duplex, head: Buffer, err: GatewayError, status?: number, inBand?: string): void => {
     metrics.upgradesRejected.inc({ reason: err.errorName });
+    const ip = req.socket.remoteAddress ?? 'unknown';
+    const band = inBand !== undefined && IN_BAND.has(err.errorName) && !socket.destroyed && socket.writable && refusalSlots.take(ip);
     // The path only: the query carries the token. Floods (429 per IP) log at debug.
-    const fields = { path: safeUrl(req.url), ip: req.socket.remoteAddress, code: err.code, reason: err.errorName };
+    const fields = { path: safeUrl(req.url), ip, code: err.code, reason: err.errorName, inBand: band };
     if (err.errorName === 'GW_TOO_MANY_UPGRADES') log.debug(fields, 'upgrade refused');
     else log.info(fields, 'upgrade refused');
-    rejectUpgrade(socket, err, status, retryHeaders(err));
+    if (band) refuseInBand(wss, req, socket, head, err, inBand, status, () => refusalSlots.release(ip));
+    else rejectUpgrade(socket, err, status, retryHeaders(err));
   };
 
   async function handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', (e) => log.debug({ err: e.message }, 'upgrade socket error'));
 
-    if (req.method !== 'GET') return refuse(req, socket, gatewayError('GW_BAD_QUERY', 'method must be GET'), 405);
-    if (deps.isDraining()) return refuse(req, socket, gatewayError('GW_DRAINING'));
-    if (!originAllowed(req.headers.origin, options.allowedOrigins)) return refuse(req, socket, gatewayError('GW_ORIGIN_FORBIDDEN'));
+    if (req.method !== 'GET') return refuse(req, socket, head, gatewayError('GW_METHOD_NOT_ALLOWED'));
     const ip = req.socket.remoteAddress ?? 'unknown';
-    if (!deps.upgradeLimiter.take(ip)) return refuse(req, socket, gatewayError('GW_TOO_MANY_UPGRADES'));
+    if (!deps.upgradeLimiter.take(ip)) return refuse(req, socket, head, gatewayError('GW_TOO_MANY_UPGRADES'));
     // Check the handshake headers before asking parse_token, so a plain request can never make
     // the gateway call upstream (spec §5.18).
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key']) {
-      return refuse(req, socket, gatewayError('GW_BAD_QUERY', 'not a WebSocket handshake'));
+      return refuse(req, socket, head, gatewayError('GW_BAD_QUERY', 'not a WebSocket handshake'));
     }
 
     let query;
     try {
       query = parseUpgradeQuery(req.url);
     } catch (e) {
-      return refuse(req, socket, e as GatewayError);
+      return refuse(req, socket, head, e as GatewayError);
     }
+    const op = query.operationID;
+    if (deps.isDraining()) return refuse(req, socket, head, gatewayError('GW_DRAINING'), undefined, op);
+    if (!originAllowed(req.headers.origin, options.allowedOrigins)) return refuse(req, socket, head, gatewayError('GW_ORIGIN_FORBIDDEN'), undefined, op);
 
     // Bound the parse_token checks one address may have running, so a flood of made-up tokens
     // cannot amplify into upstream load. Connection slots are NOT taken here: a slot held across
     // the await would let anyone who can name a victim's userID fill the victim's cap with fake
     // tokens and lock them out.
-    if (!authSlots.take(ip)) return refuse(req, socket, gatewayError('GW_TOO_MANY_UPGRADES', 'too many token checks in progress'));
+    if (!authSlots.take(ip)) return refuse(req, socket, head, gatewayError('GW_TOO_MANY_UPGRADES', 'too many token checks in progress'));
     let principal;
     try {
       principal = await authenticate(deps.verifier, query);
     } catch (e) {
       if (!isGatewayError(e)) log.error({ err: e }, 'authentication failed unexpectedly');
-      return refuse(req, socket, isGatewayError(e) ? e : gatewayError('GW_INTERNAL'), isGatewayError(e) ? undefined : 500);
+      return refuse(req, socket, head, isGatewayError(e) ? e : gatewayError('GW_INTERNAL'), isGatewayError(e) ? undefined : 500, op);
     } finally {
       authSlots.release(ip);
     }
-    if (deps.isDraining()) return refuse(req, socket, gatewayError('GW_DRAINING'));
+    if (deps.isDraining()) return refuse(req, socket, head, gatewayError('GW_DRAINING'), undefined, op);
     if (socket.destroyed || !socket.writable) return;
 
     // Check and take the slot in the same synchronous step as the upgrade: no await in between,
@@ -149,7 +163,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     try {
       reservation = deps.caps.reserve(query.sendID, query.platformID);
     } catch (e) {
-      return refuse(req, socket, e as GatewayError);
+      return refuse(req, socket, head, e as GatewayError, undefined, op);
     }
 
     const operationID = query.operationID;

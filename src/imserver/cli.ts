@@ -1,10 +1,13 @@
 // `sdkgate imserver --api-port 10002 --ws-port 10001 --data-dir DIR --secret S`: run the
 // embedded IM server alone until SIGINT or SIGTERM.
 
+import { parseArgv } from '../argv.ts';
+import { DEFAULT_SECRET } from './context.ts';
+import { exposureWarning } from './exposure.ts';
 import { startImServer, type ImServerOptions } from './index.ts';
 
 interface FlagSpec {
-  key: keyof ImServerOptions;
+  key: keyof ImServerOptions | 'maxObjectMb' | 'objectQuotaMb';
   parse: (raw: string, flag: string) => string | number;
 }
 
@@ -14,38 +17,43 @@ function port(raw: string, flag: string): number {
   return n;
 }
 
+function mib(raw: string, flag: string): number {
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || n < 1) throw new Error(`${flag}: expected a whole number of MiB, got \`${raw}\``);
+  return n;
+}
+
 function nonEmpty(raw: string, flag: string): string {
   if (raw === '') throw new Error(`${flag}: must not be empty`);
   return raw;
 }
 
-const FLAGS: Record<string, FlagSpec> = {
-  'api-port': { key: 'apiPort', parse: port },
-  'ws-port': { key: 'wsPort', parse: port },
-  'data-dir': { key: 'dataDir', parse: nonEmpty },
-  secret: { key: 'secret', parse: nonEmpty },
-  host: { key: 'host', parse: nonEmpty },
-  'log-level': { key: 'logLevel', parse: nonEmpty },
-};
+const FLAGS = new Map<string, FlagSpec>([
+  ['api-port', { key: 'apiPort', parse: port }],
+  ['ws-port', { key: 'wsPort', parse: port }],
+  ['data-dir', { key: 'dataDir', parse: nonEmpty }],
+  ['secret', { key: 'secret', parse: nonEmpty }],
+  ['host', { key: 'host', parse: nonEmpty }],
+  ['log-level', { key: 'logLevel', parse: nonEmpty }],
+  ['max-object-mb', { key: 'maxObjectMb', parse: mib }],
+  ['object-quota-mb', { key: 'objectQuotaMb', parse: mib }],
+]);
 
+const MiB = 1024 * 1024;
+
+/** Throws an Error naming the flag (src/argv.ts parses, each flag validates its own value). */
 export function parseImServerArgs(argv: readonly string[]): ImServerOptions {
   const out: Record<string, string | number> = { apiPort: 10002, wsPort: 10001, dataDir: './data/imserver' };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const m = /^--?([^=]+)(?:=(.*))?$/s.exec(arg);
-    if (!m) throw new Error(`unexpected argument \`${arg}\``);
-    const name = m[1]!;
-    const spec = FLAGS[name];
-    if (!spec) throw new Error(`unknown flag \`--${name}\` (known: ${Object.keys(FLAGS).map((f) => '--' + f).join(', ')})`);
-    let value = m[2];
-    if (value === undefined) {
-      value = argv[i + 1];
-      if (value === undefined) throw new Error(`--${name} needs a value`);
-      i++;
-    }
-    out[spec.key] = spec.parse(value, `--${name}`);
+  for (const [name, raw] of parseArgv(argv, FLAGS)) {
+    const spec = FLAGS.get(name)!;
+    out[spec.key] = spec.parse(raw, `--${name}`);
   }
-  return out as unknown as ImServerOptions;
+  const { maxObjectMb, objectQuotaMb, ...opts } = out;
+  const objects = {
+    ...(maxObjectMb !== undefined ? { maxObjectBytes: Number(maxObjectMb) * MiB } : {}),
+    ...(objectQuotaMb !== undefined ? { quotaBytes: Number(objectQuotaMb) * MiB } : {}),
+  };
+  return { ...opts, ...(Object.keys(objects).length ? { objects } : {}) } as unknown as ImServerOptions;
 }
 
 export async function runImServerCli(argv: string[]): Promise<void> {
@@ -62,6 +70,8 @@ export async function runImServerCli(argv: string[]): Promise<void> {
   });
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);
+  const warning = exposureWarning(opts.host ?? '127.0.0.1', opts.secret ?? DEFAULT_SECRET);
+  if (warning) process.stderr.write(`\n*** ${warning}\n\n`);
   const server = await startImServer(opts);
   process.stdout.write(`imserver: REST ${server.apiAddress}  message gateway ${server.wsAddress}  data ${opts.dataDir}\n`);
   await stopped;

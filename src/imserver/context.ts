@@ -7,6 +7,8 @@ import { Friends } from './friends.ts';
 import { Groups } from './groups.ts';
 import { Messages } from './messages.ts';
 import { MsgOps } from './msg-ops.ts';
+import { ObjectFiles } from './object-files.ts';
+import { Objects, type ObjectLimits } from './objects.ts';
 import { Reader } from './pull.ts';
 import { RequestLog } from './request-log.ts';
 import { Hub } from './push.ts';
@@ -36,12 +38,20 @@ export interface ImContext {
   readonly ops: MsgOps;
   readonly friends: Friends;
   readonly groups: Groups;
+  readonly objects: Objects;
   /** Set when the server keeps a request log (ImServerOptions.requestLog). */
   readonly requestLog: RequestLog | undefined;
 }
 
-/** requestLog: keep the last N REST requests (0 or undefined = no log). */
-export function createContext(db: Db, log: Logger, secret: string, requestLog?: number): ImContext {
+export interface ContextOptions {
+  /** Where object content and upload parts live (the data dir). */
+  readonly dataDir: string;
+  readonly objectLimits: ObjectLimits;
+  /** Keep the last N REST requests (0 or undefined = no log). */
+  readonly requestLog?: number;
+}
+
+export function createContext(db: Db, log: Logger, secret: string, opts: ContextOptions): ImContext {
   const users = new Users(db);
   const versions = new Versions(db);
   const convs = new Conversations(db, versions);
@@ -57,6 +67,7 @@ export function createContext(db: Db, log: Logger, secret: string, requestLog?: 
   if (!users.exists(ADMIN_USER_ID)) {
     users.insert({ userID: ADMIN_USER_ID, nickname: ADMIN_USER_ID, faceURL: '', ex: '', appMangerLevel: 2 });
   }
-  const reqLog = requestLog ? new RequestLog(requestLog) : undefined;
-  return { db, log, secret, adminUserIDs, users, tokens, versions, convs, msgs, hub, sender, reader, ops, friends, groups, requestLog: reqLog };
+  const objects = new Objects(db, new ObjectFiles(opts.dataDir), opts.objectLimits, log);
+  const reqLog = opts.requestLog ? new RequestLog(opts.requestLog) : undefined;
+  return { db, log, secret, adminUserIDs, users, tokens, versions, convs, msgs, hub, sender, reader, ops, friends, groups, objects, requestLog: reqLog };
 }

@@ -107,14 +107,12 @@ export class Conversations {
   }
 
   get(owner: string, conversationID: string): ConversationRecord | undefined {
-    const r = stmt(this.#db, 'SELECT * FROM conversations WHERE owner_user_id = ? AND conversation_id = ?').get(owner, conversationID) as
-      | Row
-      | undefined;
+    const r = stmt<Row>(this.#db, 'SELECT * FROM conversations WHERE owner_user_id = ? AND conversation_id = ?').get(owner, conversationID);
     return r ? toRecord(r) : undefined;
   }
 
   list(owner: string): ConversationRecord[] {
-    const rows = stmt(this.#db, 'SELECT * FROM conversations WHERE owner_user_id = ? ORDER BY conversation_id').all(owner) as unknown as Row[];
+    const rows = stmt<Row>(this.#db, 'SELECT * FROM conversations WHERE owner_user_id = ? ORDER BY conversation_id').all(owner);
     return rows.map(toRecord);
   }
 
@@ -170,17 +168,13 @@ export class Conversations {
   /** raiseHasReadSeq, then the value now stored. */
   setHasReadSeq(owner: string, conversationID: string, seq: number, force = false): number {
     this.raiseHasReadSeq(owner, conversationID, seq, force);
-    const r = stmt(this.#db, 'SELECT has_read_seq FROM conversations WHERE owner_user_id = ? AND conversation_id = ?').get(owner, conversationID) as
-      | { has_read_seq: number }
-      | undefined;
+    const r = stmt<{ has_read_seq: number }>(this.#db, 'SELECT has_read_seq FROM conversations WHERE owner_user_id = ? AND conversation_id = ?').get(owner, conversationID);
     return r?.has_read_seq ?? 0;
   }
 
   /** Owners of a conversation ID (who hold a document for it). */
   owners(conversationID: string): string[] {
-    const rows = stmt(this.#db, 'SELECT owner_user_id FROM conversations WHERE conversation_id = ?').all(conversationID) as {
-      owner_user_id: string;
-    }[];
+    const rows = stmt<{ owner_user_id: string }>(this.#db, 'SELECT owner_user_id FROM conversations WHERE conversation_id = ?').all(conversationID);
     return rows.map((r) => r.owner_user_id);
   }
 }

@@ -3,7 +3,7 @@
 
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { DatabaseSync, type SQLInputValue, type StatementResultingChanges, type StatementSync } from 'node:sqlite';
 
 export type Db = DatabaseSync;
 
@@ -173,6 +173,41 @@ const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX group_requests_by_user ON group_requests (user_id);
   `,
+  // 3: object storage (objects.ts): named objects, their content by hash, open uploads, the
+  // key that signs part URLs.
+  `
+  CREATE TABLE object_blobs (
+    hash TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    create_time INTEGER NOT NULL
+  );
+  CREATE TABLE objects (
+    name TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    hash TEXT NOT NULL REFERENCES object_blobs (hash),
+    size INTEGER NOT NULL,
+    content_type TEXT NOT NULL,
+    cause TEXT NOT NULL DEFAULT '',
+    create_time INTEGER NOT NULL
+  );
+  CREATE INDEX objects_by_user ON objects (user_id);
+  CREATE TABLE uploads (
+    upload_id TEXT PRIMARY KEY,
+    user_id TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    part_size INTEGER NOT NULL,
+    part_count INTEGER NOT NULL,
+    expire_at INTEGER NOT NULL,
+    create_time INTEGER NOT NULL
+  );
+  CREATE INDEX uploads_by_user ON uploads (user_id);
+  CREATE INDEX uploads_by_expiry ON uploads (expire_at);
+  CREATE TABLE server_keys (
+    name TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+  );
+  `,
 ];
 
 export function openDb(dataDir: string): Db {
@@ -202,7 +237,7 @@ export function openDb(dataDir: string): Db {
 }
 
 function migrate(db: Db): void {
-  const row = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  const row = stmtOnce<{ user_version: number }>(db, 'PRAGMA user_version').get()!;
   if (row.user_version > MIGRATIONS.length) {
     throw new Error(`imserver.db has schema version ${row.user_version}, newer than this server's ${MIGRATIONS.length}`);
   }
@@ -238,13 +273,32 @@ export function inTransaction<T>(db: Db, fn: () => T): T {
   }
 }
 
+/**
+ * A prepared statement whose rows have the shape its SELECT gives them. node:sqlite types every
+ * row as a record of SQL values; the caller, who wrote the SELECT, names the row type once here
+ * (the IM server's one typed boundary with its database) instead of casting each result.
+ */
+export interface Stmt<Row> {
+  get(...params: SQLInputValue[]): Row | undefined;
+  all(...params: SQLInputValue[]): Row[];
+  run(...params: SQLInputValue[]): StatementResultingChanges;
+}
+
+/** The one cast: what the SELECT returns is the caller's to name. */
+const typed = <Row>(s: StatementSync): Stmt<Row> => s as unknown as Stmt<Row>;
+
 const statements = new WeakMap<Db, Map<string, StatementSync>>();
 
 /** A prepared statement, prepared once per database and SQL text. */
-export function stmt(db: Db, sql: string): StatementSync {
+export function stmt<Row = unknown>(db: Db, sql: string): Stmt<Row> {
   let cache = statements.get(db);
   if (!cache) statements.set(db, (cache = new Map()));
   let s = cache.get(sql);
   if (!s) cache.set(sql, (s = db.prepare(sql)));
-  return s;
+  return typed(s);
+}
+
+/** stmt() for SQL that differs from call to call (a list of `?`s): prepared each time, not kept. */
+export function stmtOnce<Row = unknown>(db: Db, sql: string): Stmt<Row> {
+  return typed(db.prepare(sql));
 }

@@ -89,7 +89,7 @@ export function imError(code: ImCodeValue, detail = ''): ImError {
   return new ImError(code, detail);
 }
 
-export function argsError(detail: string): ImError {
+export function imArgsError(detail: string): ImError {
   return new ImError(ImCode.Args, detail);
 }
 

@@ -15,11 +15,11 @@ export type BlackInfo = SdkWsProto.BlackInfo;
 export const ADD_SOURCE_IMPORT = 1;
 export const ADD_SOURCE_APPLY = 2;
 
-export function friendList(owner: string): string {
+export function friendListKey(owner: string): string {
   return `friend:${owner}`;
 }
 
-export function blackList(owner: string): string {
+export function blackListKey(owner: string): string {
   return `black:${owner}`;
 }
 
@@ -124,28 +124,26 @@ export class Friends {
   }
 
   friendIDs(owner: string): string[] {
-    const rows = stmt(this.#db, 'SELECT friend_user_id FROM friends WHERE owner_user_id = ? ORDER BY create_time, friend_user_id').all(owner) as {
-      friend_user_id: string;
-    }[];
+    const rows = stmt<{ friend_user_id: string }>(this.#db, 'SELECT friend_user_id FROM friends WHERE owner_user_id = ? ORDER BY create_time, friend_user_id').all(owner);
     return rows.map((r) => r.friend_user_id);
   }
 
   /** Owners who have `userID` as a friend (whose friend lists show its profile). */
   ownersOf(userID: string): string[] {
-    const rows = stmt(this.#db, 'SELECT owner_user_id FROM friends WHERE friend_user_id = ?').all(userID) as { owner_user_id: string }[];
+    const rows = stmt<{ owner_user_id: string }>(this.#db, 'SELECT owner_user_id FROM friends WHERE friend_user_id = ?').all(userID);
     return rows.map((r) => r.owner_user_id);
   }
 
   page(owner: string, offset: number, limit: number): { total: number; friends: FriendInfo[] } {
-    const total = (stmt(this.#db, 'SELECT COUNT(*) AS n FROM friends WHERE owner_user_id = ?').get(owner) as { n: number }).n;
-    const rows = stmt(this.#db, 'SELECT * FROM friends WHERE owner_user_id = ? ORDER BY create_time, friend_user_id LIMIT ? OFFSET ?')
-      .all(owner, limit, offset) as unknown as FriendRow[];
+    const total = stmt<{ n: number }>(this.#db, 'SELECT COUNT(*) AS n FROM friends WHERE owner_user_id = ?').get(owner)!.n;
+    const rows = stmt<FriendRow>(this.#db, 'SELECT * FROM friends WHERE owner_user_id = ? ORDER BY create_time, friend_user_id LIMIT ? OFFSET ?')
+      .all(owner, limit, offset);
     return { total, friends: rows.map((r) => this.#friend(r)) };
   }
 
   /** relation.FriendInfoOnly (no profile): what /jssdk conversation items carry. */
   only(owner: string, friend: string): { ownerUserID: string; friendUserID: string; remark: string; createTime: number; addSource: number; operatorUserID: string; ex: string; isPinned: boolean } | undefined {
-    const r = stmt(this.#db, 'SELECT * FROM friends WHERE owner_user_id = ? AND friend_user_id = ?').get(owner, friend) as FriendRow | undefined;
+    const r = stmt<FriendRow>(this.#db, 'SELECT * FROM friends WHERE owner_user_id = ? AND friend_user_id = ?').get(owner, friend);
     if (!r) return undefined;
     return {
       ownerUserID: r.owner_user_id,
@@ -163,7 +161,7 @@ export class Friends {
   getMany(owner: string, ids: readonly string[]): FriendInfo[] {
     const out: FriendInfo[] = [];
     for (const id of new Set(ids)) {
-      const r = stmt(this.#db, 'SELECT * FROM friends WHERE owner_user_id = ? AND friend_user_id = ?').get(owner, id) as FriendRow | undefined;
+      const r = stmt<FriendRow>(this.#db, 'SELECT * FROM friends WHERE owner_user_id = ? AND friend_user_id = ?').get(owner, id);
       if (r) out.push(this.#friend(r));
     }
     return out;
@@ -176,14 +174,14 @@ export class Friends {
       'INSERT OR IGNORE INTO friends (owner_user_id, friend_user_id, create_time, add_source, operator_user_id) VALUES (?, ?, ?, ?, ?)',
     ).run(owner, friend, now, addSource, operator);
     if (res.changes === 0) return false;
-    this.#versions.bump(friendList(owner), friend, V_INSERT);
+    this.#versions.bump(friendListKey(owner), friend, V_INSERT);
     return true;
   }
 
   remove(owner: string, friend: string): boolean {
     const res = stmt(this.#db, 'DELETE FROM friends WHERE owner_user_id = ? AND friend_user_id = ?').run(owner, friend);
     if (res.changes === 0) return false;
-    this.#versions.bump(friendList(owner), friend, V_DELETE);
+    this.#versions.bump(friendListKey(owner), friend, V_DELETE);
     return true;
   }
 
@@ -196,20 +194,20 @@ export class Friends {
     if (sets.length > 0) {
       stmt(this.#db, `UPDATE friends SET ${sets.join(', ')} WHERE owner_user_id = ? AND friend_user_id = ?`).run(...vals, owner, friend);
     }
-    this.#versions.bump(friendList(owner), friend, V_UPDATE);
+    this.#versions.bump(friendListKey(owner), friend, V_UPDATE);
   }
 
   /** A friend's profile changed: every owner's list logs an update for it. */
   profileChanged(userID: string): string[] {
     const owners = this.ownersOf(userID);
-    for (const o of owners) this.#versions.bump(friendList(o), userID, V_UPDATE);
+    for (const o of owners) this.#versions.bump(friendListKey(o), userID, V_UPDATE);
     return owners;
   }
 
   // --- requests
 
   request(from: string, to: string): FriendRequest | undefined {
-    const r = stmt(this.#db, 'SELECT * FROM friend_requests WHERE from_user_id = ? AND to_user_id = ?').get(from, to) as RequestRow | undefined;
+    const r = stmt<RequestRow>(this.#db, 'SELECT * FROM friend_requests WHERE from_user_id = ? AND to_user_id = ?').get(from, to);
     return r ? this.#request(r) : undefined;
   }
 
@@ -234,18 +232,14 @@ export class Friends {
     const col = side === 'to' ? 'to_user_id' : 'from_user_id';
     const filter = handleResults.length ? ` AND handle_result IN (${handleResults.map(() => '?').join(',')})` : '';
     const where = `WHERE ${col} = ?${filter}`;
-    const total = (stmt(this.#db, `SELECT COUNT(*) AS n FROM friend_requests ${where}`).get(userID, ...handleResults) as { n: number }).n;
-    const rows = stmt(this.#db, `SELECT * FROM friend_requests ${where} ORDER BY create_time DESC, from_user_id, to_user_id LIMIT ? OFFSET ?`)
-      .all(userID, ...handleResults, limit, offset) as unknown as RequestRow[];
+    const total = stmt<{ n: number }>(this.#db, `SELECT COUNT(*) AS n FROM friend_requests ${where}`).get(userID, ...handleResults)!.n;
+    const rows = stmt<RequestRow>(this.#db, `SELECT * FROM friend_requests ${where} ORDER BY create_time DESC, from_user_id, to_user_id LIMIT ? OFFSET ?`)
+      .all(userID, ...handleResults, limit, offset);
     return { total, requests: rows.map((r) => this.#request(r)) };
   }
 
   unhandledCount(to: string, since: number): number {
-    return (
-      stmt(this.#db, 'SELECT COUNT(*) AS n FROM friend_requests WHERE to_user_id = ? AND handle_result = 0 AND create_time >= ?').get(to, since) as {
-        n: number;
-      }
-    ).n;
+    return stmt<{ n: number }>(this.#db, 'SELECT COUNT(*) AS n FROM friend_requests WHERE to_user_id = ? AND handle_result = 0 AND create_time >= ?').get(to, since)!.n;
   }
 
   // --- blacks
@@ -255,23 +249,21 @@ export class Friends {
   }
 
   blackIDs(owner: string): string[] {
-    const rows = stmt(this.#db, 'SELECT block_user_id FROM blacks WHERE owner_user_id = ? ORDER BY create_time, block_user_id').all(owner) as {
-      block_user_id: string;
-    }[];
+    const rows = stmt<{ block_user_id: string }>(this.#db, 'SELECT block_user_id FROM blacks WHERE owner_user_id = ? ORDER BY create_time, block_user_id').all(owner);
     return rows.map((r) => r.block_user_id);
   }
 
   blackPage(owner: string, offset: number, limit: number): { total: number; blacks: BlackInfo[] } {
-    const total = (stmt(this.#db, 'SELECT COUNT(*) AS n FROM blacks WHERE owner_user_id = ?').get(owner) as { n: number }).n;
-    const rows = stmt(this.#db, 'SELECT * FROM blacks WHERE owner_user_id = ? ORDER BY create_time, block_user_id LIMIT ? OFFSET ?')
-      .all(owner, limit, offset) as unknown as BlackRow[];
+    const total = stmt<{ n: number }>(this.#db, 'SELECT COUNT(*) AS n FROM blacks WHERE owner_user_id = ?').get(owner)!.n;
+    const rows = stmt<BlackRow>(this.#db, 'SELECT * FROM blacks WHERE owner_user_id = ? ORDER BY create_time, block_user_id LIMIT ? OFFSET ?')
+      .all(owner, limit, offset);
     return { total, blacks: rows.map((r) => this.#black(r)) };
   }
 
   blacks(owner: string, ids: readonly string[]): BlackInfo[] {
     const out: BlackInfo[] = [];
     for (const id of new Set(ids)) {
-      const r = stmt(this.#db, 'SELECT * FROM blacks WHERE owner_user_id = ? AND block_user_id = ?').get(owner, id) as BlackRow | undefined;
+      const r = stmt<BlackRow>(this.#db, 'SELECT * FROM blacks WHERE owner_user_id = ? AND block_user_id = ?').get(owner, id);
       if (r) out.push(this.#black(r));
     }
     return out;
@@ -285,13 +277,13 @@ export class Friends {
       `INSERT INTO blacks (owner_user_id, block_user_id, create_time, operator_user_id, ex) VALUES (?, ?, ?, ?, ?)
        ON CONFLICT (owner_user_id, block_user_id) DO UPDATE SET ex = excluded.ex, operator_user_id = excluded.operator_user_id`,
     ).run(owner, blocked, now, operator, ex);
-    this.#versions.bump(blackList(owner), blocked, existed ? V_UPDATE : V_INSERT);
+    this.#versions.bump(blackListKey(owner), blocked, existed ? V_UPDATE : V_INSERT);
   }
 
   removeBlack(owner: string, blocked: string): boolean {
     const res = stmt(this.#db, 'DELETE FROM blacks WHERE owner_user_id = ? AND block_user_id = ?').run(owner, blocked);
     if (res.changes === 0) return false;
-    this.#versions.bump(blackList(owner), blocked, V_DELETE);
+    this.#versions.bump(blackListKey(owner), blocked, V_DELETE);
     return true;
   }
 }

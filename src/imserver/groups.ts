@@ -5,7 +5,7 @@
 // so an incremental member sync also says "the group changed".
 
 import type { SdkWsProto } from '@openim/protocol';
-import { stmt, type Db } from './db.ts';
+import { stmt, stmtOnce, type Db } from './db.ts';
 import type { Users } from './users.ts';
 import { V_DELETE, V_INSERT, V_UPDATE, type Versions } from './versions.ts';
 
@@ -36,11 +36,11 @@ export const JOIN_BY_INVITATION = 2;
 /** The member-list element that stands for "the group's own info changed". */
 export const GROUP_CHANGE_ELEMENT = '';
 
-export function joinedGroupList(userID: string): string {
+export function joinedGroupListKey(userID: string): string {
   return `joingroup:${userID}`;
 }
 
-export function memberList(groupID: string): string {
+export function memberListKey(groupID: string): string {
   return `member:${groupID}`;
 }
 
@@ -240,7 +240,7 @@ export class Groups {
   }
 
   get(groupID: string): GroupInfo | undefined {
-    const r = stmt(this.#db, 'SELECT * FROM groups WHERE group_id = ?').get(groupID) as GroupRow | undefined;
+    const r = stmt<GroupRow>(this.#db, 'SELECT * FROM groups WHERE group_id = ?').get(groupID);
     return r ? this.#group(r) : undefined;
   }
 
@@ -276,7 +276,7 @@ export class Groups {
       g.notification ? now : 0,
       g.notification ? g.creatorUserID : '',
     );
-    this.#versions.current(memberList(g.groupID));
+    this.#versions.current(memberListKey(g.groupID));
   }
 
   /** Change the group's own fields; every member's joined-group list and the member list log it. */
@@ -288,35 +288,35 @@ export class Groups {
 
   /** Log "group info changed" (member count, status, fields) where clients look for it. */
   groupChanged(groupID: string): void {
-    for (const u of this.memberIDs(groupID)) this.#versions.bump(joinedGroupList(u), groupID, V_UPDATE);
-    this.#versions.bump(memberList(groupID), GROUP_CHANGE_ELEMENT, V_UPDATE);
+    for (const u of this.memberIDs(groupID)) this.#versions.bump(joinedGroupListKey(u), groupID, V_UPDATE);
+    this.#versions.bump(memberListKey(groupID), GROUP_CHANGE_ELEMENT, V_UPDATE);
   }
 
   joinedGroupIDs(userID: string): string[] {
-    const rows = stmt(this.#db, 'SELECT group_id FROM group_members WHERE user_id = ? ORDER BY join_time, group_id').all(userID) as { group_id: string }[];
+    const rows = stmt<{ group_id: string }>(this.#db, 'SELECT group_id FROM group_members WHERE user_id = ? ORDER BY join_time, group_id').all(userID);
     return rows.map((r) => r.group_id);
   }
 
   // --- members
 
   memberCount(groupID: string): number {
-    return (stmt(this.#db, 'SELECT COUNT(*) AS n FROM group_members WHERE group_id = ?').get(groupID) as { n: number }).n;
+    return stmt<{ n: number }>(this.#db, 'SELECT COUNT(*) AS n FROM group_members WHERE group_id = ?').get(groupID)!.n;
   }
 
   member(groupID: string, userID: string): GroupMember | undefined {
-    const r = stmt(this.#db, 'SELECT * FROM group_members WHERE group_id = ? AND user_id = ?').get(groupID, userID) as MemberRow | undefined;
+    const r = stmt<MemberRow>(this.#db, 'SELECT * FROM group_members WHERE group_id = ? AND user_id = ?').get(groupID, userID);
     return r ? this.#member(r) : undefined;
   }
 
   memberIDs(groupID: string): string[] {
-    const rows = stmt(this.#db, 'SELECT user_id FROM group_members WHERE group_id = ? ORDER BY join_time, user_id').all(groupID) as { user_id: string }[];
+    const rows = stmt<{ user_id: string }>(this.#db, 'SELECT user_id FROM group_members WHERE group_id = ? ORDER BY join_time, user_id').all(groupID);
     return rows.map((r) => r.user_id);
   }
 
   /** Owner and admins: who handles join applications. */
   managerIDs(groupID: string): string[] {
-    const rows = stmt(this.#db, 'SELECT user_id FROM group_members WHERE group_id = ? AND role_level >= ? ORDER BY role_level DESC, user_id')
-      .all(groupID, ROLE_ADMIN) as { user_id: string }[];
+    const rows = stmt<{ user_id: string }>(this.#db, 'SELECT user_id FROM group_members WHERE group_id = ? AND role_level >= ? ORDER BY role_level DESC, user_id')
+      .all(groupID, ROLE_ADMIN);
     return rows.map((r) => r.user_id);
   }
 
@@ -340,7 +340,7 @@ export class Groups {
       5: [ROLE_OWNER, ROLE_ADMIN],
     };
     const want = roles[filter] ?? [];
-    const rows = stmt(this.#db, 'SELECT * FROM group_members WHERE group_id = ? ORDER BY role_level DESC, join_time, user_id').all(groupID) as unknown as MemberRow[];
+    const rows = stmt<MemberRow>(this.#db, 'SELECT * FROM group_members WHERE group_id = ? ORDER BY role_level DESC, join_time, user_id').all(groupID);
     let members = rows.filter((r) => want.length === 0 || want.includes(r.role_level)).map((r) => this.#member(r));
     // Upstream matches the keyword exactly against the userID or the nickname.
     if (keyword) members = members.filter((m) => m.userID === keyword || m.nickname === keyword);
@@ -358,31 +358,31 @@ export class Groups {
       `INSERT INTO group_members (group_id, user_id, role_level, join_time, join_source, operator_user_id, inviter_user_id)
        VALUES (?, ?, ?, ?, ?, ?, ?)`,
     ).run(groupID, userID, m.roleLevel, now, m.joinSource, m.operatorUserID, m.inviterUserID);
-    this.#versions.bump(memberList(groupID), userID, V_INSERT);
-    this.#versions.bump(joinedGroupList(userID), groupID, V_INSERT);
+    this.#versions.bump(memberListKey(groupID), userID, V_INSERT);
+    this.#versions.bump(joinedGroupListKey(userID), groupID, V_INSERT);
   }
 
   removeMember(groupID: string, userID: string): void {
     stmt(this.#db, 'DELETE FROM group_members WHERE group_id = ? AND user_id = ?').run(groupID, userID);
-    this.#versions.bump(memberList(groupID), userID, V_DELETE);
-    this.#versions.bump(joinedGroupList(userID), groupID, V_DELETE);
+    this.#versions.bump(memberListKey(groupID), userID, V_DELETE);
+    this.#versions.bump(joinedGroupListKey(userID), groupID, V_DELETE);
   }
 
   patchMember(groupID: string, userID: string, p: MemberPatch): void {
     const { sets, vals } = updateSql(MEMBER_COLUMNS, p as Record<string, unknown>);
     if (sets.length > 0) stmt(this.#db, `UPDATE group_members SET ${sets.join(', ')} WHERE group_id = ? AND user_id = ?`).run(...vals, groupID, userID);
-    this.#versions.bump(memberList(groupID), userID, V_UPDATE);
+    this.#versions.bump(memberListKey(groupID), userID, V_UPDATE);
   }
 
   /** A member's profile (nickname, face) changed: each of its groups logs a member update. */
   profileChanged(userID: string): void {
-    for (const g of this.joinedGroupIDs(userID)) this.#versions.bump(memberList(g), userID, V_UPDATE);
+    for (const g of this.joinedGroupIDs(userID)) this.#versions.bump(memberListKey(g), userID, V_UPDATE);
   }
 
   // --- join requests
 
   request(groupID: string, userID: string): GroupRequest | undefined {
-    const r = stmt(this.#db, 'SELECT * FROM group_requests WHERE group_id = ? AND user_id = ?').get(groupID, userID) as RequestRow | undefined;
+    const r = stmt<RequestRow>(this.#db, 'SELECT * FROM group_requests WHERE group_id = ? AND user_id = ?').get(groupID, userID);
     return r ? this.#request(r) : undefined;
   }
 
@@ -427,16 +427,15 @@ export class Groups {
       vals.push(...handleResults);
     }
     const w = where.join(' AND ');
-    const total = (this.#db.prepare(`SELECT COUNT(*) AS n FROM group_requests WHERE ${w}`).get(...vals) as { n: number }).n;
-    const rows = this.#db
-      .prepare(`SELECT * FROM group_requests WHERE ${w} ORDER BY req_time DESC, group_id, user_id LIMIT ? OFFSET ?`)
-      .all(...vals, limit, offset) as unknown as RequestRow[];
+    const total = stmtOnce<{ n: number }>(this.#db, `SELECT COUNT(*) AS n FROM group_requests WHERE ${w}`).get(...vals)!.n;
+    const rows = stmtOnce<RequestRow>(this.#db, `SELECT * FROM group_requests WHERE ${w} ORDER BY req_time DESC, group_id, user_id LIMIT ? OFFSET ?`)
+      .all(...vals, limit, offset);
     return { total, groupRequests: rows.map((r) => this.#request(r)) };
   }
 
   /** Groups a user owns or administers. */
   managedGroupIDs(userID: string): string[] {
-    const rows = stmt(this.#db, 'SELECT group_id FROM group_members WHERE user_id = ? AND role_level >= ?').all(userID, ROLE_ADMIN) as { group_id: string }[];
+    const rows = stmt<{ group_id: string }>(this.#db, 'SELECT group_id FROM group_members WHERE user_id = ? AND role_level >= ?').all(userID, ROLE_ADMIN);
     return rows.map((r) => r.group_id);
   }
 }

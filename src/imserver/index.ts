@@ -3,6 +3,8 @@
 
 import { Worker } from 'node:worker_threads';
 import { createLogger } from '../log.ts';
+import type { ObjectLimits } from './objects.ts';
+import { moduleUrl } from '../module-url.ts';
 import type { RequestLogEntry } from './request-log.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
@@ -17,11 +19,15 @@ export interface ImServerOptions {
   /** Default openIM123. */
   secret?: string;
   logLevel?: string;
+  /** Fields every log line of the server carries (the gateway passes its node id and version). */
+  logBindings?: Record<string, string>;
   /**
    * Keep the last N REST requests (route, token user, body with tokens redacted) in the server
    * thread's memory, readable through `handle.requestLog()`; true = 1000. Off by default.
    */
   requestLog?: boolean | number;
+  /** Object storage limits (size, per-user quota, upload lifetime, sweep period). */
+  objects?: Partial<ObjectLimits>;
 }
 
 export interface ImServerHandle {
@@ -54,11 +60,13 @@ export function startImServer(opts: ImServerOptions): Promise<ImServerHandle> {
     secret: opts.secret,
     logLevel: opts.logLevel ?? 'info',
     requestLog: opts.requestLog,
+    objects: opts.objects,
+    ...(opts.logBindings ? { logBindings: opts.logBindings } : {}),
   };
   // Workers inherit execArgv; flags that only make sense for a main script (--input-type with -e)
   // would make the worker fail to start.
   const execArgv = process.execArgv.filter((a) => !a.startsWith('--input-type'));
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: data, name: 'imserver', execArgv });
+  const worker = new Worker(moduleUrl('./worker', import.meta.url), { workerData: data, name: 'imserver', execArgv });
   let exited = false;
   const exitedP = new Promise<{ code: number }>((resolve) => {
     worker.once('exit', (code) => {

@@ -5,7 +5,7 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ImCode, imError } from './errs.ts';
 
-export interface TokenClaims {
+export interface JwtClaims {
   readonly UserID: string;
   readonly PlatformID: number;
   readonly exp: number;
@@ -29,10 +29,10 @@ function mac(secret: string, input: string): Buffer {
 
 export function signToken(userID: string, platformID: number, ttlSeconds: number, secret: string, nowMs = Date.now()): {
   token: string;
-  claims: TokenClaims;
+  claims: JwtClaims;
 } {
   const now = Math.floor(nowMs / 1000);
-  const claims: TokenClaims = {
+  const claims: JwtClaims = {
     UserID: userID,
     PlatformID: platformID,
     exp: now + ttlSeconds,
@@ -48,7 +48,7 @@ export function signToken(userID: string, platformID: number, ttlSeconds: number
  * Check shape, signature and times. Malformed → 1503, bad signature or claims → 1505,
  * expired → 1501, not yet valid → 1504 (the order golang-jwt reports them in).
  */
-export function verifyToken(token: string, secret: string, nowMs = Date.now()): TokenClaims {
+export function verifyToken(token: string, secret: string, nowMs = Date.now()): JwtClaims {
   const parts = token.split('.');
   if (parts.length !== 3) throw imError(ImCode.TokenMalformed, 'token contains an invalid number of segments');
   const [h, p, s] = parts as [string, string, string];

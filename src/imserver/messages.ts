@@ -35,9 +35,7 @@ export class Messages {
   }
 
   seqInfo(conversationID: string): SeqInfo {
-    const r = stmt(this.#db, 'SELECT max_seq, min_seq, max_seq_time FROM seqs WHERE conversation_id = ?').get(conversationID) as
-      | { max_seq: number; min_seq: number; max_seq_time: number }
-      | undefined;
+    const r = stmt<{ max_seq: number; min_seq: number; max_seq_time: number }>(this.#db, 'SELECT max_seq, min_seq, max_seq_time FROM seqs WHERE conversation_id = ?').get(conversationID);
     return r ? { maxSeq: r.max_seq, minSeq: r.min_seq, maxSeqTime: r.max_seq_time } : { maxSeq: 0, minSeq: 0, maxSeqTime: 0 };
   }
 
@@ -58,9 +56,7 @@ export class Messages {
 
   /** The raw stored message (before revoke substitution), or undefined. */
   raw(conversationID: string, seq: number): { msg: MsgData; revoked: boolean } | undefined {
-    const r = stmt(this.#db, 'SELECT seq, data, is_read, revoke FROM msgs WHERE conversation_id = ? AND seq = ?').get(conversationID, seq) as
-      | MsgRow
-      | undefined;
+    const r = stmt<MsgRow>(this.#db, 'SELECT seq, data, is_read, revoke FROM msgs WHERE conversation_id = ? AND seq = ?').get(conversationID, seq);
     if (!r) return undefined;
     return { msg: { ...decodeMsg(r.data), isRead: r.is_read !== 0 }, revoked: r.revoke !== null };
   }
@@ -73,13 +69,13 @@ export class Messages {
     if (seqs.length === 0) return [];
     const lo = Math.min(...seqs);
     const hi = Math.max(...seqs);
-    const rows = stmt(this.#db, 'SELECT seq, data, is_read, revoke FROM msgs WHERE conversation_id = ? AND seq BETWEEN ? AND ?')
-      .all(conversationID, lo, hi) as unknown as MsgRow[];
+    const rows = stmt<MsgRow>(this.#db, 'SELECT seq, data, is_read, revoke FROM msgs WHERE conversation_id = ? AND seq BETWEEN ? AND ?')
+      .all(conversationID, lo, hi);
     const bySeq = new Map(rows.map((r) => [r.seq, r]));
     const deleted = new Set(
       (
-        stmt(this.#db, 'SELECT seq FROM msg_deleted WHERE user_id = ? AND conversation_id = ? AND seq BETWEEN ? AND ?')
-          .all(userID, conversationID, lo, hi) as { seq: number }[]
+        stmt<{ seq: number }>(this.#db, 'SELECT seq FROM msg_deleted WHERE user_id = ? AND conversation_id = ? AND seq BETWEEN ? AND ?')
+          .all(userID, conversationID, lo, hi)
       ).map((r) => r.seq),
     );
     return seqs.map((seq) => {
@@ -97,8 +93,8 @@ export class Messages {
 
   /** Seqs in (from, to] not sent by `userID`. */
   seqsFromOthers(conversationID: string, from: number, to: number, userID: string): number[] {
-    const rows = stmt(this.#db, 'SELECT seq FROM msgs WHERE conversation_id = ? AND seq > ? AND seq <= ? AND send_id != ? ORDER BY seq')
-      .all(conversationID, from, to, userID) as { seq: number }[];
+    const rows = stmt<{ seq: number }>(this.#db, 'SELECT seq FROM msgs WHERE conversation_id = ? AND seq > ? AND seq <= ? AND send_id != ? ORDER BY seq')
+      .all(conversationID, from, to, userID);
     return rows.map((r) => r.seq);
   }
 

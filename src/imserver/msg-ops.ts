@@ -4,12 +4,15 @@
 import type { ConversationRecord, Conversations } from './conversations.ts';
 import { SESSION_GROUP, SESSION_SINGLE } from './convid.ts';
 import { inTransaction, type Db } from './db.ts';
-import { argsError, ImCode, imError } from './errs.ts';
+import { imArgsError, ImCode, imError } from './errs.ts';
 import { ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, type Groups } from './groups.ts';
 import type { Messages } from './messages.ts';
 import { CT_CLEAR_CONVERSATION, CT_DELETE_MSGS, CT_HAS_READ_RECEIPT, CT_REVOKE, NOTHING, type Deliver } from './msg-kinds.ts';
 import type { Sender } from './send.ts';
 import type { Users } from './users.ts';
+
+/** A group read receipt names at most this many seqs (the newest): one notice stays small. */
+const MAX_RECEIPT_SEQS = 1000;
 
 export class MsgOps {
   #db: Db;
@@ -53,17 +56,36 @@ export class MsgOps {
     return this.#sender.notify(userID, peer, CT_HAS_READ_RECEIPT, tips, true);
   }
 
+  /**
+   * The group has-read notice (upstream: the 2200 that /msg/mark_msgs_as_read sends with the
+   * group's sessionType): stored in n_<groupID> and pushed to every member, so the senders of
+   * the seqs count their readers and the reader's other devices move its read mark.
+   */
+  #groupReadReceipt(c: ConversationRecord, userID: string, seqs: readonly number[], hasReadSeq: number): Deliver {
+    const tips = { markAsReadUserID: userID, conversationID: c.conversationID, seqs: seqs.slice(-MAX_RECEIPT_SEQS), hasReadSeq };
+    return this.#sender.notify(userID, c.groupID, CT_HAS_READ_RECEIPT, tips, true, Date.now(), SESSION_GROUP);
+  }
+
   markConversationAsRead(userID: string, conversationID: string, hasReadSeq: number, seqs: readonly number[]): Deliver {
     return inTransaction(this.#db, () => {
       const c = this.#ownConversation(userID, conversationID);
       const { maxSeq } = this.#msgs.seqInfo(conversationID);
-      if (hasReadSeq > maxSeq) throw argsError(`hasReadSeq ${hasReadSeq} is bigger than maxSeq ${maxSeq}`);
+      if (hasReadSeq > maxSeq) throw imArgsError(`hasReadSeq ${hasReadSeq} is bigger than maxSeq ${maxSeq}`);
       const before = c.hasReadSeq;
       const now = this.#convs.setHasReadSeq(userID, conversationID, hasReadSeq);
-      let marked = seqs.filter((s) => s > 0 && s <= maxSeq);
+      // As open-im-server MarkConversationAsRead: a single chat marks the seqs of the read range
+      // plus those the client names below it (it read them after a reply raised hasReadSeq).
+      let marked: number[] = [];
       if (c.conversationType === SESSION_SINGLE) {
-        if (marked.length === 0 && now > before) marked = this.#msgs.seqsFromOthers(conversationID, before, now, userID);
+        const range = now > before ? this.#msgs.seqsFromOthers(conversationID, before, now, userID) : [];
+        marked = [...new Set([...range, ...seqs.filter((s) => s > 0 && s <= maxSeq)])].sort((a, b) => a - b);
         this.#msgs.markRead(conversationID, marked);
+      }
+      // A group read past other members' messages tells the group (open-im-sdk@3.5.2 has only
+      // this call to mark a group read; upstream's mark_conversation_as_read tells the reader alone).
+      if (c.conversationType === SESSION_GROUP && now > before) {
+        const read = this.#msgs.seqsFromOthers(conversationID, before, now, userID);
+        if (read.length > 0) return this.#groupReadReceipt(c, userID, read, now);
       }
       if (marked.length === 0 && now === before) return NOTHING;
       return this.#readReceipt(c, userID, marked, now);
@@ -71,7 +93,7 @@ export class MsgOps {
   }
 
   markMsgsAsRead(userID: string, conversationID: string, seqs: readonly number[]): Deliver {
-    if (seqs.length === 0) throw argsError('seqs is empty');
+    if (seqs.length === 0) throw imArgsError('seqs is empty');
     return inTransaction(this.#db, () => {
       const c = this.#ownConversation(userID, conversationID);
       const { maxSeq } = this.#msgs.seqInfo(conversationID);
@@ -79,6 +101,7 @@ export class MsgOps {
       const top = Math.max(0, ...valid);
       const now = top > c.hasReadSeq ? this.#convs.setHasReadSeq(userID, conversationID, top) : c.hasReadSeq;
       if (c.conversationType === SESSION_SINGLE) this.#msgs.markRead(conversationID, valid);
+      if (c.conversationType === SESSION_GROUP) return this.#groupReadReceipt(c, userID, valid, now);
       return this.#readReceipt(c, userID, valid, now);
     });
   }
@@ -87,7 +110,7 @@ export class MsgOps {
     return inTransaction(this.#db, () => {
       this.#ownConversation(userID, conversationID);
       const { maxSeq } = this.#msgs.seqInfo(conversationID);
-      if (hasReadSeq < 0 || hasReadSeq > maxSeq) throw argsError(`hasReadSeq ${hasReadSeq} is outside [0, maxSeq ${maxSeq}]`);
+      if (hasReadSeq < 0 || hasReadSeq > maxSeq) throw imArgsError(`hasReadSeq ${hasReadSeq} is outside [0, maxSeq ${maxSeq}]`);
       const now = this.#convs.setHasReadSeq(userID, conversationID, hasReadSeq, true);
       if (noNotification) return NOTHING;
       return this.#sender.notify(userID, userID, CT_HAS_READ_RECEIPT, { markAsReadUserID: userID, conversationID, seqs: [], hasReadSeq: now }, true);
@@ -96,7 +119,7 @@ export class MsgOps {
 
   /** Revoke: the message reads back as 2101; a 2101 notice is stored in the n_ stream. */
   revoke(opUserID: string, isAdmin: boolean, conversationID: string, seq: number, now = Date.now()): Deliver {
-    if (!(seq > 0)) throw argsError('seq is invalid');
+    if (!(seq > 0)) throw imArgsError('seq is invalid');
     return inTransaction(this.#db, () => {
       if (!isAdmin) this.#ownConversation(opUserID, conversationID);
       const raw = this.#msgs.raw(conversationID, seq);
@@ -132,7 +155,7 @@ export class MsgOps {
   }
 
   deleteMsgs(userID: string, conversationID: string, seqs: readonly number[], syncSelf: boolean): Deliver {
-    if (seqs.length === 0) throw argsError('seqs is empty');
+    if (seqs.length === 0) throw imArgsError('seqs is empty');
     return inTransaction(this.#db, () => {
       this.#ownConversation(userID, conversationID);
       this.#msgs.deleteForUser(userID, conversationID, seqs);

@@ -5,7 +5,7 @@
 import type { MsgData, PullMsgs } from './codec.ts';
 import type { ConversationRecord, Conversations } from './conversations.ts';
 import { isNotificationId, notificationTwin, selfNotificationId } from './convid.ts';
-import { argsError } from './errs.ts';
+import { imArgsError } from './errs.ts';
 import type { Messages } from './messages.ts';
 
 /** Most messages one range (1002) or one conversation's seq list (1005) returns. */
@@ -68,7 +68,7 @@ export class Reader {
       if (!access) continue;
       const info = this.#msgs.seqInfo(c.conversationID);
       const seqs = [...new Set(c.seqs.filter((s) => s > 0))].sort((a, b) => a - b);
-      if (seqs.length > MAX_PULL_PER_CONVERSATION) throw argsError(`more than ${MAX_PULL_PER_CONVERSATION} seqs for ${c.conversationID}`);
+      if (seqs.length > MAX_PULL_PER_CONVERSATION) throw imArgsError(`more than ${MAX_PULL_PER_CONVERSATION} seqs for ${c.conversationID}`);
       const minSeq = Math.max(info.minSeq, access === 'notification' ? 0 : access.minSeq);
       const msgs = this.#msgs.read(c.conversationID, seqs, userID, minSeq);
       const isEnd = seqs.length === 0 || info.maxSeq <= seqs[seqs.length - 1]!;

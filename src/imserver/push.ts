@@ -7,7 +7,7 @@ import { PbCoder } from '@openim/protocol';
 import { gzipSync } from 'node:zlib';
 import type { MsgData } from './codec.ts';
 import { isNotificationId } from './convid.ts';
-import { encodeResp } from './gateway/frames.ts';
+import { encodeResp } from './msg-gateway/frames.ts';
 
 export const WS_PUSH_MSG = 2001;
 export const WS_KICK_ONLINE_MSG = 2002;
@@ -28,12 +28,16 @@ export class OutFrame {
   }
 }
 
-/** What the hub needs from a gateway connection. */
+/** What the hub needs from a message gateway connection. */
 export interface PushTarget {
   readonly userID: string;
   readonly platformID: number;
   readonly token: string;
-  sendFrame(frame: OutFrame): void;
+  /**
+   * `echo`: the frame is the push of a message this connection just sent (1003); it leaves only
+   * after the response has had time to be processed (MsgGatewayConn holds it, in order).
+   */
+  sendFrame(frame: OutFrame, echo?: boolean): void;
   /** Send 2002 and close. */
   kick(): void;
 }
@@ -110,11 +114,12 @@ export class Hub {
     return [...(this.#byUser.get(userID) ?? [])];
   }
 
-  push(userIDs: readonly string[], conversationID: string, msg: MsgData, operationID: string): void {
+  /** `origin`: the connection whose 1003 produced the message; its copy is the echo. */
+  push(userIDs: readonly string[], conversationID: string, msg: MsgData, operationID: string, origin?: PushTarget): void {
     const frame = new OutFrame(WS_PUSH_MSG, operationID, encodePush(conversationID, msg));
     for (const u of new Set(userIDs)) {
       const set = this.#byUser.get(u);
-      if (set) for (const c of set) c.sendFrame(frame);
+      if (set) for (const c of set) c.sendFrame(frame, c === origin);
     }
   }
 

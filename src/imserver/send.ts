@@ -1,7 +1,7 @@
 // Sending: validation, seq allocation in the right conversation, lazy conversation documents,
 // the sender's automatic read mark, and the recipients of the push. Runs synchronously, so the
 // caller answers the request first and then runs the returned Deliver: the echo follows the
-// response.
+// response (to the sending connection only after a pause, see MsgGatewayConn.sendFrame).
 
 import { emptyMsg, type MsgData } from './codec.ts';
 import type { Conversations } from './conversations.ts';
@@ -9,7 +9,7 @@ import { conversationIdOf, SESSION_GROUP, SESSION_NOTIFICATION, SESSION_SINGLE }
 import type { Friends } from './friends.ts';
 import type { Groups } from './groups.ts';
 import { inTransaction, type Db } from './db.ts';
-import { argsError, ImCode, imError } from './errs.ts';
+import { imArgsError, ImCode, imError } from './errs.ts';
 import { atMarks, CT_AT_TEXT, verifySend } from './send-rules.ts';
 import type { Messages } from './messages.ts';
 import { CT_CONVERSATION_CHANGE, CT_TYPING, md5Id, MSG_FROM_SYSTEM, NOTHING, STATUS_SEND_SUCCESS, type Deliver } from './msg-kinds.ts';
@@ -25,18 +25,18 @@ import {
   OPT_SENDER_SYNC,
   OPT_UNREAD_COUNT,
 } from './options.ts';
-import type { Hub } from './push.ts';
+import type { Hub, PushTarget } from './push.ts';
 import type { Users } from './users.ts';
 
 export interface SendResult {
   serverMsgID: string;
   clientMsgID: string;
   sendTime: number;
-  /** Push with the request's operationID. */
-  deliver: () => void;
+  /** Push with the request's operationID; `origin` is the message gateway connection that sent it. */
+  deliver: (origin?: PushTarget) => void;
 }
 
-/** A friend (12xx) or group (15xx) notification; see Sender.relationNotify. */
+/** A friend (12xx), group (15xx) or private-chat (1701) notification; see Sender.relationNotify. */
 export interface RelationNotice {
   sendID: string;
   /** The target user (single) or the groupID (group). */
@@ -76,16 +76,16 @@ export class Sender {
   /** Store (when history) and prepare the push of a user or admin message. */
   send(input: MsgData, operationID: string, now = Date.now()): SendResult {
     const m: MsgData = { ...input, options: { ...input.options } };
-    if (!m.sendID) throw argsError('sendID is empty');
-    if (!(m.contentType > 0)) throw argsError('contentType is invalid');
+    if (!m.sendID) throw imArgsError('sendID is empty');
+    if (!(m.contentType > 0)) throw imArgsError('contentType is invalid');
     if (m.sessionType === SESSION_SINGLE || m.sessionType === SESSION_NOTIFICATION) {
-      if (!m.recvID) throw argsError('recvID is empty');
+      if (!m.recvID) throw imArgsError('recvID is empty');
       if (!this.#users.exists(m.recvID)) throw imError(ImCode.UserIDNotFound, `recvID ${m.recvID} not found`);
     } else if (m.sessionType === SESSION_GROUP) {
-      if (!m.groupID) throw argsError('groupID is empty');
+      if (!m.groupID) throw imArgsError('groupID is empty');
       m.recvID = '';
     } else {
-      throw argsError(`sessionType ${m.sessionType} is not supported`);
+      throw imArgsError(`sessionType ${m.sessionType} is not supported`);
     }
     verifySend(m, now, this.#groups, this.#friends, this.#admins);
     if (m.contentType === CT_TYPING) {
@@ -102,8 +102,8 @@ export class Sender {
       serverMsgID: m.serverMsgID,
       clientMsgID: m.clientMsgID,
       sendTime: m.sendTime,
-      deliver: () => {
-        deliver(operationID);
+      deliver: (origin) => {
+        deliver(operationID, origin);
         at(operationID);
       },
     };
@@ -232,6 +232,6 @@ export class Sender {
     // A group's sender is among its members; without senderSync it must not get its own message.
     const recipients = m.sessionType === SESSION_GROUP ? audience.filter((u) => u !== m.sendID) : audience;
     if (optionIs(m.options, OPT_SENDER_SYNC)) recipients.push(m.sendID);
-    return (op: string) => this.#hub.push(recipients, convID, out, op);
+    return (op, origin) => this.#hub.push(recipients, convID, out, op, origin);
   }
 }

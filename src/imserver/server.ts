@@ -6,10 +6,12 @@ import type { AddressInfo } from 'node:net';
 import { createLogger, type Logger } from '../log.ts';
 import { createContext, DEFAULT_SECRET, type ImContext } from './context.ts';
 import { openDb } from './db.ts';
-import { createGateway, DEFAULT_GATEWAY_OPTIONS, type GatewayOptions } from './gateway/server.ts';
+import { createMsgGateway, DEFAULT_MSG_GATEWAY_OPTIONS, type MsgGatewayOptions } from './msg-gateway/server.ts';
 import { createRestServer } from './rest/http.ts';
 import { buildRouter } from './rest/routes.ts';
+import { DEFAULT_OBJECT_LIMITS, type ObjectLimits } from './objects.ts';
 import { DEFAULT_REQUEST_LOG_SIZE } from './request-log.ts';
+import { exposureWarning } from './exposure.ts';
 
 export interface ImServerConfig {
   apiPort: number;
@@ -21,9 +23,11 @@ export interface ImServerConfig {
   secret?: string;
   logLevel?: string;
   logger?: Logger;
-  gateway?: Partial<GatewayOptions>;
+  msgGateway?: Partial<MsgGatewayOptions>;
   /** Keep the last N REST requests in memory (true = DEFAULT_REQUEST_LOG_SIZE); see request-log.ts. */
   requestLog?: boolean | number;
+  /** Object storage limits; unset ones take DEFAULT_OBJECT_LIMITS. */
+  objects?: Partial<ObjectLimits>;
 }
 
 export interface RunningImServer {
@@ -57,20 +61,24 @@ export async function createImServer(cfg: ImServerConfig): Promise<RunningImServ
   const log = (cfg.logger ?? createLogger(cfg.logLevel ?? 'info')).child({ component: 'imserver' });
   const db = openDb(cfg.dataDir);
   const logSize = cfg.requestLog === true ? DEFAULT_REQUEST_LOG_SIZE : cfg.requestLog || 0;
-  const im = createContext(db, log, cfg.secret ?? DEFAULT_SECRET, logSize);
+  const secret = cfg.secret ?? DEFAULT_SECRET;
+  const im = createContext(db, log, secret, { requestLog: logSize, dataDir: cfg.dataDir, objectLimits: { ...DEFAULT_OBJECT_LIMITS, ...cfg.objects } });
   const rest = createRestServer(im, buildRouter());
-  const gateway = createGateway(im, log, { ...DEFAULT_GATEWAY_OPTIONS, ...cfg.gateway });
+  const msgGateway = createMsgGateway(im, log, { ...DEFAULT_MSG_GATEWAY_OPTIONS, ...cfg.msgGateway });
+  const warning = exposureWarning(host, secret);
+  if (warning) log.warn(warning);
   let apiPort: number;
   let wsPort: number;
   try {
     apiPort = await listen(rest, cfg.apiPort, host);
-    wsPort = await listen(gateway.server, cfg.wsPort, host);
+    wsPort = await listen(msgGateway.server, cfg.wsPort, host);
   } catch (e) {
     await closeServer(rest);
     db.close();
     throw e;
   }
   log.info({ apiPort, wsPort, host }, 'imserver listening');
+  im.objects.startSweeper();
   let closing: Promise<void> | undefined;
   return {
     apiPort,
@@ -79,8 +87,9 @@ export async function createImServer(cfg: ImServerConfig): Promise<RunningImServ
     context: im,
     close() {
       closing ??= (async () => {
-        gateway.shutdown();
-        await Promise.all([closeServer(rest), closeServer(gateway.server)]);
+        msgGateway.shutdown();
+        await Promise.all([closeServer(rest), closeServer(msgGateway.server)]);
+        await im.objects.close();
         db.close();
         log.info('imserver closed');
       })();

@@ -3,7 +3,7 @@
 
 import { stmt, type Db } from './db.ts';
 import { ImCode, imError } from './errs.ts';
-import { signToken, verifyToken, type TokenClaims } from './jwt.ts';
+import { signToken, verifyToken, type JwtClaims } from './jwt.ts';
 
 export const TOKEN_NORMAL = 0;
 export const TOKEN_KICKED = 2;
@@ -29,10 +29,10 @@ export class Tokens {
    * creates one, the older normal tokens of the same user and platform are marked kicked.
    * Returns the tokens that were kicked so the caller can drop their connections.
    */
-  issue(userID: string, platformID: number, nowMs = Date.now()): { token: string; claims: TokenClaims; kicked: string[] } {
+  issue(userID: string, platformID: number, nowMs = Date.now()): { token: string; claims: JwtClaims; kicked: string[] } {
     const { token, claims } = signToken(userID, platformID, this.#ttlSeconds, this.#secret, nowMs);
-    const old = stmt(this.#db, 'SELECT token FROM tokens WHERE user_id = ? AND platform_id = ? AND state = ?')
-      .all(userID, platformID, TOKEN_NORMAL) as { token: string }[];
+    const old = stmt<{ token: string }>(this.#db, 'SELECT token FROM tokens WHERE user_id = ? AND platform_id = ? AND state = ?')
+      .all(userID, platformID, TOKEN_NORMAL);
     const kicked = platformID === ADMIN_PLATFORM_ID ? [] : old.map((r) => r.token);
     const now = Math.floor(nowMs / 1000);
     stmt(this.#db, 'DELETE FROM tokens WHERE user_id = ? AND platform_id = ? AND expire_at <= ?').run(userID, platformID, now);
@@ -43,9 +43,9 @@ export class Tokens {
   }
 
   /** Verify a token fully: JWT checks, then its recorded state (1507 unknown, 1506 kicked). */
-  parse(token: string, nowMs = Date.now()): TokenClaims {
+  parse(token: string, nowMs = Date.now()): JwtClaims {
     const claims = verifyToken(token, this.#secret, nowMs);
-    const row = stmt(this.#db, 'SELECT state FROM tokens WHERE token = ?').get(token) as { state: number } | undefined;
+    const row = stmt<{ state: number }>(this.#db, 'SELECT state FROM tokens WHERE token = ?').get(token);
     if (!row) throw imError(ImCode.TokenNotExist, 'token not exist');
     if (row.state === TOKEN_KICKED) throw imError(ImCode.TokenKicked, 'token has been kicked');
     if (row.state !== TOKEN_NORMAL) throw imError(ImCode.TokenUnknown, 'token state unknown');
@@ -54,8 +54,8 @@ export class Tokens {
 
   /** Mark every normal token of user+platform kicked, except `keep`. Returns the kicked ones. */
   kickAll(userID: string, platformID: number, keep?: string): string[] {
-    const rows = stmt(this.#db, 'SELECT token FROM tokens WHERE user_id = ? AND platform_id = ? AND state = ?')
-      .all(userID, platformID, TOKEN_NORMAL) as { token: string }[];
+    const rows = stmt<{ token: string }>(this.#db, 'SELECT token FROM tokens WHERE user_id = ? AND platform_id = ? AND state = ?')
+      .all(userID, platformID, TOKEN_NORMAL);
     const kicked = rows.map((r) => r.token).filter((t) => t !== keep);
     for (const t of kicked) stmt(this.#db, 'UPDATE tokens SET state = ? WHERE token = ?').run(TOKEN_KICKED, t);
     return kicked;

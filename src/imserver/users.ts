@@ -44,7 +44,7 @@ export class Users {
   }
 
   get(userID: string): UserInfo | undefined {
-    const r = stmt(this.#db, 'SELECT * FROM users WHERE user_id = ?').get(userID) as UserRow | undefined;
+    const r = stmt<UserRow>(this.#db, 'SELECT * FROM users WHERE user_id = ?').get(userID);
     return r ? toInfo(r) : undefined;
   }
 
@@ -81,10 +81,8 @@ export class Users {
   }
 
   page(offset: number, limit: number): { total: number; userIDs: string[] } {
-    const total = (stmt(this.#db, 'SELECT COUNT(*) AS n FROM users').get() as { n: number }).n;
-    const rows = stmt(this.#db, 'SELECT user_id FROM users ORDER BY create_time, user_id LIMIT ? OFFSET ?').all(limit, offset) as {
-      user_id: string;
-    }[];
+    const total = stmt<{ n: number }>(this.#db, 'SELECT COUNT(*) AS n FROM users').get()!.n;
+    const rows = stmt<{ user_id: string }>(this.#db, 'SELECT user_id FROM users ORDER BY create_time, user_id LIMIT ? OFFSET ?').all(limit, offset);
     return { total, userIDs: rows.map((r) => r.user_id) };
   }
 }

@@ -34,9 +34,7 @@ export class Versions {
   }
 
   current(list: string): VersionState {
-    const row = stmt(this.#db, 'SELECT version_id, version FROM versions WHERE list = ?').get(list) as
-      | { version_id: string; version: number }
-      | undefined;
+    const row = stmt<{ version_id: string; version: number }>(this.#db, 'SELECT version_id, version FROM versions WHERE list = ?').get(list);
     if (row) return { versionID: row.version_id, version: row.version };
     const versionID = randomBytes(12).toString('hex');
     stmt(this.#db, 'INSERT INTO versions (list, version_id, version) VALUES (?, ?, 0)').run(list, versionID);
@@ -47,9 +45,7 @@ export class Versions {
     const cur = this.current(list);
     const version = cur.version + 1;
     stmt(this.#db, 'UPDATE versions SET version = ? WHERE list = ?').run(version, list);
-    const prev = stmt(this.#db, 'SELECT insert_version FROM version_log WHERE list = ? AND element_id = ?').get(list, elementID) as
-      | { insert_version: number }
-      | undefined;
+    const prev = stmt<{ insert_version: number }>(this.#db, 'SELECT insert_version FROM version_log WHERE list = ? AND element_id = ?').get(list, elementID);
     const insertVersion = state === V_INSERT || !prev ? version : prev.insert_version;
     stmt(this.#db, 'INSERT OR REPLACE INTO version_log (list, element_id, state, version, insert_version) VALUES (?, ?, ?, ?, ?)')
       .run(list, elementID, state, version, insertVersion);
@@ -61,8 +57,8 @@ export class Versions {
     const base = { versionID: cur.versionID, version: cur.version, insert: [], update: [], delete: [] };
     if (versionID !== cur.versionID || version > cur.version) return { ...base, full: true };
     if (version === cur.version) return { ...base, full: false };
-    const rows = stmt(this.#db, 'SELECT element_id, state, insert_version FROM version_log WHERE list = ? AND version > ? ORDER BY version LIMIT ?')
-      .all(list, version, MAX_LOG + 1) as { element_id: string; state: number; insert_version: number }[];
+    const rows = stmt<{ element_id: string; state: number; insert_version: number }>(this.#db, 'SELECT element_id, state, insert_version FROM version_log WHERE list = ? AND version > ? ORDER BY version LIMIT ?')
+      .all(list, version, MAX_LOG + 1);
     if (rows.length > MAX_LOG) return { ...base, full: true };
     const out: VersionDelta = { ...base, full: false, insert: [], update: [], delete: [] };
     for (const r of rows) {

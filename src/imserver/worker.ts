@@ -2,6 +2,7 @@
 // protocol with index.ts over parentPort.
 
 import { parentPort, workerData } from 'node:worker_threads';
+import { createLogger } from '../log.ts';
 import { createImServer, type RunningImServer } from './server.ts';
 import type { ImServerOptions } from './index.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
@@ -37,6 +38,8 @@ createImServer({
   secret: opts.secret,
   logLevel: opts.logLevel,
   requestLog: opts.requestLog,
+  objects: opts.objects,
+  ...(opts.logBindings ? { logger: createLogger(opts.logLevel ?? 'info').child(opts.logBindings) } : {}),
 }).then(
   (s) => {
     running = s;

@@ -1,6 +1,7 @@
-// Main side of the session RPC: calls with ids, deadlines and cancellation over one MessagePort,
-// plus the session's single event stream. Knows nothing about Worker: the port may come from a
-// worker's MessageChannel or from an in-thread MessageChannel (`--isolation none`).
+// Main side of the session RPC: calls with ids, deadlines and cancellation over one port, plus
+// the session's single event stream. Knows nothing about Worker: the port may come from a
+// worker's MessageChannel, an in-thread MessageChannel (`--isolation none`) or a child process's
+// IPC channel (`--isolation process`); see port.ts.
 //
 // Invariants:
 // - every call's `result` settles exactly once: with the worker's answer, GW_CALL_TIMEOUT at its
@@ -12,7 +13,7 @@
 
 import { DeadlineTimer } from './deadline-timer.ts';
 import { EncodedResult } from './encoded.ts';
-import type { MessagePort } from 'node:worker_threads';
+import type { RpcPort } from './port.ts';
 import type {
   EventMessage,
   FaultKind,
@@ -21,6 +22,7 @@ import type {
   PongMessage,
   ReadyMessage,
   ShutdownMessage,
+  UpstreamMessage,
   WorkerToMain,
 } from '../protocol.ts';
 import { fromWire, gatewayError, type WireError } from '../errors.ts';
@@ -30,6 +32,8 @@ export interface RpcClientHooks {
   /** A pong, with the worker's heap figures. */
   onPong?(pong: PongMessage): void;
   onLog?(line: LogMessage): void;
+  /** A REST request the core made upstream (route and timing). */
+  onUpstream?(sample: UpstreamMessage['sample']): void;
   /** The worker reported a fatal error on the session port (e.g. createCore failed). */
   onFatal?(error: WireError): void;
   /** A call stayed unanswered `overdueGraceMs` past its deadline: the worker ignores cancellation. */
@@ -74,7 +78,7 @@ interface Pending {
 }
 
 export class RpcClient {
-  readonly #port: MessagePort;
+  readonly #port: RpcPort;
   readonly #opts: RpcClientOptions;
   readonly #pending = new Map<number, Pending>();
   // Deadlines and overdue graces of every pending call share one timer (deadline-timer.ts).
@@ -92,7 +96,7 @@ export class RpcClient {
   /** Resolves when the worker reports its core closed (after shutdown()). */
   readonly closed: Promise<void>;
 
-  constructor(port: MessagePort, options: RpcClientOptions) {
+  constructor(port: RpcPort, options: RpcClientOptions) {
     this.#port = port;
     this.#opts = options;
     this.ready = new Promise((res, rej) => {
@@ -200,6 +204,11 @@ export class RpcClient {
     this.#post({ type: 'ping', seq });
   }
 
+  /** Change the level below which the worker drops its log lines (SIGHUP). */
+  setLogLevel(level: string): void {
+    this.#post({ type: 'log-level', level });
+  }
+
   fault(kind: FaultKind): boolean {
     return this.#post({ type: 'fault', kind });
   }
@@ -263,6 +272,9 @@ export class RpcClient {
         return;
       case 'log':
         this.#opts.onLog?.(m);
+        return;
+      case 'upstream':
+        this.#opts.onUpstream?.(m.sample);
         return;
       case 'ready':
         this.#readyResolve(m);

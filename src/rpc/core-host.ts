@@ -34,5 +34,6 @@ export async function openCore(mod: CoreModule, binding: SessionBinding, server:
     wsAddress: binding.wsAddress,
     emit: server.emit,
     log: server.log,
+    onRest: server.rest,
   });
 }

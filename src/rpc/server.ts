@@ -4,12 +4,12 @@
 // asks for it), and carries the core's callbacks as events on the same port, so a callback
 // emitted before a result reaches the client before it. Deadlines share one timer per server.
 //
-// Like the client, it knows nothing about threads: the worker entry supplies `onClosed`
-// (process.exit) and `onFault`; an in-process host would supply its own.
+// Like the client, it knows nothing about threads or processes: the worker entry supplies
+// `onClosed` (exit) and `onFault`; an in-process host supplies its own.
 
 import { getHeapStatistics } from 'node:v8';
-import type { MessagePort } from 'node:worker_threads';
-import type { CallContext, CoreLogger, SdkCore } from '../core/contract.ts';
+import type { RpcPort } from './port.ts';
+import type { CallContext, CoreLogger, RestSample, SdkCore } from '../core/contract.ts';
 import type { CallMessage, FaultKind, LogMessage, MainToWorker, ResultMessage, ShutdownMessage, WorkerToMain } from '../protocol.ts';
 import { gatewayError, toWire } from '../errors.ts';
 import { DeadlineTimer } from './deadline-timer.ts';
@@ -82,16 +82,16 @@ class Call implements CallContext {
 }
 
 export class RpcServer {
-  readonly #port: MessagePort;
+  readonly #port: RpcPort;
   readonly #opts: RpcServerOptions;
   readonly #calls = new Map<number, Call>();
   readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
-  readonly #minLevel: number;
+  #minLevel: number;
   #core: SdkCore | null = null;
   #waiting: CallMessage[] = [];
   #closing = false;
 
-  constructor(port: MessagePort, options: RpcServerOptions) {
+  constructor(port: RpcPort, options: RpcServerOptions) {
     this.#port = port;
     this.#opts = options;
     this.#minLevel = LEVELS[options.logLevel as keyof typeof LEVELS] ?? LEVELS.info;
@@ -109,6 +109,11 @@ export class RpcServer {
     this.#post({ type: 'event', event, data: eventData(data), errCode, errMsg });
   };
 
+  /** For CoreInit.onRest: the main thread aggregates these into the upstream metrics. */
+  readonly rest = (sample: RestSample): void => {
+    this.#post({ type: 'upstream', sample });
+  };
+
   /** For CoreInit.log: lines are written by the main thread's session logger. */
   readonly log: CoreLogger = {
     debug: (obj, msg) => this.#log('debug', obj, msg),
@@ -121,6 +126,9 @@ export class RpcServer {
   serve(core: SdkCore, threadId: number): void {
     this.#core = core;
     this.#post({ type: 'ready', threadId });
+    // An unsolicited pong (seq 0): the main side has a heap figure from the first moment the core
+    // serves, before any ping (a process's stuck-heap estimate starts from it: process-host.ts).
+    this.#pong(0);
     const waiting = this.#waiting;
     this.#waiting = [];
     for (const m of waiting) void this.#dispatch(m);
@@ -141,17 +149,18 @@ export class RpcServer {
         if (call) this.#abort(call, gatewayError('GW_CALL_TIMEOUT', 'cancelled'));
         return;
       }
-      case 'ping': {
-        const h = getHeapStatistics();
-        this.#post({ type: 'pong', seq: m.seq, heapUsed: h.used_heap_size, heapLimit: h.heap_size_limit, external: h.external_memory });
+      case 'ping':
+        this.#pong(m.seq);
         return;
-      }
       case 'fault':
         if (this.#opts.onFault) this.#opts.onFault(m.kind);
         else this.#log('warn', { kind: m.kind }, 'fault injection is disabled; fault ignored');
         return;
       case 'shutdown':
         void this.#shutdown(m.reason);
+        return;
+      case 'log-level':
+        this.#minLevel = LEVELS[m.level as keyof typeof LEVELS] ?? this.#minLevel;
         return;
     }
   }
@@ -241,6 +250,12 @@ export class RpcServer {
     if (LEVELS[level] < this.#minLevel) return;
     const flat = flatLogFields(obj);
     this.#port.postMessage(msg === undefined ? { type: 'log', level, obj: flat } : { type: 'log', level, obj: flat, msg });
+  }
+
+  /** Pongs carry the heap: the watchdog pings only when it needs either (watchdog.ts). */
+  #pong(seq: number): void {
+    const h = getHeapStatistics();
+    this.#post({ type: 'pong', seq, heapUsed: h.used_heap_size, heapLimit: h.heap_size_limit, external: h.external_memory });
   }
 
   #post(m: WorkerToMain): void {

@@ -42,7 +42,7 @@ export interface AdmissionDeps {
   readonly sessions: () => readonly Session[];
   readonly boundMs: number;
   readonly log: Logger;
-  readonly metrics?: Metrics | undefined;
+  readonly metrics: Metrics;
 }
 
 export class Admission {
@@ -77,13 +77,18 @@ export class Admission {
     const max = this.#d.capacity.maxSessions;
     const victim = this.#lruIdle();
     if (!victim) {
-      this.#d.metrics?.admissionRefused.inc();
+      this.#d.metrics.admissionRefused.inc();
       this.#d.log.warn({ maxSessions: max, live: this.live() }, 'login refused: at session capacity');
       throw gatewayError('GW_CAPACITY', undefined, { maxSessions: max });
     }
-    this.#d.metrics?.sessionsEvicted.inc();
+    this.#d.metrics.sessionsEvicted.inc();
     this.#d.log.info({ userID: victim.userID, platformID: victim.platformID, sessionId: victim.sessionId, maxSessions: max }, 'evicting the least recently used idle session to admit a login');
     await victim.stop('idle', this.#d.boundMs);
+  }
+
+  /** No room, and no idle session to make room with: a new session would get GW_CAPACITY. */
+  full(): boolean {
+    return !this.hasRoom() && this.#lruIdle() === undefined;
   }
 
   /** The idle session (no connections, in its idle grace) idle the longest. */

@@ -11,12 +11,12 @@ import type { SessionLimits } from './limits.ts';
 export class CallQueue {
   readonly #q: PQueue;
   readonly #limits: SessionLimits;
-  readonly #metrics: Metrics | undefined;
+  readonly #metrics: Metrics;
   readonly #running = new Set<Promise<void>>();
   /** Calls still waiting for a slot, so clear() can answer them instead of dropping them. */
   readonly #waiting = new Set<(e: GatewayError) => void>();
 
-  constructor(limits: SessionLimits, metrics?: Metrics) {
+  constructor(limits: SessionLimits, metrics: Metrics) {
     this.#limits = limits;
     this.#metrics = metrics;
     this.#q = new PQueue({ concurrency: limits.sessionConcurrency });
@@ -43,7 +43,7 @@ export class CallQueue {
     }
     const started = performance.now();
     const deadline = Date.now() + callTimeoutMs;
-    this.#metrics?.rpcInFlight.inc();
+    this.#metrics.rpcInFlight.inc();
     const result = new Promise<unknown>((resolve, reject) => {
       let expired = false;
       let started = false;
@@ -86,9 +86,8 @@ export class CallQueue {
     return result;
   }
 
-  /** Fail a call that was never admitted, counting it. */
+  /** Fail a call that was never admitted (the connection counts and logs it). */
   refuse(e: GatewayError): Promise<never> {
-    this.#metrics?.callsRejected.inc({ code: String(e.errorName) });
     return Promise.reject(e);
   }
 
@@ -119,7 +118,6 @@ export class CallQueue {
 
   #observe(startedMs: number, status: string): void {
     const m = this.#metrics;
-    if (!m) return;
     m.rpcInFlight.dec();
     m.rpc.observe({ status }, (performance.now() - startedMs) / 1000);
   }

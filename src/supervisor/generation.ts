@@ -3,27 +3,21 @@
 
 import type { Logger } from 'pino';
 import type { ExitReason, GatewayError } from '../errors.ts';
-import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, WorkerBoot } from '../protocol.ts';
+import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, UpstreamMessage, WorkerBoot } from '../protocol.ts';
 import type { RpcClient } from '../rpc/client.ts';
-import { InProcessHost } from './in-process-host.ts';
-import { heapUsedNow, Watchdog } from './watchdog.ts';
-import { WorkerHost, type ExitInfo } from './worker-host.ts';
+import type { ExitInfo, SessionHost } from './host.ts';
+import { Watchdog } from './watchdog.ts';
 
-/** A worker thread, or (`--isolation none`) the core in the main thread behind the same RPC. */
-export type SessionHost = WorkerHost | InProcessHost;
+export type { SessionHost } from './host.ts';
 
 export interface GenerationOptions {
+  /** A fresh host, or a pre-spawned spare from the warm pool (spawn.ts), booted with `boot`. */
+  readonly host: SessionHost;
   readonly boot: WorkerBoot;
   readonly log: Logger;
-  readonly workerFile?: URL | undefined;
-  readonly execArgv?: readonly string[] | undefined;
   readonly watchdogMs: number;
   readonly softHeapBytes: number;
   readonly startTimeoutMs: number;
-  /** A pre-spawned spare from the warm pool, already booted with `boot`; spawned here otherwise. */
-  readonly host?: WorkerHost | null | undefined;
-  /** `--isolation none`: no worker, the core runs in this thread. */
-  readonly inProcess?: boolean | undefined;
 }
 
 /** The worker's heap, as its last pong reported it. */
@@ -37,6 +31,7 @@ export interface GenerationHooks {
   onEvent(e: EventMessage): void;
   onTelemetry(t: HeapFigures): void;
   onLog(line: LogMessage): void;
+  onUpstream(sample: UpstreamMessage['sample']): void;
   /** Heap above the soft limit while serving: the session drains and restarts. */
   onSoftHeap(detail: string): void;
 }
@@ -57,15 +52,10 @@ export class Generation {
   #watchdog: Watchdog | null = null;
   #heapUsed: number | null = null;
 
-  /** Spawns the worker thread; throws if the thread cannot be created. */
   constructor(options: GenerationOptions, hooks: GenerationHooks) {
     this.#o = options;
     this.#hooks = hooks;
-    this.host =
-      options.host ??
-      (options.inProcess
-        ? new InProcessHost({ boot: options.boot, log: options.log })
-        : new WorkerHost({ boot: options.boot, log: options.log, workerFile: options.workerFile, execArgv: options.execArgv }));
+    this.host = options.host;
   }
 
   get exited(): Promise<ExitInfo> {
@@ -92,10 +82,14 @@ export class Generation {
           this.#watchdog?.pong(p.seq, p.heapUsed);
         },
         onLog: (line) => this.#hooks.onLog(line),
+        onUpstream: (sample) => this.#hooks.onUpstream(sample),
         onOverdue: (c) => this.kill('watchdog', `call ${c.fn} ignored cancellation for ${c.overdueMs} ms past its deadline`),
         onBroken: (e) => this.kill('exception', `messageerror: ${e.message}`),
       });
       this.rpc = rpc;
+      // The boot carries the level at startup (a warm spare was booted before any SIGHUP);
+      // the session logger's level is the current one.
+      if (this.#o.log.level !== this.#o.boot.logLevel) rpc.setLogLevel(this.#o.log.level);
       await rpc.ready;
       await rpc.call('Login', login.args, { operationID: login.operationID, deadline }).result;
     } finally {
@@ -108,9 +102,9 @@ export class Generation {
     this.host.markRunning();
     this.running = true;
     // In-process cores have no thread to watch (or to terminate): see in-process-host.ts.
-    const worker = this.host.worker;
-    if (!worker) return;
-    this.#watchdog = new Watchdog(worker, {
+    const busy = this.host.busySampler();
+    if (!busy) return;
+    this.#watchdog = new Watchdog(busy, {
       watchdogMs: this.#o.watchdogMs,
       softHeapBytes: this.#o.softHeapBytes,
       ping: (seq) => this.rpc?.ping(seq),
@@ -119,7 +113,7 @@ export class Generation {
       // starved of CPU then is given twice the bound before it is taken for a stuck one.
       graceUntil: Date.now() + this.#o.startTimeoutMs,
       graceFactor: BOOT_GRACE_FACTOR,
-      onStuck: (detail) => void this.#onStuck(worker, detail),
+      onStuck: (detail) => void this.#onStuck(detail),
       onSoftHeap: (detail) => this.#hooks.onSoftHeap(detail),
     });
   }
@@ -159,8 +153,8 @@ export class Generation {
    * A worker that stopped answering above its soft heap limit is thrashing in GC on its way to
    * an OOM: classify it 'oom', not 'watchdog', so operators see the real cause.
    */
-  async #onStuck(worker: NonNullable<WorkerHost['worker']>, detail: string): Promise<void> {
-    const used = (await heapUsedNow(worker, 250)) ?? this.#heapUsed;
+  async #onStuck(detail: string): Promise<void> {
+    const used = (await this.host.heapUsedNow(250)) ?? this.#heapUsed;
     if (used !== null && used >= this.#o.softHeapBytes) {
       this.kill('oom', `unresponsive at ${Math.round(used / 1024 / 1024)} MB heap, above the soft limit (GC thrash): ${detail}`);
     } else {

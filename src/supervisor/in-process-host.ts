@@ -3,7 +3,7 @@
 // there is no heap limit, no watchdog and no fault injection (options.ts refuses
 // `--isolation none` with `--fault-injection`).
 //
-// It speaks the same contract as WorkerHost (loaded, bind, exited, terminate) over the same RPC:
+// It is a SessionHost like WorkerHost (loaded, bind, exited, terminate) over the same RPC:
 // an in-thread MessageChannel with the RpcClient on one end and the RpcServer on the other, so a
 // call still crosses a MessagePort (structured clone, one macrotask hop) exactly as in `thread`
 // mode. What it removes is the thread: the spawn, the isolate, the core's module load per session.
@@ -14,11 +14,11 @@ import type { Logger } from 'pino';
 import type { CoreModule, SdkCore } from '../core/contract.ts';
 import type { ExitReason } from '../errors.ts';
 import { fromWire, gatewayError, toWire } from '../errors.ts';
-import type { LoadedMessage, SessionBinding, WorkerBoot } from '../protocol.ts';
+import type { SessionBinding, WorkerBoot } from '../protocol.ts';
 import { RpcClient, type RpcClientOptions } from '../rpc/client.ts';
 import { importCore, openCore } from '../rpc/core-host.ts';
 import { RpcServer } from '../rpc/server.ts';
-import type { ExitInfo } from './worker-host.ts';
+import { HostBase, type ExitInfo, type Intent, type SessionHost } from './host.ts';
 
 export interface InProcessHostOptions {
   readonly boot: WorkerBoot;
@@ -38,39 +38,26 @@ function loadCore(spec: string): Promise<CoreModule> {
   return p;
 }
 
-export class InProcessHost {
-  /** There is no Worker: no ELU watchdog, no heap snapshot, no terminate(). */
-  readonly worker = null;
+export class InProcessHost extends HostBase implements SessionHost {
+  readonly isolation = 'none';
   /** The main thread's id: what a test checks to tell the modes apart. */
   readonly threadId = threadId;
-  readonly exited: Promise<ExitInfo>;
-  readonly loaded: Promise<LoadedMessage>;
-  readonly spawnedAt = Date.now();
+  readonly pid = process.pid;
 
   readonly #o: InProcessHostOptions;
-  #alive = true;
-  #running = false;
-  #intent: { reason: ExitReason; detail: string } | null = null;
-  #resolveExit!: (info: ExitInfo) => void;
   #sdk: SdkCore | null = null;
   #client: RpcClient | null = null;
 
   constructor(options: InProcessHostOptions) {
+    super();
     this.#o = options;
-    this.exited = new Promise((res) => (this.#resolveExit = res));
-    this.loaded = loadCore(options.boot.coreModule).then(
-      () => ({ type: 'loaded', heapSizeLimit: getHeapStatistics().heap_size_limit }) satisfies LoadedMessage,
+    loadCore(options.boot.coreModule).then(
+      () => this.markLoaded({ type: 'loaded', heapSizeLimit: getHeapStatistics().heap_size_limit }),
       (e: unknown) => {
         const err = gatewayError('GW_INTERNAL', 'cannot load the SDK core', { cause: (e as Error).message });
         this.#exit(1, { reason: 'init_failed', detail: err.message }, toWire(err));
-        throw err;
       },
     );
-    this.loaded.catch(() => {});
-  }
-
-  get alive(): boolean {
-    return this.#alive;
   }
 
   bind(binding: SessionBinding, options: RpcClientOptions): RpcClient {
@@ -90,7 +77,7 @@ export class InProcessHost {
     try {
       const core = await loadCore(this.#o.boot.coreModule);
       const sdk = await openCore(core, binding, server);
-      if (!this.#alive) {
+      if (!this.alive) {
         await sdk.close('admin').catch(() => {});
         return;
       }
@@ -103,12 +90,17 @@ export class InProcessHost {
     }
   }
 
-  markRunning(): void {
-    this.#running = true;
+  // Nothing to keep alive or let go: the core is part of the gateway's own event loop.
+  ref(): void {}
+  unref(): void {}
+
+  /** No thread to watch: a stuck in-process core is a stuck gateway. */
+  busySampler(): null {
+    return null;
   }
 
-  expect(reason: ExitReason, detail: string): void {
-    this.#intent ??= { reason, detail };
+  heapUsedNow(): Promise<null> {
+    return Promise.resolve(null);
   }
 
   /**
@@ -116,26 +108,20 @@ export class InProcessHost {
    * effort, not awaited), cut its port, and report the exit. A truly stuck core keeps the
    * whole gateway stuck: that is what `thread` isolation is for.
    */
-  async terminate(reason: ExitReason, detail: string): Promise<ExitInfo> {
-    if (this.#intent?.reason === reason) this.#intent = { reason, detail };
-    else this.expect(reason, detail);
-    if (this.#alive) {
-      const sdk = this.#sdk;
-      this.#sdk = null;
-      void sdk?.close('admin').catch(() => {});
-      this.#exit(1, null, null);
-    }
-    return this.exited;
+  protected kill(): void {
+    const sdk = this.#sdk;
+    this.#sdk = null;
+    void sdk?.close('admin').catch(() => {});
+    this.#exit(1, null, null);
   }
 
-  #exit(code: number, why: { reason: ExitReason; detail: string } | null, fatal: ExitInfo['error']): void {
-    if (!this.#alive) return;
-    this.#alive = false;
-    const intent = why ?? this.#intent;
-    const reason: ExitReason = intent?.reason ?? (this.#running ? 'exit' : 'init_failed');
+  #exit(code: number, why: Intent | null, fatal: ExitInfo['error']): void {
+    if (!this.alive) return;
+    const intent = why ?? this.intent;
+    const reason: ExitReason = intent?.reason ?? (this.running ? 'exit' : 'init_failed');
     const info: ExitInfo = { reason, code, detail: intent?.detail ?? `in-process core ended (code ${code})`, error: fatal };
-    if (fatal && !this.#running) this.#client?.failAll(fromWire(fatal));
+    if (fatal && !this.running) this.#client?.failAll(fromWire(fatal));
     this.#sdk = null;
-    this.#resolveExit(info);
+    this.ended(info, fatal ? fromWire(fatal) : gatewayError('GW_INTERNAL', `in-process core ended: ${reason}`, { reason }));
   }
 }

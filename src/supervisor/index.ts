@@ -2,29 +2,36 @@
 // registry, sessions, limits and metrics; the behaviour lives in session.ts.
 
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { gatewayError, isGatewayError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
+import { moduleUrl } from '../module-url.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
-import { PROTOCOL_VERSION } from '../protocol.ts';
 import { Admission, capacity, type Capacity } from './admission.ts';
-import { loadLimits } from './limits.ts';
-import { Registry } from './registry.ts';
+import { CallLedger } from './call-ledger.ts';
+import { Chaos } from './chaos.ts';
+import { CPU_BURN_MS } from './faults.ts';
+import { loadLimits, osLimitsOf, readLimits } from './limits.ts';
+import { probeOsEnv, releaseOsEnv, type OsEnv } from './os-limits.ts';
+import { Registry, sessionKey } from './registry.ts';
 import { Session } from './session.ts';
+import { hostSpec, sessionBoot, spawnHost, type HostSpec } from './spawn.ts';
 import { StartCooldown } from './start-cooldown.ts';
 import { StartGate } from './start-gate.ts';
-import type { Principal, SessionClient, SessionInfo, Supervisor } from './types.ts';
-import { availableParallelism } from 'node:os';
+import type { Principal, SessionClient, SessionInfo, Supervisor, SupervisorOverview, TokenAuthority } from './types.ts';
 import { defaultPoolSize, WarmPool } from './warm-pool.ts';
 
-export type { Supervisor, SessionClient, SessionInfo, Principal } from './types.ts';
+export type { Supervisor, SessionClient, SessionInfo, SupervisorOverview, Principal, TokenAuthority } from './types.ts';
 
 export interface SupervisorDeps {
   readonly options: GatewayOptions;
   readonly log: Logger;
-  readonly metrics?: Metrics;
+  readonly metrics: Metrics;
+  /** The edge's token verdicts: who may reach a session (the gateway's TokenVerifier). */
+  readonly tokens: TokenAuthority;
   /** The SDK core module the workers load. @default the absolute path of src/core/index.ts */
   readonly coreModule?: string;
   /** Tests only: another worker entry, or extra flags for the worker. */
@@ -34,7 +41,13 @@ export interface SupervisorDeps {
   readonly startSlots?: number;
 }
 
-export const DEFAULT_CORE_MODULE = fileURLToPath(new URL('../core/index.ts', import.meta.url));
+export const DEFAULT_CORE_MODULE = fileURLToPath(moduleUrl('../core/index', import.meta.url));
+
+/**
+ * Upstream checks one Login may need: one normally; another only if a revocation or a wait
+ * (an old session still closing) outdated the first. More means the pair keeps being revoked.
+ */
+const MAX_RECHECKS = 3;
 
 /** The Supervisor, plus what tests, benches and the docs look at. */
 export interface LocalSupervisor extends Supervisor {
@@ -42,35 +55,42 @@ export interface LocalSupervisor extends Supervisor {
   readonly warmPool: WarmPool | null;
   /** The memory budget and the session limit derived from it. */
   readonly capacity: Capacity;
+  /** What this host enforces for sessions in a process (os-limits.ts). */
+  readonly osEnv: OsEnv;
 }
 
 export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
-  const { options, log, metrics } = deps;
-  const limitsFor = loadLimits(options);
+  const { options, log, metrics, tokens } = deps;
+  const initialLimits = readLimits(options);
+  let limitsFor = initialLimits.limitsFor;
+  const { defaults, all: limitSets } = initialLimits;
   const coreModule = deps.coreModule ?? DEFAULT_CORE_MODULE;
+  const inProcesses = limitSets.filter((l) => l.isolation === 'process');
+  const osEnv = probeOsEnv({ wantQuota: inProcesses.some((l) => l.sessionCpuPercent > 0), cgroupDir: options.cgroupDir });
+  if (!osEnv.procfs && inProcesses.some((l) => l.sessionRssMb > 0)) {
+    throw gatewayError('GW_OPTIONS_INVALID', '--session-rss-mb needs /proc (Linux) to read a session process\'s RSS', { flag: 'session-rss-mb' });
+  }
+  // Said once at start: which mechanism enforces each limit on this host.
+  if (inProcesses.length > 0) log.info({ isolation: options.isolation, ...osEnv.mechanisms }, 'process isolation: OS limits');
+  const spawnDeps = { workerFile: deps.workerFile, execArgv: deps.execArgv, osEnv };
+  const spawn = (spec: HostSpec, hostLog: Logger) => spawnHost(spec, hostLog, spawnDeps);
   let draining = false;
   /** Clients whose connection closed; a Login still in flight for one must not attach it. */
   const gone = new WeakSet<SessionClient>();
   const cooldown = new StartCooldown(options.restartBackoffMs, options.restartBackoffMaxMs);
   const countedFailures = new WeakSet<Session>();
 
-  const poolSize = options.isolation === 'thread' ? (options.warmPool === 'auto' ? defaultPoolSize() : options.warmPool) : 0;
-  // The boot every default-limits session uses (session.ts builds the same one).
+  const poolSize = options.isolation !== 'none' ? (options.warmPool === 'auto' ? defaultPoolSize() : options.warmPool) : 0;
+  // The spec every default-limits session uses (session.ts builds the same one).
+  const poolLog = log.child({ component: 'warm-pool' });
   const warmPool =
     poolSize > 0
       ? new WarmPool({
           size: poolSize,
-          boot: {
-            protocolVersion: PROTOCOL_VERSION,
-            coreModule,
-            heapLimitMb: options.sessionHeapMb,
-            faultInjection: options.faultInjection,
-            logLevel: options.logLevel,
-          },
-          log: log.child({ component: 'warm-pool' }),
+          spec: hostSpec(options.isolation, sessionBoot(options, coreModule, options.sessionHeapMb), osLimitsOf(defaults)),
+          log: poolLog,
           metrics,
-          workerFile: deps.workerFile,
-          execArgv: deps.execArgv,
+          spawn: (spec) => spawn(spec, poolLog),
         })
       : null;
   const cap = capacity(options, poolSize);
@@ -89,22 +109,54 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         log: log.child({ userID: p.userID, platformID: p.platformID, sessionId }),
         metrics,
         coreModule,
-        workerFile: deps.workerFile,
-        execArgv: deps.execArgv,
+        spawn,
         spares: warmPool ?? undefined,
         onStopped: (s) => registry.remove(s),
+        onSignedOut: (s) => tokens.revoked(s.userID, s.platformID),
+        onTokenAdopted: (s, token) => {
+          tokens.superseded(s.userID, s.platformID, token);
+          recheckOthers(s);
+        },
       },
       p.token,
     );
   });
 
+  /**
+   * A newer token replaced the session's: tabs still on an older one are asked about upstream,
+   * and the ones it no longer accepts are detached (OnKickedOffline), as upstream kicks a device
+   * whose token a newer login on the same platform superseded.
+   */
+  const recheckOthers = (s: Session): void => {
+    for (const c of s.clientsWithOtherTokens()) {
+      tokens.recheck(c.principal, `${s.sessionId}-recheck`).catch((e: unknown) => {
+        if (!isGatewayError(e, 'GW_BAD_TOKEN') && !isGatewayError(e, 'GW_TOKEN_MISMATCH')) return;
+        if (registry.sessionOf(c) === s) registry.unbind(c);
+        s.expel(c);
+      });
+    }
+  };
+
   const admission = new Admission({ capacity: cap, sessions: () => registry.all(), boundMs: options.drainTimeoutMs, log, metrics });
   // New sessions start about one per CPU at a time; a storm queues (start-gate.ts).
   const starts = new StartGate({ slots: deps.startSlots ?? Math.max(1, availableParallelism()), maxWaitMs: Math.floor(options.startTimeoutMs / 2) });
+  metrics.setHeapSource(function* () {
+    for (const s of registry.all()) {
+      const used = s.info().heapUsed;
+      if (used !== null) yield used;
+    }
+  });
+  // Chaos judges containment from the calls the clients made: only then are calls recorded.
+  const ledger = options.chaos ? new CallLedger() : null;
+  const chaos = ledger
+    ? new Chaos({ options, sessions: () => registry.all(), ledger, log: log.child({ component: 'chaos' }), burnMs: CPU_BURN_MS })
+    : null;
+  chaos?.start();
 
   const supervisor: LocalSupervisor = {
     warmPool,
     capacity: cap,
+    osEnv,
 
     async login(client: SessionClient, operationID: string): Promise<void> {
       // Every await below can outlive the client or see a drain begin: re-check after each, or
@@ -124,14 +176,25 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         current = undefined;
       }
       let session = current;
+      let rechecks = 0;
       /** A start slot (start-gate.ts), held from creating the session until its Login is answered. */
       let release: (() => void) | null = null;
       let created = false;
       try {
         while (!session) {
           const existing = registry.get(client.principal.userID, client.principal.platformID);
-          if (existing && !existing.closing) {
-            session = existing;
+          const live = existing && !existing.closing ? existing : undefined;
+          // A token reaches a session (a running one, or a new one whose offline-first core would
+          // serve the local store before upstream refuses it) only if it is the running session's
+          // own token or upstream accepted it just now; a cached verdict alone is not enough.
+          if (!live?.holds(client.principal.token) && !tokens.vouches(client.principal)) {
+            if (++rechecks > MAX_RECHECKS) throw gatewayError('GW_BAD_TOKEN', 'the token was revoked or superseded while logging in');
+            await tokens.recheck(client.principal, operationID);
+            stillWanted();
+            continue;
+          }
+          if (live) {
+            session = live;
           } else if (existing) {
             // Two cores never share a data dir: wait until the old one has closed it.
             await existing.stopped;
@@ -182,7 +245,8 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       if (draining) return Promise.reject(gatewayError('GW_DRAINING'));
       const session = registry.sessionOf(client);
       if (!session) return Promise.reject(gatewayError('GW_NOT_LOGGED_IN'));
-      return session.call(fn, args, _operationID);
+      const call = session.call(fn, args, _operationID);
+      return ledger ? ledger.track(sessionKey(session.userID, session.platformID), call) : call;
     },
 
     async logout(client: SessionClient, _operationID: string): Promise<void> {
@@ -223,12 +287,41 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       return registry.get(userID, platformID)?.fault(kind) ?? false;
     },
 
+    chaosReport() {
+      return chaos?.report() ?? { enabled: false };
+    },
+
+    overview(): SupervisorOverview {
+      return {
+        isolation: options.isolation,
+        maxSessions: cap.maxSessions,
+        liveSessions: admission.live(),
+        memoryBudgetMb: cap.budgetMb,
+        sessionCostMb: cap.sessionCostMb,
+        warmPool: warmPool ? { size: warmPool.size, available: warmPool.available } : null,
+      };
+    },
+
+    atCapacity(): boolean {
+      return admission.full();
+    },
+
+    reload(next: GatewayOptions): void {
+      // Throws on a bad file before anything changes. The OS probe ran at start: a CPU quota
+      // that only a reload brings gets what the probe found (nice, if it did not look for cgroups).
+      limitsFor = loadLimits(next);
+      log.info({ limitsFile: next.limitsFile || null, logLevel: log.level }, 'limits and log level reloaded');
+      for (const s of registry.all()) s.setLogLevel(log.level);
+    },
+
     async drain(timeoutMs: number): Promise<void> {
       draining = true;
+      void chaos?.stop();
       const pool = warmPool?.close();
       const sessions = registry.all();
       log.info({ sessions: sessions.length, timeoutMs }, 'draining sessions');
       await Promise.all([pool, ...sessions.map((s) => s.stop('drain', timeoutMs))]);
+      releaseOsEnv(osEnv);
     },
   };
   return supervisor;

@@ -16,15 +16,17 @@ import { resolve as resolvePath } from 'node:path';
 import type { Logger } from 'pino';
 import { fromWire, gatewayError, type ErrorName, type GatewayError } from '../errors.ts';
 import { sessionDataDir } from '../ids.ts';
-import type { Metrics } from '../metrics.ts';
+import { routeFamily, type Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
-import { PROTOCOL_VERSION, type EventMessage, type FaultKind, type LogMessage, type ShutdownMessage, type WorkerBoot } from '../protocol.ts';
+import type { EventMessage, FaultKind, LogMessage, ShutdownMessage } from '../protocol.ts';
 import { RestartPolicy } from './backoff.ts';
-import type { SessionLimits } from './limits.ts';
+import { assertContained } from './faults.ts';
+import type { ExitInfo, SessionHost } from './host.ts';
+import { osLimitsOf, type SessionLimits } from './limits.ts';
+import { hostSpec, sessionBoot, type HostSpec } from './spawn.ts';
 import type { SessionClient, SessionInfo, SessionState } from './types.ts';
 import { CallQueue } from './call-queue.ts';
 import { Generation } from './generation.ts';
-import type { ExitInfo, WorkerHost } from './worker-host.ts';
 
 export interface SessionDeps {
   readonly userID: string;
@@ -34,14 +36,18 @@ export interface SessionDeps {
   readonly limits: SessionLimits;
   /** Already a child with userID, platformID and sessionId. */
   readonly log: Logger;
-  readonly metrics?: Metrics | undefined;
+  readonly metrics: Metrics;
   readonly coreModule: string;
-  readonly workerFile?: URL | undefined;
-  readonly execArgv?: readonly string[] | undefined;
-  /** The warm pool (thread isolation): a pre-spawned worker for a boot, or null. */
-  readonly spares?: { take(boot: WorkerBoot): WorkerHost | null } | undefined;
+  /** Start a host (spawn.ts spawnHost); throws if it cannot. */
+  readonly spawn: (spec: HostSpec, log: Logger) => SessionHost;
+  /** The warm pool: a pre-spawned host for a spec, or null. */
+  readonly spares?: { take(spec: HostSpec): SessionHost | null } | undefined;
   /** Called once, when the session reaches `stopped`. */
   readonly onStopped: (session: Session) => void;
+  /** The core reported a kick or a token error: every token verdict for the pair is void. */
+  readonly onSignedOut: (session: Session) => void;
+  /** A Login brought a token other than the session's: it is the session's token from now on. */
+  readonly onTokenAdopted: (session: Session, token: string) => void;
 }
 
 interface Waiter {
@@ -69,6 +75,8 @@ export class Session {
   readonly #clients = new Set<SessionClient>();
   #state: SessionState = 'starting';
   #token: string;
+  /** The token the live core logged in with (it may lag #token until the core is told). */
+  #coreToken: string | null = null;
   #gen: Generation | null = null;
   #launched = false;
   #launching: Promise<void> | null = null;
@@ -86,6 +94,8 @@ export class Session {
   #stopping: Promise<void> | null = null;
   #markStopped!: () => void;
   #loginSeq = 0;
+  /** The generation whose core has connected upstream at least once (a later success is a reconnect). */
+  #connectedGen: Generation | null = null;
 
   constructor(deps: SessionDeps, token: string) {
     this.#d = deps;
@@ -103,16 +113,25 @@ export class Session {
       periodMs: o.restartPeriodMs,
     });
     this.stopped = new Promise((res) => (this.#markStopped = res));
-    deps.metrics?.sessions.inc({ state: this.#state });
+    deps.metrics.sessions.inc({ state: this.#state });
   }
 
   get state(): SessionState {
     return this.#state;
   }
 
-  /** The live worker's thread id, or null between workers. */
+  /** The live worker's thread id, or null between workers (and for a process). */
   get threadId(): number | null {
     return this.#gen?.host.alive ? this.#gen.host.threadId : null;
+  }
+
+  /** The pid of the process the live core runs in, or null between workers. */
+  get pid(): number | null {
+    return this.#gen?.host.alive ? this.#gen.host.pid : null;
+  }
+
+  get isolation(): SessionLimits['isolation'] {
+    return this.#d.limits.isolation;
   }
 
   /** True once stop() began: the registry must wait for `stopped` and start a fresh session. */
@@ -122,6 +141,11 @@ export class Session {
 
   has(client: SessionClient): boolean {
     return this.#clients.has(client);
+  }
+
+  /** Whether `token` is the session's current token (the one a restart logs in with). */
+  holds(token: string): boolean {
+    return this.#token === token;
   }
 
   get clientCount(): number {
@@ -142,9 +166,11 @@ export class Session {
   async login(client: SessionClient, token: string): Promise<void> {
     if (this.#stopping) throw gatewayError(this.#drainFor === 'drain' ? 'GW_DRAINING' : 'GW_SESSION_STOPPED');
     if (this.#state === 'quarantined') throw this.#quarantinedError();
+    const attaching = !this.#clients.has(client);
     this.#attach(client);
-    // Keep the newest token: it is the one a restart logs in with.
-    this.#token = token;
+    // A newly attaching client's other token got here only because upstream just accepted it
+    // (the supervisor checks): it is the newest, and the session's from now on.
+    if (attaching && token !== this.#token) this.#adopt(token);
     if (this.#state === 'ready') return;
     const ready = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     if (!this.#launched) {
@@ -164,6 +190,26 @@ export class Session {
     if (!this.#clients.delete(client)) return;
     if (this.#clients.size > 0 || this.#state === 'quarantined') return;
     await this.stop('logout', this.#d.options.drainTimeoutMs);
+  }
+
+  /** Clients attached with another token than the session's current one. */
+  clientsWithOtherTokens(): SessionClient[] {
+    return [...this.#clients].filter((c) => c.principal.token !== this.#token);
+  }
+
+  /**
+   * Detach a client whose token upstream no longer accepts (a newer token superseded it): it
+   * gets OnKickedOffline, as a device kicked by a newer login does upstream.
+   */
+  expel(client: SessionClient): void {
+    if (!this.#clients.delete(client)) return;
+    this.#log.info({ clientId: client.id }, 'client expelled: its token was superseded');
+    try {
+      client.sendEvent('OnKickedOffline', '', 0, '');
+    } catch (err) {
+      this.#log.warn({ err, clientId: client.id }, 'client failed to take an event');
+    }
+    if (this.#clients.size === 0) this.#armIdle();
   }
 
   /** The connection dropped: detach; the last one arms the idle grace. */
@@ -202,12 +248,23 @@ export class Session {
       if (gen && gen.running && gen.rpc && !gen.rpc.dead && (!pinned || gen === pinned) && this.#drainFor !== 'restart') {
         return gen.rpc;
       }
-      return (pinned ?? gen)?.crashError ?? this.#refusal() ?? gatewayError('GW_SESSION_RESTARTING', undefined, { restartInMs: this.#restartInMs() });
+      // Never posted to a worker, so the call did not run: unlike the in-flight calls a crash
+      // rejects with GW_SESSION_CRASHED (outcome unknown), this one is simply retried.
+      const why = (pinned ?? gen)?.crashError ? 'the worker exited before the call ran' : undefined;
+      return this.#refusal() ?? gatewayError('GW_SESSION_RESTARTING', why, { restartInMs: this.#restartInMs() });
     });
   }
 
+  /** SIGHUP changed the log level: the worker filters its lines at the new one from now on. */
+  setLogLevel(level: string): void {
+    const rpc = this.#gen?.rpc;
+    if (rpc && !rpc.dead) rpc.setLogLevel(level);
+  }
+
+  /** Throws GW_FAULT_NEEDS_PROCESS for a kind this session's isolation cannot contain. */
   fault(kind: FaultKind): boolean {
     if (!this.#d.options.faultInjection) return false;
+    assertContained(this.#d.limits.isolation, kind);
     const rpc = this.#gen?.rpc;
     if (!rpc || rpc.dead || !this.#gen?.running) return false;
     this.#log.warn({ kind }, 'injecting fault');
@@ -234,6 +291,7 @@ export class Session {
     this.#drainFor = null;
     this.#emitAll('OnConnecting', '', 0, '');
     this.#restarts++;
+    this.#d.metrics.sessionRestarts.inc({ reason: 'admin' });
     await this.#launch('restart');
     return true;
   }
@@ -241,9 +299,10 @@ export class Session {
   async unquarantine(): Promise<boolean> {
     if (this.#state !== 'quarantined') return false;
     this.#log.info('unquarantined by admin');
-    this.#d.metrics?.quarantined.dec();
+    this.#d.metrics.quarantined.dec();
     this.#policy.reset();
     this.#restarts++;
+    this.#d.metrics.sessionRestarts.inc({ reason: 'unquarantine' });
     this.#emitAll('OnConnecting', '', 0, '');
     await this.#launch('restart');
     return true;
@@ -268,6 +327,8 @@ export class Session {
       restarts: this.#restarts,
       lastExit: this.#lastExit,
       threadId: this.threadId,
+      isolation: this.#d.limits.isolation,
+      pid: this.pid,
       heapUsed: this.#heapUsed,
       heapLimit: this.#heapLimit,
       queueDepth: this.#calls.waiting,
@@ -300,23 +361,14 @@ export class Session {
     if (!this.#stopping) this.#drainFor = null;
     this.#setState(kind === 'start' ? 'starting' : 'restarting');
     let gen: Generation;
-    const boot: WorkerBoot = {
-      protocolVersion: PROTOCOL_VERSION,
-      coreModule: this.#d.coreModule,
-      heapLimitMb: this.#d.limits.sessionHeapMb,
-      faultInjection: o.faultInjection,
-      logLevel: o.logLevel,
-    };
-    const inProcess = o.isolation === 'none';
+    const limits = this.#d.limits;
+    const spec = hostSpec(limits.isolation, sessionBoot(o, this.#d.coreModule, limits.sessionHeapMb), osLimitsOf(limits));
     try {
       gen = new Generation(
         {
-          boot,
-          host: inProcess ? null : this.#d.spares?.take(boot),
-          inProcess,
+          host: this.#d.spares?.take(spec) ?? this.#d.spawn(spec, this.#log),
+          boot: spec.boot,
           log: this.#log,
-          workerFile: this.#d.workerFile,
-          execArgv: this.#d.execArgv,
           watchdogMs: o.watchdogMs,
           softHeapBytes: this.#d.limits.sessionHeapMb * 1024 * 1024 * o.heapSoftRatio,
           startTimeoutMs: o.startTimeoutMs,
@@ -329,6 +381,9 @@ export class Session {
             this.#heapLimit = t.heapLimit;
           },
           onLog: (line) => this.#onWorkerLog(line),
+          onUpstream: (sample) => {
+            this.#d.metrics.upstreamRest.observe({ family: routeFamily(sample.route), outcome: sample.outcome }, sample.seconds);
+          },
           onSoftHeap: (detail) => void this.#softRestart(gen, detail),
         },
       );
@@ -338,6 +393,8 @@ export class Session {
       return;
     }
     this.#gen = gen;
+    this.#coreToken = null;
+    const launchToken = this.#token;
     void gen.exited.then((info) => this.#onExit(gen, info));
     try {
       await gen.start(
@@ -350,7 +407,7 @@ export class Session {
           wsAddress: o.wsAddress,
         },
         // The token goes to the core and nowhere else: no log line carries Login arguments.
-        { args: [this.userID, this.#token], operationID: `${this.sessionId}-login-${++this.#loginSeq}` },
+        { args: [this.userID, launchToken], operationID: `${this.sessionId}-login-${++this.#loginSeq}` },
       );
     } catch (e) {
       if (!gen.host.alive || gen.rpc?.dead) this.#launchFailed(kind, await gen.exited, t0);
@@ -360,9 +417,12 @@ export class Session {
     if (this.#stopping) return; // stop() takes it from here
     gen.goLive();
     const ms = performance.now() - t0;
-    this.#d.metrics?.sessionStart.observe({ status: kind === 'start' ? 'ok' : 'restart_ok' }, ms / 1000);
-    this.#log.info({ threadId: gen.host.threadId, ms: Math.round(ms), kind }, 'session ready');
+    this.#d.metrics.sessionStart.observe({ status: kind === 'start' ? 'ok' : 'restart_ok' }, ms / 1000);
+    this.#log.info({ threadId: gen.host.threadId, childPid: childPid(gen), ms: Math.round(ms), kind }, 'session ready');
     this.#setState('ready');
+    this.#coreToken = launchToken;
+    // A newer token arrived while this core logged in with the older one.
+    this.#syncCoreToken();
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w.resolve();
@@ -371,7 +431,7 @@ export class Session {
 
   /** The worker died (or could not be spawned) before its core was logged in. */
   #launchFailed(kind: 'start' | 'restart', info: ExitInfo, t0: number): void {
-    this.#d.metrics?.sessionStart.observe({ status: info.reason }, (performance.now() - t0) / 1000);
+    this.#d.metrics.sessionStart.observe({ status: info.reason }, (performance.now() - t0) / 1000);
     if (this.#stopping) return;
     this.#log.error({ reason: info.reason, detail: info.detail, kind }, 'session worker failed to start');
     if (kind === 'start') {
@@ -387,7 +447,7 @@ export class Session {
 
   /** The core refused Login (bad token, server says no): stop it normally, never restart. */
   async #loginRefused(kind: 'start' | 'restart', gen: Generation, e: unknown, t0: number): Promise<void> {
-    this.#d.metrics?.sessionStart.observe({ status: 'login_failed' }, (performance.now() - t0) / 1000);
+    this.#d.metrics.sessionStart.observe({ status: 'login_failed' }, (performance.now() - t0) / 1000);
     if (this.#stopping) return;
     const code = typeof (e as { code?: unknown })?.code === 'number' ? (e as { code: number }).code : 0;
     const message = (e as Error)?.message ?? '';
@@ -402,11 +462,11 @@ export class Session {
   }
 
   #onExit(gen: Generation, info: ExitInfo): void {
-    this.#d.metrics?.sessionExits.inc({ reason: info.reason });
+    this.#d.metrics.sessionExits.inc({ reason: info.reason });
     gen.stopWatchdog();
     if (gen === this.#gen) this.#lastExit = { reason: info.reason, detail: info.detail, at: Date.now() };
     const log = info.reason === 'normal' ? this.#log.info.bind(this.#log) : this.#log.error.bind(this.#log);
-    log({ reason: info.reason, code: info.code, detail: info.detail, threadId: gen.host.threadId }, 'session worker exited');
+    log({ reason: info.reason, code: info.code, detail: info.detail, threadId: gen.host.threadId, childPid: childPid(gen) }, 'session worker exited');
     if (!gen.running || info.reason === 'normal' || gen !== this.#gen || this.#stopping) {
       // Launch failures and deliberate stops are handled by whoever started them; this only
       // guarantees nothing is left pending on the dead port.
@@ -433,7 +493,7 @@ export class Session {
       this.#quarantine(info);
       return;
     }
-    this.#d.metrics?.sessionRestarts.inc({ reason: info.reason });
+    this.#d.metrics.sessionRestarts.inc({ reason: info.reason });
     this.#restartAt = Date.now() + decision.delayMs;
     this.#setState('backoff');
     this.#log.warn({ reason: info.reason, restartInMs: decision.delayMs, recent: this.#policy.recent() }, 'restarting session after backoff');
@@ -451,7 +511,7 @@ export class Session {
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     this.#setState('quarantined');
-    this.#d.metrics?.quarantined.inc();
+    this.#d.metrics.quarantined.inc();
     this.#log.error({ reason: info.reason, intensity: this.#d.options.restartIntensity, periodMs: this.#d.options.restartPeriodMs }, 'session quarantined');
     const err = this.#quarantinedError();
     this.#failWaiters(err);
@@ -477,7 +537,7 @@ export class Session {
     clearTimeout(this.#idleTimer);
     clearTimeout(this.#backoffTimer);
     this.#backoffTimer = undefined;
-    if (this.#state === 'quarantined') this.#d.metrics?.quarantined.dec();
+    if (this.#state === 'quarantined') this.#d.metrics.quarantined.dec();
     this.#drainFor = reason;
     this.#setState('draining');
     this.#log.info({ reason }, 'stopping session');
@@ -568,11 +628,43 @@ export class Session {
 
   #onCoreEvent(gen: Generation, e: EventMessage): void {
     if (gen !== this.#gen) return;
+    // The core's connection events are the message gateway's health, seen from every session.
+    if (e.event === 'OnConnectSuccess') {
+      this.#d.metrics.upstreamWsConnects.inc({ result: 'ok' });
+      if (this.#connectedGen === gen) this.#d.metrics.upstreamWsReconnects.inc();
+      this.#connectedGen = gen;
+    } else if (e.event === 'OnConnectFailed') {
+      this.#d.metrics.upstreamWsConnects.inc({ result: 'failed' });
+    }
     this.#emitAll(e.event, e.data, e.errCode, e.errMsg);
     // The server signed this user out (kicked, or the token expired): the core has stopped its
     // network for good. End the session now, or a Login with a fresh token during the idle grace
-    // would attach to a core that can no longer reach the server.
-    if (e.event === 'OnKickedOffline' || e.event === 'OnUserTokenExpired') void this.stop('signed_out', this.#d.options.drainTimeoutMs);
+    // would attach to a core that can no longer reach the server; and no cached verdict for the
+    // pair may let a token in again without asking upstream.
+    if (e.event === 'OnKickedOffline' || e.event === 'OnUserTokenExpired') {
+      this.#d.onSignedOut(this);
+      void this.stop('signed_out', this.#d.options.drainTimeoutMs);
+    }
+  }
+
+  #adopt(token: string): void {
+    this.#token = token;
+    this.#log.info('session token replaced by a newer one');
+    this.#d.onTokenAdopted(this, token);
+    this.#syncCoreToken();
+  }
+
+  /**
+   * Give a ready core the session's newest token. Upstream marks the older token kicked when it
+   * issues a newer one, so a core left on it would be signed out at its next REST call or dial.
+   */
+  #syncCoreToken(): void {
+    if (this.#state !== 'ready' || this.#coreToken === null || this.#coreToken === this.#token) return;
+    const token = this.#token;
+    this.#coreToken = token;
+    this.call('Login', [this.userID, token], `${this.sessionId}-login-${++this.#loginSeq}`).catch((err: unknown) => {
+      this.#log.warn({ code: (err as { code?: unknown })?.code }, 'core did not take the newer token');
+    });
   }
 
   /** Every client of the session gets every callback, in the worker's order. */
@@ -594,7 +686,7 @@ export class Session {
 
   #setState(next: SessionState): void {
     if (next === this.#state) return;
-    const m = this.#d.metrics?.sessions;
+    const m = this.#d.metrics.sessions;
     m?.dec({ state: this.#state });
     if (next !== 'stopped') m?.inc({ state: next });
     this.#log.debug({ from: this.#state, to: next }, 'session state');
@@ -604,6 +696,11 @@ export class Session {
     if (next === 'restarting') this.#calls.pause();
     else this.#calls.resume();
   }
+}
+
+/** A session process's pid for log lines (pino's own `pid` is the gateway's). */
+function childPid(gen: Generation): number | undefined {
+  return gen.host.isolation === 'process' ? gen.host.pid : undefined;
 }
 
 /** Resolves with the value, or undefined once `ms` passed. Never rejects. */

@@ -1,32 +1,33 @@
-// The warm spare pool: K session workers spawned ahead of any login. Each has booted (imported
-// the core module, passed the heap check) and waits at the bind step with no user data opened
-// (workers/session-worker.ts; WorkerBoot carries nothing user-specific). A login takes one and
+// The warm spare pool: K session workers (threads, or processes with `--isolation process`)
+// spawned ahead of any login. Each has booted (imported the core module, passed the heap check)
+// and waits at the bind step with no user data opened (workers/session-worker.ts; a HostSpec
+// carries nothing user-specific). A login takes one and
 // binds it; the pool refills in the background, one spawn at a time, so refilling never competes
 // with a burst of logins for more than one core.
 //
 // There is no way back in: a worker that was bound to a user is never returned, whatever happens
 // to its session (logout, crash, fault, restart), so no state can leak from one user to the next.
 //
-// A spare is only handed out for a boot identical to the one it was spawned with (same core,
-// heap limit, log level...): a user with a per-user heap override from --limits-file gets a cold
-// spawn. Spares are unref'd while they wait (they never keep the process alive) and ref'd when
+// A spare is only handed out for a spec identical to the one it was spawned with (same isolation,
+// core, heap limit, OS limits, log level...): a user with a per-user override from --limits-file
+// gets a cold spawn. Spares are unref'd while they wait (they never keep the process alive) and ref'd when
 // taken. If spares keep dying before they load (a broken core module), refilling stops after a
 // few attempts instead of spinning; the next take() tries again.
 
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.ts';
-import type { WorkerBoot } from '../protocol.ts';
-import { WorkerHost } from './worker-host.ts';
+import type { SessionHost } from './host.ts';
+import { specKey, type HostSpec } from './spawn.ts';
 
 export interface WarmPoolOptions {
   /** How many spares to keep. 0 disables the pool. */
   readonly size: number;
-  readonly boot: WorkerBoot;
+  readonly spec: HostSpec;
   readonly log: Logger;
-  readonly metrics?: Metrics | undefined;
-  readonly workerFile?: URL | undefined;
-  readonly execArgv?: readonly string[] | undefined;
+  readonly metrics: Metrics;
+  /** Start one host for the spec (spawn.ts spawnHost); throws if it cannot. */
+  readonly spawn: (spec: HostSpec) => SessionHost;
 }
 
 /** `--warm-pool auto`: one spare per CPU, at least 1, at most 4. */
@@ -39,7 +40,7 @@ const MAX_FAILURES = 3;
 export class WarmPool {
   readonly #o: WarmPoolOptions;
   readonly #key: string;
-  readonly #spares: WorkerHost[] = [];
+  readonly #spares: SessionHost[] = [];
   #filling = false;
   #closed = false;
   #failures = 0;
@@ -48,7 +49,7 @@ export class WarmPool {
 
   constructor(options: WarmPoolOptions) {
     this.#o = options;
-    this.#key = bootKey(options.boot);
+    this.#key = specKey(options.spec);
     this.#fill();
   }
 
@@ -61,24 +62,24 @@ export class WarmPool {
     return this.#spares.length;
   }
 
-  /** Thread ids of the current spares (tests). */
+  /** Thread ids (processes: pids) of the current spares (tests). */
   threadIds(): number[] {
-    return this.#spares.map((h) => h.threadId);
+    return this.#spares.map((h) => h.threadId ?? h.pid);
   }
 
   /**
-   * A spare for this boot, or null (pool empty, closed, or a different boot). Prefers one that
+   * A spare for this spec, or null (pool empty, closed, or a different spec). Prefers one that
    * already loaded its core. The caller owns the worker from here on; it never comes back.
    */
-  take(boot: WorkerBoot): WorkerHost | null {
-    if (this.#closed || this.#o.size === 0 || bootKey(boot) !== this.#key) return null;
+  take(spec: HostSpec): SessionHost | null {
+    if (this.#closed || this.#o.size === 0 || specKey(spec) !== this.#key) return null;
     this.#failures = 0;
     let i = this.#spares.findIndex((h) => h.alive && h.loadedAt !== null);
     if (i < 0) i = this.#spares.findIndex((h) => h.alive);
     const host = i >= 0 ? this.#spares.splice(i, 1)[0]! : null;
-    this.#o.metrics?.warmPoolTakes.inc({ result: host ? 'hit' : 'miss' });
-    this.#o.metrics?.warmPoolSpares.set(this.#spares.length);
-    host?.worker.ref();
+    this.#o.metrics.warmPoolTakes.inc({ result: host ? 'hit' : 'miss' });
+    this.#o.metrics.warmPoolSpares.set(this.#spares.length);
+    host?.ref();
     // Refill after the caller's synchronous work (binding the worker it just got).
     setImmediate(() => this.#fill());
     return host;
@@ -88,7 +89,7 @@ export class WarmPool {
   async close(): Promise<void> {
     this.#closed = true;
     const spares = this.#spares.splice(0);
-    this.#o.metrics?.warmPoolSpares.set(0);
+    this.#o.metrics.warmPoolSpares.set(0);
     await Promise.all(spares.map((h) => h.terminate('normal', 'warm pool closed')));
   }
 
@@ -100,30 +101,25 @@ export class WarmPool {
 
   async #fillLoop(): Promise<void> {
     while (!this.#closed && this.#spares.length < this.#o.size && this.#failures < MAX_FAILURES) {
-      let host: WorkerHost;
+      let host: SessionHost;
       try {
-        host = new WorkerHost({
-          boot: this.#o.boot,
-          log: this.#o.log,
-          ...(this.#o.workerFile ? { workerFile: this.#o.workerFile } : {}),
-          ...(this.#o.execArgv ? { execArgv: this.#o.execArgv } : {}),
-        });
+        host = this.#o.spawn(this.#o.spec);
       } catch (err) {
         this.#failures++;
         this.#o.log.error({ err }, 'warm pool: cannot spawn a spare worker');
         continue;
       }
       this.spawned++;
-      host.worker.unref();
+      host.unref();
       this.#spares.push(host);
-      this.#o.metrics?.warmPoolSpares.set(this.#spares.length);
+      this.#o.metrics.warmPoolSpares.set(this.#spares.length);
       void host.exited.then((info) => {
         const i = this.#spares.indexOf(host);
         if (i < 0) return; // taken (the session owns its exit) or closed
         this.#spares.splice(i, 1);
-        this.#o.metrics?.warmPoolSpares.set(this.#spares.length);
+        this.#o.metrics.warmPoolSpares.set(this.#spares.length);
         if (this.#closed) return;
-        this.#o.log.warn({ reason: info.reason, detail: info.detail, threadId: host.threadId }, 'warm pool: a spare worker died while waiting');
+        this.#o.log.warn({ reason: info.reason, detail: info.detail, threadId: host.threadId, pid: host.pid }, 'warm pool: a spare worker died while waiting');
         this.#failures++;
         this.#fill();
       });
@@ -138,8 +134,4 @@ export class WarmPool {
       this.#o.log.error({ failures: this.#failures }, 'warm pool: spares keep failing to start; refilling paused until the next login');
     }
   }
-}
-
-function bootKey(b: WorkerBoot): string {
-  return `${b.protocolVersion}|${b.coreModule}|${b.heapLimitMb}|${b.faultInjection}|${b.logLevel}`;
 }

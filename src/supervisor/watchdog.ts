@@ -1,16 +1,19 @@
 // Two watchdogs for one running worker, both on the main thread, neither needing the worker's
 // cooperation to fire:
 //
-// - stuck: every tick, sample the worker's event-loop utilisation as a delta
-//   (worker.performance.eventLoopUtilization(cur, prev)), which the main thread can read even
-//   while the worker spins, without waking it. A worker whose loop was almost idle over the tick
+// - stuck: every tick, sample how busy the core's event loop was since the last tick, from
+//   outside and without waking it: a thread's event-loop utilisation (worker.performance
+//   .eventLoopUtilization(cur, prev)), a child process's main-thread CPU time (/proc schedstat);
+//   both read while the core spins (host.ts BusySampler). A worker whose loop was almost idle over the tick
 //   (ELU < IDLE_ELU) with no call in flight keeps returning to its poll phase, where it would
 //   read a ping: that is proof of life, and it is NOT pinged (an idle session costs no wake-ups;
 //   it is looked at every third tick). Any other worker is pinged every tick (watchdogMs / 5).
 //   No pong for `watchdogMs` while the loop is busy (ELU >= 0.9), or no proof of life at all for
 //   2 × watchdogMs, means the worker is stuck -> onStuck (terminate, 'watchdog'). A worker that
 //   gets stuck while idle is seen at the next tick and dies within about 1.25 × watchdogMs
-//   (test/supervisor/watchdog.test.ts).
+//   (test/supervisor/watchdog.test.ts). A core that is busy but still answers (cpu-burn) is
+//   never stuck. An unknown sample (no /proc) counts as busy but never as spinning: such a
+//   worker is pinged every tick and only the 2 × watchdogMs rule applies.
 // - soft heap: every pong carries the worker's heapUsed (an idle worker is still pinged every
 //   IDLE_PING_MS, so the figure stays fresh); above `softHeapBytes` -> onSoftHeap (drain and
 //   restart, classified 'oom') before V8 reaches the hard limit, where some allocation shapes
@@ -22,8 +25,8 @@
 // Every watchdog with the same period runs off one shared timer (Clock): the main thread wakes
 // once per tick for all workers, not once per worker (400 wake-ups a second at 1,000 sessions).
 
-import type { EventLoopUtilization } from 'node:perf_hooks';
 import type { Worker } from 'node:worker_threads';
+import type { BusySampler } from './host.ts';
 
 export interface WatchdogOptions {
   readonly watchdogMs: number;
@@ -37,9 +40,6 @@ export interface WatchdogOptions {
   readonly graceUntil?: number;
   readonly graceFactor?: number;
 }
-
-/** The worker (as the watchdog sees it): its event-loop utilisation, readable from outside. */
-export type Watched = Pick<Worker, 'performance'>;
 
 const BUSY_ELU = 0.9;
 /** Below this ELU over a tick (and with no call in flight) the worker is idle, not pinged. */
@@ -87,7 +87,7 @@ class Clock {
 }
 
 export class Watchdog {
-  readonly #worker: Watched;
+  readonly #busy: BusySampler;
   readonly #o: WatchdogOptions;
   readonly #activeMs: number;
   readonly #idleMs: number;
@@ -100,17 +100,15 @@ export class Watchdog {
   #lastPingAt = 0;
   /** A ping is out and its pong has not come back. */
   #pingOut = false;
-  #prev: EventLoopUtilization;
   #lastElu = 0;
   #fired = false;
   #stopped = false;
   #lastTickAt = Date.now();
   #armedMs: number;
 
-  constructor(worker: Watched, options: WatchdogOptions) {
-    this.#worker = worker;
+  constructor(busy: BusySampler, options: WatchdogOptions) {
+    this.#busy = busy;
     this.#o = options;
-    this.#prev = worker.performance.eventLoopUtilization();
     this.#activeMs = Math.max(25, Math.floor(options.watchdogMs / 5));
     this.#idleMs = IDLE_TICKS * this.#activeMs;
     this.#armedMs = this.#activeMs;
@@ -118,7 +116,7 @@ export class Watchdog {
     this.#clock = Clock.join(this.#activeMs, this);
   }
 
-  /** Event-loop utilisation of the worker over the last tick, 0..1. */
+  /** How busy the core's event loop was over the last tick, 0..1. */
   get elu(): number {
     return this.#lastElu;
   }
@@ -162,9 +160,9 @@ export class Watchdog {
 
   #tick(): void {
     if (this.#fired || this.#stopped) return;
-    const cur = this.#worker.performance.eventLoopUtilization();
-    this.#lastElu = this.#worker.performance.eventLoopUtilization(cur, this.#prev).utilization;
-    this.#prev = cur;
+    const sample = this.#busy();
+    // Unknown (no /proc): never idle, never "spinning", so only the 2 × watchdogMs rule applies.
+    this.#lastElu = sample ?? 0;
     const now = Date.now();
     const stalled = now - this.#lastTickAt > 3 * this.#armedMs;
     this.#lastTickAt = now;
@@ -175,7 +173,7 @@ export class Watchdog {
       this.#arm(this.#activeMs);
       return;
     }
-    if (this.#lastElu < IDLE_ELU && !this.#pingOut && !this.#o.busy()) {
+    if (sample !== null && sample < IDLE_ELU && !this.#pingOut && !this.#o.busy()) {
       this.#lastLife = now;
       if (now - this.#lastPingAt >= IDLE_PING_MS) this.#ping(now);
       this.#arm(this.#idleMs);

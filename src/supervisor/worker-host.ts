@@ -11,18 +11,15 @@ import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { ExitReason, WireError } from '../errors.ts';
 import { fromWire, gatewayError } from '../errors.ts';
-import type { BindMessage, LoadedMessage, SessionBinding, WorkerBoot, WorkerControlMessage } from '../protocol.ts';
+import type { BindMessage, SessionBinding, WorkerBoot, WorkerControlMessage } from '../protocol.ts';
+import { moduleUrl } from '../module-url.ts';
 import { RpcClient, type RpcClientOptions } from '../rpc/client.ts';
+import { HostBase, type BusySampler, type ExitInfo, type SessionHost } from './host.ts';
+import { heapUsedNow } from './watchdog.ts';
 
-export const SESSION_WORKER_URL = new URL('../../workers/session-worker.ts', import.meta.url);
+export type { ExitInfo } from './host.ts';
 
-export interface ExitInfo {
-  readonly reason: ExitReason;
-  readonly code: number;
-  readonly detail: string;
-  /** What the worker reported before dying (init failures), if anything. */
-  readonly error: WireError | null;
-}
+export const SESSION_WORKER_URL = moduleUrl('../../workers/session-worker', import.meta.url);
 
 export interface WorkerHostOptions {
   readonly boot: WorkerBoot;
@@ -87,25 +84,19 @@ export function youngGenerationMb(oldMb: number): number {
   return Math.min(16, Math.max(2, Math.round(oldMb / 64)));
 }
 
-export class WorkerHost {
+export class WorkerHost extends HostBase implements SessionHost {
+  readonly isolation = 'thread';
   readonly worker: Worker;
   readonly threadId: number;
-  /** Resolves once, with the classified exit. Never rejects. */
-  readonly exited: Promise<ExitInfo>;
-  /** The worker imported the core and passed the heap check. Rejects if it died first. */
-  readonly loaded: Promise<LoadedMessage>;
-  readonly spawnedAt = Date.now();
-  /** When the core module finished loading (Date.now()), or null before. */
-  loadedAt: number | null = null;
+  readonly pid = process.pid;
 
   readonly #log: Logger;
   #phase: Phase = 'booting';
-  #intent: { reason: ExitReason; detail: string } | null = null;
   #error: Error | null = null;
   #fatal: WireError | null = null;
-  #alive = true;
 
   constructor(options: WorkerHostOptions) {
+    super();
     this.#log = options.log;
     const oldMb = options.boot.heapLimitMb;
     prepareWorkerIsolates();
@@ -119,19 +110,10 @@ export class WorkerHost {
     });
     this.threadId = this.worker.threadId;
 
-    let loadedResolve!: (m: LoadedMessage) => void;
-    let loadedReject!: (e: unknown) => void;
-    this.loaded = new Promise((res, rej) => {
-      loadedResolve = res;
-      loadedReject = rej;
-    });
-    this.loaded.catch(() => {});
-
     this.worker.on('message', (m: WorkerControlMessage) => {
       if (m.type === 'loaded') {
         this.#phase = 'binding';
-        this.loadedAt = Date.now();
-        loadedResolve(m);
+        this.markLoaded(m);
       } else if (m.type === 'fatal') {
         this.#fatal = m.error;
       }
@@ -142,18 +124,10 @@ export class WorkerHost {
     this.worker.on('messageerror', (e) => {
       this.#log.error({ err: e }, 'worker control message could not be deserialised');
     });
-    this.exited = new Promise((resolve) => {
-      this.worker.once('exit', (code) => {
-        this.#alive = false;
-        const info = this.#classify(code);
-        loadedReject(this.#fatal ? fromWire(this.#fatal) : gatewayError('GW_INTERNAL', `session worker ended: ${info.reason}`, { reason: info.reason }));
-        resolve(info);
-      });
+    this.worker.once('exit', (code) => {
+      const info = this.#classify(code);
+      this.ended(info, this.#fatal ? fromWire(this.#fatal) : gatewayError('GW_INTERNAL', `session worker ended: ${info.reason}`, { reason: info.reason }));
     });
-  }
-
-  get alive(): boolean {
-    return this.#alive;
   }
 
   /** Hand the worker its session and the session's MessagePort; returns the RPC client. */
@@ -165,34 +139,47 @@ export class WorkerHost {
     return client;
   }
 
-  /** The core is logged in: from now on a failure is a crash, not an init failure. */
-  markRunning(): void {
+  override markRunning(): void {
+    super.markRunning();
     this.#phase = 'running';
   }
 
-  /**
-   * Say why the worker is about to end, before asking it to (shutdown: 'normal') or killing it
-   * (watchdog, soft heap: 'oom'). The first intent wins; an error event still outranks it.
-   */
-  expect(reason: ExitReason, detail: string): void {
-    this.#intent ??= { reason, detail };
+  ref(): void {
+    this.worker.ref();
   }
 
-  /** Kill the thread now. `terminate()` cannot interrupt a blocking native call; see docs. */
-  async terminate(reason: ExitReason, detail: string): Promise<ExitInfo> {
-    // Same reason: the newer detail says more (e.g. "terminated after 400 ms").
-    if (this.#intent?.reason === reason) this.#intent = { reason, detail };
-    else this.expect(reason, detail);
-    if (this.#alive) await this.worker.terminate();
-    return this.exited;
+  unref(): void {
+    this.worker.unref();
+  }
+
+  /** Event-loop utilisation, read from the main thread: it answers while the worker spins. */
+  busySampler(): BusySampler {
+    const perf = this.worker.performance;
+    let prev = perf.eventLoopUtilization();
+    return () => {
+      const cur = perf.eventLoopUtilization();
+      const u = perf.eventLoopUtilization(cur, prev).utilization;
+      prev = cur;
+      return u;
+    };
+  }
+
+  heapUsedNow(timeoutMs: number): Promise<number | null> {
+    return heapUsedNow(this.worker, timeoutMs);
+  }
+
+  /** `terminate()` cannot interrupt a blocking native call; see docs. */
+  protected async kill(): Promise<void> {
+    await this.worker.terminate();
   }
 
   #classify(code: number): ExitInfo {
     const fatal = this.#fatal;
     const e = this.#error as (Error & { code?: unknown }) | null;
+    const intent = this.intent;
     const make = (reason: ExitReason, detail: string): ExitInfo => ({ reason, code, detail, error: fatal });
     if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') return make('oom', e.message);
-    if (this.#intent && (this.#intent.reason !== 'normal' || !e)) return make(this.#intent.reason, this.#intent.detail);
+    if (intent && (intent.reason !== 'normal' || !e)) return make(intent.reason, intent.detail);
     if (fatal || this.#phase !== 'running') {
       return make('init_failed', fatal ? `${fatal.name}: ${fatal.message}` : e ? `${e.name}: ${e.message}` : `exit code ${code} before ready`);
     }

@@ -233,4 +233,26 @@ describe('unread after replying', () => {
     await until(async () => (await bob.call('GetOneConversation', 1, 'alice')).unreadCount === 0, 8000, 'bob unread 0 after reply');
     expect(await bob.call('GetTotalUnreadMsgCount')).toBe(0);
   });
+
+  it('marking read after a reply still sends the receipt for the messages before it, once', async () => {
+    const question = await send(alice, 'coffee?');
+    await bob.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === question.clientMsgID));
+    const reply = await send(bob, 'sure', 'alice');
+    await alice.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === reply.clientMsgID));
+    await until(async () => (await bob.call('GetOneConversation', 1, 'alice')).unreadCount === 0, 8000, 'bob unread 0 after his reply');
+    const aFrom = alice.events.length;
+    await bob.call('MarkConversationMessageAsRead', conv);
+    const r = await alice.waitFor('OnRecvC2CReadReceipt', (d) => d[0].msgIDList.includes(question.clientMsgID), 8000, aFrom);
+    // Also the earlier ones bob never marked (he replied to 'are you there?' too); never bob's own.
+    const listed: string[] = (r.data as any[])[0].msgIDList;
+    expect(listed).not.toContain(reply.clientMsgID);
+    const found = await alice.call('FindMessageList', [{ conversationID: conv, clientMsgIDList: listed }]);
+    expect(found.findResultItems[0].messageList.every((m: any) => m.sendID === 'alice')).toBe(true);
+    const [mine] = await alice.call('FindMessageList', [{ conversationID: conv, clientMsgIDList: [question.clientMsgID] }]).then((x: any) => x.findResultItems[0].messageList);
+    expect(mine.isRead).toBe(true);
+    // bob's copy is flagged read: a second mark has nothing to report.
+    await bob.call('MarkConversationMessageAsRead', conv);
+    await new Promise((res) => setTimeout(res, 300));
+    expect(alice.events.slice(aFrom).filter((e) => e.event === 'OnRecvC2CReadReceipt')).toHaveLength(1);
+  });
 });

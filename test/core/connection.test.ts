@@ -59,6 +59,29 @@ describe('connection and sync', () => {
     expect(await erin.call('GetTotalUnreadMsgCount')).toBe(131);
   });
 
+  it('after a restart, a conversation that is new to the device reports all its messages once; a first sync stays silent', async () => {
+    // hank's data dir is new: what his first sync loads is not news.
+    await im.register('hank');
+    const gina = core('gina');
+    await login(gina);
+    await send(gina, 'before hank logged in', 'hank');
+    let hank = core('hank');
+    await login(hank);
+    expect(hank.count('OnRecvNewMessages')).toBe(0);
+    await hank.core.close('restart');
+    // Offline: fred writes to hank for the first time.
+    const fred = core('fred');
+    await login(fred);
+    const sent: string[] = [];
+    for (let i = 0; i < 3; i++) sent.push((await send(fred, `f${i}`, 'hank')).clientMsgID);
+    hank = core('hank');
+    await login(hank);
+    const got = hank.events.filter((e) => e.event === 'OnRecvNewMessages').flatMap((e) => (e.data as any[]).map((m) => m.clientMsgID));
+    expect(got).toEqual(sent);
+    expect(hank.events.find((e) => e.event === 'OnNewConversation' && (e.data as any[]).some((c) => c.conversationID === 'si_fred_hank'))).toBeDefined();
+    expect((await hank.call('GetOneConversation', 1, 'fred')).unreadCount).toBe(3);
+  });
+
   it('a reconnect pulls at most the catch-up limit per conversation; history pages pull the rest', async () => {
     const dave = cores[0]!;
     let erin = cores.filter((c) => c.userID === 'erin').at(-1)!;

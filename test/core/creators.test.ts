@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CodedError } from '../../src/errors.ts';
+import { CodedError } from '../../src/core/errors.ts';
 import { creators } from '../../src/core/msg/creators.ts';
 import { itemToMsgData, msgDataToItem } from '../../src/core/msg/convert.ts';
 import { PbCoder } from '@openim/protocol';

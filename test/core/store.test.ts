@@ -66,6 +66,32 @@ describe('store migrations', () => {
     db.close();
   });
 
+  it('v5 flags the received messages a v4 store counted as read by its read seq, nothing else', () => {
+    const dir = temp('core-store-');
+    const v4 = openDatabase(dir, migrations.filter((m) => m.version <= 4));
+    v4.prepare("INSERT INTO conversations (conversationID, conversationType, userID, hasReadSeq) VALUES ('si_a_b', 1, 'b', 3), ('sg_g', 3, '', 9)").run();
+    const put = v4.prepare('INSERT INTO messages (clientMsgID, conversationID, seq, status, sendID, item) VALUES (?, ?, ?, 2, ?, ?)');
+    const rows: [string, string, number, string][] = [
+      ['b2', 'si_a_b', 2, 'b'],
+      ['a3', 'si_a_b', 3, 'a'],
+      ['b4', 'si_a_b', 4, 'b'],
+      ['g1', 'sg_g', 1, 'b'],
+    ];
+    for (const [id, conv, seq, from] of rows) put.run(id, conv, seq, from, JSON.stringify({ clientMsgID: id, seq, sendID: from, isRead: false }));
+    v4.close();
+    const db = openDatabase(dir);
+    const read = (db.prepare('SELECT clientMsgID, item FROM messages ORDER BY clientMsgID').all() as { clientMsgID: string; item: string }[]).map(
+      (r) => [r.clientMsgID, (JSON.parse(r.item) as { isRead: boolean }).isRead],
+    );
+    expect(read).toEqual([
+      ['a3', false],
+      ['b2', true],
+      ['b4', false],
+      ['g1', false],
+    ]);
+    db.close();
+  });
+
   it('data survives close and reopen; close is idempotent', () => {
     const dir = temp('core-store-');
     const s1 = new Store(dir);
@@ -127,6 +153,10 @@ describe('read marks on stored messages', () => {
     expect(next.map((m) => m.seq).sort((x, y) => x - y)).toEqual([51, 52, 53, 54, 55, 56, 57, 58, 59, 97, 99]);
     expect(store.messages.markRead('si_a_b', 'a', [], 100).map((m) => m.seq).sort((x, y) => x - y)).toEqual([61, 62, 63, 64, 65, 66, 67, 68, 69, 71, 72, 73, 74, 75, 76, 77, 78, 79, 81, 82, 83, 84, 85, 86, 87, 88, 89, 91, 92, 93, 94, 95, 96, 98]);
     expect(store.messages.getBySeq('si_a_b', 10)!.isRead).toBe(false);
+    // What mark-as-read reports: the peer's messages not flagged read, whatever the read seq.
+    expect(store.messages.unreadFrom('si_a_b', 'b')).toEqual([10, 20, 30, 40, 50, 60, 70, 80, 90, 100]);
+    store.messages.markRead('si_a_b', 'b', [10, 20, 90], 0);
+    expect(store.messages.unreadFrom('si_a_b', 'b')).toEqual([30, 40, 50, 60, 70, 80, 100]);
     store.close();
   });
 });

@@ -1,9 +1,11 @@
-// Auth failures of each kind against the real embedded IM server's parse_token: the real client
-// gets 10000 from login(), and the server holds no socket afterwards.
+// Auth failures of each kind against the real embedded IM server's parse_token, with the real
+// supervisor: a refusal the app can act on comes in band (login() rejects with the gateway's
+// code), a bad query as HTTP (login() rejects with 10000); either way the server holds no socket
+// and no session or worker was created.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalog } from '../../src/errors.ts';
-import { newSdk, rawUpgrade, settle, upgradeUrl } from '../helpers/client.ts';
+import { inBandRefusal, newSdk, rawUpgrade, settle, upgradeUrl } from '../helpers/client.ts';
 import { startStack, startTestGateway, GATEWAY_CORE, type Stack } from '../helpers/gateway.ts';
 import type { Gateway } from '../../src/index.ts';
 
@@ -26,47 +28,58 @@ async function noSocketHeld(g: Gateway): Promise<void> {
 }
 
 async function expectRefused(g: Gateway, userID: string, token: string, platformID: number, status: number, code: number): Promise<void> {
-  const ans = await rawUpgrade(upgradeUrl(g.url, { sendID: userID, token, platformID, operationID: 'op-auth' }));
-  expect(ans.status).toBe(status);
-  expect(JSON.parse(ans.body)).toEqual({ errCode: code, errMsg: expect.any(String) });
+  const url = upgradeUrl(g.url, { sendID: userID, token, platformID, operationID: 'op-auth' });
+  const inBand = status !== 400;
+  if (inBand) {
+    const r = await inBandRefusal(url);
+    expect(r.frames[0]).toEqual({ event: 'Login', errCode: code, errMsg: expect.any(String), data: '', operationID: 'op-auth' });
+    expect(r.code).toBe(4000 + status);
+  } else {
+    const ans = await rawUpgrade(url);
+    expect(ans.status).toBe(status);
+    expect(JSON.parse(ans.body)).toEqual({ errCode: code, errMsg: expect.any(String) });
+  }
+  const pool = (g.supervisor as { warmPool?: { spawned: number; available: number; size: number } | null }).warmPool;
+  // The pool fills one spare after another from start-up: count only once it is full.
+  if (pool) await vi.waitFor(() => expect(pool.available).toBe(pool.size), { timeout: 20_000, interval: 20 });
+  const spares = pool?.spawned;
   const sdk = newSdk();
   const { ok, res } = await settle(sdk.login({ userID, token, platformID, apiAddr: stack.im.apiAddress, wsAddr: g.url }));
   expect(ok).toBe(false);
-  expect(res.errCode).toBe(10000);
+  expect(res.errCode).toBe(inBand ? code : 10000);
   await noSocketHeld(g);
   expect(g.supervisor.list()).toEqual([]);
+  // No spare worker was taken (the pool would have spawned a replacement).
+  expect((g.supervisor as { warmPool?: { spawned: number } | null }).warmPool?.spawned).toBe(spares);
 }
 
 describe('auth at the upgrade (real parse_token)', () => {
-  it('refuses a token the IM server did not issue with 401', async () => {
+  it('refuses a token the IM server did not issue (20031, close 4401)', async () => {
     await expectRefused(stack.gateway, 'mallory', 'eyJhbGciOiJIUzI1NiJ9.e30.forged', 5, 401, catalog.GW_BAD_TOKEN.code);
   });
 
-  it("refuses another user's valid token with 403", async () => {
+  it("refuses another user's valid token (20032, close 4403)", async () => {
     const aliceToken = await stack.token('alice');
     await stack.token('mallory');
     await expectRefused(stack.gateway, 'mallory', aliceToken, 5, 403, catalog.GW_TOKEN_MISMATCH.code);
   });
 
-  it("refuses the user's token for another platform with 403", async () => {
+  it("refuses the user's token for another platform (20032, close 4403)", async () => {
     const iosToken = await stack.token('alice', 1);
     await expectRefused(stack.gateway, 'alice', iosToken, 5, 403, catalog.GW_TOKEN_MISMATCH.code);
   });
 
-  it('refuses a bad query with 400', async () => {
+  it('refuses a bad query with HTTP 400', async () => {
     await expectRefused(stack.gateway, 'alice', await stack.token('alice'), 0, 400, catalog.GW_BAD_QUERY.code);
   });
 
-  it('answers 503 with Retry-After when the IM server is down', async () => {
+  it('answers 20036 (close 4503) when the IM server is down', async () => {
     // A second gateway whose upstream address has nothing listening.
     const g = await startTestGateway(
       { apiAddress: 'http://127.0.0.1:9', wsAddress: 'ws://127.0.0.1:9', authTimeoutMs: 500, dbDir: stack.dbDir },
       { coreModule: GATEWAY_CORE },
     );
     try {
-      const ans = await rawUpgrade(upgradeUrl(g.url, { sendID: 'alice', token: await stack.token('alice'), platformID: 5, operationID: 'o' }));
-      expect(ans.status).toBe(503);
-      expect(Number(ans.headers['retry-after'])).toBeGreaterThan(0);
       await expectRefused(g, 'alice', await stack.token('alice'), 5, 503, catalog.GW_UPSTREAM_UNAVAILABLE.code);
     } finally {
       await g.close();

@@ -44,7 +44,7 @@ async function login(userID: string): Promise<OpenIMSDK> {
 const sleepCall = (sdk: OpenIMSDK) => sdk.searchLocalMessages({ conversationID: 'c', keywordList: ['sleep:20000'] });
 
 describe('a fault in one user\'s worker', () => {
-  for (const kind of ['throw', 'reject', 'exit', 'loop', 'oom'] as FaultKind[]) {
+  for (const kind of ['throw', 'reject', 'exit', 'loop', 'oom'] as const satisfies readonly FaultKind[]) {
     it(`'${kind}': fails A's in-flight calls with ${catalog.GW_SESSION_CRASHED.code}, B is untouched, A answers again`, async () => {
       const a = await login(`ua-${kind}`);
       const b = await login(`ub-${kind}`);

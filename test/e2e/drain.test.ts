@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/errors.ts';
-import { newSdk, noReconnect, RawClient, rawUpgrade, settle, upgradeUrl, type SdkResponse } from '../helpers/client.ts';
+import { inBandRefusal, newSdk, noReconnect, RawClient, settle, upgradeUrl, type SdkResponse } from '../helpers/client.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
 
 let stack: Stack;
@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 
 describe('drain', () => {
-  it('completes in-flight calls, refuses new upgrades with 503 and closes clients with 1001', async () => {
+  it('completes in-flight calls, refuses new upgrades in band (GW_DRAINING) and closes clients with 1001', async () => {
     const g = stack.gateway;
     const users = ['d1', 'd2'];
     const sdks = await Promise.all(users.map(async (u) => {
@@ -32,9 +32,10 @@ describe('drain', () => {
     await new Promise((r) => setTimeout(r, 100)); // the calls are in the workers now
     const closing = g.close();
 
-    const refused = await rawUpgrade(upgradeUrl(g.url, { sendID: 'd3', token: await stack.token('d3'), platformID: 5, operationID: 'o' }));
-    expect(refused.status).toBe(503);
-    expect(JSON.parse(refused.body).errCode).toBe(catalog.GW_DRAINING.code);
+    // A new upgrade during the drain is refused in band: login() learns GW_DRAINING (try later).
+    const refused = await inBandRefusal(upgradeUrl(g.url, { sendID: 'd3', token: await stack.token('d3'), platformID: 5, operationID: 'o' }));
+    expect(refused.code).toBe(4503);
+    expect(refused.frames[0]?.errCode).toBe(catalog.GW_DRAINING.code);
 
     const results = await Promise.all(inflight);
     for (const { ok, res } of results) {

@@ -62,6 +62,8 @@ describe('admin API', () => {
     const { http } = await setup({ adminToken: '' });
     expect((await http('GET', '/admin/sessions', { token: '' })).status).toBe(404);
     expect((await http('GET', '/metrics', { token: null })).status).toBe(404);
+    for (const path of ['/admin/', '/admin/app.js', '/admin/whoami', '/admin/events']) expect((await http('GET', path, { token: null })).status).toBe(404);
+    expect((await http('POST', '/admin/login', { token: null, body: '{"token":""}' })).status).toBe(404);
   });
 
   it('lists sessions', async () => {
@@ -103,7 +105,9 @@ describe('admin API', () => {
     expect(sup.faults).toEqual([{ userID: 'u1', platformID: 5, kind: 'oom' }]);
     expect((await http('POST', '/admin/sessions/u1/5/fault', { body: '{"kind":"rm -rf"}' })).status).toBe(400);
     expect((await http('POST', '/admin/sessions/u1/5/fault', { body: 'nope' })).status).toBe(400);
-    expect((await http('POST', '/admin/sessions/u1/5/fault', { body: JSON.stringify({ kind: 'throw', pad: 'x'.repeat(5000) }) })).status).toBe(413);
+    const big = await http('POST', '/admin/sessions/u1/5/fault', { body: JSON.stringify({ kind: 'throw', pad: 'x'.repeat(5000) }) });
+    expect(big.status).toBe(413);
+    expect(JSON.parse(big.body).errCode).toBe(catalog.GW_ADMIN_BODY_TOO_LARGE.code);
     expect((await http('POST', '/admin/sessions/u2/5/fault', { body: '{"kind":"throw"}' })).status).toBe(404);
   });
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { authenticate, TokenVerifier } from '../../src/gateway/auth.ts';
+import { authenticate, JUST_VERIFIED_MS, TokenVerifier } from '../../src/gateway/auth.ts';
 import { startFakeIm, type FakeIm } from '../helpers/fake-im.ts';
 
 let im: FakeIm;
@@ -80,5 +80,96 @@ describe('authenticate', () => {
     await expect(authenticate(v, { sendID: 'u1', token, platformID: 5, operationID: 'o' })).resolves.toEqual({ userID: 'u1', platformID: 5, token });
     await expect(authenticate(v, { sendID: 'u2', token, platformID: 5, operationID: 'o' })).rejects.toMatchObject({ errorName: 'GW_TOKEN_MISMATCH' });
     await expect(authenticate(v, { sendID: 'u1', token, platformID: 6, operationID: 'o' })).rejects.toMatchObject({ errorName: 'GW_TOKEN_MISMATCH' });
+  });
+});
+
+describe('TokenVerifier as the supervisor\'s TokenAuthority', () => {
+  const q = (token: string, sendID = 'u1') => ({ sendID, token, platformID: 5, operationID: 'o' });
+
+  it('vouches for a principal whose upgrade asked upstream, for JUST_VERIFIED_MS only', async () => {
+    let now = Date.now();
+    const v = verifier({ now: () => now });
+    const p = await v.authenticate(q(im.issue('u1', 5)));
+    expect(v.vouches(p)).toBe(true);
+    now += JUST_VERIFIED_MS + 1;
+    expect(v.vouches(p)).toBe(false);
+  });
+
+  it('never vouches for a principal admitted by a cached verdict; recheck asks upstream, then it does', async () => {
+    const v = verifier();
+    const token = im.issue('u1', 5);
+    await v.authenticate(q(token));
+    const n = im.requests.length;
+    const p = await v.authenticate(q(token));
+    expect(im.requests.length).toBe(n); // the upgrade itself was free
+    expect(v.vouches(p)).toBe(false);
+    await v.recheck(p, 'op-re');
+    expect(im.requests.length).toBe(n + 1);
+    expect(im.requests.at(-1)?.operationID).toBe('op-re');
+    expect(v.vouches(p)).toBe(true);
+  });
+
+  it('recheck skips a cached acceptance but keeps a cached refusal', async () => {
+    const v = verifier();
+    const token = im.issue('u1', 5);
+    const p = await v.authenticate(q(token));
+    im.revoke(token, 1506);
+    await expect(v.recheck(p, 'o')).rejects.toMatchObject({ errorName: 'GW_BAD_TOKEN', detail: { upstreamCode: 1506 } });
+    const n = im.requests.length;
+    await expect(v.recheck(p, 'o')).rejects.toMatchObject({ errorName: 'GW_BAD_TOKEN' });
+    await expect(v.verify(token, 'o')).rejects.toMatchObject({ errorName: 'GW_BAD_TOKEN' });
+    expect(im.requests.length).toBe(n);
+    expect(v.vouches(p)).toBe(false); // upstream's last word on the token is a refusal
+  });
+
+  it('revoked(): drops every cached verdict of the pair, and no earlier proof vouches; other pairs untouched', async () => {
+    const v = verifier();
+    const [a, b, other] = [im.issue('u1', 5), im.issue('u1', 5), im.issue('u2', 5)];
+    const pa = await v.authenticate(q(a));
+    await v.authenticate(q(b));
+    const po = await v.authenticate(q(other, 'u2'));
+    v.revoked('u1', 5);
+    expect(v.vouches(pa)).toBe(false);
+    expect(v.vouches(po)).toBe(true);
+    const n = im.requests.length;
+    await v.verify(a, 'o');
+    await v.verify(b, 'o');
+    await v.verify(other, 'o');
+    expect(im.requests.length).toBe(n + 2);
+    // A check made after the event vouches again.
+    await v.recheck(pa, 'o');
+    expect(v.vouches(pa)).toBe(true);
+  });
+
+  it('superseded(): the current token stays cached, the pair\'s others do not, and earlier proofs stop vouching', async () => {
+    const v = verifier();
+    const [older, current] = [im.issue('u1', 5), im.issue('u1', 5)];
+    const pOld = await v.authenticate(q(older));
+    await v.authenticate(q(current));
+    v.superseded('u1', 5, current);
+    expect(v.vouches(pOld)).toBe(false);
+    const n = im.requests.length;
+    await v.verify(current, 'o');
+    expect(im.requests.length).toBe(n);
+    await v.verify(older, 'o');
+    expect(im.requests.length).toBe(n + 1);
+  });
+
+  it('does not cache, or count as a proof, an answer to a request asked before a revocation', async () => {
+    const v = verifier();
+    const token = im.issue('u1', 5);
+    im.delayMs = 150;
+    try {
+      const admitted = v.authenticate(q(token));
+      await new Promise((r) => setTimeout(r, 50));
+      v.revoked('u1', 5); // while parse_token is on its way back
+      const p = await admitted;
+      expect(v.vouches(p)).toBe(false);
+      const n = im.requests.length;
+      await v.verify(token, 'o');
+      expect(im.requests.length).toBe(n + 1);
+    } finally {
+      im.delayMs = 0;
+    }
   });
 });

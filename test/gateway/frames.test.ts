@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { catalog, CodedError, gatewayError } from '../../src/errors.ts';
+import { catalog, CoreError, gatewayError } from '../../src/errors.ts';
 import { FrameError, formatError, formatEvent, formatResult, frameText, parseRequest, resultData } from '../../src/gateway/frames.ts';
 
 const frame = (o: Record<string, unknown>): string => JSON.stringify(o);
@@ -89,7 +89,7 @@ describe('formatting', () => {
   });
 
   it('passes coded errors through and hides unexpected ones', () => {
-    expect(JSON.parse(formatError('Login', 'o', new CodedError(1501, 'TokenExpiredError')))).toEqual({ event: 'Login', errCode: 1501, errMsg: 'TokenExpiredError', data: '', operationID: 'o' });
+    expect(JSON.parse(formatError('Login', 'o', new CoreError(1501, 'TokenExpiredError')))).toEqual({ event: 'Login', errCode: 1501, errMsg: 'TokenExpiredError', data: '', operationID: 'o' });
     expect(JSON.parse(formatError('X', 'o', gatewayError('GW_BUSY'))).errCode).toBe(catalog.GW_BUSY.code);
     const hidden = JSON.parse(formatError('X', 'o', new Error('/secret/path.ts:12 exploded')));
     expect(hidden.errCode).toBe(catalog.GW_INTERNAL.code);

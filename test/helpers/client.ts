@@ -60,11 +60,14 @@ export class RawClient {
     const ws = new WebSocket(url, { perMessageDeflate: false, ...opts });
     const c = new RawClient(ws);
     const init = c.next((f) => f.event === 'InitSDK');
-    await until(new Promise<void>((resolve, reject) => {
+    // A refusal in band opens the socket, says why and closes: fail at once, not at a timeout.
+    const refused = new Promise<never>((_, reject) => ws.once('close', (code) => reject(Object.assign(new Error(`closed ${code} before InitSDK`), { code, frames: c.frames }))));
+    refused.catch(() => {});
+    await until(Promise.race([refused, new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
-    }), 5_000, 'ws open');
-    await until(init, 5_000, 'InitSDK');
+    })]), 5_000, 'ws open');
+    await until(Promise.race([init, refused]), 5_000, 'InitSDK');
     return c;
   }
 
@@ -130,6 +133,29 @@ export function rawUpgrade(url: string, headers: Record<string, string> = {}, me
     req.on('error', reject);
     req.end();
   }), 10_000, 'upgrade answer');
+}
+
+export interface InBandRefusal {
+  /** Every text frame, parsed, in order. */
+  frames: WireFrame[];
+  code: number;
+  reason: string;
+  /** ms from the open event to the close. */
+  closedAfterMs: number;
+}
+
+/** Open a socket the gateway refuses in band and collect what it says until it closes. */
+export function inBandRefusal(url: string, headers: Record<string, string> = {}): Promise<InBandRefusal> {
+  return until(new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { perMessageDeflate: false, headers });
+    const frames: WireFrame[] = [];
+    let opened = 0;
+    ws.on('unexpected-response', (_req, res) => reject(new Error(`refused before the upgrade: HTTP ${res.statusCode}`)));
+    ws.on('open', () => (opened = performance.now()));
+    ws.on('message', (d) => frames.push(JSON.parse(String(d)) as WireFrame));
+    ws.on('close', (code, reason) => resolve({ frames, code, reason: reason.toString(), closedAfterMs: performance.now() - opened }));
+    ws.on('error', reject);
+  }), 10_000, 'an in-band refusal');
 }
 
 /** The real client. */

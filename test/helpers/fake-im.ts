@@ -12,6 +12,8 @@ export interface FakeIm {
   /** Requests to /auth/parse_token so far, with the operationID header each carried. */
   readonly requests: Array<{ operationID: string | undefined; token: unknown }>;
   mode: FakeImMode;
+  /** Answer parse_token this many ms late (0: at once). */
+  delayMs: number;
   /** Issue a token for (userID, platformID); `expireInS` defaults to a day. Tokens may contain '+'. */
   issue(userID: string, platformID: number, expireInS?: number): string;
   /** Make parse_token answer this errCode for the token from now on. */
@@ -22,7 +24,7 @@ export interface FakeIm {
 export async function startFakeIm(): Promise<FakeIm> {
   const tokens = new Map<string, { userID: string; platformID: number; exp: number; errCode: number }>();
   const requests: FakeIm['requests'] = [];
-  const state = { mode: 'ok' as FakeImMode };
+  const state = { mode: 'ok' as FakeImMode, delayMs: 0 };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -49,7 +51,9 @@ export async function startFakeIm(): Promise<FakeIm> {
       }
       const t = typeof body.token === 'string' ? tokens.get(body.token) : undefined;
       const reply = (o: unknown): void => {
-        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(o));
+        const send = (): void => void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(o));
+        if (state.delayMs > 0) setTimeout(send, state.delayMs);
+        else send();
       };
       if (!t) return reply({ errCode: 1503, errMsg: 'TokenMalformedError', errDlt: '' });
       if (t.errCode !== 0) return reply({ errCode: t.errCode, errMsg: 'token rejected', errDlt: '' });
@@ -66,6 +70,12 @@ export async function startFakeIm(): Promise<FakeIm> {
     },
     set mode(m: FakeImMode) {
       state.mode = m;
+    },
+    get delayMs() {
+      return state.delayMs;
+    },
+    set delayMs(ms: number) {
+      state.delayMs = ms;
     },
     issue(userID, platformID, expireInS = 86_400) {
       // base64 (not base64url) so tokens carry '+' and '/', as unencoded query values must survive.

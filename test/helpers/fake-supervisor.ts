@@ -3,6 +3,7 @@
 // Test code only; the product always uses src/supervisor.
 
 import { gatewayError } from '../../src/errors.ts';
+import type { GatewayOptions } from '../../src/options.ts';
 import type { FaultKind } from '../../src/protocol.ts';
 import type { SessionClient, SessionInfo, Supervisor } from '../../src/supervisor/types.ts';
 
@@ -128,6 +129,22 @@ export class FakeSupervisor implements Supervisor {
     return true;
   }
 
+  chaosReport(): { enabled: false } {
+    return { enabled: false };
+  }
+
+  /** Tests set it to make /readyz report the capacity. */
+  full = false;
+  reloads: GatewayOptions[] = [];
+
+  atCapacity(): boolean {
+    return this.full;
+  }
+
+  reload(options: GatewayOptions): void {
+    this.reloads.push(options);
+  }
+
   async drain(timeoutMs: number): Promise<void> {
     const deadline = new Promise((r) => setTimeout(r, timeoutMs).unref());
     await Promise.race([Promise.allSettled([...this.#inflight]), deadline]);
@@ -144,6 +161,8 @@ export class FakeSupervisor implements Supervisor {
       restarts: s.restarts,
       lastExit: null,
       threadId: null,
+      isolation: 'thread',
+      pid: null,
       heapUsed: null,
       heapLimit: null,
       queueDepth: 0,

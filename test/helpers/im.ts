@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startImServer, type RequestLogEntry } from '../../src/imserver/index.ts';
+import type { ObjectLimits } from '../../src/imserver/objects.ts';
 
 export interface TestIm {
   apiAddress: string;
@@ -27,6 +28,12 @@ export interface TestIm {
    * resolves with the groupID. Admin token only, like makeFriends.
    */
   createGroup(ownerUserID: string, memberUserIDs: string[], groupInfo?: Record<string, unknown>): Promise<string>;
+  /**
+   * Every message of a conversation as the server stores it for `userID` (REST pull with the
+   * user's cached token), oldest first: what "exactly once on the server" is checked against,
+   * since a client's local store merges copies that share a clientMsgID.
+   */
+  history(userID: string, conversationID: string): Promise<Array<{ clientMsgID: string; seq: number; sendID: string }>>;
 }
 
 export const TEST_SECRET = 'openIM123';
@@ -50,11 +57,17 @@ export async function imPost<T = unknown>(apiAddress: string, path: string, body
   return env.data as T;
 }
 
-/** requestLog: keep the server's request log (default on: 1000 entries, in the server thread). */
-export async function startTestIm(opts: { dataDir?: string; requestLog?: boolean | number } = {}): Promise<TestIm> {
+/**
+ * requestLog: keep the server's request log (default on: 1000 entries, in the server thread).
+ * apiPort: a fixed REST port (a restart that must keep its URLs). objects: storage limits.
+ */
+export async function startTestIm(opts: { dataDir?: string; requestLog?: boolean | number; apiPort?: number; objects?: Partial<ObjectLimits> } = {}): Promise<TestIm> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sdkgate-im-'));
-  const handle = await startImServer({ apiPort: 0, wsPort: 0, host: '127.0.0.1', dataDir, secret: TEST_SECRET, logLevel: 'silent', requestLog: opts.requestLog ?? true });
+  const handle = await startImServer({
+    apiPort: opts.apiPort ?? 0, wsPort: 0, host: '127.0.0.1', dataDir, secret: TEST_SECRET, logLevel: 'silent',
+    requestLog: opts.requestLog ?? true, objects: opts.objects,
+  });
   let admin: Promise<string> | undefined;
   const tokens = new Map<string, Promise<string>>();
 
@@ -64,6 +77,19 @@ export async function startTestIm(opts: { dataDir?: string; requestLog?: boolean
     );
     admin.catch(() => (admin = undefined));
     return admin;
+  };
+
+  const userToken = (userID: string, platformID = 5): Promise<string> => {
+    const key = `${userID}\u0000${platformID}`;
+    let t = tokens.get(key);
+    if (!t) {
+      t = adminToken().then((a) =>
+        imPost<{ token: string }>(handle.apiAddress, '/auth/get_user_token', { userID, platformID }, a).then((d) => d.token),
+      );
+      tokens.set(key, t);
+      t.catch(() => tokens.delete(key));
+    }
+    return t;
   };
 
   return {
@@ -80,21 +106,23 @@ export async function startTestIm(opts: { dataDir?: string; requestLog?: boolean
       const res = await imPost<{ groupInfo: { groupID: string } }>(handle.apiAddress, '/group/create_group', body, await adminToken());
       return res.groupInfo.groupID;
     },
+    async history(userID, conversationID) {
+      const token = await userToken(userID);
+      const seqs = await imPost<{ maxSeqs: Record<string, number> }>(handle.apiAddress, '/msg/newest_seq', { userID }, token);
+      const max = seqs.maxSeqs[conversationID] ?? 0;
+      const out: Array<{ clientMsgID: string; seq: number; sendID: string }> = [];
+      for (let begin = 1; begin <= max; begin += 100) {
+        const end = Math.min(max, begin + 99);
+        const page = await imPost<{ msgs: Record<string, { Msgs: Array<{ clientMsgID: string; seq: number; sendID: string }> }> }>(
+          handle.apiAddress, '/msg/pull_msg_by_seq', { userID, seqRanges: [{ conversationID, begin, end, num: end - begin + 1 }], order: 0 }, token);
+        for (const m of page.msgs[conversationID]?.Msgs ?? []) out.push({ clientMsgID: m.clientMsgID, seq: m.seq, sendID: m.sendID });
+      }
+      return out.sort((a, b) => a.seq - b.seq);
+    },
     async register(userID, nickname = userID) {
       await imPost(handle.apiAddress, '/user/user_register', { users: [{ userID, nickname, faceURL: '', ex: '' }] }, await adminToken());
     },
-    userToken(userID, platformID = 5) {
-      const key = `${userID}\u0000${platformID}`;
-      let t = tokens.get(key);
-      if (!t) {
-        t = adminToken().then((a) =>
-          imPost<{ token: string }>(handle.apiAddress, '/auth/get_user_token', { userID, platformID }, a).then((d) => d.token),
-        );
-        tokens.set(key, t);
-        t.catch(() => tokens.delete(key));
-      }
-      return t;
-    },
+    userToken,
     async close() {
       await handle.close();
       if (ownDir) rmSync(dataDir, { recursive: true, force: true });

@@ -132,6 +132,23 @@ describe('bad input', () => {
     });
   });
 
+  describe('OpenIM\'s 1,000 user IDs per request (protocol constant.ParamMaxLength)', () => {
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => `nobody${i}`);
+    it.each([
+      ['/group/create_group', (n: number) => ({ ownerUserID: 'eve', memberUserIDs: ids(n), adminUserIDs: [], groupInfo: { groupName: 'g', groupType: 2 } }), 'memberUserIDs'],
+      ['/group/invite_user_to_group', (n: number) => ({ groupID: 'g', invitedUserIDs: ids(n), reason: '' }), 'invitedUserIDs'],
+      ['/group/kick_group', (n: number) => ({ groupID: 'g', kickedUserIDs: ids(n), reason: '' }), 'kickedUserIDs'],
+      ['/group/set_group_member_info', (n: number) => ({ members: ids(n).map((userID) => ({ groupID: 'g', userID })) }), 'members'],
+      ['/friend/update_friends', (n: number) => ({ ownerUserID: 'eve', friendUserIDs: ids(n) }), 'friendUserIDs'],
+      ['/friend/get_specified_friends_info', (n: number) => ({ ownerUserID: 'eve', userIDList: ids(n) }), 'userIDList'],
+    ] as const)('%s refuses 1,001 with 1001 naming the field', async (path, body, key) => {
+      const e = await env(path, JSON.stringify(body(1001)));
+      expect(e).toMatchObject({ errCode: 1001, errDlt: `too many ${key}, need to be less than 1000` });
+      // 1,000 passes the count check (and fails later, on the made-up IDs or group, if at all).
+      expect((await env(path, JSON.stringify(body(1000)))).errDlt).not.toMatch(/too many/);
+    });
+  });
+
   describe('message gateway handshake', () => {
     const base = () => ({ userID: 'eve', token, isMsgResp: false as boolean });
 

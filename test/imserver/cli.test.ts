@@ -21,6 +21,7 @@ describe('imserver CLI', () => {
       secret: 's',
     });
     expect(parseImServerArgs([])).toEqual({ apiPort: 10002, wsPort: 10001, dataDir: './data/imserver' });
+    expect(parseImServerArgs(['--max-object-mb', '5', '--object-quota-mb=7']).objects).toEqual({ maxObjectBytes: 5 * 1024 * 1024, quotaBytes: 7 * 1024 * 1024 });
   });
 
   it('throws an error naming the bad flag', () => {
@@ -30,6 +31,7 @@ describe('imserver CLI', () => {
     expect(() => parseImServerArgs(['--data-dir'])).toThrow(/--data-dir needs a value/);
     expect(() => parseImServerArgs(['--secret='])).toThrow(/--secret/);
     expect(() => parseImServerArgs(['stray'])).toThrow(/stray/);
+    expect(() => parseImServerArgs(['--max-object-mb', '0'])).toThrow(/--max-object-mb/);
   });
 
   it('startImServer rejects when a port is taken', async () => {

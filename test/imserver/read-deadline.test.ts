@@ -16,7 +16,7 @@ describe('read deadline', () => {
   let token: string;
 
   beforeAll(async () => {
-    server = await createImServer({ apiPort: 0, wsPort: 0, dataDir, secret: TEST_SECRET, logLevel: 'silent', gateway: { readTimeoutMs: 400 } });
+    server = await createImServer({ apiPort: 0, wsPort: 0, dataDir, secret: TEST_SECRET, logLevel: 'silent', msgGateway: { readTimeoutMs: 400 } });
     api = `http://127.0.0.1:${server.apiPort}`;
     ws = `ws://127.0.0.1:${server.wsPort}`;
     const admin = (await imPost<{ token: string }>(api, '/auth/get_admin_token', { secret: TEST_SECRET, userID: 'imAdmin' })).token;

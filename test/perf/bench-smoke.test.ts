@@ -49,6 +49,22 @@ describe('bench scripts (tiny knobs)', () => {
     expect(r.out).toMatch(/4\/4 sessions ready/);
   });
 
+  it('bench/auth-cache.ts prints the cached and the forced-verify reconnects', { timeout: 120_000 }, async () => {
+    const r = await runBench('auth-cache.ts', { BENCH_AUTH_N: '3', BENCH_AUTH_WARMUP: '1' });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/verdict cached/);
+    expect(r.out).toMatch(/auth-cache-ttl-ms 0/);
+    expect(r.out).toMatch(/parse_token\/op/);
+  });
+
+  it('bench/isolation.ts prints the figures of each isolation side by side', { timeout: 120_000 }, async () => {
+    const r = await runBench('isolation.ts', { BENCH_ISO_MODES: 'thread,process', BENCH_ISO_SESSIONS: '1', BENCH_ISO_SECONDS: '0', BENCH_ISO_CRASH_N: '1', BENCH_ISO_GAP_MS: '0' });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/figure[\s\S]*thread[\s\S]*process/);
+    expect(r.out).toMatch(/cold start p50/);
+    expect(r.out).toMatch(/neighbour p99 ratio/);
+  });
+
   it('bench/fanout.ts prints one row per tab count', { timeout: 120_000 }, async () => {
     const r = await runBench('fanout.ts', { BENCH_FANOUT_TABS: '1,3', BENCH_FANOUT_N: '3' });
     expect(r.code, r.out).toBe(0);

@@ -5,7 +5,8 @@ import { decoded, EncodedResult } from '../../src/rpc/encoded.ts';
 import { MessageChannel } from 'node:worker_threads';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CallContext, SdkCore } from '../../src/core/contract.ts';
-import { CodedError, gatewayError } from '../../src/errors.ts';
+import { CodedError } from '../../src/core/errors.ts';
+import { CoreError, gatewayError } from '../../src/errors.ts';
 import type { EventMessage, PongMessage, ShutdownMessage } from '../../src/protocol.ts';
 import { RpcClient, type RpcClientOptions } from '../../src/rpc/client.ts';
 import { eventData, RpcServer } from '../../src/rpc/server.ts';
@@ -119,7 +120,7 @@ describe('RpcClient / RpcServer', () => {
   it('preserves the code of a CodedError and of a GatewayError thrown by the core', async () => {
     const { client } = pair();
     const coded = await failure(client.call('Coded', [], { operationID: 'o', deadline: soon() }).result);
-    expect(coded).toBeInstanceOf(CodedError);
+    expect(coded).toBeInstanceOf(CoreError);
     expect([coded.code, coded.message]).toEqual([10005, 'record not found']);
     const gw = await failure(client.call('Gateway', [], { operationID: 'o', deadline: soon() }).result);
     expect([gw.errorName, gw.code, gw.detail]).toEqual(['GW_BAD_ARGUMENTS', 20004, { index: 1 }]);
@@ -290,12 +291,12 @@ describe('RpcClient / RpcServer', () => {
     expect(eventData(5)).toBe('5');
   });
 
-  it('answers pings with the heap figures and closes the core on shutdown, then reports closed', async () => {
+  it('reports the heap once when it starts serving, answers pings with it, closes the core on shutdown, then reports closed', async () => {
     const pongs: PongMessage[] = [];
     const { client, closedWith } = pair({ onPong: (p) => pongs.push(p) });
     client.ping(7);
     await client.shutdown('logout');
-    expect(pongs.map((p) => p.seq)).toEqual([7]);
+    expect(pongs.map((p) => p.seq)).toEqual([0, 7]);
     expect(pongs[0]!.heapUsed).toBeGreaterThan(0);
     expect(pongs[0]!.heapLimit).toBeGreaterThan(pongs[0]!.heapUsed);
     expect(closedWith).toEqual(['logout']);

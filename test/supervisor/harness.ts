@@ -7,9 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Writable } from 'node:stream';
-import { createLogger } from '../../src/log.ts';
+import { createLogger, type Logger } from '../../src/log.ts';
+import { createMetrics } from '../../src/metrics.ts';
 import { resolveOptions, type GatewayOptions } from '../../src/options.ts';
 import { createSupervisor, type LocalSupervisor, type SupervisorDeps } from '../../src/supervisor/index.ts';
+import { RecordingTokens } from '../helpers/tokens.ts';
 
 export const ECHO_CORE = fileURLToPath(new URL('../fixtures/cores/echo-core.ts', import.meta.url));
 export const THROWING_CORE = fileURLToPath(new URL('../fixtures/cores/throwing-core.ts', import.meta.url));
@@ -19,12 +21,20 @@ export interface Harness {
   readonly supervisor: LocalSupervisor;
   readonly options: GatewayOptions;
   readonly dbDir: string;
+  /** The supervisor's root logger (a test changes its level as the gateway does on SIGHUP). */
+  readonly log: Logger;
   /** Every log line written so far (main thread and forwarded worker lines). */
   readonly logs: string[];
   dispose(): Promise<void>;
 }
 
 const live = new Set<Harness>();
+let defaultIsolation: GatewayOptions['isolation'] = 'thread';
+
+/** Run a whole suite with every session in this isolation (test/supervisor/process/*.test.ts). */
+export function useIsolation(isolation: GatewayOptions['isolation']): void {
+  defaultIsolation = isolation;
+}
 
 export function makeSupervisor(
   overrides: Partial<Record<keyof GatewayOptions, unknown>> = {},
@@ -48,6 +58,7 @@ export function makeSupervisor(
     // Cold spawns unless a test asks for the pool (warm-pool.test.ts): the older tests time
     // episodes (e.g. how many calls B makes while A restarts) against a cold restart.
     warmPool: 0,
+    isolation: defaultIsolation,
     ...overrides,
   });
   const logs: string[] = [];
@@ -58,7 +69,7 @@ export function makeSupervisor(
     },
   });
   const log = createLogger(options.logLevel, sink);
-  const real = createSupervisor({ options, log, coreModule: ECHO_CORE, ...extra });
+  const real = createSupervisor({ options, log, coreModule: ECHO_CORE, metrics: extra.metrics ?? createMetrics(), tokens: new RecordingTokens(), ...extra });
   // Results come back as the worker's JSON text (the gateway passes it through); tests compare values.
   const supervisor: typeof real = Object.assign(Object.create(null) as typeof real, real, {
     call: (...a: Parameters<typeof real.call>) => real.call(...a).then(decoded),
@@ -67,6 +78,7 @@ export function makeSupervisor(
     supervisor,
     options,
     dbDir,
+    log,
     logs,
     async dispose() {
       live.delete(h);

@@ -1,11 +1,12 @@
 // Run in a child process by restarts.test.ts, with or without NODE_OPTIONS=--max-old-space-size:
 // the flag is process-wide (a Worker's execArgv refuses it), so only a child can prove the check.
 // Prints one JSON line: the login outcome, the exit reasons logged, and the reported heap limit.
+// argv[2] is the isolation (thread by default).
 
 import { fakeClient } from '../helpers/clients.ts';
 import { makeSupervisor } from './harness.ts';
 
-const h = makeSupervisor({ sessionHeapMb: 32, watchdogMs: 250 });
+const h = makeSupervisor({ sessionHeapMb: 32, watchdogMs: 250, isolation: process.argv[2] === 'process' ? 'process' : 'thread' });
 const c = fakeClient('heap');
 let outcome: Record<string, unknown>;
 try {

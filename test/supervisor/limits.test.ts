@@ -45,3 +45,45 @@ describe('per-user limits (--limits-file)', () => {
     expect(await first).toBe(200);
   });
 });
+
+describe('reload (SIGHUP)', () => {
+  it('gives sessions started after it the new limits file, and refuses a bad one keeping the old', async () => {
+    const limitsFile = file(JSON.stringify({ users: {} }));
+    const { supervisor, options } = makeSupervisor({ limitsFile });
+    writeFileSync(limitsFile, JSON.stringify({ users: { later: { sessionConcurrency: 1, sessionQueue: 0 } } }));
+    supervisor.reload(options);
+    const later = fakeClient('later');
+    await supervisor.login(later, 'op');
+    const first = supervisor.call(later, 'Sleep', [200], 'op');
+    const second = await settle(supervisor.call(later, 'Echo', [], 'op'));
+    expect(!second.ok && second.error.errorName).toBe('GW_BUSY');
+    await first;
+
+    writeFileSync(limitsFile, '{"users": {"later": {"sessionQueue": -1}}}');
+    expect(() => supervisor.reload(options)).toThrow(/--limits-file.*sessionQueue/);
+    // The refused file changed nothing: a new session of `later` still gets the reloaded limits.
+    await supervisor.logout(later, 'op');
+    const again = fakeClient('later');
+    await supervisor.login(again, 'op');
+    const slow = supervisor.call(again, 'Sleep', [200], 'op');
+    expect((await settle(supervisor.call(again, 'Echo', [], 'op'))).ok).toBe(false);
+    await slow;
+  });
+
+  it('passes the log level to running workers and to workers started later', async () => {
+    const h = makeSupervisor({ logLevel: 'warn' });
+    const a = fakeClient('lvl-a');
+    await h.supervisor.login(a, 'op');
+    await h.supervisor.call(a, 'Log', ['info', 'a-before-reload'], 'op');
+    h.log.level = 'info'; // what the gateway does before supervisor.reload
+    h.supervisor.reload(h.options);
+    await h.supervisor.call(a, 'Log', ['info', 'a-after-reload'], 'op');
+    const b = fakeClient('lvl-b');
+    await h.supervisor.login(b, 'op');
+    await h.supervisor.call(b, 'Log', ['info', 'b-after-reload'], 'op');
+    const text = h.logs.join('');
+    expect(text).not.toContain('a-before-reload');
+    expect(text).toContain('a-after-reload');
+    expect(text).toContain('b-after-reload');
+  });
+});

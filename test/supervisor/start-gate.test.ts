@@ -47,7 +47,7 @@ describe('StartGate', () => {
     expect(refused.ok).toBe(false);
     if (!refused.ok) {
       expect(refused.error.errorName).toBe('GW_LOGIN_QUEUE_FULL');
-      expect(refused.error.code).toBe(20024);
+      expect(refused.error.code).toBe(20019);
       expect(refused.error.retryable).toBe(true);
       expect(refused.error.detail.retryAfterMs).toBeGreaterThan(0);
       expect(refused.error.message).toContain(`retry after ${refused.error.detail.retryAfterMs} ms`);

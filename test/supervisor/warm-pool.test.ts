@@ -4,6 +4,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { NO_OS_LIMITS } from '../../src/supervisor/os-limits.ts';
 import { fakeClient } from '../helpers/clients.ts';
 import { disposeAll, makeSupervisor, until } from './harness.ts';
 
@@ -25,7 +26,8 @@ describe('warm pool', () => {
     await supervisor.login(a, 'op');
     const t = await threadOf(supervisor, a);
     expect(spares).toContain(t);
-    expect(supervisor.get('warm-a', 5)!.threadId).toBe(t);
+    const info = supervisor.get('warm-a', 5)!;
+    expect(info.threadId ?? info.pid).toBe(t); // a session process has no thread id: its pid
     // Refilled, with a new worker, not the one the user got.
     await until(() => pool.available === 2, 10_000, 'refill');
     expect(pool.spawned).toBe(spawnedBefore + 1);
@@ -91,7 +93,8 @@ describe('warm pool', () => {
     await until(() => pool.available === 2, 10_000, 'two spares');
     await h.supervisor.drain(2_000);
     expect(pool.available).toBe(0);
-    expect(pool.take({ protocolVersion: 1, coreModule: 'x', heapLimitMb: 32, faultInjection: true, logLevel: 'debug' })).toBeNull();
+    const boot = { protocolVersion: 1, coreModule: 'x', heapLimitMb: 32, faultInjection: true, logLevel: 'debug' } as const;
+    expect(pool.take({ isolation: 'thread', boot, os: NO_OS_LIMITS })).toBeNull();
   });
 
   it('is off with --warm-pool 0', () => {

@@ -31,18 +31,19 @@ class FakeWorker {
     this.#last = now;
   }
 
-  readonly performance = {
-    eventLoopUtilization: (cur?: { idle: number; active: number }, prev?: { idle: number; active: number }) => {
-      if (cur && prev) {
-        const active = cur.active - prev.active;
-        const idle = cur.idle - prev.idle;
-        return { idle, active, utilization: active + idle > 0 ? active / (active + idle) : 0 };
-      }
-      this.eluReads++;
-      this.settle();
-      return { idle: this.#idle, active: this.#active, utilization: 0 };
-    },
-  } as unknown as import('node:worker_threads').Worker['performance'];
+  #prevIdle = 0;
+  #prevActive = 0;
+
+  /** The BusySampler: the share of the time since the last sample the loop was busy. */
+  readonly sample = (): number => {
+    this.eluReads++;
+    this.settle();
+    const active = this.#active - this.#prevActive;
+    const idle = this.#idle - this.#prevIdle;
+    this.#prevActive = this.#active;
+    this.#prevIdle = this.#idle;
+    return active + idle > 0 ? active / (active + idle) : 0;
+  };
 }
 
 interface Run {
@@ -59,7 +60,7 @@ function watch(extra: Partial<WatchdogOptions> = {}): Run {
   const worker = new FakeWorker();
   const calls = { inFlight: 0 };
   const run = { worker, stuckAt: null as number | null, softHeap: [] as string[], calls } as Run;
-  run.dog = new Watchdog(worker, {
+  run.dog = new Watchdog(worker.sample, {
     watchdogMs: WD,
     softHeapBytes: 100 * 1024 * 1024,
     ping: (seq) => {

@@ -1,12 +1,11 @@
 // Login, Logout, GetLoginStatus, GetLoginUserID.
 
-import { CodedError } from '../../errors.ts';
 import type { CoreFunction } from '../contract.ts';
-import { argsError, requireString, SdkCode } from '../errors.ts';
+import { argsError, CodedError, requireString, SdkCode } from '../errors.ts';
 import { encodeUserReq, ReqId } from '../net/codec.ts';
 import { LongConn } from '../net/long-conn.ts';
 import { RestClient } from '../net/rest.ts';
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { Syncer } from '../sync/syncer.ts';
 import { LoginStatus } from '../types.ts';
 
@@ -20,13 +19,13 @@ export interface NetTuning {
 }
 
 /** Ends the session's network side after a kick or a token error (no reconnect). */
-function endSession(s: Session, event: string, code?: number, message?: string): void {
+function endSession(s: CoreSession, event: string, code?: number, message?: string): void {
   s.conn?.stop();
   s.loginStatus = LoginStatus.Logout;
   s.emit(event, undefined, code, message);
 }
 
-function onTokenError(s: Session, code: number, message: string): void {
+function onTokenError(s: CoreSession, code: number, message: string): void {
   if (s.loginStatus !== LoginStatus.Logged) return;
   if (code === 1506) endSession(s, 'OnKickedOffline');
   // open-im-sdk@3.5.2 knows only OnUserTokenExpired (it force-closes on it; an unknown
@@ -36,8 +35,8 @@ function onTokenError(s: Session, code: number, message: string): void {
 }
 
 /** Starts the network side: REST client, long connection, sync. Returns at once (offline-first). */
-export function startNetwork(s: Session, tuning: NetTuning = {}): void {
-  s.rest = new RestClient({ apiAddress: s.init.apiAddress, token: () => s.token, onTokenError: (c, m) => onTokenError(s, c, m), signal: s.shutdown.signal });
+export function startNetwork(s: CoreSession, tuning: NetTuning = {}): void {
+  s.rest = new RestClient({ apiAddress: s.init.apiAddress, token: () => s.token, onTokenError: (c, m) => onTokenError(s, c, m), signal: s.shutdown.signal, ...(s.init.onRest ? { onResult: s.init.onRest } : {}) });
   const syncer = new Syncer(s, tuning.catchupLimit);
   s.conn = new LongConn({
     wsAddress: s.init.wsAddress,
@@ -65,7 +64,7 @@ export function startNetwork(s: Session, tuning: NetTuning = {}): void {
 }
 
 /** 2003: the server drops this device's push token and closes the socket. Best effort. */
-export async function logoutFromServer(s: Session, operationID: string): Promise<void> {
+export async function logoutFromServer(s: CoreSession, operationID: string): Promise<void> {
   if (!s.conn?.connected) return;
   try {
     await s.conn.request(ReqId.Logout, encodeUserReq(s.userID, s.platformID), operationID, 3000);
@@ -74,7 +73,7 @@ export async function logoutFromServer(s: Session, operationID: string): Promise
   }
 }
 
-export function authFunctions(s: Session, tuning: NetTuning = {}): Record<string, CoreFunction> {
+export function authFunctions(s: CoreSession, tuning: NetTuning = {}): Record<string, CoreFunction> {
   return {
     async Login(_ctx, userID: unknown, token: unknown) {
       const uid = requireString('userID', userID);

@@ -4,9 +4,10 @@
 import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, notFound, requireString, requireStrings } from '../errors.ts';
 import { conversationIDOf } from '../msg/ids.ts';
-import type { Session } from '../session.ts';
-import { ConvChanges, ensureConversation, refreshLatest } from '../sync/conversations.ts';
-import type { ConversationItem } from '../types.ts';
+import type { CoreSession } from '../core-session.ts';
+import { ConvChanges } from '../sync/conv-changes.ts';
+import { ensureConversation } from '../sync/conversations.ts';
+import { SessionType, type ConversationItem } from '../types.ts';
 import { online } from './guard.ts';
 
 function int(name: string, v: unknown): number {
@@ -19,7 +20,7 @@ function bool(name: string, v: unknown): boolean {
   return v;
 }
 
-export function conversationFunctions(s: Session): Record<string, CoreFunction> {
+export function conversationFunctions(s: CoreSession): Record<string, CoreFunction> {
   const get = (id: unknown): ConversationItem => {
     const c = s.db().conversations.get(requireString('conversationID', id));
     if (!c) throw notFound(`conversation ${String(id)}`);
@@ -61,14 +62,14 @@ export function conversationFunctions(s: Session): Record<string, CoreFunction> 
     store.tx(() => {
       store.messages.tombstoneAll(c.conversationID);
       const fresh = get(c.conversationID);
-      refreshLatest(s, fresh);
       fresh.unreadCount = 0;
       fresh.hasReadSeq = Math.max(fresh.hasReadSeq, fresh.maxSeq);
       if (remove) {
         fresh.draftText = '';
         fresh.draftTextTime = 0;
       }
-      store.conversations.put(fresh, remove ? true : undefined); // clearing keeps the hidden flag
+      changes.refreshLatest(fresh); // clearing keeps the hidden flag
+      if (remove) store.conversations.setHidden(c.conversationID, true);
     });
     if (!remove) changes.changed(c.conversationID);
     changes.flush();
@@ -110,7 +111,12 @@ export function conversationFunctions(s: Session): Record<string, CoreFunction> 
 
     async MarkConversationMessageAsRead(ctx, id: unknown) {
       const c = get(id);
-      const seqs = s.db().messages.unreadSeqs(c.conversationID, s.userID, c.hasReadSeq);
+      const store = s.db();
+      // As upstream (openim-sdk-core markConversationMessageAsRead, open-im-server
+      // MarkConversationAsRead): a single chat reports every message of the peer not yet marked
+      // read here, even below the read seq (a reply raised it past them); groups send no seqs.
+      const single = c.conversationType === SessionType.Single;
+      const seqs = single ? store.messages.unreadFrom(c.conversationID, c.userID) : [];
       if (c.unreadCount === 0 && seqs.length === 0 && c.hasReadSeq >= c.maxSeq) return '';
       const hasReadSeq = Math.max(c.maxSeq, c.hasReadSeq, ...seqs);
       await online(s).post(
@@ -119,10 +125,13 @@ export function conversationFunctions(s: Session): Record<string, CoreFunction> 
         ctx.operationID,
       );
       const changes = new ConvChanges(s);
-      const fresh = get(c.conversationID);
-      fresh.hasReadSeq = Math.max(fresh.hasReadSeq, hasReadSeq);
-      fresh.unreadCount = Math.max(0, fresh.maxSeq - fresh.hasReadSeq);
-      s.db().conversations.put(fresh);
+      store.tx(() => {
+        if (single) store.messages.markRead(c.conversationID, c.userID, seqs, 0);
+        const fresh = get(c.conversationID);
+        fresh.hasReadSeq = Math.max(fresh.hasReadSeq, hasReadSeq);
+        fresh.unreadCount = Math.max(0, fresh.maxSeq - fresh.hasReadSeq);
+        changes.refreshLatest(fresh);
+      });
       changes.changed(c.conversationID);
       changes.flush();
       return '';

@@ -4,14 +4,14 @@
 
 import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, requireObject, requireString, requireStrings } from '../errors.ts';
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { syncBlacks, syncFriendRequests, syncFriends } from '../sync/relations.ts';
 import type { FriendUserItem } from '../types.ts';
 import { online } from './guard.ts';
 
 const optStr = (name: string, v: unknown): string => (v === undefined || v === null ? '' : requireString(name, v));
 
-export function fullUser(s: Session, userID: string, f: FriendUserItem | undefined): Record<string, unknown> {
+export function fullUser(s: CoreSession, userID: string, f: FriendUserItem | undefined): Record<string, unknown> {
   const b = s.db().friends.black(userID) ?? null;
   const cached = s.db().users.get(userID);
   const named = f ?? b ?? cached;
@@ -22,7 +22,7 @@ export function fullUser(s: Session, userID: string, f: FriendUserItem | undefin
   };
 }
 
-export function friendFunctions(s: Session): Record<string, CoreFunction> {
+export function friendFunctions(s: CoreSession): Record<string, CoreFunction> {
   const self = s.userID;
   const respond = async (operationID: string, params: unknown, handleResult: 1 | -1) => {
     const p = requireObject('params', jsonArg('params', params));

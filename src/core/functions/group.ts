@@ -3,7 +3,8 @@
 
 import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, notFound, requireObject, requireString, requireStrings } from '../errors.ts';
-import type { Session } from '../session.ts';
+import { checkIdCount } from '../limits.ts';
+import type { CoreSession } from '../core-session.ts';
 import { toGroup, toMember } from '../sync/relation-convert.ts';
 import { syncGroupRequests, syncGroups, syncMembers } from '../sync/relations.ts';
 import { GroupRole, type GroupItem, type GroupMemberItem } from '../types.ts';
@@ -44,7 +45,7 @@ function count(name: string, v: unknown): number {
   return n === 0 ? -1 : n;
 }
 
-export function groupFunctions(s: Session): Record<string, CoreFunction> {
+export function groupFunctions(s: CoreSession): Record<string, CoreFunction> {
   const self = s.userID;
 
   /** Brings the joined groups, the group's members and (optionally) requests up to date. */
@@ -64,8 +65,10 @@ export function groupFunctions(s: Session): Record<string, CoreFunction> {
       const members = requireStrings('memberUserIDs', p.memberUserIDs ?? []);
       const admins = requireStrings('adminUserIDs', p.adminUserIDs ?? []);
       const owner = optStr('ownerUserID', p.ownerUserID) || self;
+      const memberUserIDs = members.filter((u) => u !== owner && !admins.includes(u));
+      checkIdCount('memberUserIDs', memberUserIDs);
       const data = await post(ctx.operationID, '/group/create_group', {
-        memberUserIDs: members.filter((u) => u !== owner && !admins.includes(u)),
+        memberUserIDs,
         adminUserIDs: admins.filter((u) => u !== owner),
         ownerUserID: owner,
         groupInfo: { ...info, groupType: WORKING_GROUP },
@@ -91,6 +94,7 @@ export function groupFunctions(s: Session): Record<string, CoreFunction> {
     async InviteUserToGroup(ctx, groupID: unknown, reason: unknown, userIDList: unknown) {
       const id = requireString('groupID', groupID);
       const ids = requireStrings('userIDList', jsonArg('userIDList', userIDList));
+      checkIdCount('userIDList', ids);
       await post(ctx.operationID, '/group/invite_user_to_group', { groupID: id, reason: optStr('reason', reason), invitedUserIDs: ids });
       await resync(ctx.operationID, id);
       return '';
@@ -99,6 +103,7 @@ export function groupFunctions(s: Session): Record<string, CoreFunction> {
     async KickGroupMember(ctx, groupID: unknown, reason: unknown, userIDList: unknown) {
       const id = requireString('groupID', groupID);
       const ids = requireStrings('userIDList', jsonArg('userIDList', userIDList));
+      checkIdCount('userIDList', ids);
       await post(ctx.operationID, '/group/kick_group', { groupID: id, kickedUserIDs: ids, reason: optStr('reason', reason) });
       await resync(ctx.operationID, id);
       return '';

@@ -3,7 +3,7 @@
 
 import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, requireArray, requireObject, requireString } from '../errors.ts';
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { ingest } from '../sync/ingest.ts';
 import { pullSeqs } from '../sync/pull.ts';
 import type { ConversationItem, MessageItem } from '../types.ts';
@@ -35,7 +35,7 @@ const result = (messageList: MessageItem[], isEnd: boolean) => ({
 });
 
 /** Pulls (1005) the seqs of [lo, hi] that have no local row, and stores them. False when offline. */
-async function ensureSeqs(s: Session, conversationID: string, lo: number, hi: number, operationID: string): Promise<boolean> {
+async function ensureSeqs(s: CoreSession, conversationID: string, lo: number, hi: number, operationID: string): Promise<boolean> {
   if (hi < lo) return true;
   const present = s.db().messages.presentSeqs(conversationID, lo, hi);
   const missing: number[] = [];
@@ -50,11 +50,11 @@ async function ensureSeqs(s: Session, conversationID: string, lo: number, hi: nu
 }
 
 /** The highest seq whose message this device is allowed to treat as history (already synced). */
-function ceiling(s: Session, c: ConversationItem): number {
+function ceiling(s: CoreSession, c: ConversationItem): number {
   return Math.max(s.db().seqs.synced(c.conversationID), 0) || c.maxSeq;
 }
 
-async function olderPage(s: Session, p: HistoryParams, operationID: string) {
+async function olderPage(s: CoreSession, p: HistoryParams, operationID: string) {
   const store = s.db();
   const c = store.conversations.get(p.conversationID);
   if (!c) return result([], true);
@@ -86,7 +86,7 @@ async function olderPage(s: Session, p: HistoryParams, operationID: string) {
   return result(rows.slice(0, p.count).reverse(), atStart && rows.length <= p.count);
 }
 
-async function newerPage(s: Session, p: HistoryParams, operationID: string) {
+async function newerPage(s: CoreSession, p: HistoryParams, operationID: string) {
   const store = s.db();
   const c = store.conversations.get(p.conversationID);
   if (!c) return result([], true);
@@ -144,7 +144,7 @@ function resultItem(c: ConversationItem | undefined, conversationID: string, mes
   };
 }
 
-export function historyFunctions(s: Session): Record<string, CoreFunction> {
+export function historyFunctions(s: CoreSession): Record<string, CoreFunction> {
   return {
     async GetAdvancedHistoryMessageList(ctx, params: unknown) {
       return olderPage(s, historyParams(params), ctx.operationID);

@@ -1,12 +1,12 @@
 // Message functions: creators, sending, revoke and delete, local writes.
 
-import { CodedError } from '../../errors.ts';
 import type { CoreFunction } from '../contract.ts';
-import { argsError, notFound, requireString, SdkCode } from '../errors.ts';
+import { argsError, CodedError, notFound, requireString, SdkCode } from '../errors.ts';
 import { creators, messageArg, type CreatorName } from '../msg/creators.ts';
 import { conversationIDOf, newClientMsgID } from '../msg/ids.ts';
-import type { Session } from '../session.ts';
-import { ConvChanges, ensureConversation, refreshLatest } from '../sync/conversations.ts';
+import type { CoreSession } from '../core-session.ts';
+import { ConvChanges } from '../sync/conv-changes.ts';
+import { ensureConversation } from '../sync/conversations.ts';
 import { applyRevoke } from '../sync/notifications.ts';
 import { MsgStatus, SessionType, type MessageItem } from '../types.ts';
 import { online } from './guard.ts';
@@ -14,17 +14,17 @@ import { sendMessage, typingStatusUpdate } from './send.ts';
 
 const DELETE_SYNC = { IsSyncSelf: true, IsSyncOther: false };
 
-function creatorFunctions(s: Session): Record<string, CoreFunction> {
+function creatorFunctions(s: CoreSession): Record<string, CoreFunction> {
   const out: Record<string, CoreFunction> = {};
   for (const name of Object.keys(creators) as CreatorName[]) {
-    const make = creators[name] as (sender: ReturnType<Session['sender']>, ...args: unknown[]) => MessageItem;
+    const make = creators[name] as (sender: ReturnType<CoreSession['sender']>, ...args: unknown[]) => MessageItem;
     out[name] = async (_ctx, ...args: unknown[]) => make(s.sender(), ...args);
   }
   return out;
 }
 
 /** Waits for the echo of a just-sent message to give it a seq (revoke and delete need one). */
-async function seqOf(s: Session, conversationID: string, clientMsgID: string, waitMs = 3000): Promise<MessageItem> {
+async function seqOf(s: CoreSession, conversationID: string, clientMsgID: string, waitMs = 3000): Promise<MessageItem> {
   const deadline = Date.now() + waitMs;
   for (;;) {
     const m = s.db().messages.get(clientMsgID);
@@ -36,22 +36,18 @@ async function seqOf(s: Session, conversationID: string, clientMsgID: string, wa
 }
 
 /** Tombstones messages locally and fixes their conversation's latestMsg. */
-function deleteLocal(s: Session, conversationID: string, ms: MessageItem[]): void {
+function deleteLocal(s: CoreSession, conversationID: string, ms: MessageItem[]): void {
   const store = s.db();
   const changes = new ConvChanges(s);
   store.tx(() => {
     for (const m of ms) store.messages.tombstone(conversationID, m);
     const c = store.conversations.get(conversationID);
-    if (!c) return;
-    const before = c.latestMsg;
-    refreshLatest(s, c);
-    store.conversations.put(c);
-    if (before !== c.latestMsg) changes.changed(conversationID);
+    if (c) changes.refreshLatest(c);
   });
   changes.flush();
 }
 
-function clearAllLocal(s: Session): void {
+function clearAllLocal(s: CoreSession): void {
   const store = s.db();
   const changes = new ConvChanges(s);
   store.tx(() => {
@@ -68,7 +64,7 @@ function clearAllLocal(s: Session): void {
   changes.flush();
 }
 
-async function insertLocal(s: Session, operationID: string, message: unknown, sessionType: number, target: string, sendID: string): Promise<MessageItem> {
+async function insertLocal(s: CoreSession, operationID: string, message: unknown, sessionType: number, target: string, sendID: string): Promise<MessageItem> {
   const src = messageArg('message', message);
   if (!target) throw argsError(sessionType === SessionType.Group ? 'groupID is empty' : 'recvID is empty');
   if (!sendID) throw argsError('sendID is empty');
@@ -96,16 +92,15 @@ async function insertLocal(s: Session, operationID: string, message: unknown, se
     store.messages.put(conversationID, m);
     const c = store.conversations.get(conversationID);
     if (!c) return;
-    const before = c.latestMsg;
-    refreshLatest(s, c);
-    store.conversations.put(c, false);
-    if (before !== c.latestMsg) changes.changed(conversationID);
+    changes.refreshLatest(c);
+    // Shown again, but reported as changed (not new), unlike a received or sent message.
+    store.conversations.setHidden(conversationID, false);
   });
   changes.flush();
   return m;
 }
 
-export function messageFunctions(s: Session): Record<string, CoreFunction> {
+export function messageFunctions(s: CoreSession): Record<string, CoreFunction> {
   return {
     ...creatorFunctions(s),
 
@@ -179,13 +174,7 @@ export function messageFunctions(s: Session): Record<string, CoreFunction> {
       store.tx(() => {
         store.messages.put(id, { ...m, localEx: ex });
         const c = store.conversations.get(id);
-        if (!c) return;
-        const before = c.latestMsg;
-        refreshLatest(s, c);
-        if (before !== c.latestMsg) {
-          store.conversations.put(c);
-          changes.changed(id);
-        }
+        if (c) changes.refreshLatest(c);
       });
       changes.flush();
       return '';

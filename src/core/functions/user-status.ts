@@ -2,11 +2,11 @@
 
 import type { CoreFunction } from '../contract.ts';
 import { jsonArg, requireStrings } from '../errors.ts';
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { subscribe, subscribedStates, unsubscribe } from '../sync/user-status.ts';
 import { online } from './guard.ts';
 
-export function userStatusFunctions(s: Session): Record<string, CoreFunction> {
+export function userStatusFunctions(s: CoreSession): Record<string, CoreFunction> {
   return {
     async SubscribeUsersStatus(ctx, userIDList: unknown) {
       const ids = requireStrings('userIDList', jsonArg('userIDList', userIDList));

@@ -4,11 +4,11 @@
 import type { CoreFunction } from '../contract.ts';
 import { argsError, jsonArg, requireObject, requireStrings } from '../errors.ts';
 import { encodeUserReq, ReqId } from '../net/codec.ts';
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { refreshSelf, usersCached } from '../sync/users.ts';
 import { online } from './guard.ts';
 
-export function userFunctions(s: Session): Record<string, CoreFunction> {
+export function userFunctions(s: CoreSession): Record<string, CoreFunction> {
   const update = async (operationID: string, patch: Record<string, unknown>) => {
     await online(s).post('/user/update_user_info_ex', { userInfo: { userID: s.userID, ...patch } }, operationID);
     await refreshSelf(s, operationID);

@@ -1,6 +1,7 @@
 // MsgData (protobuf, what the server stores) <-> MessageItem (JSON, what the client sees).
 
 import type { SdkWsProto } from '@openim/protocol';
+import { parseAttachedInfo, withAttachedInfo } from './attached-info.ts';
 import { elemKey } from './elems.ts';
 import { ContentType, type MessageItem, type OfflinePush } from '../types.ts';
 
@@ -57,6 +58,13 @@ export function msgDataToItem(d: MsgData, selfID: string): MessageItem {
     ex: d.ex,
     localEx: '',
   };
+  // A private chat's messages arrive with options.notPrivate false (openim-sdk-core v3.5.1).
+  const isPrivate = d.options?.notPrivate === false;
+  if (d.attachedInfo || isPrivate) {
+    const elem = parseAttachedInfo(d.attachedInfo);
+    elem.isPrivateChat ||= isPrivate;
+    Object.assign(item, withAttachedInfo(item, elem));
+  }
   const key = elemKey(d.contentType);
   const parsed = parseJson(content);
   if (key && parsed && typeof parsed === 'object') {

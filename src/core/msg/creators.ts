@@ -7,7 +7,7 @@ import { contentOf, emptyOfflinePush } from './convert.ts';
 import { elemKey } from './elems.ts';
 import { newClientMsgID } from './ids.ts';
 
-export interface Sender {
+export interface SenderProfile {
   readonly userID: string;
   readonly nickname: string;
   readonly faceURL: string;
@@ -25,7 +25,7 @@ function str(name: string, v: unknown, dflt?: string): string {
   return requireString(name, v);
 }
 
-export function baseMessage(s: Sender, contentType: number, elem: unknown): MessageItem {
+export function baseMessage(s: SenderProfile, contentType: number, elem: unknown): MessageItem {
   const now = Date.now();
   const m: MessageItem = {
     clientMsgID: newClientMsgID(s.userID),
@@ -78,11 +78,11 @@ export function messageArg(name: string, v: unknown): MessageItem {
 }
 
 export const creators = {
-  CreateTextMessage(s: Sender, text: unknown): MessageItem {
+  CreateTextMessage(s: SenderProfile, text: unknown): MessageItem {
     return baseMessage(s, ContentType.Text, { content: requireString('text', text) });
   },
 
-  CreateTextAtMessage(s: Sender, text: unknown, atUserIDList: unknown, atUsersInfo?: unknown, message?: unknown): MessageItem {
+  CreateTextAtMessage(s: SenderProfile, text: unknown, atUserIDList: unknown, atUsersInfo?: unknown, message?: unknown): MessageItem {
     const elem: Record<string, unknown> = {
       text: requireString('text', text),
       atUserList: requireStrings('atUserIDList', jsonArg('atUserIDList', atUserIDList)),
@@ -100,7 +100,7 @@ export const creators = {
     return baseMessage(s, ContentType.AtText, elem);
   },
 
-  CreateImageMessageByURL(s: Sender, sourcePath: unknown, sourcePicture: unknown, bigPicture: unknown, snapshotPicture: unknown): MessageItem {
+  CreateImageMessageByURL(s: SenderProfile, sourcePath: unknown, sourcePicture: unknown, bigPicture: unknown, snapshotPicture: unknown): MessageItem {
     return baseMessage(s, ContentType.Picture, {
       sourcePath: str('sourcePath', sourcePath, ''),
       sourcePicture: picture('sourcePicture', jsonArg('sourcePicture', sourcePicture)),
@@ -109,7 +109,7 @@ export const creators = {
     });
   },
 
-  CreateSoundMessageByURL(s: Sender, info: unknown): MessageItem {
+  CreateSoundMessageByURL(s: SenderProfile, info: unknown): MessageItem {
     const o = requireObject('soundBaseInfo', jsonArg('soundBaseInfo', info));
     return baseMessage(s, ContentType.Sound, {
       uuid: str('uuid', o.uuid, ''),
@@ -121,7 +121,7 @@ export const creators = {
     });
   },
 
-  CreateVideoMessageByURL(s: Sender, info: unknown): MessageItem {
+  CreateVideoMessageByURL(s: SenderProfile, info: unknown): MessageItem {
     const o = requireObject('videoBaseInfo', jsonArg('videoBaseInfo', info));
     return baseMessage(s, ContentType.Video, {
       videoPath: str('videoPath', o.videoPath, ''),
@@ -140,7 +140,7 @@ export const creators = {
     });
   },
 
-  CreateFileMessageByURL(s: Sender, info: unknown): MessageItem {
+  CreateFileMessageByURL(s: SenderProfile, info: unknown): MessageItem {
     const o = requireObject('fileBaseInfo', jsonArg('fileBaseInfo', info));
     return baseMessage(s, ContentType.File, {
       filePath: str('filePath', o.filePath, ''),
@@ -152,7 +152,7 @@ export const creators = {
     });
   },
 
-  CreateMergerMessage(s: Sender, messageList: unknown, title: unknown, summaryList: unknown): MessageItem {
+  CreateMergerMessage(s: SenderProfile, messageList: unknown, title: unknown, summaryList: unknown): MessageItem {
     const list = jsonArg('messageList', messageList);
     if (!Array.isArray(list)) throw argsError('messageList must be an array');
     return baseMessage(s, ContentType.Merger, {
@@ -163,7 +163,7 @@ export const creators = {
     });
   },
 
-  CreateForwardMessage(s: Sender, message: unknown): MessageItem {
+  CreateForwardMessage(s: SenderProfile, message: unknown): MessageItem {
     const src = messageArg('message', message);
     const key = elemKey(src.contentType);
     const elem = key ? src[key] : undefined;
@@ -171,7 +171,7 @@ export const creators = {
     return baseMessage(s, src.contentType, structuredClone(elem));
   },
 
-  CreateLocationMessage(s: Sender, description: unknown, longitude: unknown, latitude: unknown): MessageItem {
+  CreateLocationMessage(s: SenderProfile, description: unknown, longitude: unknown, latitude: unknown): MessageItem {
     return baseMessage(s, ContentType.Location, {
       description: requireString('description', description),
       longitude: num('longitude', longitude),
@@ -179,11 +179,11 @@ export const creators = {
     });
   },
 
-  CreateQuoteMessage(s: Sender, text: unknown, message: unknown): MessageItem {
+  CreateQuoteMessage(s: SenderProfile, text: unknown, message: unknown): MessageItem {
     return baseMessage(s, ContentType.Quote, { text: requireString('text', text), quoteMessage: messageArg('message', message) });
   },
 
-  CreateCardMessage(s: Sender, card: unknown): MessageItem {
+  CreateCardMessage(s: SenderProfile, card: unknown): MessageItem {
     const o = requireObject('cardElem', jsonArg('cardElem', card));
     return baseMessage(s, ContentType.Card, {
       userID: str('userID', o.userID),
@@ -193,7 +193,7 @@ export const creators = {
     });
   },
 
-  CreateCustomMessage(s: Sender, data: unknown, extension: unknown, description: unknown): MessageItem {
+  CreateCustomMessage(s: SenderProfile, data: unknown, extension: unknown, description: unknown): MessageItem {
     return baseMessage(s, ContentType.Custom, {
       data: requireString('data', data),
       extension: str('extension', extension, ''),
@@ -201,7 +201,7 @@ export const creators = {
     });
   },
 
-  CreateFaceMessage(s: Sender, index: unknown, data: unknown): MessageItem {
+  CreateFaceMessage(s: SenderProfile, index: unknown, data: unknown): MessageItem {
     return baseMessage(s, ContentType.Face, { index: num('index', index), data: requireString('data', data) });
   },
 } as const;

@@ -5,9 +5,9 @@
 
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { CodedError } from '../../errors.ts';
 import type { CoreLogger } from '../contract.ts';
-import { SdkCode } from '../errors.ts';
+import { CodedError, SdkCode } from '../errors.ts';
+import { limitExceeded, WS_MAX_FRAME_BYTES } from '../limits.ts';
 import { backoffDelay, type BackoffOptions } from './backoff.ts';
 import { b64, decodeResponse, encodeRequest, ReqId, type WsResponse } from './codec.ts';
 import { isTokenError } from './rest.ts';
@@ -35,6 +35,15 @@ export interface LongConnOptions {
   readonly requestTimeoutMs?: number;
   readonly handshakeTimeoutMs?: number;
   readonly backoff?: BackoffOptions;
+}
+
+function encodeFrame(userID: string, reqIdentifier: number, data: Uint8Array, operationID: string, nonce: string): Buffer {
+  return encodeRequest({ reqIdentifier, msgIncr: `${userID}_${nonce}`, sendID: userID, operationID, data: b64(data) });
+}
+
+/** The bytes `request()` would put on the wire for this request (the nonce has a fixed length). */
+export function frameBytes(userID: string, reqIdentifier: number, data: Uint8Array, operationID: string): number {
+  return encodeFrame(userID, reqIdentifier, data, operationID, '0'.repeat(16)).byteLength;
 }
 
 interface Pending {
@@ -114,10 +123,14 @@ export class LongConn {
   /** Sends one request and resolves with the protobuf payload of its response. */
   async request(reqIdentifier: number, data: Uint8Array, operationID: string, timeoutMs?: number): Promise<Uint8Array | null> {
     const limit = timeoutMs ?? this.#o.requestTimeoutMs ?? 10_000;
+    const nonce = randomBytes(8).toString('hex');
+    const msgIncr = `${this.#o.userID}_${nonce}`;
+    const frame = encodeFrame(this.#o.userID, reqIdentifier, data, operationID, nonce);
+    // The server would close the connection on it, failing every request in flight there.
+    if (frame.byteLength > WS_MAX_FRAME_BYTES) throw limitExceeded(`the ${reqIdentifier} request`, frame.byteLength, WS_MAX_FRAME_BYTES, 'bytes');
     await this.waitOpen(limit);
     const ws = this.#ws;
     if (!ws) throw new CodedError(SdkCode.Network, 'not connected');
-    const msgIncr = `${this.#o.userID}_${randomBytes(8).toString('hex')}`;
     const resp = await new Promise<WsResponse>((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(msgIncr);
@@ -132,7 +145,7 @@ export class LongConn {
         reject(new CodedError(SdkCode.Network, `send failed: ${err.message}`));
       };
       try {
-        ws.send(encodeRequest({ reqIdentifier, msgIncr, sendID: this.#o.userID, operationID, data: b64(data) }), { binary: true }, (err) => {
+        ws.send(frame, { binary: true }, (err) => {
           if (err) failed(err);
         });
       } catch (e) {

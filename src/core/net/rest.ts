@@ -7,8 +7,8 @@
 // node:http does not already do (its global agent keeps connections alive).
 
 import type { IncomingMessage } from 'node:http';
-import { CodedError } from '../../errors.ts';
-import { SdkCode } from '../errors.ts';
+import type { RestSample } from '../contract.ts';
+import { CodedError, SdkCode } from '../errors.ts';
 
 export function isTokenError(code: number): boolean {
   return code >= 1501 && code <= 1507;
@@ -21,6 +21,8 @@ export interface RestOptions {
   readonly timeoutMs?: number;
   /** Aborts every request in flight (the session is closing). */
   readonly signal?: AbortSignal;
+  /** Told about every request once it ended (route and timing only; never bodies). */
+  readonly onResult?: (sample: RestSample) => void;
 }
 
 interface Envelope {
@@ -47,6 +49,25 @@ export class RestClient {
   }
 
   async post<T = unknown>(route: string, body: unknown, operationID: string, signal?: AbortSignal): Promise<T> {
+    const report = this.#o.onResult;
+    if (!report) return this.#post<T>(route, body, operationID, signal);
+    const t0 = performance.now();
+    let outcome: RestSample['outcome'] = 'error';
+    try {
+      const data = await this.#post<T>(route, body, operationID, signal);
+      outcome = 'ok';
+      return data;
+    } catch (e) {
+      // A coded answer from the server is a business refusal; our own network codes are not.
+      const code = (e as CodedError).code;
+      if (code !== SdkCode.Network && code !== SdkCode.NetworkTimeout) outcome = 'business_error';
+      throw e;
+    } finally {
+      report({ route, seconds: (performance.now() - t0) / 1000, outcome });
+    }
+  }
+
+  async #post<T>(route: string, body: unknown, operationID: string, signal?: AbortSignal): Promise<T> {
     const { status, text } = await this.#send(route, JSON.stringify(body), operationID, signal);
     let env: Envelope;
     try {

@@ -2,8 +2,8 @@
 
 import type { DatabaseSync } from 'node:sqlite';
 import type { ConversationItem } from '../types.ts';
+import { query } from './db.ts';
 
-const BOOL = ['isPinned', 'isPrivateChat', 'isNotInGroup', 'isMsgDestruct'] as const;
 const COLUMNS = [
   'conversationID', 'conversationType', 'userID', 'groupID', 'showName', 'faceURL', 'recvMsgOpt', 'unreadCount',
   'groupAtType', 'latestMsg', 'latestMsgSendTime', 'draftText', 'draftTextTime', 'isPinned', 'isPrivateChat',
@@ -11,13 +11,15 @@ const COLUMNS = [
   'msgDestructTime', 'isMsgDestruct',
 ] as const satisfies readonly (keyof ConversationItem)[];
 
-type Row = Record<string, string | number>;
+/** The client's columns in its order (isHidden is the store's own). */
+const SELECT = `SELECT ${COLUMNS.join(', ')} FROM conversations`;
+
+type Flag = 'isPinned' | 'isPrivateChat' | 'isNotInGroup' | 'isMsgDestruct';
+/** A row as SELECT returns it: the client's fields, its flags stored as 0/1. */
+type Row = Pick<ConversationItem, Exclude<(typeof COLUMNS)[number], Flag>> & Record<Flag, number>;
 
 function fromRow(r: Row): ConversationItem {
-  const c: Record<string, unknown> = {};
-  for (const k of COLUMNS) c[k] = r[k];
-  for (const k of BOOL) c[k] = r[k] === 1;
-  return c as unknown as ConversationItem;
+  return { ...r, isPinned: r.isPinned === 1, isPrivateChat: r.isPrivateChat === 1, isNotInGroup: r.isNotInGroup === 1, isMsgDestruct: r.isMsgDestruct === 1 };
 }
 
 export function emptyConversation(conversationID: string, conversationType: number, userID: string, groupID: string): ConversationItem {
@@ -39,12 +41,12 @@ export class ConversationStore {
   }
 
   get(conversationID: string): ConversationItem | undefined {
-    const r = this.#db.prepare('SELECT * FROM conversations WHERE conversationID = ?').get(conversationID) as Row | undefined;
+    const r = query<Row>(this.#db, `${SELECT} WHERE conversationID = ?`).get(conversationID);
     return r ? fromRow(r) : undefined;
   }
 
   isHidden(conversationID: string): boolean {
-    const r = this.#db.prepare('SELECT isHidden FROM conversations WHERE conversationID = ?').get(conversationID) as { isHidden: number } | undefined;
+    const r = query<{ isHidden: number }>(this.#db, 'SELECT isHidden FROM conversations WHERE conversationID = ?').get(conversationID);
     return r?.isHidden === 1;
   }
 
@@ -71,21 +73,19 @@ export class ConversationStore {
 
   /** Visible conversations, pinned first, then by latest activity. */
   list(offset = 0, count = -1): ConversationItem[] {
-    const rows = this.#db
-      .prepare(`SELECT * FROM conversations WHERE isHidden = 0 ${ORDER} LIMIT ? OFFSET ?`)
-      .all(count, offset) as Row[];
+    const rows = query<Row>(this.#db, `${SELECT} WHERE isHidden = 0 ${ORDER} LIMIT ? OFFSET ?`)
+      .all(count, offset);
     return rows.map(fromRow);
   }
 
   /** Every row, hidden ones included. */
   all(): ConversationItem[] {
-    return (this.#db.prepare('SELECT * FROM conversations').all() as Row[]).map(fromRow);
+    return query<Row>(this.#db, SELECT).all().map(fromRow);
   }
 
   totalUnread(): number {
-    const r = this.#db
-      .prepare('SELECT COALESCE(SUM(unreadCount), 0) AS n FROM conversations WHERE isHidden = 0 AND recvMsgOpt = 0')
-      .get() as { n: number };
+    const r = query<{ n: number }>(this.#db, 'SELECT COALESCE(SUM(unreadCount), 0) AS n FROM conversations WHERE isHidden = 0 AND recvMsgOpt = 0')
+      .get()!;
     return r.n;
   }
 }

@@ -2,9 +2,10 @@
 
 import type { DatabaseSync } from 'node:sqlite';
 import type { BlackUserItem, FriendApplicationItem, FriendUserItem } from '../types.ts';
+import { query } from './db.ts';
 
 type Row = { item: string };
-const parse = <T>(rows: unknown[]): T[] => (rows as Row[]).map((r) => JSON.parse(r.item) as T);
+const parse = <T>(rows: Row[]): T[] => rows.map((r) => JSON.parse(r.item) as T);
 
 export function requestKey(r: { fromUserID: string; toUserID: string }): string {
   return `${r.fromUserID}\u0000${r.toUserID}`;
@@ -19,11 +20,11 @@ export class FriendStore {
 
   // ---- friends ----
   friend(userID: string): FriendUserItem | undefined {
-    return parse<FriendUserItem>(this.#db.prepare('SELECT item FROM friends WHERE userID = ?').all(userID))[0];
+    return parse<FriendUserItem>(query<Row>(this.#db, 'SELECT item FROM friends WHERE userID = ?').all(userID))[0];
   }
 
   friends(): FriendUserItem[] {
-    return parse<FriendUserItem>(this.#db.prepare('SELECT item FROM friends ORDER BY nickname, userID').all());
+    return parse<FriendUserItem>(query<Row>(this.#db, 'SELECT item FROM friends ORDER BY nickname, userID').all());
   }
 
   putFriend(f: FriendUserItem): void {
@@ -43,16 +44,16 @@ export class FriendStore {
     if (!cols.length || !kws.length) return [];
     const where = kws.flatMap(() => cols.map((c) => `${c} LIKE ? ESCAPE '\\'`)).join(' OR ');
     const args = kws.flatMap((k) => cols.map(() => `%${k.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`));
-    return parse<FriendUserItem>(this.#db.prepare(`SELECT item FROM friends WHERE ${where} ORDER BY nickname, userID`).all(...args));
+    return parse<FriendUserItem>(query<Row>(this.#db, `SELECT item FROM friends WHERE ${where} ORDER BY nickname, userID`).all(...args));
   }
 
   // ---- blacklist ----
   black(userID: string): BlackUserItem | undefined {
-    return parse<BlackUserItem>(this.#db.prepare('SELECT item FROM blacks WHERE userID = ?').all(userID))[0];
+    return parse<BlackUserItem>(query<Row>(this.#db, 'SELECT item FROM blacks WHERE userID = ?').all(userID))[0];
   }
 
   blacks(): BlackUserItem[] {
-    return parse<BlackUserItem>(this.#db.prepare('SELECT item FROM blacks ORDER BY userID').all());
+    return parse<BlackUserItem>(query<Row>(this.#db, 'SELECT item FROM blacks ORDER BY userID').all());
   }
 
   putBlack(b: BlackUserItem): void {
@@ -65,15 +66,15 @@ export class FriendStore {
 
   // ---- friend requests (received: toUserID = self; sent: fromUserID = self) ----
   requests(): FriendApplicationItem[] {
-    return parse<FriendApplicationItem>(this.#db.prepare('SELECT item FROM friend_requests').all());
+    return parse<FriendApplicationItem>(query<Row>(this.#db, 'SELECT item FROM friend_requests').all());
   }
 
   requestsTo(userID: string): FriendApplicationItem[] {
-    return parse<FriendApplicationItem>(this.#db.prepare('SELECT item FROM friend_requests WHERE toUserID = ? ORDER BY createTime DESC').all(userID));
+    return parse<FriendApplicationItem>(query<Row>(this.#db, 'SELECT item FROM friend_requests WHERE toUserID = ? ORDER BY createTime DESC').all(userID));
   }
 
   requestsFrom(userID: string): FriendApplicationItem[] {
-    return parse<FriendApplicationItem>(this.#db.prepare('SELECT item FROM friend_requests WHERE fromUserID = ? ORDER BY createTime DESC').all(userID));
+    return parse<FriendApplicationItem>(query<Row>(this.#db, 'SELECT item FROM friend_requests WHERE fromUserID = ? ORDER BY createTime DESC').all(userID));
   }
 
   putRequest(r: FriendApplicationItem): void {

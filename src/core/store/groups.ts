@@ -3,9 +3,10 @@
 
 import type { DatabaseSync } from 'node:sqlite';
 import type { GroupApplicationItem, GroupItem, GroupMemberItem } from '../types.ts';
+import { query } from './db.ts';
 
 type Row = { item: string };
-const parse = <T>(rows: unknown[]): T[] => (rows as Row[]).map((r) => JSON.parse(r.item) as T);
+const parse = <T>(rows: Row[]): T[] => rows.map((r) => JSON.parse(r.item) as T);
 const like = (k: string) => `%${k.replace(/[\\%_]/g, (ch) => '\\' + ch)}%`;
 
 export interface MemberQuery {
@@ -28,11 +29,11 @@ export class GroupStore {
 
   // ---- joined groups ----
   group(groupID: string): GroupItem | undefined {
-    return parse<GroupItem>(this.#db.prepare('SELECT item FROM joined_groups WHERE groupID = ?').all(groupID))[0];
+    return parse<GroupItem>(query<Row>(this.#db, 'SELECT item FROM joined_groups WHERE groupID = ?').all(groupID))[0];
   }
 
   groups(): GroupItem[] {
-    return parse<GroupItem>(this.#db.prepare('SELECT item FROM joined_groups ORDER BY groupName, groupID').all());
+    return parse<GroupItem>(query<Row>(this.#db, 'SELECT item FROM joined_groups ORDER BY groupName, groupID').all());
   }
 
   putGroup(g: GroupItem): void {
@@ -51,12 +52,12 @@ export class GroupStore {
     if (!cols.length || !kws.length) return [];
     const where = kws.flatMap(() => cols.map((c) => `${c} LIKE ? ESCAPE '\\'`)).join(' OR ');
     const args = kws.flatMap((k) => cols.map(() => like(k)));
-    return parse<GroupItem>(this.#db.prepare(`SELECT item FROM joined_groups WHERE ${where} ORDER BY groupName, groupID`).all(...args));
+    return parse<GroupItem>(query<Row>(this.#db, `SELECT item FROM joined_groups WHERE ${where} ORDER BY groupName, groupID`).all(...args));
   }
 
   // ---- members ----
   member(groupID: string, userID: string): GroupMemberItem | undefined {
-    return parse<GroupMemberItem>(this.#db.prepare('SELECT item FROM group_members WHERE groupID = ? AND userID = ?').all(groupID, userID))[0];
+    return parse<GroupMemberItem>(query<Row>(this.#db, 'SELECT item FROM group_members WHERE groupID = ? AND userID = ?').all(groupID, userID))[0];
   }
 
   /** Members ordered like the server's list: owner, admins, then by join time. */
@@ -80,14 +81,13 @@ export class GroupStore {
       args.push(...q.excludeUserIDs);
     }
     return parse<GroupMemberItem>(
-      this.#db
-        .prepare(`SELECT item FROM group_members WHERE ${where.join(' AND ')} ORDER BY roleLevel DESC, joinTime, userID LIMIT ? OFFSET ?`)
+      query<Row>(this.#db, `SELECT item FROM group_members WHERE ${where.join(' AND ')} ORDER BY roleLevel DESC, joinTime, userID LIMIT ? OFFSET ?`)
         .all(...args, q.count, q.offset),
     );
   }
 
   memberIDs(groupID: string): string[] {
-    return (this.#db.prepare('SELECT userID FROM group_members WHERE groupID = ?').all(groupID) as { userID: string }[]).map((r) => r.userID);
+    return query<{ userID: string }>(this.#db, 'SELECT userID FROM group_members WHERE groupID = ?').all(groupID).map((r) => r.userID);
   }
 
   putMember(m: GroupMemberItem): void {
@@ -107,21 +107,20 @@ export class GroupStore {
     const where = kws.flatMap(() => cols.map((c) => `${c} LIKE ? ESCAPE '\\'`)).join(' OR ');
     const args = kws.flatMap((k) => cols.map(() => like(k)));
     return parse<GroupMemberItem>(
-      this.#db
-        .prepare(`SELECT item FROM group_members WHERE groupID = ? AND (${where}) ORDER BY roleLevel DESC, joinTime, userID LIMIT ? OFFSET ?`)
+      query<Row>(this.#db, `SELECT item FROM group_members WHERE groupID = ? AND (${where}) ORDER BY roleLevel DESC, joinTime, userID LIMIT ? OFFSET ?`)
         .all(groupID, ...args, count, offset),
     );
   }
 
   // ---- join requests ----
   requests(): GroupApplicationItem[] {
-    return parse<GroupApplicationItem>(this.#db.prepare('SELECT item FROM group_requests').all());
+    return parse<GroupApplicationItem>(query<Row>(this.#db, 'SELECT item FROM group_requests').all());
   }
 
   /** Requests by `userID` (sent) or, with `not`, by everyone else (received as owner/admin). */
   requestsBy(userID: string, not = false): GroupApplicationItem[] {
     return parse<GroupApplicationItem>(
-      this.#db.prepare(`SELECT item FROM group_requests WHERE userID ${not ? '<>' : '='} ? ORDER BY reqTime DESC`).all(userID),
+      query<Row>(this.#db, `SELECT item FROM group_requests WHERE userID ${not ? '<>' : '='} ? ORDER BY reqTime DESC`).all(userID),
     );
   }
 

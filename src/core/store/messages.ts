@@ -2,9 +2,10 @@
 // queries need. Deletion is a tombstone (status 4) so a later sync or history pull cannot bring
 // a deleted message back and a duplicate push is recognised.
 
-import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import { MsgStatus, type MessageItem } from '../types.ts';
 import { searchTextOf } from '../msg/search-text.ts';
+import { query, type Query } from './db.ts';
 
 interface Row {
   item: string;
@@ -32,18 +33,18 @@ const parse = (r: Row | undefined): MessageItem | undefined => (r ? (JSON.parse(
 
 export class MessageStore {
   readonly #db: DatabaseSync;
-  readonly #put: StatementSync;
-  readonly #get: StatementSync;
+  readonly #put: Query<never>;
+  readonly #get: Query<Row>;
 
   constructor(db: DatabaseSync) {
     this.#db = db;
-    this.#put = db.prepare(`
+    this.#put = query<never>(db, `
       INSERT INTO messages (clientMsgID, conversationID, seq, sendTime, status, contentType, sendID, searchText, item)
       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
       ON CONFLICT(clientMsgID) DO UPDATE SET conversationID = excluded.conversationID, seq = excluded.seq,
         sendTime = excluded.sendTime, status = excluded.status, contentType = excluded.contentType,
         sendID = excluded.sendID, searchText = excluded.searchText, item = excluded.item`);
-    this.#get = db.prepare('SELECT item FROM messages WHERE clientMsgID = ?');
+    this.#get = query<Row>(db, 'SELECT item FROM messages WHERE clientMsgID = ?');
   }
 
   put(conversationID: string, m: MessageItem): void {
@@ -53,38 +54,34 @@ export class MessageStore {
 
   /** Any row, tombstones included. */
   get(clientMsgID: string): MessageItem | undefined {
-    return parse(this.#get.get(clientMsgID) as Row | undefined);
+    return parse(this.#get.get(clientMsgID));
   }
 
   conversationOf(clientMsgID: string): string | undefined {
-    const r = this.#db.prepare('SELECT conversationID FROM messages WHERE clientMsgID = ?').get(clientMsgID) as
-      | { conversationID: string }
-      | undefined;
+    const r = query<{ conversationID: string }>(this.#db, 'SELECT conversationID FROM messages WHERE clientMsgID = ?').get(clientMsgID);
     return r?.conversationID;
   }
 
   getBySeq(conversationID: string, seq: number): MessageItem | undefined {
-    return parse(this.#db.prepare('SELECT item FROM messages WHERE conversationID = ? AND seq = ?').get(conversationID, seq) as Row | undefined);
+    return parse(query<Row>(this.#db, 'SELECT item FROM messages WHERE conversationID = ? AND seq = ?').get(conversationID, seq));
   }
 
   /** Seqs in [lo, hi] that have a local row (tombstones count: they need no pull). */
   presentSeqs(conversationID: string, lo: number, hi: number): Set<number> {
-    const rows = this.#db
-      .prepare('SELECT seq FROM messages WHERE conversationID = ? AND seq BETWEEN ? AND ?')
-      .all(conversationID, lo, hi) as { seq: number }[];
+    const rows = query<{ seq: number }>(this.#db, 'SELECT seq FROM messages WHERE conversationID = ? AND seq BETWEEN ? AND ?')
+      .all(conversationID, lo, hi);
     return new Set(rows.map((r) => r.seq));
   }
 
   /** Visible stored messages with seq in [lo, hi]. */
   countVisible(conversationID: string, lo: number, hi: number): number {
-    const r = this.#db
-      .prepare('SELECT COUNT(*) AS n FROM messages WHERE conversationID = ? AND seq BETWEEN ? AND ? AND status < 4')
-      .get(conversationID, lo, hi) as { n: number };
+    const r = query<{ n: number }>(this.#db, 'SELECT COUNT(*) AS n FROM messages WHERE conversationID = ? AND seq BETWEEN ? AND ? AND status < 4')
+      .get(conversationID, lo, hi)!;
     return r.n;
   }
 
   maxSeq(conversationID: string): number {
-    const r = this.#db.prepare('SELECT MAX(seq) AS m FROM messages WHERE conversationID = ?').get(conversationID) as { m: number | null };
+    const r = query<{ m: number | null }>(this.#db, 'SELECT MAX(seq) AS m FROM messages WHERE conversationID = ?').get(conversationID)!;
     return r.m ?? 0;
   }
 
@@ -96,37 +93,47 @@ export class MessageStore {
     const cursor = before
       ? 'AND (sendTime < $t OR (sendTime = $t AND (seq < $q OR (seq = $q AND clientMsgID < $id))))'
       : '';
-    const rows = this.#db
-      .prepare(
-        `SELECT item FROM messages WHERE conversationID = $c AND status < 4 AND (seq = 0 OR seq >= $min) ${cursor}
-         ORDER BY sendTime DESC, seq DESC, clientMsgID DESC LIMIT $n`,
-      )
-      .all({ c: conversationID, min: minSeq, n: limit, ...(before ? { t: before.sendTime, q: before.seq, id: before.clientMsgID } : {}) });
-    return (rows as unknown as Row[]).map((r) => JSON.parse(r.item) as MessageItem);
+    const rows = query<Row>(
+      this.#db,
+      `SELECT item FROM messages WHERE conversationID = $c AND status < 4 AND (seq = 0 OR seq >= $min) ${cursor}
+       ORDER BY sendTime DESC, seq DESC, clientMsgID DESC LIMIT $n`,
+    ).all({ c: conversationID, min: minSeq, n: limit, ...(before ? { t: before.sendTime, q: before.seq, id: before.clientMsgID } : {}) });
+    return rows.map((r) => JSON.parse(r.item) as MessageItem);
   }
 
   /** Visible messages strictly newer than `after`, oldest first; stored ones above `maxSeq` left out. */
   newer(conversationID: string, after: Cursor, limit: number, maxSeq = Number.MAX_SAFE_INTEGER): MessageItem[] {
-    const rows = this.#db
-      .prepare(
-        `SELECT item FROM messages WHERE conversationID = $c AND status < 4 AND (seq = 0 OR seq <= $max)
-           AND (sendTime > $t OR (sendTime = $t AND (seq > $q OR (seq = $q AND clientMsgID > $id))))
-         ORDER BY sendTime ASC, seq ASC, clientMsgID ASC LIMIT $n`,
-      )
-      .all({ c: conversationID, max: maxSeq, t: after.sendTime, q: after.seq, id: after.clientMsgID, n: limit });
-    return (rows as unknown as Row[]).map((r) => JSON.parse(r.item) as MessageItem);
+    const rows = query<Row>(
+      this.#db,
+      `SELECT item FROM messages WHERE conversationID = $c AND status < 4 AND (seq = 0 OR seq <= $max)
+         AND (sendTime > $t OR (sendTime = $t AND (seq > $q OR (seq = $q AND clientMsgID > $id))))
+       ORDER BY sendTime ASC, seq ASC, clientMsgID ASC LIMIT $n`,
+    ).all({ c: conversationID, max: maxSeq, t: after.sendTime, q: after.seq, id: after.clientMsgID, n: limit });
+    return rows.map((r) => JSON.parse(r.item) as MessageItem);
   }
 
   latest(conversationID: string): MessageItem | undefined {
     return this.older(conversationID, null, 1)[0];
   }
 
-  /** Seqs of visible messages from others above `hasReadSeq` (what mark-as-read reports). */
-  unreadSeqs(conversationID: string, selfID: string, hasReadSeq: number): number[] {
-    const rows = this.#db
-      .prepare('SELECT seq FROM messages WHERE conversationID = ? AND seq > ? AND sendID <> ? AND status < 4 ORDER BY seq')
-      .all(conversationID, hasReadSeq, selfID) as { seq: number }[];
-    return rows.map((r) => r.seq);
+  /**
+   * Seqs of the visible messages from `peerID` this device has not marked read, whatever the
+   * read seq (a reply raises it past them). Newest first until a run of read ones, like markRead.
+   */
+  unreadFrom(conversationID: string, peerID: string): number[] {
+    const walk = query<Row & { seq: number }>(this.#db, 'SELECT seq, item FROM messages WHERE conversationID = ? AND sendID = ? AND seq > 0 AND status < 4 ORDER BY seq DESC')
+      .iterate(conversationID, peerID);
+    const out: number[] = [];
+    let readInARow = 0;
+    for (const r of walk) {
+      if (!(JSON.parse(r.item) as MessageItem).isRead) {
+        readInARow = 0;
+        out.push(r.seq);
+      } else if (++readInARow >= READ_RUN_TO_STOP) {
+        break;
+      }
+    }
+    return out.reverse();
   }
 
   /**
@@ -143,9 +150,8 @@ export class MessageStore {
       changed.push(m);
     };
     const pending: MessageItem[] = [];
-    const walk = this.#db
-      .prepare('SELECT item FROM messages WHERE conversationID = ? AND sendID = ? AND seq > 0 AND seq <= ? AND status < 4 ORDER BY seq DESC')
-      .iterate(conversationID, sendID, upTo) as Iterable<Row>;
+    const walk = query<Row>(this.#db, 'SELECT item FROM messages WHERE conversationID = ? AND sendID = ? AND seq > 0 AND seq <= ? AND status < 4 ORDER BY seq DESC')
+      .iterate(conversationID, sendID, upTo);
     let readInARow = 0;
     for (const r of walk) {
       const m = JSON.parse(r.item) as MessageItem;
@@ -160,9 +166,8 @@ export class MessageStore {
     const rest = seqs.filter((q) => q > upTo);
     for (let i = 0; i < rest.length; i += 500) {
       const chunk = rest.slice(i, i + 500);
-      const rows = this.#db
-        .prepare(`SELECT item FROM messages WHERE conversationID = ? AND sendID = ? AND status < 4 AND seq IN (${chunk.map(() => '?').join(',')})`)
-        .all(conversationID, sendID, ...chunk) as unknown as Row[];
+      const rows = query<Row>(this.#db, `SELECT item FROM messages WHERE conversationID = ? AND sendID = ? AND status < 4 AND seq IN (${chunk.map(() => '?').join(',')})`)
+        .all(conversationID, sendID, ...chunk);
       for (const r of rows) {
         const m = JSON.parse(r.item) as MessageItem;
         if (!m.isRead) mark(m);
@@ -173,7 +178,7 @@ export class MessageStore {
 
   /** Messages left "sending" by a previous run can no longer complete: mark them failed. */
   failStaleSending(): number {
-    const rows = this.#db.prepare('SELECT conversationID, item FROM messages WHERE status = 1').all() as unknown as { conversationID: string; item: string }[];
+    const rows = query<{ conversationID: string; item: string }>(this.#db, 'SELECT conversationID, item FROM messages WHERE status = 1').all();
     for (const r of rows) this.put(r.conversationID, { ...(JSON.parse(r.item) as MessageItem), status: MsgStatus.Failed });
     return rows.length;
   }
@@ -184,11 +189,11 @@ export class MessageStore {
 
   /** Tombstones every visible message of one conversation, or of all when `conversationID` is null. */
   tombstoneAll(conversationID: string | null): void {
-    const rows = (
+    type Tombstoned = { conversationID: string; item: string };
+    const rows =
       conversationID === null
-        ? this.#db.prepare('SELECT conversationID, item FROM messages WHERE status < 4').all()
-        : this.#db.prepare('SELECT conversationID, item FROM messages WHERE status < 4 AND conversationID = ?').all(conversationID)
-    ) as unknown as { conversationID: string; item: string }[];
+        ? query<Tombstoned>(this.#db, 'SELECT conversationID, item FROM messages WHERE status < 4').all()
+        : query<Tombstoned>(this.#db, 'SELECT conversationID, item FROM messages WHERE status < 4 AND conversationID = ?').all(conversationID);
     for (const r of rows) this.tombstone(r.conversationID, JSON.parse(r.item) as MessageItem);
   }
 
@@ -224,9 +229,8 @@ export class MessageStore {
     } else if (!q.senderIDs.length && !q.contentTypes.length) {
       return [];
     }
-    const rows = this.#db
-      .prepare(`SELECT conversationID, item FROM messages WHERE ${where.join(' AND ')} ORDER BY sendTime DESC`)
-      .all(...args) as unknown as { conversationID: string; item: string }[];
+    const rows = query<{ conversationID: string; item: string }>(this.#db, `SELECT conversationID, item FROM messages WHERE ${where.join(' AND ')} ORDER BY sendTime DESC`)
+      .all(...args);
     return rows.map((r) => ({ conversationID: r.conversationID, item: JSON.parse(r.item) as MessageItem }));
   }
 }

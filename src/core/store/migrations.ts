@@ -146,4 +146,17 @@ export const migrations: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 5,
+    name: 'received messages at or below the read seq are flagged read',
+    // Mark-as-read now reports the peer's messages this device has not flagged read (a reply
+    // raises the read seq past them). Before, a received message was read when the read seq
+    // covered it and never flagged: flag those once, so old history is not reported again.
+    sql: `
+      UPDATE messages SET item = json_set(item, '$.isRead', json('true'))
+      WHERE seq > 0 AND status < 4 AND json_extract(item, '$.isRead') = 0
+        AND EXISTS (SELECT 1 FROM conversations c WHERE c.conversationID = messages.conversationID
+          AND c.conversationType = 1 AND c.userID = messages.sendID AND messages.seq <= c.hasReadSeq);
+    `,
+  },
 ];

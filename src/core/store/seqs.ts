@@ -2,6 +2,7 @@
 // incrementally synced list (conversations now; friends and groups later).
 
 import type { DatabaseSync } from 'node:sqlite';
+import { query } from './db.ts';
 
 export class SeqStore {
   readonly #db: DatabaseSync;
@@ -11,9 +12,7 @@ export class SeqStore {
   }
 
   synced(conversationID: string): number {
-    const r = this.#db.prepare('SELECT syncedSeq FROM synced_seqs WHERE conversationID = ?').get(conversationID) as
-      | { syncedSeq: number }
-      | undefined;
+    const r = query<{ syncedSeq: number }>(this.#db, 'SELECT syncedSeq FROM synced_seqs WHERE conversationID = ?').get(conversationID);
     return r?.syncedSeq ?? 0;
   }
 
@@ -38,14 +37,12 @@ export class SeqStore {
   }
 
   all(): Map<string, number> {
-    const rows = this.#db.prepare('SELECT conversationID, syncedSeq FROM synced_seqs').all() as { conversationID: string; syncedSeq: number }[];
+    const rows = query<{ conversationID: string; syncedSeq: number }>(this.#db, 'SELECT conversationID, syncedSeq FROM synced_seqs').all();
     return new Map(rows.map((r) => [r.conversationID, r.syncedSeq]));
   }
 
   version(tableName: string, entityID: string): { versionID: string; version: number } {
-    const r = this.#db.prepare('SELECT versionID, version FROM sync_versions WHERE tableName = ? AND entityID = ?').get(tableName, entityID) as
-      | { versionID: string; version: number }
-      | undefined;
+    const r = query<{ versionID: string; version: number }>(this.#db, 'SELECT versionID, version FROM sync_versions WHERE tableName = ? AND entityID = ?').get(tableName, entityID);
     return r ?? { versionID: '', version: 0 };
   }
 

@@ -2,6 +2,7 @@
 
 import type { DatabaseSync } from 'node:sqlite';
 import type { PublicUserInfo, SelfUserInfo } from '../types.ts';
+import { query } from './db.ts';
 
 export class UserStore {
   readonly #db: DatabaseSync;
@@ -11,7 +12,7 @@ export class UserStore {
   }
 
   getSelf(userID: string): SelfUserInfo | undefined {
-    return this.#db.prepare('SELECT * FROM self_user WHERE userID = ?').get(userID) as SelfUserInfo | undefined;
+    return query<SelfUserInfo>(this.#db, 'SELECT * FROM self_user WHERE userID = ?').get(userID);
   }
 
   putSelf(u: SelfUserInfo): void {
@@ -25,14 +26,12 @@ export class UserStore {
   }
 
   get(userID: string): PublicUserInfo | undefined {
-    return this.#db.prepare('SELECT userID, nickname, faceURL, ex, createTime FROM users WHERE userID = ?').get(userID) as
-      | PublicUserInfo
-      | undefined;
+    return query<PublicUserInfo>(this.#db, 'SELECT userID, nickname, faceURL, ex, createTime FROM users WHERE userID = ?').get(userID);
   }
 
   /** When the cached profile was fetched (ms), or 0 when there is none. */
   cachedAt(userID: string): number {
-    const r = this.#db.prepare('SELECT cachedAt FROM users WHERE userID = ?').get(userID) as { cachedAt: number } | undefined;
+    const r = query<{ cachedAt: number }>(this.#db, 'SELECT cachedAt FROM users WHERE userID = ?').get(userID);
     return r?.cachedAt ?? 0;
   }
 

@@ -2,8 +2,9 @@
 // since the stored {versionID, version}; `full` (first sync, or the server's log was cut) means
 // fetch the whole list. The version is stored only after the changes are applied.
 
-import type { Session } from '../session.ts';
-import { applyServerSettings, ConvChanges, ensureConversation, type ServerConversation } from './conversations.ts';
+import type { CoreSession } from '../core-session.ts';
+import { ConvChanges } from './conv-changes.ts';
+import { applyServerSettings, ensureConversation, type ServerConversation } from './conversations.ts';
 
 export const CONVERSATIONS_TABLE = 'conversations';
 
@@ -16,7 +17,7 @@ interface IncrementalResp {
   update?: ServerConversation[] | null;
 }
 
-async function apply(s: Session, list: readonly ServerConversation[], changes: ConvChanges, op: string): Promise<void> {
+async function apply(s: CoreSession, list: readonly ServerConversation[], changes: ConvChanges, op: string): Promise<void> {
   const store = s.db();
   for (const sc of list) {
     if (!sc.conversationID || sc.conversationID.startsWith('n_')) continue;
@@ -30,7 +31,7 @@ async function apply(s: Session, list: readonly ServerConversation[], changes: C
 }
 
 /** Brings local conversation settings up to the server's; returns how the sync went. */
-export async function syncConversations(s: Session, changes: ConvChanges, op: string): Promise<'full' | 'incremental' | 'unchanged'> {
+export async function syncConversations(s: CoreSession, changes: ConvChanges, op: string): Promise<'full' | 'incremental' | 'unchanged'> {
   const rest = s.rest!;
   const local = s.db().seqs.version(CONVERSATIONS_TABLE, s.userID);
   const inc = await rest.post<IncrementalResp>(

@@ -1,43 +1,11 @@
-// Conversation rows kept in step with messages and with the server's settings, and the
-// callbacks that report their changes.
+// Conversation rows: created on first use, kept in step with the server's settings.
 
 import { emptyConversation } from '../store/conversations.ts';
 import { sourceOf } from '../msg/ids.ts';
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
+import type { ConvChanges } from './conv-changes.ts';
 import { SessionType, type ConversationItem, type MessageItem } from '../types.ts';
 import { usersCached } from './users.ts';
-
-/** Collects conversation changes during one operation and emits them once at the end. */
-export class ConvChanges {
-  readonly #s: Session;
-  readonly #created = new Map<string, true>();
-  readonly #changed = new Set<string>();
-  readonly #unreadBefore: number;
-
-  constructor(s: Session) {
-    this.#s = s;
-    this.#unreadBefore = s.db().conversations.totalUnread();
-  }
-
-  created(id: string): void {
-    this.#created.set(id, true);
-  }
-
-  changed(id: string): void {
-    this.#changed.add(id);
-  }
-
-  flush(): void {
-    const store = this.#s.db().conversations;
-    const pick = (ids: Iterable<string>) => [...ids].map((id) => store.get(id)).filter((c): c is ConversationItem => !!c && !store.isHidden(c.conversationID));
-    const created = pick(this.#created.keys());
-    const changed = pick([...this.#changed].filter((id) => !this.#created.has(id)));
-    if (created.length) this.#s.emit('OnNewConversation', created);
-    if (changed.length) this.#s.emit('OnConversationChanged', changed);
-    const after = store.totalUnread();
-    if (after !== this.#unreadBefore) this.#s.emit('OnTotalUnreadMessageCountChanged', after);
-  }
-}
 
 /** Type of a conversation from its ID prefix. */
 export function sessionTypeOf(conversationID: string): number {
@@ -50,7 +18,7 @@ export function sessionTypeOf(conversationID: string): number {
  * Returns the conversation row, creating it (with the peer's name and face) when missing.
  * `hint` is a message of the conversation whose sender fields can name the peer.
  */
-export async function ensureConversation(s: Session, conversationID: string, changes: ConvChanges, operationID: string, hint?: MessageItem): Promise<ConversationItem> {
+export async function ensureConversation(s: CoreSession, conversationID: string, changes: ConvChanges, operationID: string, hint?: MessageItem): Promise<ConversationItem> {
   const existing = s.db().conversations.get(conversationID);
   if (existing) return existing;
   const type = sessionTypeOf(conversationID);
@@ -74,13 +42,6 @@ export async function ensureConversation(s: Session, conversationID: string, cha
   s.db().conversations.put(c, false);
   changes.created(conversationID);
   return c;
-}
-
-/** Points latestMsg at the newest visible message (or clears it). */
-export function refreshLatest(s: Session, c: ConversationItem): void {
-  const latest = s.db().messages.latest(c.conversationID);
-  c.latestMsg = latest ? JSON.stringify(latest) : '';
-  c.latestMsgSendTime = latest ? latest.sendTime || latest.createTime : c.latestMsgSendTime;
 }
 
 interface ServerConversation {

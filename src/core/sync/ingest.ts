@@ -3,9 +3,10 @@
 
 import type { SdkWsProto } from '@openim/protocol';
 import { msgDataToItem } from '../msg/convert.ts';
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { ContentType, MsgStatus, type MessageItem } from '../types.ts';
-import { ConvChanges, ensureConversation, refreshLatest } from './conversations.ts';
+import { ConvChanges, pointAtLatest } from './conv-changes.ts';
+import { ensureConversation } from './conversations.ts';
 
 /**
  * push / catchup: new messages are reported (OnRecvNewMessages) and counted unread;
@@ -42,17 +43,21 @@ export interface IngestResult {
   readonly fresh: MessageItem[];
 }
 
+/**
+ * `collector`: the caller's ConvChanges, which the caller reports once for many conversations
+ * (the first sync); without one, this batch's conversation changes are reported at its end.
+ */
 export async function ingest(
-  s: Session,
+  s: CoreSession,
   conversationID: string,
   batch: readonly SdkWsProto.MsgData[],
   mode: IngestMode,
   operationID: string,
-  changes = new ConvChanges(s),
-  flush = true,
+  collector?: ConvChanges,
 ): Promise<IngestResult> {
   const fresh: MessageItem[] = [];
   if (batch.length === 0) return { fresh };
+  const changes = collector ?? new ConvChanges(s);
   const items = batch.map((d) => {
     const item = msgDataToItem(d, s.userID);
     if (!item.clientMsgID) item.clientMsgID = placeholderID(conversationID, d.seq);
@@ -107,16 +112,17 @@ export async function ingest(
     if (conv && convTouched) {
       // Sending reads the conversation up to that seq (the server does the same for the sender).
       conv.unreadCount = Math.min(conv.unreadCount, Math.max(0, conv.maxSeq - conv.hasReadSeq));
-      const before = conv.latestMsg;
-      refreshLatest(s, conv);
-      const wasHidden = store.conversations.isHidden(conversationID);
-      // Only a new message brings a hidden conversation back into the list.
-      store.conversations.put(conv, fresh.length ? false : undefined);
-      if (wasHidden && mode !== 'history' && fresh.length) changes.created(conversationID);
-      else if (mode !== 'history' && (before !== conv.latestMsg || fresh.length)) changes.changed(conversationID);
+      if (mode === 'history') {
+        pointAtLatest(s, conv);
+        store.conversations.put(conv);
+      } else {
+        // Only a new message brings a hidden conversation back into the list.
+        changes.refreshLatest(conv, fresh.length > 0);
+        if (fresh.length) changes.changed(conversationID);
+      }
     }
   });
   if (fresh.length) s.emit('OnRecvNewMessages', fresh);
-  if (flush) changes.flush();
+  if (!collector) changes.flush();
   return { fresh };
 }

@@ -1,12 +1,15 @@
 // Notifications from the `n_` streams (openim-server-protocol.md §3.6–3.7): their content is
-// `{"detail": "<JSON of the tips>"}`. Handled: 2101 revoke, 2200 read receipt, 2102 delete,
-// 1303 user info updated, 1300 conversation changed; friend and group ones in relation-notifications.ts.
+// `{"detail": "<JSON of the tips>"}`. Handled: 2101 revoke, 2200 read receipt (group ones in
+// group-receipts.ts), 2102 delete, 1303 user info updated, 1300 conversation changed, 1701
+// private chat; friend and group ones in relation-notifications.ts.
 
 import type { SdkWsProto } from '@openim/protocol';
 import { ContentType, MsgStatus, SessionType, type MessageItem } from '../types.ts';
-import type { Session } from '../session.ts';
-import { applyServerSettings, ConvChanges, refreshLatest, type ServerConversation } from './conversations.ts';
+import type { CoreSession } from '../core-session.ts';
+import { ConvChanges } from './conv-changes.ts';
+import { applyServerSettings, type ServerConversation } from './conversations.ts';
 import { refreshSelf, fetchUsers } from './users.ts';
+import { onGroupReadReceipt } from './group-receipts.ts';
 import { handleRelationNotification, isRelationNotification } from './relation-notifications.ts';
 
 const utf8 = new TextDecoder();
@@ -24,20 +27,23 @@ export function notificationDetail(d: SdkWsProto.MsgData): Record<string, unknow
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0) || 0);
 
-export async function handleNotification(s: Session, d: SdkWsProto.MsgData, operationID: string): Promise<void> {
+export async function handleNotification(s: CoreSession, d: SdkWsProto.MsgData, operationID: string): Promise<void> {
   const tips = notificationDetail(d);
   if (!tips) return;
   switch (d.contentType) {
     case ContentType.Revoke:
       return onRevoke(s, d, tips);
     case ContentType.HasReadReceipt:
-      return onReadReceipt(s, tips);
+      return onReadReceipt(s, tips, d.sendTime);
     case ContentType.DeleteMsgs:
       return onDeleteMsgs(s, tips);
     case ContentType.UserInfoUpdated:
       return onUserInfoUpdated(s, tips, operationID);
     case ContentType.ConversationChanged:
       return onConversationChanged(s, tips, operationID);
+    case ContentType.ConversationPrivateChat:
+      // Either side turned private chat on or off; both users' conversations changed on the server.
+      return onConversationChanged(s, { conversationIDList: [tips.conversationID] }, operationID);
     default:
       if (isRelationNotification(d.contentType)) return handleRelationNotification(s, d, tips, operationID);
       return;
@@ -62,7 +68,7 @@ export function revokedInfo(tips: Record<string, unknown>, source: MessageItem |
 }
 
 /** Turns the stored message into its revoked form; returns the info, or undefined if already revoked. */
-export function applyRevoke(s: Session, conversationID: string, tips: Record<string, unknown>, revokerNickname: string): Record<string, unknown> | undefined {
+export function applyRevoke(s: CoreSession, conversationID: string, tips: Record<string, unknown>, revokerNickname: string): Record<string, unknown> | undefined {
   const store = s.db();
   const byID = str(tips.clientMsgID) ? store.messages.get(str(tips.clientMsgID)) : undefined;
   const m = byID ?? (num(tips.seq) ? store.messages.getBySeq(conversationID, num(tips.seq)) : undefined);
@@ -75,25 +81,25 @@ export function applyRevoke(s: Session, conversationID: string, tips: Record<str
   store.tx(() => {
     store.messages.put(conversationID, revoked);
     const c = store.conversations.get(conversationID);
-    if (c) {
-      const before = c.latestMsg;
-      refreshLatest(s, c);
-      store.conversations.put(c);
-      if (before !== c.latestMsg) changes.changed(conversationID);
-    }
+    if (c) changes.refreshLatest(c);
   });
   changes.flush();
   return info;
 }
 
-function onRevoke(s: Session, d: SdkWsProto.MsgData, tips: Record<string, unknown>): void {
+function onRevoke(s: CoreSession, d: SdkWsProto.MsgData, tips: Record<string, unknown>): void {
   const conversationID = str(tips.conversationID);
   if (!conversationID) return;
   const info = applyRevoke(s, conversationID, tips, d.senderNickname);
   if (info) s.emit('OnNewRecvMessageRevoked', info);
 }
 
-function onReadReceipt(s: Session, tips: Record<string, unknown>): void {
+/**
+ * 2200. From the peer: exactly the seqs it lists are read (upstream's rule; the server lists the
+ * reader's read range and the seqs it asked for). From this user's other device: the read seq
+ * and its flags, so this device does not report those messages again.
+ */
+function onReadReceipt(s: CoreSession, tips: Record<string, unknown>, readTime: number): void {
   const conversationID = str(tips.conversationID);
   const reader = str(tips.markAsReadUserID);
   const seqs = Array.isArray(tips.seqs) ? tips.seqs.map(num) : [];
@@ -101,22 +107,30 @@ function onReadReceipt(s: Session, tips: Record<string, unknown>): void {
   if (!conversationID) return;
   const store = s.db();
   if (reader === s.userID) {
-    // Another device of ours read the conversation.
     const c = store.conversations.get(conversationID);
     if (!c) return;
     const changes = new ConvChanges(s);
     const upTo = Math.max(hasReadSeq, ...seqs, 0);
-    if (upTo > c.hasReadSeq || c.unreadCount) {
+    store.tx(() => {
+      const flagged = c.conversationType === SessionType.Single ? store.messages.markRead(conversationID, c.userID, seqs, 0) : [];
+      if (upTo <= c.hasReadSeq && !c.unreadCount && !flagged.length) return;
       c.hasReadSeq = Math.max(c.hasReadSeq, upTo);
       c.unreadCount = Math.max(0, c.maxSeq - c.hasReadSeq);
-      store.conversations.put(c);
+      changes.refreshLatest(c);
       changes.changed(conversationID);
-    }
+    });
     changes.flush();
     return;
   }
+  if (conversationID.startsWith('sg_')) return onGroupReadReceipt(s, conversationID, reader, seqs, readTime);
   if (!conversationID.startsWith('si_')) return;
-  const read = store.tx(() => store.messages.markRead(conversationID, s.userID, seqs, hasReadSeq));
+  const changes = new ConvChanges(s);
+  const read = store.tx(() => {
+    const marked = store.messages.markRead(conversationID, s.userID, seqs, 0);
+    const c = marked.length ? store.conversations.get(conversationID) : undefined;
+    if (c) changes.refreshLatest(c);
+    return marked;
+  });
   if (read.length === 0) return;
   s.emit('OnRecvC2CReadReceipt', [
     {
@@ -129,20 +143,10 @@ function onReadReceipt(s: Session, tips: Record<string, unknown>): void {
       sessionType: SessionType.Single,
     },
   ]);
-  const c = store.conversations.get(conversationID);
-  if (c) {
-    const changes = new ConvChanges(s);
-    const before = c.latestMsg;
-    refreshLatest(s, c);
-    if (before !== c.latestMsg) {
-      store.conversations.put(c);
-      changes.changed(conversationID);
-    }
-    changes.flush();
-  }
+  changes.flush();
 }
 
-function onDeleteMsgs(s: Session, tips: Record<string, unknown>): void {
+function onDeleteMsgs(s: CoreSession, tips: Record<string, unknown>): void {
   if (str(tips.userID) !== s.userID) return;
   const conversationID = str(tips.conversationID);
   const seqs = Array.isArray(tips.seqs) ? tips.seqs.map(num) : [];
@@ -154,23 +158,18 @@ function onDeleteMsgs(s: Session, tips: Record<string, unknown>): void {
       if (m && m.status < MsgStatus.Deleted) store.messages.tombstone(conversationID, m);
     }
     const c = store.conversations.get(conversationID);
-    if (c) {
-      const before = c.latestMsg;
-      refreshLatest(s, c);
-      store.conversations.put(c);
-      if (before !== c.latestMsg) changes.changed(conversationID);
-    }
+    if (c) changes.refreshLatest(c);
   });
   changes.flush();
 }
 
-async function onUserInfoUpdated(s: Session, tips: Record<string, unknown>, operationID: string): Promise<void> {
+async function onUserInfoUpdated(s: CoreSession, tips: Record<string, unknown>, operationID: string): Promise<void> {
   const userID = str(tips.userID);
   if (!userID || userID === s.userID) await refreshSelf(s, operationID);
   else await fetchUsers(s, [userID], operationID); // renames the single chat with them, if any
 }
 
-async function onConversationChanged(s: Session, tips: Record<string, unknown>, operationID: string): Promise<void> {
+async function onConversationChanged(s: CoreSession, tips: Record<string, unknown>, operationID: string): Promise<void> {
   const ids = Array.isArray(tips.conversationIDList) ? tips.conversationIDList.map(str).filter(Boolean) : [];
   if (!ids.length || !s.rest) return;
   const data = await s.rest.post<{ conversations?: ServerConversation[] | null }>(

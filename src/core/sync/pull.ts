@@ -2,7 +2,7 @@
 
 import type { SdkWsProto } from '@openim/protocol';
 import { encodeUserReq, PbCoder, ReqId } from '../net/codec.ts';
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 
 export interface ConvSeqs {
   maxSeq: number;
@@ -10,12 +10,12 @@ export interface ConvSeqs {
   maxSeqTime: number;
 }
 
-function conn(s: Session) {
+function conn(s: CoreSession) {
   if (!s.conn) throw new Error('not logged in');
   return s.conn;
 }
 
-export async function getConvSeqs(s: Session, operationID: string): Promise<Map<string, ConvSeqs>> {
+export async function getConvSeqs(s: CoreSession, operationID: string): Promise<Map<string, ConvSeqs>> {
   const data = PbCoder.GetConversationsHasReadAndMaxSeqReq.encode({ userID: s.userID, conversationIDs: [] }).finish();
   const raw = await conn(s).request(ReqId.GetConvMaxReadSeq, data, operationID);
   const out = new Map<string, ConvSeqs>();
@@ -28,7 +28,7 @@ export async function getConvSeqs(s: Session, operationID: string): Promise<Map<
 }
 
 /** 1001: max seqs of every conversation of the user, including the `n_` notification streams. */
-export async function getNewestSeqs(s: Session, operationID: string): Promise<Map<string, number>> {
+export async function getNewestSeqs(s: CoreSession, operationID: string): Promise<Map<string, number>> {
   const raw = await conn(s).request(ReqId.GetNewestSeq, encodeUserReq(s.userID), operationID);
   const out = new Map<string, number>();
   if (!raw) return out;
@@ -48,7 +48,7 @@ function pick(resp: SdkWsProto.PullMessageBySeqsResp, conversationID: string): P
 }
 
 /** 1005: exactly these seqs (deleted ones come back as status-4 placeholders). */
-export async function pullSeqs(s: Session, conversationID: string, seqs: readonly number[], operationID: string): Promise<Pulled> {
+export async function pullSeqs(s: CoreSession, conversationID: string, seqs: readonly number[], operationID: string): Promise<Pulled> {
   if (seqs.length === 0) return { msgs: [], isEnd: true };
   const data = PbCoder.GetSeqMessageReq.encode({ userID: s.userID, conversations: [{ conversationID, seqs: [...seqs] }] }).finish();
   const raw = await conn(s).request(ReqId.PullMsgBySeqList, data, operationID);
@@ -57,7 +57,7 @@ export async function pullSeqs(s: Session, conversationID: string, seqs: readonl
 }
 
 /** 1005 for several conversations at once: `want` maps conversationID → seqs. */
-export async function pullSeqsMany(s: Session, want: ReadonlyMap<string, readonly number[]>, operationID: string): Promise<Map<string, Pulled>> {
+export async function pullSeqsMany(s: CoreSession, want: ReadonlyMap<string, readonly number[]>, operationID: string): Promise<Map<string, Pulled>> {
   const out = new Map<string, Pulled>();
   if (want.size === 0) return out;
   const conversations = [...want].map(([conversationID, seqs]) => ({ conversationID, seqs: [...seqs] }));
@@ -71,7 +71,7 @@ export const RANGE_BATCH = 100;
 
 /** 1002 for [begin, end] in batches of ≤ 100, oldest batch first; `onBatch` sees each in seq order. */
 export async function pullRange(
-  s: Session,
+  s: CoreSession,
   conversationID: string,
   begin: number,
   end: number,

@@ -4,7 +4,7 @@
 // case syncs the list incrementally, whose deltas emit the callbacks. Requests are re-listed.
 
 import type { SdkWsProto } from '@openim/protocol';
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 import type { GroupMemberItem } from '../types.ts';
 import { toGroup, toMember } from './relation-convert.ts';
 import {
@@ -67,13 +67,13 @@ export function isRelationNotification(contentType: number): boolean {
   return (contentType > 1200 && contentType < 1299) || (contentType > 1500 && contentType < 1599);
 }
 
-export async function handleRelationNotification(s: Session, d: SdkWsProto.MsgData, tips: Tips, op: string): Promise<void> {
+export async function handleRelationNotification(s: CoreSession, d: SdkWsProto.MsgData, tips: Tips, op: string): Promise<void> {
   if (!s.rest) return;
   if (d.contentType < 1300) return onFriendNotification(s, d.contentType, tips, op);
   return onGroupNotification(s, d, tips, op);
 }
 
-async function onFriendNotification(s: Session, contentType: number, tips: Tips, op: string): Promise<void> {
+async function onFriendNotification(s: CoreSession, contentType: number, tips: Tips, op: string): Promise<void> {
   const fromTo = obj(tips.fromToUserID);
   const from = str(fromTo.fromUserID);
   const to = str(fromTo.toUserID);
@@ -151,7 +151,7 @@ function memberDelta(contentType: number, tips: Tips, selfID: string): Delta<Gro
   }
 }
 
-async function onGroupNotification(s: Session, d: SdkWsProto.MsgData, tips: Tips, op: string): Promise<void> {
+async function onGroupNotification(s: CoreSession, d: SdkWsProto.MsgData, tips: Tips, op: string): Promise<void> {
   const group = tips.group && typeof tips.group === 'object' ? toGroup(tips.group) : null;
   const groupID = group?.groupID || str(tips.groupID) || d.groupID;
   const store = s.db();

@@ -3,25 +3,26 @@
 // callbacks are emitted from the deltas, so a user who was offline gets the same events as one
 // who saw the notifications. Group rows also name their `sg_` conversations.
 
-import type { Session } from '../session.ts';
-import { GroupStatus, type BlackUserItem, type FriendApplicationItem, type FriendUserItem, type GroupApplicationItem, type GroupItem, type GroupMemberItem } from '../types.ts';
+import type { CoreSession } from '../core-session.ts';
+import { GroupStatus, type BlackUserItem, type FriendUserItem, type GroupItem, type GroupMemberItem } from '../types.ts';
 import { requestKey } from '../store/friends.ts';
-import { ConvChanges } from './conversations.ts';
+import { ConvChanges } from './conv-changes.ts';
 import { toBlack, toFriend, toFriendRequest, toGroup, toGroupRequest, toMember } from './relation-convert.ts';
+import { listID, loadedSilently, reported } from './sync-window.ts';
 import { versionSync, type IncrementalResp, type SyncOutcome, type VersionedList } from './version-sync.ts';
 
 export const FRIENDS_TABLE = 'friends';
 export const BLACKS_TABLE = 'blacks';
 export const GROUPS_TABLE = 'joined_groups';
 export const MEMBERS_TABLE = 'group_members';
-const FRIEND_REQUESTS_TABLE = 'friend_requests';
-const GROUP_REQUESTS_TABLE = 'group_requests';
+export const FRIEND_REQUESTS_TABLE = 'friend_requests';
+export const GROUP_REQUESTS_TABLE = 'group_requests';
 
 const PAGE = 200;
 const MEMBER_BATCH = 50;
 
 /** Fetches every page of a paginated list route. */
-async function allPages(s: Session, route: string, body: Record<string, unknown>, key: string, op: string): Promise<unknown[]> {
+async function allPages(s: CoreSession, route: string, body: Record<string, unknown>, key: string, op: string): Promise<unknown[]> {
   const out: unknown[] = [];
   for (let page = 1; ; page++) {
     const data = await s.rest!.post<Record<string, unknown>>(route, { ...body, pagination: { pageNumber: page, showNumber: PAGE } }, op, s.shutdown.signal);
@@ -33,7 +34,7 @@ async function allPages(s: Session, route: string, body: Record<string, unknown>
 
 const byKey = <T>(items: T[], key: (t: T) => string) => new Map(items.map((t) => [key(t), t] as const));
 
-export function friendList(s: Session): VersionedList<FriendUserItem> {
+export function friendList(s: CoreSession): VersionedList<FriendUserItem> {
   const store = s.db();
   return {
     table: FRIENDS_TABLE,
@@ -52,7 +53,7 @@ export function friendList(s: Session): VersionedList<FriendUserItem> {
   };
 }
 
-export function blackList(s: Session): VersionedList<BlackUserItem> {
+export function blackList(s: CoreSession): VersionedList<BlackUserItem> {
   const store = s.db();
   return {
     table: BLACKS_TABLE,
@@ -72,7 +73,7 @@ export function blackList(s: Session): VersionedList<BlackUserItem> {
 }
 
 /** Keeps the `sg_` conversation's name, face and isNotInGroup in step with the group row. */
-export function groupConversationUpkeep(s: Session, groupID: string, g: GroupItem | undefined, notInGroup: boolean): void {
+export function groupConversationUpkeep(s: CoreSession, groupID: string, g: GroupItem | undefined, notInGroup: boolean): void {
   const store = s.db();
   const id = 'sg_' + groupID;
   const c = store.conversations.get(id);
@@ -89,7 +90,7 @@ export function groupConversationUpkeep(s: Session, groupID: string, g: GroupIte
   changes.flush();
 }
 
-export function groupList(s: Session): VersionedList<GroupItem> {
+export function groupList(s: CoreSession): VersionedList<GroupItem> {
   const store = s.db();
   return {
     table: GROUPS_TABLE,
@@ -120,7 +121,7 @@ export function groupList(s: Session): VersionedList<GroupItem> {
   };
 }
 
-export function memberList(s: Session, groupID: string): VersionedList<GroupMemberItem> {
+export function memberList(s: CoreSession, groupID: string): VersionedList<GroupMemberItem> {
   const store = s.db();
   return {
     table: MEMBERS_TABLE,
@@ -148,15 +149,15 @@ export function memberList(s: Session, groupID: string): VersionedList<GroupMemb
   };
 }
 
-export function syncFriends(s: Session, op: string): Promise<SyncOutcome> {
+export function syncFriends(s: CoreSession, op: string): Promise<SyncOutcome> {
   return versionSync(s, friendList(s), op);
 }
 
-export function syncBlacks(s: Session, op: string): Promise<SyncOutcome> {
+export function syncBlacks(s: CoreSession, op: string): Promise<SyncOutcome> {
   return versionSync(s, blackList(s), op);
 }
 
-export function syncGroups(s: Session, op: string): Promise<SyncOutcome> {
+export function syncGroups(s: CoreSession, op: string): Promise<SyncOutcome> {
   return versionSync(s, groupList(s), op);
 }
 
@@ -164,7 +165,7 @@ export function syncGroups(s: Session, op: string): Promise<SyncOutcome> {
  * Members of the given joined groups (default: all), many groups per request. Dismissed groups
  * are skipped: the server no longer answers for their members.
  */
-export async function syncMembers(s: Session, op: string, groupIDs?: readonly string[]): Promise<Record<string, SyncOutcome>> {
+export async function syncMembers(s: CoreSession, op: string, groupIDs?: readonly string[]): Promise<Record<string, SyncOutcome>> {
   const store = s.db();
   const ids = (groupIDs ?? store.groups.groups().map((g) => g.groupID)).filter((id) => {
     const g = store.groups.group(id);
@@ -192,17 +193,18 @@ export async function syncMembers(s: Session, op: string, groupIDs?: readonly st
 }
 
 /** A fresher copy of a joined group's info (from a notification or a member delta). */
-export function applyGroupInfo(s: Session, g: GroupItem): void {
+export function applyGroupInfo(s: CoreSession, g: GroupItem): void {
   const store = s.db();
   const before = g.groupID ? store.groups.group(g.groupID) : undefined;
   if (!before || JSON.stringify(before) === JSON.stringify(g)) return;
   store.groups.putGroup(g);
   groupConversationUpkeep(s, g.groupID, g, false);
+  reported(s, listID(GROUPS_TABLE, s.userID), g.groupID, 'changed');
   s.emit('OnGroupInfoChanged', g);
 }
 
 /** Friend requests received and sent: the server's lists diffed with the local table. */
-export async function syncFriendRequests(s: Session, op: string): Promise<void> {
+export async function syncFriendRequests(s: CoreSession, op: string): Promise<void> {
   const store = s.db();
   const recv = await allPages(s, '/friend/get_friend_apply_list', { userID: s.userID, handleResults: [] }, 'FriendRequests', op);
   const sent = await allPages(s, '/friend/get_self_friend_apply_list', { userID: s.userID, handleResults: [] }, 'friendRequests', op);
@@ -214,15 +216,17 @@ export async function syncFriendRequests(s: Session, op: string): Promise<void> 
     requestKey,
     (r) => store.friends.putRequest(r),
     (r) => store.friends.deleteRequest(r.fromUserID, r.toUserID),
-    { added: 'OnFriendApplicationAdded', deleted: 'OnFriendApplicationDeleted', accepted: 'OnFriendApplicationAccepted', rejected: 'OnFriendApplicationRejected' },
+    FRIEND_REQUEST_EVENTS,
     () => store.seqs.setVersion(FRIEND_REQUESTS_TABLE, s.userID, '', 0),
     s,
+    listID(FRIEND_REQUESTS_TABLE, s.userID),
   );
   if (report) for (const e of emits) e();
+  else loadedSilently(s, listID(FRIEND_REQUESTS_TABLE, s.userID));
 }
 
 /** Group requests received (as owner/admin) and sent. */
-export async function syncGroupRequests(s: Session, op: string): Promise<void> {
+export async function syncGroupRequests(s: CoreSession, op: string): Promise<void> {
   const store = s.db();
   const recv = await allPages(s, '/group/get_recv_group_applicationList', { fromUserID: s.userID }, 'groupRequests', op);
   const sent = await allPages(s, '/group/get_user_req_group_applicationList', { userID: s.userID }, 'groupRequests', op);
@@ -231,21 +235,46 @@ export async function syncGroupRequests(s: Session, op: string): Promise<void> {
   const emits = diffRequests(
     server,
     store.groups.requests(),
-    (r) => `${r.groupID}\u0000${r.userID}`,
+    groupRequestKey,
     (r) => store.groups.putRequest(r),
     (r) => store.groups.deleteRequest(r.groupID, r.userID),
-    { added: 'OnGroupApplicationAdded', deleted: 'OnGroupApplicationDeleted', accepted: 'OnGroupApplicationAccepted', rejected: 'OnGroupApplicationRejected' },
+    GROUP_REQUEST_EVENTS,
     () => store.seqs.setVersion(GROUP_REQUESTS_TABLE, s.userID, '', 0),
     s,
+    listID(GROUP_REQUESTS_TABLE, s.userID),
   );
   if (report) for (const e of emits) e();
+  else loadedSilently(s, listID(GROUP_REQUESTS_TABLE, s.userID));
 }
 
-interface RequestEvents {
+export interface RequestEvents {
   added: string;
   deleted: string;
   accepted: string;
   rejected: string;
+}
+
+export const FRIEND_REQUEST_EVENTS: RequestEvents = {
+  added: 'OnFriendApplicationAdded',
+  deleted: 'OnFriendApplicationDeleted',
+  accepted: 'OnFriendApplicationAccepted',
+  rejected: 'OnFriendApplicationRejected',
+};
+
+export const GROUP_REQUEST_EVENTS: RequestEvents = {
+  added: 'OnGroupApplicationAdded',
+  deleted: 'OnGroupApplicationDeleted',
+  accepted: 'OnGroupApplicationAccepted',
+  rejected: 'OnGroupApplicationRejected',
+};
+
+export function groupRequestKey(r: { groupID: string; userID: string }): string {
+  return `${r.groupID}\u0000${r.userID}`;
+}
+
+/** What a request's callback says: its outcome (accepted / rejected), or added while pending. */
+export function requestKind(handleResult: number): 'added' | 'accepted' | 'rejected' {
+  return handleResult === 1 ? 'accepted' : handleResult === -1 ? 'rejected' : 'added';
 }
 
 function diffRequests<T extends { handleResult: number }>(
@@ -256,12 +285,17 @@ function diffRequests<T extends { handleResult: number }>(
   del: (t: T) => void,
   ev: RequestEvents,
   mark: () => void,
-  s: Session,
+  s: CoreSession,
+  list: string,
 ): (() => void)[] {
   const out: (() => void)[] = [];
   const local = byKey(localRows, key);
   const seen = new Set<string>();
-  const outcome = (t: T) => (t.handleResult === 1 ? ev.accepted : t.handleResult === -1 ? ev.rejected : ev.added);
+  const outcome = (k: string, t: T) => () => {
+    const kind = requestKind(t.handleResult);
+    reported(s, list, k, kind);
+    s.emit(ev[kind], t);
+  };
   s.db().tx(() => {
     for (const t of server) {
       const k = key(t);
@@ -270,13 +304,15 @@ function diffRequests<T extends { handleResult: number }>(
       const before = local.get(k);
       if (before && JSON.stringify(before) === JSON.stringify(t)) continue;
       put(t);
-      if (!before) out.push(() => s.emit(outcome(t), t));
-      else if (before.handleResult !== t.handleResult) out.push(() => s.emit(outcome(t), t));
+      if (!before || before.handleResult !== t.handleResult) out.push(outcome(k, t));
     }
     for (const [k, t] of local) {
       if (seen.has(k)) continue;
       del(t);
-      out.push(() => s.emit(ev.deleted, t));
+      out.push(() => {
+        reported(s, list, k, 'removed');
+        s.emit(ev.deleted, t);
+      });
     }
     mark();
   });
@@ -287,7 +323,7 @@ function diffRequests<T extends { handleResult: number }>(
  * Everything else at login, after the messages (so the window between connecting and reading the
  * seqs stays short); the joined-group list itself is synced before them (group-chat names).
  */
-export async function syncRelations(s: Session, op: string): Promise<Record<string, unknown>> {
+export async function syncRelations(s: CoreSession, op: string): Promise<Record<string, unknown>> {
   const friends = await syncFriends(s, op);
   const blacks = await syncBlacks(s, op);
   await syncFriendRequests(s, op);
@@ -295,5 +331,3 @@ export async function syncRelations(s: Session, op: string): Promise<Record<stri
   await syncGroupRequests(s, op);
   return { friends, blacks, members: Object.keys(members).length };
 }
-
-export type { FriendApplicationItem, GroupApplicationItem };

@@ -9,11 +9,14 @@ import type { SdkWsProto } from '@openim/protocol';
 import { PbCoder, ReqId, type WsResponse } from '../net/codec.ts';
 import { msgDataToItem } from '../msg/convert.ts';
 import { SdkCode } from '../errors.ts';
-import type { Session } from '../session.ts';
-import { ConvChanges, ensureConversation } from './conversations.ts';
+import type { CoreSession } from '../core-session.ts';
+import { ConvChanges } from './conv-changes.ts';
+import { ensureConversation } from './conversations.ts';
 import { syncConversations } from './conversation-sync.ts';
 import { ingest } from './ingest.ts';
-import { handleNotification } from './notifications.ts';
+import { handleNotification, notificationDetail } from './notifications.ts';
+import { settleOwed } from './owed-callbacks.ts';
+import { openWindow, windowOf, type SyncWindow } from './sync-window.ts';
 import { getConvSeqs, getNewestSeqs, pullRange, pullSeqsMany } from './pull.ts';
 
 const LAST_MESSAGE_BATCH = 50;
@@ -22,12 +25,14 @@ const LAST_MESSAGE_BATCH = 50;
  * older ones stay on the server until history paging asks for them (1005 fills the window).
  */
 export const DEFAULT_CATCHUP_LIMIT = 2000;
+/** sync_versions row written once the first sync of a data dir has stored its messages. */
+const FIRST_SYNC_DONE = 'first_sync_done';
 import { refreshSelf } from './users.ts';
 import { syncGroups, syncRelations } from './relations.ts';
 import { onUserStatusPush, resubscribe } from './user-status.ts';
 
 export class Syncer {
-  readonly #s: Session;
+  readonly #s: CoreSession;
   #syncing = false;
   #syncQueued = false;
 
@@ -38,7 +43,7 @@ export class Syncer {
    */
   readonly #initial = new Set<string>();
 
-  constructor(s: Session, catchupLimit = DEFAULT_CATCHUP_LIMIT) {
+  constructor(s: CoreSession, catchupLimit = DEFAULT_CATCHUP_LIMIT) {
     this.#s = s;
     this.#catchupLimit = catchupLimit;
   }
@@ -48,10 +53,12 @@ export class Syncer {
     // Reconnect storms queue one sync, not one per connect.
     if (this.#syncQueued) return;
     this.#syncQueued = true;
+    // Pushes that arrive from now on wait behind the sync: they belong to its window.
+    const window = openWindow(this.#s);
     void this.#s
       .serial(() => {
         this.#syncQueued = false;
-        return this.fullSync();
+        return this.#fullSync(window);
       })
       .catch(() => {});
   }
@@ -69,14 +76,21 @@ export class Syncer {
       this.#s.log.warn({ err: (e as Error).message }, 'core: undecodable push');
       return;
     }
-    void this.#s.serial(() => this.#handlePush(push, frame.operationID || this.#s.opID('push'))).catch(() => {});
+    // A push that arrives while a sync runs belongs to its window (sync-window.ts).
+    const w = windowOf(this.#s);
+    const tag = w?.accepting ? w : undefined;
+    tag?.arrived();
+    void this.#s
+      .serial(() => this.#handlePush(push, frame.operationID || this.#s.opID('push'), tag))
+      .catch(() => {})
+      .finally(() => tag?.handled());
   }
 
   get syncing(): boolean {
     return this.#syncing;
   }
 
-  async fullSync(): Promise<void> {
+  async #fullSync(window: SyncWindow): Promise<void> {
     const s = this.#s;
     const op = s.opID('sync');
     this.#syncing = true;
@@ -89,14 +103,17 @@ export class Syncer {
       const seqs = await getConvSeqs(s, op);
       const changes = new ConvChanges(s);
       const store = s.db();
+      // The very first sync of this data dir loads each conversation's last message silently;
+      // any later one (restart, reconnect) reports everything it brings, new conversations too.
+      const first = !store.seqs.hasVersion(FIRST_SYNC_DONE, s.userID);
       const convSync = await syncConversations(s, changes, op);
-      // First sync of a conversation: only its last message, many conversations per request.
-      const firsts = [...seqs].filter(([id, sq]) => !id.startsWith('n_') && sq.maxSeq > 0 && store.seqs.synced(id) === 0);
+      // First sync: only the last message of each conversation, many conversations per request.
+      const firsts = first ? [...seqs].filter(([id, sq]) => !id.startsWith('n_') && sq.maxSeq > 0 && store.seqs.synced(id) === 0) : [];
       for (let i = 0; i < firsts.length; i += LAST_MESSAGE_BATCH) {
         const want = new Map(firsts.slice(i, i + LAST_MESSAGE_BATCH).map(([id, sq]) => [id, [sq.maxSeq]] as const));
         const got = await pullSeqsMany(s, want, op);
         for (const [id, pulled] of got) {
-          await ingest(s, id, pulled.msgs, 'initial', op, changes, false);
+          await ingest(s, id, pulled.msgs, 'initial', op, changes);
           for (const m of pulled.msgs) if (m.clientMsgID && m.sendID !== s.userID) this.#initial.add(m.clientMsgID);
         }
       }
@@ -104,11 +121,11 @@ export class Syncer {
         if (id.startsWith('n_')) continue;
         const synced = store.seqs.synced(id);
         if (sq.maxSeq > synced) {
-          if (synced === 0) {
+          if (synced === 0 && first) {
             // The last message was deleted on the server (nothing stored): follow from here.
           } else {
             await pullRange(s, id, Math.max(synced + 1, sq.maxSeq - this.#catchupLimit + 1), sq.maxSeq, op, async (batch) => {
-              await ingest(s, id, batch, 'catchup', op, changes, false);
+              await ingest(s, id, batch, 'catchup', op, changes);
               const top = batch.at(-1)?.seq;
               if (top) store.seqs.advance(id, top);
             });
@@ -126,6 +143,7 @@ export class Syncer {
         }
       }
       await this.#catchUpNotifications(op);
+      if (first) store.seqs.setVersion(FIRST_SYNC_DONE, s.userID, '', 0);
       changes.flush();
       const relations = { groups, ...(await syncRelations(s, op)) };
       s.log.info({ ms: Date.now() - t0, conversations: seqs.size, convSync, relations }, 'core: sync finished');
@@ -137,6 +155,7 @@ export class Syncer {
       throw e;
     } finally {
       this.#syncing = false;
+      window.syncEnded();
     }
   }
 
@@ -154,6 +173,7 @@ export class Syncer {
       if (!id.startsWith('n_')) continue;
       if (!store.seqs.has(id)) {
         store.seqs.follow(id, max);
+        windowOf(s)?.followedAtEnd(id, max);
         continue;
       }
       const synced = store.seqs.synced(id);
@@ -169,9 +189,9 @@ export class Syncer {
     for (const c of store.conversations.all()) store.seqs.follow('n_' + c.conversationID.slice(3), 0);
   }
 
-  async #handlePush(push: SdkWsProto.PushMessages, op: string): Promise<void> {
+  async #handlePush(push: SdkWsProto.PushMessages, op: string, window: SyncWindow | undefined): Promise<void> {
     for (const [id, pull] of Object.entries(push.msgs ?? {})) await this.#pushConversation(id, pull?.Msgs ?? [], op);
-    for (const [id, pull] of Object.entries(push.notificationMsgs ?? {})) await this.#pushNotifications(id, pull?.Msgs ?? [], op);
+    for (const [id, pull] of Object.entries(push.notificationMsgs ?? {})) await this.#pushNotifications(id, pull?.Msgs ?? [], op, window);
   }
 
   async #pushConversation(id: string, msgs: SdkWsProto.MsgData[], op: string): Promise<void> {
@@ -200,13 +220,14 @@ export class Syncer {
     }
   }
 
-  async #pushNotifications(id: string, msgs: SdkWsProto.MsgData[], op: string): Promise<void> {
+  /** `window`: the sync this push arrived during; what it loaded silently may owe callbacks. */
+  async #pushNotifications(id: string, msgs: SdkWsProto.MsgData[], op: string, window: SyncWindow | undefined): Promise<void> {
     const s = this.#s;
     const store = s.db();
     for (const m of [...msgs].sort((a, b) => a.seq - b.seq)) {
       if (m.seq > 0) {
         const synced = store.seqs.synced(id);
-        if (m.seq <= synced) continue;
+        if (m.seq <= synced && !window?.takeSkipped(id, m.seq)) continue;
         if (store.seqs.has(id) && m.seq > synced + 1) {
           await pullRange(s, id, synced + 1, m.seq - 1, op, async (batch) => {
             for (const g of batch) {
@@ -217,6 +238,7 @@ export class Syncer {
         }
       }
       await handleNotification(s, m, op);
+      if (window) settleOwed(s, window, m, notificationDetail(m));
       if (m.seq > 0) store.seqs.advance(id, m.seq);
     }
   }

@@ -4,7 +4,7 @@
 // every reconnect.
 
 import { PbCoder, ReqId, type WsResponse } from '../net/codec.ts';
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 
 export interface UserOnlineState {
   userID: string;
@@ -12,9 +12,9 @@ export interface UserOnlineState {
   platformIDs: number[];
 }
 
-const subscribed = new WeakMap<Session, Map<string, UserOnlineState>>();
+const subscribed = new WeakMap<CoreSession, Map<string, UserOnlineState>>();
 
-function table(s: Session): Map<string, UserOnlineState> {
+function table(s: CoreSession): Map<string, UserOnlineState> {
   let t = subscribed.get(s);
   if (!t) subscribed.set(s, (t = new Map()));
   return t;
@@ -30,13 +30,41 @@ function decodeTips(data: Uint8Array | null): UserOnlineState[] {
   return (tips.subscribers ?? []).map((e) => stateOf(e.userID, e.onlinePlatformIDs ?? []));
 }
 
-async function request(s: Session, sub: readonly string[], unsub: readonly string[], op: string): Promise<UserOnlineState[]> {
-  if (!s.conn) return [];
-  const data = PbCoder.SubUserOnlineStatus.encode({ subscribeUserID: [...sub], unsubscribeUserID: [...unsub] }).finish();
-  return decodeTips(await s.conn.request(ReqId.SubUserOnlineStatus, data, op));
+/** User IDs per 2005 frame: well inside the message gateway's frame limit (src/core/limits.ts). */
+const SUB_CHUNK_BYTES = 24_000;
+
+/** Splits a list of IDs into runs whose encoded size stays under SUB_CHUNK_BYTES. */
+function chunks(ids: readonly string[]): string[][] {
+  const out: string[][] = [];
+  let cur: string[] = [];
+  let bytes = 0;
+  for (const id of ids) {
+    const n = Buffer.byteLength(id) + 3; // tag, length, and some slack
+    if (cur.length && bytes + n > SUB_CHUNK_BYTES) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(id);
+    bytes += n;
+  }
+  if (cur.length) out.push(cur);
+  return out;
 }
 
-export async function subscribe(s: Session, userIDs: readonly string[], op: string): Promise<UserOnlineState[]> {
+/** One 2005 per chunk: a long list would otherwise be one frame the server closes the connection on. */
+async function request(s: CoreSession, sub: readonly string[], unsub: readonly string[], op: string): Promise<UserOnlineState[]> {
+  const got: UserOnlineState[] = [];
+  const parts = [...chunks(sub).map((c) => [c, []] as const), ...chunks(unsub).map((c) => [[], c] as const)];
+  for (const [subscribeUserID, unsubscribeUserID] of parts) {
+    if (!s.conn) return got;
+    const data = PbCoder.SubUserOnlineStatus.encode({ subscribeUserID: [...subscribeUserID], unsubscribeUserID: [...unsubscribeUserID] }).finish();
+    got.push(...decodeTips(await s.conn.request(ReqId.SubUserOnlineStatus, data, op)));
+  }
+  return got;
+}
+
+export async function subscribe(s: CoreSession, userIDs: readonly string[], op: string): Promise<UserOnlineState[]> {
   const got = await request(s, userIDs, [], op);
   const t = table(s);
   const byID = new Map(got.map((g) => [g.userID, g]));
@@ -47,17 +75,17 @@ export async function subscribe(s: Session, userIDs: readonly string[], op: stri
   });
 }
 
-export async function unsubscribe(s: Session, userIDs: readonly string[], op: string): Promise<void> {
+export async function unsubscribe(s: CoreSession, userIDs: readonly string[], op: string): Promise<void> {
   await request(s, [], userIDs, op);
   for (const id of userIDs) table(s).delete(id);
 }
 
-export function subscribedStates(s: Session): UserOnlineState[] {
+export function subscribedStates(s: CoreSession): UserOnlineState[] {
   return [...table(s).values()];
 }
 
 /** After a reconnect: subscribe again; report whoever changed meanwhile. */
-export async function resubscribe(s: Session, op: string): Promise<void> {
+export async function resubscribe(s: CoreSession, op: string): Promise<void> {
   const t = table(s);
   if (!t.size) return;
   const got = await request(s, [...t.keys()], [], op);
@@ -69,7 +97,7 @@ export async function resubscribe(s: Session, op: string): Promise<void> {
   }
 }
 
-export function onUserStatusPush(s: Session, frame: WsResponse): void {
+export function onUserStatusPush(s: CoreSession, frame: WsResponse): void {
   let states: UserOnlineState[];
   try {
     states = decodeTips(frame.data);

@@ -1,8 +1,9 @@
 // User profiles: the self profile and a cache of other users' public profiles.
 
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
 import { SessionType, type PublicUserInfo, type SelfUserInfo } from '../types.ts';
-import { ConvChanges } from './conversations.ts';
+import { ConvChanges } from './conv-changes.ts';
+import { listID, loadedSilently, reported } from './sync-window.ts';
 
 interface ServerUser {
   userID?: string;
@@ -18,7 +19,7 @@ function toPublic(u: ServerUser): PublicUserInfo {
 }
 
 /** POST /user/get_users_info; caches what comes back. Unknown IDs are simply absent. */
-export async function fetchUsers(s: Session, userIDs: readonly string[], operationID: string): Promise<Map<string, ServerUser>> {
+export async function fetchUsers(s: CoreSession, userIDs: readonly string[], operationID: string): Promise<Map<string, ServerUser>> {
   const out = new Map<string, ServerUser>();
   if (!s.rest || userIDs.length === 0) return out;
   const data = await s.rest.post<{ usersInfo?: ServerUser[] | null }>('/user/get_users_info', { userIDs }, operationID);
@@ -37,7 +38,7 @@ export async function fetchUsers(s: Session, userIDs: readonly string[], operati
 }
 
 /** Single chats show the peer's name and face: keep them in step with the profile. */
-function renameInConversations(s: Session, users: readonly PublicUserInfo[]): void {
+function renameInConversations(s: CoreSession, users: readonly PublicUserInfo[]): void {
   const store = s.db();
   const changes = new ConvChanges(s);
   const byID = new Map(users.map((u) => [u.userID, u]));
@@ -58,7 +59,7 @@ function renameInConversations(s: Session, users: readonly PublicUserInfo[]): vo
 export const USER_CACHE_TTL_MS = 10 * 60_000;
 
 /** Cached profiles; missing or stale ones are fetched when online (stale ones still serve offline). */
-export async function usersCached(s: Session, userIDs: readonly string[], operationID: string): Promise<Map<string, PublicUserInfo>> {
+export async function usersCached(s: CoreSession, userIDs: readonly string[], operationID: string): Promise<Map<string, PublicUserInfo>> {
   const out = new Map<string, PublicUserInfo>();
   const missing: string[] = [];
   const now = Date.now();
@@ -78,12 +79,17 @@ export async function usersCached(s: Session, userIDs: readonly string[], operat
   return out;
 }
 
+/** The self profile as a window list (sync-window.ts): stored silently the first time. */
+export function selfList(s: CoreSession): string {
+  return listID('self_user', s.userID);
+}
+
 function sameSelf(a: SelfUserInfo | undefined, b: SelfUserInfo): boolean {
   return !!a && a.nickname === b.nickname && a.faceURL === b.faceURL && a.ex === b.ex && a.globalRecvMsgOpt === b.globalRecvMsgOpt && a.createTime === b.createTime;
 }
 
 /** Fetches the self profile; stores it and emits OnSelfInfoUpdated when it changed. */
-export async function refreshSelf(s: Session, operationID: string, emitIfChanged = true): Promise<SelfUserInfo> {
+export async function refreshSelf(s: CoreSession, operationID: string, emitIfChanged = true): Promise<SelfUserInfo> {
   const got = await fetchUsers(s, [s.userID], operationID);
   const u = got.get(s.userID);
   const before = s.db().users.getSelf(s.userID);
@@ -99,7 +105,11 @@ export async function refreshSelf(s: Session, operationID: string, emitIfChanged
   };
   if (!sameSelf(before, next)) {
     s.db().users.putSelf(next);
-    if (emitIfChanged && before) s.emit('OnSelfInfoUpdated', next);
+    if (!before) loadedSilently(s, selfList(s));
+    else if (emitIfChanged) {
+      reported(s, selfList(s), s.userID, 'changed');
+      s.emit('OnSelfInfoUpdated', next);
+    }
   }
   return next;
 }

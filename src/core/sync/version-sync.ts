@@ -4,7 +4,8 @@
 // callbacks, except on the very first sync of a list (nothing was shown from it yet). The version
 // is stored in the same transaction as the changes.
 
-import type { Session } from '../session.ts';
+import type { CoreSession } from '../core-session.ts';
+import { listID, loadedSilently, reported } from './sync-window.ts';
 
 export interface IncrementalResp {
   version?: number;
@@ -46,15 +47,21 @@ export interface Delta<T> {
  * Applies a delta in one transaction (with the new version when given) and returns the
  * callbacks to emit once it is committed.
  */
-export function applyDelta<T>(s: Session, list: VersionedList<T>, delta: Delta<T>, version: { versionID: string; version: number } | null, report: boolean): (() => void)[] {
+export function applyDelta<T>(s: CoreSession, list: VersionedList<T>, delta: Delta<T>, version: { versionID: string; version: number } | null, report: boolean): (() => void)[] {
   const store = s.db();
   const out: (() => void)[] = [];
+  const id = listID(list.table, list.entityID);
+  if (!report) loadedSilently(s, id);
   store.tx(() => {
     for (const key of delta.deletes) {
       const before = list.get(key);
       if (!before) continue;
       list.remove(key, before);
-      if (report) out.push(() => list.removed(before));
+      if (report)
+        out.push(() => {
+          reported(s, id, key, 'removed');
+          list.removed(before);
+        });
     }
     for (const t of delta.upserts) {
       const key = list.keyOf(t);
@@ -62,7 +69,12 @@ export function applyDelta<T>(s: Session, list: VersionedList<T>, delta: Delta<T
       const before = list.get(key);
       if (before && JSON.stringify(before) === JSON.stringify(t)) continue;
       list.put(t);
-      if (report) out.push(before ? () => list.changed(t, before) : () => list.added(t));
+      if (report)
+        out.push(() => {
+          reported(s, id, key, before ? 'changed' : 'added');
+          if (before) list.changed(t, before);
+          else list.added(t);
+        });
     }
     if (version) store.seqs.setVersion(list.table, list.entityID, version.versionID, version.version);
   });
@@ -77,7 +89,7 @@ export function fullDelta<T>(list: VersionedList<T>, raw: readonly unknown[]): D
 }
 
 /** Applies an incremental response (fetched here unless given); returns how it went. */
-export async function versionSync<T>(s: Session, list: VersionedList<T>, op: string, given?: IncrementalResp): Promise<SyncOutcome> {
+export async function versionSync<T>(s: CoreSession, list: VersionedList<T>, op: string, given?: IncrementalResp): Promise<SyncOutcome> {
   const store = s.db();
   const report = store.seqs.hasVersion(list.table, list.entityID);
   const local = store.seqs.version(list.table, list.entityID);
@@ -101,7 +113,7 @@ export async function versionSync<T>(s: Session, list: VersionedList<T>, op: str
  * A notification that carries the list's new version: when it is exactly the next one of the
  * same log, its own content is applied in place; otherwise the list is synced incrementally.
  */
-export async function applyOrSync<T>(s: Session, list: VersionedList<T>, notif: { versionID: string; version: number }, delta: Delta<T> | null, op: string): Promise<'in-place' | SyncOutcome> {
+export async function applyOrSync<T>(s: CoreSession, list: VersionedList<T>, notif: { versionID: string; version: number }, delta: Delta<T> | null, op: string): Promise<'in-place' | SyncOutcome> {
   const store = s.db();
   const local = store.seqs.version(list.table, list.entityID);
   if (delta && notif.versionID && local.versionID === notif.versionID && local.version + 1 === notif.version && store.seqs.hasVersion(list.table, list.entityID)) {

@@ -1,7 +1,7 @@
 // /auth/*: admin bootstrap and tokens.
 
 import { isValidPlatformId } from '../../ids.ts';
-import { argsError, ImCode, imError } from '../errs.ts';
+import { imArgsError, ImCode, imError } from '../errs.ts';
 import { ADMIN_PLATFORM_ID } from '../tokens.ts';
 import { int, required, str } from './body.ts';
 import type { Router } from './router.ts';
@@ -13,7 +13,7 @@ export function registerAuthRoutes(r: Router): void {
       const secret = str(b, 'secret');
       const userID = required(str(b, 'userID'), 'userID');
       if (secret !== req.im.secret) throw imError(ImCode.NoPermission, 'secret invalid');
-      if (!req.im.adminUserIDs.has(userID)) throw argsError('userID is not an admin');
+      if (!req.im.adminUserIDs.has(userID)) throw imArgsError('userID is not an admin');
       const { token } = req.im.tokens.issue(userID, ADMIN_PLATFORM_ID);
       return { token, expireTimeSeconds: req.im.tokens.ttlSeconds };
     },
@@ -24,7 +24,7 @@ export function registerAuthRoutes(r: Router): void {
     handle(req, b) {
       const userID = required(str(b, 'userID'), 'userID');
       const platformID = int(b, 'platformID');
-      if (!isValidPlatformId(platformID) || platformID === ADMIN_PLATFORM_ID) throw argsError('platformID is invalid');
+      if (!isValidPlatformId(platformID) || platformID === ADMIN_PLATFORM_ID) throw imArgsError('platformID is invalid');
       if (req.im.adminUserIDs.has(userID)) throw imError(ImCode.NoPermission, 'cannot get an admin token here');
       if (!req.im.users.exists(userID)) throw imError(ImCode.UserIDNotFound, `user ${userID} not registered`);
       const { token } = req.im.tokens.issue(userID, platformID);
@@ -47,7 +47,7 @@ export function registerAuthRoutes(r: Router): void {
     handle(req, b) {
       const userID = required(str(b, 'userID'), 'userID');
       const platformID = int(b, 'platformID');
-      if (!isValidPlatformId(platformID)) throw argsError('platformID is invalid');
+      if (!isValidPlatformId(platformID)) throw imArgsError('platformID is invalid');
       req.im.tokens.kickAll(userID, platformID);
       req.im.hub.kick(userID, platformID);
       return undefined;

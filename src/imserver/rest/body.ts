@@ -3,7 +3,7 @@
 // value of the wrong type is an ArgsError. Wrapper fields (StringValue, ...) read as
 // "undefined = not set".
 
-import { argsError } from '../errs.ts';
+import { imArgsError } from '../errs.ts';
 
 export type Body = Record<string, unknown>;
 
@@ -20,7 +20,7 @@ export function field(b: Body, key: string): unknown {
 
 function typeError(key: string, want: string, got: unknown): Error {
   const kind = got === null ? 'null' : Array.isArray(got) ? 'array' : typeof got;
-  return argsError(`json: cannot unmarshal ${kind} into field ${key} of type ${want}`);
+  return imArgsError(`json: cannot unmarshal ${kind} into field ${key} of type ${want}`);
 }
 
 export function str(b: Body, key: string): string {
@@ -99,6 +99,18 @@ export function optBool(b: Body, key: string): boolean | undefined {
 }
 
 export function required(value: string, key: string): string {
-  if (!value) throw argsError(`${key} is empty`);
+  if (!value) throw imArgsError(`${key} is empty`);
   return value;
+}
+
+/**
+ * OpenIM's cap on the user IDs of one request (openimsdk/protocol constant.ParamMaxLength,
+ * checked by CreateGroupReq, InviteUserToGroupReq, KickGroupMemberReq, SetGroupMemberInfoReq,
+ * ImportFriendReq, UpdateFriendsReq and GetSpecifiedFriendsInfoReq: 1001 ArgsError).
+ */
+export const PARAM_MAX_LENGTH = 1000;
+
+export function maxLength<T>(list: T[], key: string): T[] {
+  if (list.length > PARAM_MAX_LENGTH) throw imArgsError(`too many ${key}, need to be less than ${PARAM_MAX_LENGTH}`);
+  return list;
 }

@@ -1,11 +1,11 @@
 // /conversation/*: the per-user conversation documents and their version log.
 
 import { createHash } from 'node:crypto';
-import { CT_CONVERSATION_CHANGE } from '../msg-kinds.ts';
+import { CT_CONVERSATION_CHANGE, CT_PRIVATE_CHAT, type Deliver } from '../msg-kinds.ts';
 import { conversationList, toConversation, type ConversationPatch } from '../conversations.ts';
-import { conversationIdOf, isNotificationId, SESSION_GROUP } from '../convid.ts';
+import { conversationIdOf, isNotificationId, SESSION_GROUP, SESSION_SINGLE } from '../convid.ts';
 import { inTransaction } from '../db.ts';
-import { argsError, ImCode, imError } from '../errs.ts';
+import { imArgsError, ImCode, imError } from '../errs.ts';
 import { field, int, obj, optBool, optInt, optStr, required, str, strList, type Body } from './body.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
 
@@ -42,6 +42,23 @@ function patchOf(c: Body): ConversationPatch {
   };
 }
 
+/**
+ * Private chat ("burn after reading") holds for both sides (upstream SetConversations with
+ * SyncPeerUserPrivateConversationTx): the peer's document of the single chat gets the same flag,
+ * and a 1701 ConversationPrivateChatNotification (isSendMsg, so also stored in the chat) tells
+ * both users' devices to re-read the conversation. The peer comes from the owner's stored
+ * document, never from the request.
+ */
+function setPeerPrivate(req: RouteRequest, owner: string, conversationID: string, isPrivate: boolean): Deliver[] {
+  const own = req.im.convs.get(owner, conversationID);
+  if (own?.conversationType !== SESSION_SINGLE || !own.userID || own.userID === owner) return [];
+  const peer = own.userID;
+  req.im.convs.ensure(peer, conversationID, SESSION_SINGLE, owner, '');
+  req.im.convs.patch(peer, conversationID, { isPrivateChat: isPrivate });
+  const tips = { recvID: peer, sendID: owner, isPrivate, conversationID };
+  return [req.im.sender.relationNotify({ sendID: owner, recvID: peer, sessionType: SESSION_SINGLE, contentType: CT_PRIVATE_CHAT, tips, isSendMsg: true })];
+}
+
 export function registerConversationRoutes(r: Router): void {
   r.add('/conversation/get_all_conversations', {
     auth: 'user',
@@ -58,7 +75,7 @@ export function registerConversationRoutes(r: Router): void {
       const owner = required(str(b, 'ownerUserID'), 'ownerUserID');
       checkAccess(req, owner);
       const ids = strList(b, 'conversationIDs');
-      if (ids.length === 0) throw argsError('conversationIDs is empty');
+      if (ids.length === 0) throw imArgsError('conversationIDs is empty');
       return { conversations: req.im.convs.getMany(owner, ids).map(toConversation) };
     },
   });
@@ -69,7 +86,7 @@ export function registerConversationRoutes(r: Router): void {
       const owner = required(str(b, 'ownerUserID'), 'ownerUserID');
       checkAccess(req, owner);
       const c = req.im.convs.get(owner, required(str(b, 'conversationID'), 'conversationID'));
-      if (!c) throw argsError('conversation not found');
+      if (!c) throw imArgsError('conversation not found');
       return { conversation: toConversation(c) };
     },
   });
@@ -78,17 +95,17 @@ export function registerConversationRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const userIDs = strList(b, 'userIDs');
-      if (userIDs.length === 0) throw argsError('userIDs is empty');
+      if (userIDs.length === 0) throw imArgsError('userIDs is empty');
       for (const u of userIDs) checkAccess(req, u);
       const c = obj(b, 'conversation');
-      if (!c) throw argsError('conversation is empty');
+      if (!c) throw imArgsError('conversation is empty');
       const conversationID = required(str(c, 'conversationID'), 'conversation.conversationID');
-      if (isNotificationId(conversationID)) throw argsError('conversationID is a notification stream');
+      if (isNotificationId(conversationID)) throw imArgsError('conversationID is a notification stream');
       const type = int(c, 'conversationType');
       const patch = patchOf(c);
-      if (patch.recvMsgOpt !== undefined && (patch.recvMsgOpt < 0 || patch.recvMsgOpt > 2)) throw argsError('recvMsgOpt is invalid');
+      if (patch.recvMsgOpt !== undefined && (patch.recvMsgOpt < 0 || patch.recvMsgOpt > 2)) throw imArgsError('recvMsgOpt is invalid');
       const targets = [...new Set(userIDs)];
-      for (const u of targets) if (!req.im.users.exists(u)) throw argsError(`user ${u} not found`);
+      for (const u of targets) if (!req.im.users.exists(u)) throw imArgsError(`user ${u} not found`);
       const peer = str(c, 'userID');
       const groupID = str(c, 'groupID');
       // A new document must name a conversation its owner takes part in: holding a document is
@@ -97,19 +114,22 @@ export function registerConversationRoutes(r: Router): void {
         if (req.im.convs.get(u, conversationID)) continue;
         if (type === SESSION_GROUP) throw imError(ImCode.GroupIDNotFound, `group ${groupID} not found`);
         if (conversationIdOf({ sessionType: type, sendID: u, recvID: peer, groupID }, false) !== conversationID) {
-          throw argsError(`conversationID ${conversationID} does not match conversationType ${type} and userID ${peer}`);
+          throw imArgsError(`conversationID ${conversationID} does not match conversationType ${type} and userID ${peer}`);
         }
-        if (!req.im.users.exists(peer)) throw argsError(`user ${peer} not found`);
+        if (!req.im.users.exists(peer)) throw imArgsError(`user ${peer} not found`);
       }
+      const privateChat: Deliver[] = [];
       inTransaction(req.im.db, () => {
         for (const u of targets) {
           req.im.convs.ensure(u, conversationID, type, peer, groupID);
           req.im.convs.patch(u, conversationID, patch);
+          if (patch.isPrivateChat !== undefined) privateChat.push(...setPeerPrivate(req, u, conversationID, patch.isPrivateChat));
         }
       });
       for (const u of targets) {
         req.im.sender.notify(u, u, CT_CONVERSATION_CHANGE, { userID: u, conversationIDList: [conversationID] }, false)(req.operationID);
       }
+      for (const d of privateChat) d(req.operationID);
       return undefined;
     },
   });

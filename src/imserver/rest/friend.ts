@@ -4,10 +4,10 @@
 
 import { SESSION_SINGLE } from '../convid.ts';
 import { inTransaction } from '../db.ts';
-import { argsError, ImCode, imError } from '../errs.ts';
-import { ADD_SOURCE_APPLY, ADD_SOURCE_IMPORT, blackList, friendList } from '../friends.ts';
+import { imArgsError, ImCode, imError } from '../errs.ts';
+import { ADD_SOURCE_APPLY, ADD_SOURCE_IMPORT, blackListKey, friendListKey } from '../friends.ts';
 import type { Deliver } from '../msg-kinds.ts';
-import { int, intList, optBool, optStr, required, str, strList, type Body } from './body.ts';
+import { int, intList, maxLength, optBool, optStr, required, str, strList, type Body } from './body.ts';
 import { fullIds } from './conversation.ts';
 import { pageOf } from './paging.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
@@ -48,7 +48,7 @@ function notify(req: RouteRequest, from: string, to: string, contentType: number
 
 /** friendVersion / friendVersionID of an owner's friend list, for tips that carry them. */
 function friendVersion(req: RouteRequest, owner: string): { friendVersion: number; friendVersionID: string } {
-  const v = req.im.versions.current(friendList(owner));
+  const v = req.im.versions.current(friendListKey(owner));
   return { friendVersion: v.version, friendVersionID: v.versionID };
 }
 
@@ -79,7 +79,7 @@ export function registerFriendRoutes(r: Router): void {
       const applicant = required(str(b, 'fromUserID'), 'fromUserID');
       const responder = userOf(req, b, 'toUserID');
       const result = int(b, 'handleResult');
-      if (result !== AGREE && result !== REFUSE) throw argsError('handleResult must be 1 or -1');
+      if (result !== AGREE && result !== REFUSE) throw imArgsError('handleResult must be 1 or -1');
       const handleMsg = str(b, 'handleMsg');
       const f = req.im.friends;
       const deliver = inTransaction(req.im.db, () => {
@@ -121,7 +121,7 @@ export function registerFriendRoutes(r: Router): void {
     handle(req, b) {
       const owner = userOf(req, b, 'ownerUserID');
       const ids = strList(b, 'friendUserIDs');
-      if (new Set(ids).size !== ids.length) throw argsError('friendUserIDs has repeats');
+      if (new Set(ids).size !== ids.length) throw imArgsError('friendUserIDs has repeats');
       // Those that are not friends are left out (current upstream; v3.5–3.7 answered 1004). The
       // JS SDK asks for a peer before its first message, friend or not.
       return { friendsInfo: req.im.friends.getMany(owner, ids) };
@@ -176,9 +176,9 @@ export function registerFriendRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const owner = userOf(req, b, 'ownerUserID');
-      const ids = strList(b, 'friendUserIDs');
-      if (ids.length === 0) throw argsError('friendUserIDs is empty');
-      if (new Set(ids).size !== ids.length) throw argsError('friendUserIDs has repeats');
+      const ids = maxLength(strList(b, 'friendUserIDs'), 'friendUserIDs');
+      if (ids.length === 0) throw imArgsError('friendUserIDs is empty');
+      if (new Set(ids).size !== ids.length) throw imArgsError('friendUserIDs has repeats');
       for (const id of ids) mustBeFriend(req, owner, id);
       const patch = { remark: optStr(b, 'remark'), ex: optStr(b, 'ex'), isPinned: optBool(b, 'isPinned') };
       inTransaction(req.im.db, () => {
@@ -248,8 +248,8 @@ export function registerFriendRoutes(r: Router): void {
     handle(req, b) {
       const owner = userOf(req, b, 'ownerUserID');
       const ids = strList(b, 'userIDList');
-      if (ids.length === 0) throw argsError('userIDList is empty');
-      if (new Set(ids).size !== ids.length) throw argsError('userIDList has repeats');
+      if (ids.length === 0) throw imArgsError('userIDList is empty');
+      if (new Set(ids).size !== ids.length) throw imArgsError('userIDList has repeats');
       const blacks = req.im.friends.blacks(owner, ids);
       return { blacks, total: blacks.length };
     },
@@ -259,9 +259,9 @@ export function registerFriendRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const owner = userOf(req, b, 'ownerUserID');
-      const ids = strList(b, 'userIDList');
-      if (ids.length === 0) throw argsError('userIDList is empty');
-      if (new Set(ids).size !== ids.length) throw argsError('userIDList has repeats');
+      const ids = maxLength(strList(b, 'userIDList'), 'userIDList');
+      if (ids.length === 0) throw imArgsError('userIDList is empty');
+      if (new Set(ids).size !== ids.length) throw imArgsError('userIDList has repeats');
       const infos = req.im.users.getMany(ids).map((userInfo) => ({
         userInfo,
         friendInfo: req.im.friends.getMany(owner, [userInfo.userID])[0] ?? null,
@@ -300,9 +300,9 @@ export function registerFriendRoutes(r: Router): void {
     auth: 'admin',
     handle(req, b) {
       const owner = required(str(b, 'ownerUserID'), 'ownerUserID');
-      const ids = strList(b, 'friendUserIDs');
-      if (ids.length === 0) throw argsError('friendUserIDs is empty');
-      if (new Set(ids).size !== ids.length) throw argsError('friendUserIDs has repeats');
+      const ids = maxLength(strList(b, 'friendUserIDs'), 'friendUserIDs');
+      if (ids.length === 0) throw imArgsError('friendUserIDs is empty');
+      if (new Set(ids).size !== ids.length) throw imArgsError('friendUserIDs has repeats');
       if (ids.includes(owner)) throw imError(ImCode.CanNotAddYourself, 'cannot add yourself');
       mustExist(req, owner, ...ids);
       const added = inTransaction(req.im.db, () =>
@@ -326,7 +326,7 @@ export function registerFriendRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const userID = userOf(req, b, 'userID');
-      return incremental(req, friendList(userID), b, (ids) => req.im.friends.getMany(userID, ids));
+      return incremental(req, friendListKey(userID), b, (ids) => req.im.friends.getMany(userID, ids));
     },
   });
 
@@ -334,7 +334,7 @@ export function registerFriendRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const userID = userOf(req, b, 'userID');
-      return fullIds(req, b, friendList(userID), req.im.friends.friendIDs(userID), 'userIDs');
+      return fullIds(req, b, friendListKey(userID), req.im.friends.friendIDs(userID), 'userIDs');
     },
   });
 
@@ -342,7 +342,7 @@ export function registerFriendRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const userID = userOf(req, b, 'userID');
-      return incremental(req, blackList(userID), b, (ids) => req.im.friends.blacks(userID, ids));
+      return incremental(req, blackListKey(userID), b, (ids) => req.im.friends.blacks(userID, ids));
     },
   });
 }

@@ -3,7 +3,7 @@
 
 import { conversationIdOf, SESSION_GROUP, SESSION_SINGLE } from '../convid.ts';
 import { ImCode, imError } from '../errs.ts';
-import { GROUP_DISMISSED, memberList, ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, type GroupInfo, type GroupMember } from '../groups.ts';
+import { GROUP_DISMISSED, memberListKey, ROLE_ADMIN, ROLE_MEMBER, ROLE_OWNER, type GroupInfo, type GroupMember } from '../groups.ts';
 import type { Deliver } from '../msg-kinds.ts';
 import { required, str, type Body } from './body.ts';
 import type { RouteRequest } from './router.ts';
@@ -104,7 +104,7 @@ export function manager(req: RouteRequest, groupID: string): GroupMember & { ran
 }
 
 export function memberVersion(req: RouteRequest, groupID: string): { groupMemberVersion: number; groupMemberVersionID: string } {
-  const v = req.im.versions.current(memberList(groupID));
+  const v = req.im.versions.current(memberListKey(groupID));
   return { groupMemberVersion: v.version, groupMemberVersionID: v.versionID };
 }
 

@@ -2,7 +2,7 @@
 // (open-im-server internal/rpc/group/group.go).
 
 import { inTransaction } from '../db.ts';
-import { argsError, ImCode, imError } from '../errs.ts';
+import { imArgsError, ImCode, imError } from '../errs.ts';
 import {
   ALL_NEED_VERIFICATION,
   DIRECTLY,
@@ -14,7 +14,7 @@ import {
   type MemberPatch,
 } from '../groups.ts';
 import type { Deliver } from '../msg-kinds.ts';
-import { int, objList, optInt, optStr, required, str, strList } from './body.ts';
+import { int, maxLength, objList, optInt, optStr, required, str, strList } from './body.ts';
 import {
   capLeavers,
   CT_GROUP_MEMBER_CANCEL_MUTED,
@@ -69,8 +69,8 @@ export function entered(req: RouteRequest, groupID: string, userID: string): Del
 }
 
 function distinct(ids: string[], key: string): string[] {
-  if (ids.length === 0) throw argsError(`${key} is empty`);
-  if (new Set(ids).size !== ids.length) throw argsError(`${key} has repeats`);
+  if (ids.length === 0) throw imArgsError(`${key} is empty`);
+  if (new Set(ids).size !== ids.length) throw imArgsError(`${key} has repeats`);
   return ids;
 }
 
@@ -90,7 +90,7 @@ export function registerGroupMemberRoutes(r: Router): void {
     handle(req, b) {
       const groupID = groupIdOf(b);
       const ids = strList(b, 'userIDs');
-      if (ids.length === 0) throw argsError('userIDs is empty');
+      if (ids.length === 0) throw imArgsError('userIDs is empty');
       reader(req, groupID);
       return { members: req.im.groups.members(groupID, ids) };
     },
@@ -115,7 +115,7 @@ export function registerGroupMemberRoutes(r: Router): void {
       const userID = str(b, 'inviterUserID') || req.userID;
       checkAccess(req, userID);
       if (!req.im.users.exists(userID)) throw imError(ImCode.UserIDNotFound, `user ${userID} not found`);
-      if (req.im.groups.member(groupID, userID)) throw argsError(`${userID} is already in group ${groupID}`);
+      if (req.im.groups.member(groupID, userID)) throw imArgsError(`${userID} is already in group ${groupID}`);
       const reqMessage = str(b, 'reqMessage');
       const deliver = inTransaction(req.im.db, () => {
         if (g.needVerification === DIRECTLY) {
@@ -160,13 +160,13 @@ export function registerGroupMemberRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const groupID = groupIdOf(b);
-      const invited = distinct(strList(b, 'invitedUserIDs'), 'invitedUserIDs');
+      const invited = maxLength(distinct(strList(b, 'invitedUserIDs'), 'invitedUserIDs'), 'invitedUserIDs');
       const g = groupOf(req, groupID);
       notDismissed(g);
       const op = operator(req, groupID);
       for (const u of invited) {
         if (!req.im.users.exists(u)) throw imError(ImCode.UserIDNotFound, `user ${u} not found`);
-        if (req.im.groups.member(groupID, u)) throw argsError(`${u} is already in group ${groupID}`);
+        if (req.im.groups.member(groupID, u)) throw imArgsError(`${u} is already in group ${groupID}`);
       }
       const reason = str(b, 'reason');
       const deliver = inTransaction(req.im.db, (): Deliver => {
@@ -197,10 +197,10 @@ export function registerGroupMemberRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const groupID = groupIdOf(b);
-      const kicked = distinct(strList(b, 'kickedUserIDs'), 'kickedUserIDs');
+      const kicked = maxLength(distinct(strList(b, 'kickedUserIDs'), 'kickedUserIDs'), 'kickedUserIDs');
       groupOf(req, groupID);
-      if (kicked.includes(req.userID)) throw argsError('cannot kick yourself');
-      if (kicked.includes(groupOf(req, groupID).ownerUserID)) throw argsError('the owner cannot be kicked');
+      if (kicked.includes(req.userID)) throw imArgsError('cannot kick yourself');
+      if (kicked.includes(groupOf(req, groupID).ownerUserID)) throw imArgsError('the owner cannot be kicked');
       const op = manager(req, groupID);
       const infos: GroupMember[] = kicked.map((u) => {
         const m = req.im.groups.member(groupID, u);
@@ -228,21 +228,21 @@ export function registerGroupMemberRoutes(r: Router): void {
   r.add('/group/set_group_member_info', {
     auth: 'user',
     handle(req, b) {
-      const items = objList(b, 'members');
-      if (items.length === 0) throw argsError('members is empty');
+      const items = maxLength(objList(b, 'members'), 'members');
+      if (items.length === 0) throw imArgsError('members is empty');
       const changes = items.map((it) => {
         const groupID = groupIdOf(it);
         const userID = required(str(it, 'userID'), 'userID');
         const roleLevel = optInt(it, 'roleLevel');
         if (roleLevel === ROLE_OWNER) throw imError(ImCode.NoPermission, 'roleLevel 100 is set by transfer_group');
-        if (roleLevel !== undefined && roleLevel !== ROLE_ADMIN && roleLevel !== ROLE_MEMBER) throw argsError('roleLevel must be 60 or 20');
+        if (roleLevel !== undefined && roleLevel !== ROLE_ADMIN && roleLevel !== ROLE_MEMBER) throw imArgsError('roleLevel must be 60 or 20');
         groupOf(req, groupID);
         const op = operator(req, groupID);
         const target = req.im.groups.member(groupID, userID);
-        if (!target) throw argsError(`${userID} is not in group ${groupID}`);
+        if (!target) throw imArgsError(`${userID} is not in group ${groupID}`);
         const patch: MemberPatch = { nickname: optStr(it, 'nickname'), faceURL: optStr(it, 'faceURL'), ex: optStr(it, 'ex'), roleLevel };
         if (patch.roleLevel !== undefined) {
-          if (target.roleLevel === ROLE_OWNER && userID === req.userID && !req.isAdmin) throw argsError('the owner cannot change its own role');
+          if (target.roleLevel === ROLE_OWNER && userID === req.userID && !req.isAdmin) throw imArgsError('the owner cannot change its own role');
           if (op.rank <= ROLE_ADMIN || target.roleLevel === ROLE_OWNER) throw imError(ImCode.NoPermission, 'only the owner may change roles');
         }
         if (userID !== req.userID && op.rank <= target.roleLevel) throw imError(ImCode.NoPermission, `${req.userID} may not change ${userID}`);
@@ -278,7 +278,7 @@ export function registerGroupMemberRoutes(r: Router): void {
       const groupID = groupIdOf(b);
       const userID = required(str(b, 'userID'), 'userID');
       const seconds = mute ? int(b, 'mutedSeconds') : 0;
-      if (seconds < 0) throw argsError('mutedSeconds is invalid');
+      if (seconds < 0) throw imArgsError('mutedSeconds is invalid');
       groupOf(req, groupID);
       const op = manager(req, groupID);
       const target = memberOrFail(req, groupID, userID);

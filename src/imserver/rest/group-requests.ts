@@ -2,7 +2,7 @@
 // (open-im-server internal/rpc/group/group.go GroupApplicationResponse and the list calls).
 
 import { inTransaction } from '../db.ts';
-import { argsError, ImCode, imError } from '../errs.ts';
+import { imArgsError, ImCode, imError } from '../errs.ts';
 import type { Deliver } from '../msg-kinds.ts';
 import { int, intList, required, str, strList } from './body.ts';
 import { AGREE, CT_GROUP_APPLICATION_ACCEPTED, CT_GROUP_APPLICATION_REJECTED, groupIdOf, groupOf, join, manager, notDismissed, notifyUsers, REFUSE } from './group-common.ts';
@@ -21,7 +21,7 @@ export function registerGroupRequestRoutes(r: Router): void {
       const groupID = groupIdOf(b);
       const applicant = required(str(b, 'fromUserID'), 'fromUserID');
       const result = int(b, 'handleResult');
-      if (result !== AGREE && result !== REFUSE) throw argsError('handleResult must be 1 or -1');
+      if (result !== AGREE && result !== REFUSE) throw imArgsError('handleResult must be 1 or -1');
       const handledMsg = str(b, 'handledMsg');
       const g = groupOf(req, groupID);
       const op = manager(req, groupID);

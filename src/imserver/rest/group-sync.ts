@@ -2,14 +2,14 @@
 // incremental and full-ID forms. A member delta also carries the group when its own info
 // changed (the empty element in the member log) or when the client must reload everything.
 
-import { GROUP_CHANGE_ELEMENT, joinedGroupList, memberList } from '../groups.ts';
+import { GROUP_CHANGE_ELEMENT, joinedGroupListKey, memberListKey } from '../groups.ts';
 import { int, objList, required, str, type Body } from './body.ts';
 import { fullIds } from './conversation.ts';
 import { groupIdOf, groupOf, notDismissed } from './group-common.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
 
 function memberDelta(req: RouteRequest, groupID: string, versionID: string, version: number): Record<string, unknown> {
-  const d = req.im.versions.since(memberList(groupID), versionID, version);
+  const d = req.im.versions.since(memberListKey(groupID), versionID, version);
   const groupChanged = d.full || d.update.includes(GROUP_CHANGE_ELEMENT) || d.insert.includes(GROUP_CHANGE_ELEMENT);
   const load = (ids: string[]) => req.im.groups.members(groupID, ids.filter((id) => id !== GROUP_CHANGE_ELEMENT));
   const out: Record<string, unknown> = {
@@ -36,7 +36,7 @@ export function registerGroupSyncRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const userID = userOf(req, b);
-      const d = req.im.versions.since(joinedGroupList(userID), str(b, 'versionID'), int(b, 'version'));
+      const d = req.im.versions.since(joinedGroupListKey(userID), str(b, 'versionID'), int(b, 'version'));
       const load = (ids: string[]) => req.im.groups.getMany(ids);
       return { version: d.version, versionID: d.versionID, full: d.full, delete: d.delete, insert: load(d.insert), update: load(d.update), sortVersion: 0 };
     },
@@ -46,7 +46,7 @@ export function registerGroupSyncRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const userID = userOf(req, b);
-      return fullIds(req, b, joinedGroupList(userID), req.im.groups.joinedGroupIDs(userID), 'groupIDs');
+      return fullIds(req, b, joinedGroupListKey(userID), req.im.groups.joinedGroupIDs(userID), 'groupIDs');
     },
   });
 
@@ -84,7 +84,7 @@ export function registerGroupSyncRoutes(r: Router): void {
     handle(req, b) {
       const groupID = groupIdOf(b);
       groupOf(req, groupID);
-      return fullIds(req, b, memberList(groupID), req.im.groups.memberIDs(groupID), 'userIDs');
+      return fullIds(req, b, memberListKey(groupID), req.im.groups.memberIDs(groupID), 'userIDs');
     },
   });
 }

@@ -4,7 +4,7 @@
 
 import { createHash, randomBytes } from 'node:crypto';
 import { inTransaction } from '../db.ts';
-import { argsError, ImCode, imError } from '../errs.ts';
+import { imArgsError, ImCode, imError } from '../errs.ts';
 import {
   ALL_NEED_VERIFICATION,
   DIRECTLY,
@@ -21,7 +21,7 @@ import {
 } from '../groups.ts';
 import { CT_CONVERSATION_CHANGE, NOTHING, type Deliver } from '../msg-kinds.ts';
 import { SESSION_GROUP } from '../convid.ts';
-import { bool, int, obj, optInt, optStr, required, str, strList } from './body.ts';
+import { bool, int, maxLength, obj, optInt, optStr, required, str, strList } from './body.ts';
 import {
   CT_GROUP_CANCEL_MUTED,
   CT_GROUP_CREATED,
@@ -67,7 +67,7 @@ function newGroupID(req: RouteRequest): string {
 }
 
 function verification(v: number | undefined): number | undefined {
-  if (v !== undefined && ![APPLY_NEEDS_APPROVAL_INVITE_DIRECT, ALL_NEED_VERIFICATION, DIRECTLY].includes(v)) throw argsError('needVerification is invalid');
+  if (v !== undefined && ![APPLY_NEEDS_APPROVAL_INVITE_DIRECT, ALL_NEED_VERIFICATION, DIRECTLY].includes(v)) throw imArgsError('needVerification is invalid');
   return v;
 }
 
@@ -110,12 +110,12 @@ export function registerGroupRoutes(r: Router): void {
       const owner = required(str(b, 'ownerUserID'), 'ownerUserID');
       checkAccess(req, owner);
       const info = obj(b, 'groupInfo');
-      if (!info) throw argsError('groupInfo is empty');
-      if (int(info, 'groupType') !== WORKING_GROUP) throw argsError('groupType must be 2 (working group)');
+      if (!info) throw imArgsError('groupInfo is empty');
+      if (int(info, 'groupType') !== WORKING_GROUP) throw imArgsError('groupType must be 2 (working group)');
       const admins = strList(b, 'adminUserIDs');
-      const members = strList(b, 'memberUserIDs');
+      const members = maxLength(strList(b, 'memberUserIDs'), 'memberUserIDs');
       const all = [owner, ...admins, ...members];
-      if (new Set(all).size !== all.length) throw argsError('ownerUserID, adminUserIDs and memberUserIDs repeat a user');
+      if (new Set(all).size !== all.length) throw imArgsError('ownerUserID, adminUserIDs and memberUserIDs repeat a user');
       for (const u of all) if (!req.im.users.exists(u)) throw imError(ImCode.UserIDNotFound, `user ${u} not found`);
       let groupID = str(info, 'groupID');
       if (groupID && req.im.groups.exists(groupID)) throw imError(ImCode.GroupIDExisted, `group ${groupID} exists`);
@@ -174,7 +174,7 @@ export function registerGroupRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const ids = strList(b, 'groupIDs');
-      if (ids.length === 0) throw argsError('groupIDs is empty');
+      if (ids.length === 0) throw imArgsError('groupIDs is empty');
       return { groupInfos: req.im.groups.getMany(ids) };
     },
   });
@@ -199,7 +199,7 @@ export function registerGroupRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const info = obj(b, 'groupInfoForSet');
-      if (!info) throw argsError('groupInfoForSet is empty');
+      if (!info) throw imArgsError('groupInfoForSet is empty');
       const text = (k: string) => str(info, k) || undefined;
       return setGroupInfo(req, groupIdOf(info), {
         groupName: text('groupName'),
@@ -242,12 +242,12 @@ export function registerGroupRoutes(r: Router): void {
       const groupID = groupIdOf(b);
       const oldOwner = required(str(b, 'oldOwnerUserID'), 'oldOwnerUserID');
       const newOwner = required(str(b, 'newOwnerUserID'), 'newOwnerUserID');
-      if (oldOwner === newOwner) throw argsError('oldOwnerUserID and newOwnerUserID are the same');
+      if (oldOwner === newOwner) throw imArgsError('oldOwnerUserID and newOwnerUserID are the same');
       const g = groupOf(req, groupID);
       notDismissed(g);
       const oldInfo = req.im.groups.member(groupID, oldOwner);
       const newInfo = req.im.groups.member(groupID, newOwner);
-      if (!oldInfo || !newInfo) throw argsError(`${!oldInfo ? oldOwner : newOwner} is not in group ${groupID}`);
+      if (!oldInfo || !newInfo) throw imArgsError(`${!oldInfo ? oldOwner : newOwner} is not in group ${groupID}`);
       if (!req.isAdmin && !(req.userID === oldOwner && oldInfo.roleLevel === ROLE_OWNER)) {
         throw imError(ImCode.NoPermission, 'only the owner may transfer the group');
       }

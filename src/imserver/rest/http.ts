@@ -1,12 +1,16 @@
-// The REST listener: CORS, header checks, body cap, token check, JSON parse, dispatch.
+// The REST listener: CORS, header checks, body cap, token check, JSON parse, dispatch; plus
+// the two plain-HTTP object routes (part PUTs, object GETs: object-http.ts).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { gzipSync } from 'node:zlib';
 import type { ImContext } from '../context.ts';
-import { argsError, ImCode, imError, toImError, type ImError } from '../errs.ts';
+import { imArgsError, ImCode, imError, toImError, type ImError } from '../errs.ts';
 import { isBody, type Body } from './body.ts';
 import { fail, ok, type Envelope } from './envelope.ts';
+import { receivePart, serveObject } from './object-http.ts';
 import type { Route, RouteRequest, Router } from './router.ts';
+import { OBJECT_PATH } from '../object-names.ts';
+import { UPLOAD_PATH } from '../objects.ts';
 
 /** Request bodies above this are refused with ArgsError and the connection is closed. */
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -28,7 +32,10 @@ export function createRestServer(im: ImContext, router: Router): Server {
     });
   });
   server.headersTimeout = 20_000;
-  server.requestTimeout = 30_000;
+  // Whole requests, bodies included: a 5 MiB part from a slow phone needs minutes, while a
+  // socket that goes quiet is dropped much sooner by the idle timeout.
+  server.requestTimeout = 600_000;
+  server.timeout = 60_000;
   server.keepAliveTimeout = 10_000;
   return server;
 }
@@ -39,7 +46,13 @@ async function handle(im: ImContext, router: Router, req: IncomingMessage, res: 
     res.end(JSON.stringify('Options Request!'));
     return;
   }
-  const path = (req.url ?? '/').split('?')[0]!;
+  const [path, search = ''] = (req.url ?? '/').split('?', 2) as [string, string?];
+  if (req.method === 'PUT' && path.startsWith(UPLOAD_PATH)) {
+    return receivePart(im, req, res, path.slice(UPLOAD_PATH.length), new URLSearchParams(search), CORS_HEADERS);
+  }
+  if ((req.method === 'GET' || req.method === 'HEAD') && path.startsWith(OBJECT_PATH)) {
+    return serveObject(im, req, res, path.slice(OBJECT_PATH.length), new URLSearchParams(search), CORS_HEADERS);
+  }
   const route = req.method === 'POST' ? router.get(path) : undefined;
   if (!route) {
     // gin answers unknown paths and methods with its plain 404.
@@ -54,33 +67,33 @@ async function handle(im: ImContext, router: Router, req: IncomingMessage, res: 
   } catch (e) {
     if (e instanceof BodyTooLarge) {
       res.setHeader('Connection', 'close');
-      send(req, res, fail(argsError(`request body exceeds ${MAX_BODY_BYTES} bytes`)), () => req.socket.destroy());
+      send(req, res, fail(imArgsError(`request body exceeds ${MAX_BODY_BYTES} bytes`)), () => req.socket.destroy());
     } else {
       req.socket.destroy();
     }
     return;
   }
-  const env = dispatch(im, route, req, raw, path);
+  const env = await dispatch(im, route, req, raw, path);
   send(req, res, env);
 }
 
-function dispatch(im: ImContext, route: Route, req: IncomingMessage, raw: Buffer, path: string): Envelope {
+async function dispatch(im: ImContext, route: Route, req: IncomingMessage, raw: Buffer, path: string): Promise<Envelope> {
   const seen: { userID: string; body: unknown } = { userID: '', body: undefined };
-  const env = answer(im, route, req, raw, path, seen);
+  const env = await answer(im, route, req, raw, path, seen);
   im.requestLog?.add(path, seen.userID, seen.body, env.errCode);
   return env;
 }
 
 /** `seen` collects what the request log records, as far as the request got. */
-function answer(im: ImContext, route: Route, req: IncomingMessage, raw: Buffer, path: string, seen: { userID: string; body: unknown }): Envelope {
+async function answer(im: ImContext, route: Route, req: IncomingMessage, raw: Buffer, path: string, seen: { userID: string; body: unknown }): Promise<Envelope> {
   try {
     const operationID = header(req, 'operationid');
-    if (!operationID) throw argsError('header must have operationID');
+    if (!operationID) throw imArgsError('header must have operationID');
     let userID = '';
     let platformID = 0;
     if (route.auth !== 'public') {
       const token = header(req, 'token');
-      if (!token) throw argsError('header must have token');
+      if (!token) throw imArgsError('header must have token');
       const claims = im.tokens.parse(token);
       userID = claims.UserID;
       platformID = claims.PlatformID;
@@ -92,8 +105,8 @@ function answer(im: ImContext, route: Route, req: IncomingMessage, raw: Buffer, 
     let body: Body = {};
     if (!route.raw) body = parseJson(raw);
     if (!route.raw) seen.body = body;
-    const r: RouteRequest = { im, operationID, userID, platformID, isAdmin, contentType, raw };
-    return ok(route.handle(r, body));
+    const r: RouteRequest = { im, operationID, userID, platformID, isAdmin, contentType, raw, base: baseUrl(req) };
+    return ok(await route.handle(r, body));
   } catch (e) {
     const err: ImError = toImError(e);
     if (err.code === ImCode.ServerInternal) im.log.error({ err: e, path }, 'rest route failed');
@@ -102,15 +115,29 @@ function answer(im: ImContext, route: Route, req: IncomingMessage, raw: Buffer, 
 }
 
 function parseJson(raw: Buffer): Body {
-  if (raw.length === 0) throw argsError('EOF');
+  if (raw.length === 0) throw imArgsError('EOF');
   let v: unknown;
   try {
     v = JSON.parse(raw.toString('utf8'));
   } catch (e) {
-    throw argsError(`invalid JSON: ${(e as Error).message}`);
+    throw imArgsError(`invalid JSON: ${(e as Error).message}`);
   }
-  if (!isBody(v)) throw argsError('json: request body must be an object');
+  if (!isBody(v)) throw imArgsError('json: request body must be an object');
   return v;
+}
+
+const HOST = /^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/;
+
+/**
+ * `http://host:port` as the client reached us (its Host header), for the URLs handed back by
+ * the object routes: a browser on another machine gets URLs it can reach. A missing or odd
+ * Host falls back to the socket's own address.
+ */
+function baseUrl(req: IncomingMessage): string {
+  const host = header(req, 'host');
+  if (HOST.test(host)) return `http://${host}`;
+  const addr = req.socket.localAddress ?? '127.0.0.1';
+  return `http://${addr.includes(':') ? `[${addr}]` : addr}:${req.socket.localPort ?? 0}`;
 }
 
 function header(req: IncomingMessage, name: string): string {

@@ -7,7 +7,7 @@ import { PbCoder, type JsSdkProto } from '@openim/protocol';
 import { msgToJson } from '../codec.ts';
 import { toConversation, type ConversationRecord } from '../conversations.ts';
 import { SESSION_GROUP, SESSION_SINGLE } from '../convid.ts';
-import { argsError } from '../errs.ts';
+import { imArgsError } from '../errs.ts';
 import { int, isBody, str, strList, type Body } from './body.ts';
 import type { RouteRequest, Router } from './router.ts';
 
@@ -21,14 +21,14 @@ function isProtobuf(req: RouteRequest): boolean {
 }
 
 function jsonBody(req: RouteRequest): Body {
-  if (req.raw.length === 0) throw argsError('EOF');
+  if (req.raw.length === 0) throw imArgsError('EOF');
   let v: unknown;
   try {
     v = JSON.parse(req.raw.toString('utf8'));
   } catch (e) {
-    throw argsError(`invalid JSON: ${(e as Error).message}`);
+    throw imArgsError(`invalid JSON: ${(e as Error).message}`);
   }
-  if (!isBody(v)) throw argsError('json: request body must be an object');
+  if (!isBody(v)) throw imArgsError('json: request body must be an object');
   return v;
 }
 
@@ -36,7 +36,7 @@ function decodeOr<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    throw argsError(`invalid protobuf: ${(e as Error).message}`);
+    throw imArgsError(`invalid protobuf: ${(e as Error).message}`);
   }
 }
 

@@ -1,7 +1,7 @@
 // /msg/*: seqs, pulls, read state, revoke, delete, clear, admin send.
 
 import { pullMapToJson, emptyMsg } from '../codec.ts';
-import { argsError } from '../errs.ts';
+import { imArgsError } from '../errs.ts';
 import { MSG_FROM_SYSTEM } from '../msg-kinds.ts';
 import { onlineOnlyOptions, OPT_OFFLINE_PUSH, type MsgOptions } from '../options.ts';
 import { bool, field, int, intList, obj, objList, required, str, strList, type Body } from './body.ts';
@@ -113,7 +113,7 @@ export function registerMsgRoutes(r: Router): void {
     handle(req, b) {
       const userID = userOf(req, b);
       const ids = strList(b, 'conversationIDs');
-      if (ids.length === 0) throw argsError('conversationIDs is empty');
+      if (ids.length === 0) throw imArgsError('conversationIDs is empty');
       req.im.ops.clearConversations(userID, ids, syncSelf(b))(req.operationID);
       return undefined;
     },
@@ -131,9 +131,9 @@ export function registerMsgRoutes(r: Router): void {
     auth: 'admin',
     handle(req, b) {
       const contentType = int(b, 'contentType');
-      if (!ADMIN_SEND_TYPES.has(contentType)) throw argsError(`contentType ${contentType} is not supported`);
+      if (!ADMIN_SEND_TYPES.has(contentType)) throw imArgsError(`contentType ${contentType} is not supported`);
       const content = field(b, 'content');
-      if (typeof content !== 'object' || content === null || Array.isArray(content)) throw argsError('content must be an object');
+      if (typeof content !== 'object' || content === null || Array.isArray(content)) throw imArgsError('content must be an object');
       let options: MsgOptions = {};
       if (bool(b, 'isOnlineOnly')) options = onlineOnlyOptions(options);
       if (bool(b, 'notOfflinePush')) options[OPT_OFFLINE_PUSH] = false;

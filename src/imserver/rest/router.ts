@@ -17,13 +17,18 @@ export interface RouteRequest {
   readonly isAdmin: boolean;
   readonly contentType: string;
   readonly raw: Buffer;
+  /** `http://host:port` as the client addressed this server (for URLs in answers). */
+  readonly base: string;
 }
 
 export interface Route {
   readonly auth: RouteAuth;
   /** raw routes get the body bytes in `req.raw` and `undefined` as body (the /jssdk protobuf routes). */
   readonly raw?: boolean;
-  /** The response `data`, or undefined for an empty response (the envelope then omits `data`). */
+  /**
+   * The response `data`, or undefined for an empty response (the envelope then omits `data`);
+   * or a promise of it (routes that touch files).
+   */
   handle(req: RouteRequest, body: Body): unknown;
 }
 

@@ -4,6 +4,7 @@ import { registerAuthRoutes } from './auth.ts';
 import { registerConversationRoutes } from './conversation.ts';
 import { registerJssdkRoutes } from './jssdk.ts';
 import { registerMsgRoutes } from './msg.ts';
+import { registerObjectRoutes } from './object.ts';
 import { registerFriendRoutes } from './friend.ts';
 import { registerGroupMemberRoutes } from './group-members.ts';
 import { registerGroupRequestRoutes } from './group-requests.ts';
@@ -24,5 +25,6 @@ export function buildRouter(): Router {
   registerGroupMemberRoutes(r);
   registerGroupRequestRoutes(r);
   registerGroupSyncRoutes(r);
+  registerObjectRoutes(r);
   return r;
 }

@@ -3,9 +3,9 @@
 import { isValidId } from '../../ids.ts';
 import { SESSION_SINGLE } from '../convid.ts';
 import { inTransaction } from '../db.ts';
-import { friendList } from '../friends.ts';
+import { friendListKey } from '../friends.ts';
 import { CT_USER_INFO_UPDATED } from '../msg-kinds.ts';
-import { argsError, ImCode, imError } from '../errs.ts';
+import { imArgsError, ImCode, imError } from '../errs.ts';
 import { field, int, obj, objList, optInt, optStr, required, str, strList } from './body.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
 
@@ -24,7 +24,7 @@ function userUpdated(req: RouteRequest, userID: string): void {
     return req.im.friends.profileChanged(userID);
   });
   for (const owner of owners) {
-    const v = req.im.versions.current(friendList(owner));
+    const v = req.im.versions.current(friendListKey(owner));
     req.im.sender
       .relationNotify({
         sendID: op,
@@ -44,12 +44,12 @@ export function registerUserRoutes(r: Router): void {
     auth: 'admin',
     handle(req, b) {
       const users = objList(b, 'users');
-      if (users.length === 0) throw argsError('users is empty');
+      if (users.length === 0) throw imArgsError('users is empty');
       const seen = new Set<string>();
       const parsed = users.map((u) => {
         const userID = required(str(u, 'userID'), 'userID');
-        if (!isValidId(userID)) throw argsError(`userID ${JSON.stringify(userID)} is invalid`);
-        if (seen.has(userID)) throw argsError(`userID ${userID} is repeated`);
+        if (!isValidId(userID)) throw imArgsError(`userID ${JSON.stringify(userID)} is invalid`);
+        if (seen.has(userID)) throw imArgsError(`userID ${userID} is repeated`);
         seen.add(userID);
         return { userID, nickname: str(u, 'nickname'), faceURL: str(u, 'faceURL'), ex: str(u, 'ex') };
       });
@@ -63,13 +63,13 @@ export function registerUserRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const userIDs = strList(b, 'userIDs');
-      if (userIDs.length === 0) throw argsError('userIDs is empty');
+      if (userIDs.length === 0) throw imArgsError('userIDs is empty');
       return { usersInfo: req.im.users.getMany(userIDs) };
     },
   });
 
   const updateEx = (req: RouteRequest, info: ReturnType<typeof obj>) => {
-    if (!info) throw argsError('userInfo is empty');
+    if (!info) throw imArgsError('userInfo is empty');
     const userID = required(str(info, 'userID'), 'userInfo.userID');
     checkAccess(req, userID);
     if (!req.im.users.exists(userID)) throw imError(ImCode.UserIDNotFound, `user ${userID} not found`);
@@ -90,7 +90,7 @@ export function registerUserRoutes(r: Router): void {
     auth: 'user',
     handle(req, b) {
       const info = obj(b, 'userInfo');
-      if (!info) throw argsError('userInfo is empty');
+      if (!info) throw imArgsError('userInfo is empty');
       const plain: Record<string, unknown> = { userID: field(info, 'userID') };
       for (const k of ['nickname', 'faceURL', 'ex']) if (str(info, k)) plain[k] = str(info, k);
       return updateEx(req, plain);
@@ -103,7 +103,7 @@ export function registerUserRoutes(r: Router): void {
       const userID = required(str(b, 'userID'), 'userID');
       checkAccess(req, userID);
       const opt = int(b, 'globalRecvMsgOpt');
-      if (opt < 0 || opt > 2) throw argsError('globalRecvMsgOpt is invalid');
+      if (opt < 0 || opt > 2) throw imArgsError('globalRecvMsgOpt is invalid');
       if (!req.im.users.exists(userID)) throw imError(ImCode.UserIDNotFound, `user ${userID} not found`);
       req.im.users.update(userID, { globalRecvMsgOpt: opt });
       userUpdated(req, userID);
@@ -115,7 +115,7 @@ export function registerUserRoutes(r: Router): void {
     auth: 'admin',
     handle(req, b) {
       const ids = strList(b, 'checkUserIDs');
-      if (ids.length === 0) throw argsError('checkUserIDs is empty');
+      if (ids.length === 0) throw imArgsError('checkUserIDs is empty');
       return { results: ids.map((userID) => ({ userID, accountStatus: req.im.users.exists(userID) ? 1 : 0 })) };
     },
   });
@@ -126,7 +126,7 @@ export function registerUserRoutes(r: Router): void {
       const p = obj(b, 'pagination');
       const page = p ? int(p, 'pageNumber') : 0;
       const show = p ? int(p, 'showNumber') : 0;
-      if (page < 1 || show < 1) throw argsError('pagination is invalid');
+      if (page < 1 || show < 1) throw imArgsError('pagination is invalid');
       return req.im.users.page((page - 1) * show, show);
     },
   });

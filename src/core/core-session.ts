@@ -1,14 +1,14 @@
 // One logged-in user's core state: the store, the network clients and the callback emitter.
-// Modules (sync/, functions/) take a Session and keep no state of their own beyond it.
+// Modules (sync/, functions/) take a CoreSession and keep no state of their own beyond it.
 
 import type { CoreInit } from './contract.ts';
-import type { Sender } from './msg/creators.ts';
+import type { SenderProfile } from './msg/creators.ts';
 import type { LongConn } from './net/long-conn.ts';
 import type { RestClient } from './net/rest.ts';
 import type { Store } from './store/index.ts';
 import { LoginStatus, type SelfUserInfo } from './types.ts';
 
-export class Session {
+export class CoreSession {
   readonly init: CoreInit;
   readonly userID: string;
   readonly platformID: number;
@@ -69,7 +69,7 @@ export class Session {
     );
   }
 
-  sender(): Sender {
+  sender(): SenderProfile {
     const s = this.self();
     return { userID: this.userID, nickname: s.nickname, faceURL: s.faceURL, platformID: this.platformID };
   }

@@ -20,6 +20,12 @@ export interface ConnLimits {
   maxInflatedBytes: number;
   /** A peer that lets this much output pile up unread is cut off. */
   maxBufferedBytes: number;
+  /**
+   * The echo of a send to the connection that sent it waits this long after the 1003 response
+   * (upstream's push leaves after persistence and its push pipeline, well after the response);
+   * a client that learns its send's operationID asynchronously then recognises its echo.
+   */
+  senderEchoDelayMs: number;
 }
 
 const WEB_PLATFORM_ID = 5;
@@ -28,7 +34,7 @@ const CLOSE_NORMAL = 1000;
 const CLOSE_POLICY = 1008;
 const CLOSE_GOING_AWAY = 1001;
 
-export class GatewayConn implements PushTarget {
+export class MsgGatewayConn implements PushTarget {
   readonly userID: string;
   readonly platformID: number;
   readonly token: string;
@@ -37,12 +43,15 @@ export class GatewayConn implements PushTarget {
   readonly #params: ConnParams;
   readonly #limits: ConnLimits;
   readonly #log: Logger;
-  readonly #onClose: (c: GatewayConn) => void;
+  readonly #onClose: (c: MsgGatewayConn) => void;
   #readTimer: NodeJS.Timeout | undefined;
   #pingTimer: NodeJS.Timeout | undefined;
   #closed = false;
+  /** Pushes held behind an echo, in order, each with the time it may leave. */
+  #held: Array<{ frame: OutFrame; at: number }> = [];
+  #heldTimer: NodeJS.Timeout | undefined;
 
-  constructor(ws: WebSocket, im: ImContext, params: ConnParams, limits: ConnLimits, log: Logger, onClose: (c: GatewayConn) => void) {
+  constructor(ws: WebSocket, im: ImContext, params: ConnParams, limits: ConnLimits, log: Logger, onClose: (c: MsgGatewayConn) => void) {
     this.#ws = ws;
     this.#im = im;
     this.#params = params;
@@ -153,13 +162,32 @@ export class GatewayConn implements PushTarget {
     this.#ws.send(this.#params.compression ? gzipSync(buf) : buf, { binary: true });
   }
 
-  sendFrame(frame: OutFrame): void {
+  /**
+   * An echo is held for senderEchoDelayMs; pushes that come after it wait behind it, so this
+   * connection still gets its pushes in order. Other connections are never held.
+   */
+  sendFrame(frame: OutFrame, echo = false): void {
+    const delay = echo ? this.#limits.senderEchoDelayMs : 0;
+    if (delay <= 0 && this.#held.length === 0) return this.#write(frame);
+    this.#held.push({ frame, at: Date.now() + delay });
+    this.#release();
+  }
+
+  #release(): void {
+    const now = Date.now();
+    while (this.#held.length && this.#held[0]!.at <= now) this.#write(this.#held.shift()!.frame);
+    clearTimeout(this.#heldTimer);
+    this.#heldTimer = undefined;
+    if (this.#held.length && !this.#closed) this.#heldTimer = setTimeout(() => this.#release(), this.#held[0]!.at - now);
+  }
+
+  #write(frame: OutFrame): void {
     if (!this.#writable()) return;
     this.#ws.send(this.#params.compression ? frame.gzipped() : frame.json, { binary: true });
   }
 
   kick(): void {
-    this.sendFrame(new OutFrame(WS_KICK_ONLINE_MSG, this.#params.operationID, null));
+    this.#write(new OutFrame(WS_KICK_ONLINE_MSG, this.#params.operationID, null));
     this.close(CLOSE_NORMAL, 'kicked');
   }
 
@@ -181,6 +209,8 @@ export class GatewayConn implements PushTarget {
     this.#closed = true;
     if (this.#readTimer) clearTimeout(this.#readTimer);
     if (this.#pingTimer) clearInterval(this.#pingTimer);
+    clearTimeout(this.#heldTimer);
+    this.#held = [];
     this.#onClose(this);
   }
 }

@@ -1,12 +1,13 @@
 // One handler per reqIdentifier. Each decodes its protobuf `data`, checks that any userID in it
 // is the connection's user, and returns the protobuf answer (null = empty). `after` runs once
-// the response frame is written: that is where pushes go, so the echo follows the response.
+// the response frame is written: that is where pushes go, so the echo follows the response
+// (and to the sending connection only after a pause: MsgGatewayConn.sendFrame).
 
 import { PbCoder } from '@openim/protocol';
 import type { Reader } from '../pull.ts';
 import { decodeDelUserPushTokenReq, decodeGetLastMessageReq, decodeGetMaxSeqReq, encodeGetLastMessageResp, type MsgData } from '../codec.ts';
 import type { ImContext } from '../context.ts';
-import { argsError, ImCode, imError } from '../errs.ts';
+import { imArgsError, ImCode, imError } from '../errs.ts';
 import { encodeOnlineStatus, WS_SUB_USER_ONLINE_STATUS, type PushTarget } from '../push.ts';
 import { readFields } from '../wire.ts';
 
@@ -35,7 +36,7 @@ function decode<T>(fn: () => T): T {
     return fn();
   } catch (e) {
     if (e instanceof Error && e.name === 'ImError') throw e;
-    throw argsError(`invalid protobuf: ${(e as Error).message}`);
+    throw imArgsError(`invalid protobuf: ${(e as Error).message}`);
   }
 }
 
@@ -72,7 +73,7 @@ export const handlers: ReadonlyMap<number, Handler> = new Map<number, Handler>([
       if (!msg.senderPlatformID) msg.senderPlatformID = conn.platformID;
       const res = im.sender.send(msg, operationID);
       const resp = PbCoder.UserSendMsgResp.encode({ serverMsgID: res.serverMsgID, clientMsgID: res.clientMsgID, sendTime: res.sendTime }).finish();
-      return { data: resp, after: res.deliver };
+      return { data: resp, after: () => res.deliver(conn) };
     },
   ],
   [

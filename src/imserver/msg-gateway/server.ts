@@ -8,21 +8,22 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { safeUrl, type Logger } from '../../log.ts';
 import type { ImContext } from '../context.ts';
 import { ImCode, imError, toImError, type ImError } from '../errs.ts';
-import { GatewayConn, type ConnLimits } from './conn.ts';
+import { MsgGatewayConn, type ConnLimits } from './conn.ts';
 import { parseConnParams, wantsMsgResp, type ConnParams } from './params.ts';
 
 /** OpenIM's maxMessageSize for one incoming frame. */
 export const MAX_FRAME_BYTES = 51_200;
 
-export interface GatewayOptions extends ConnLimits {
+export interface MsgGatewayOptions extends ConnLimits {
   maxConns: number;
 }
 
-export const DEFAULT_GATEWAY_OPTIONS: GatewayOptions = {
+export const DEFAULT_MSG_GATEWAY_OPTIONS: MsgGatewayOptions = {
   readTimeoutMs: 30_000,
   pingIntervalMs: 27_000,
   maxInflatedBytes: 1024 * 1024,
   maxBufferedBytes: 16 * 1024 * 1024,
+  senderEchoDelayMs: 100,
   maxConns: 100_000,
 };
 
@@ -38,15 +39,15 @@ function httpAnswer(socket: Duplex, e: ImError): void {
   );
 }
 
-export interface Gateway {
+export interface MsgGateway {
   readonly server: Server;
   /** Close every connection (1001) and stop accepting. */
   shutdown(): void;
 }
 
-export function createGateway(im: ImContext, log: Logger, opts: GatewayOptions = DEFAULT_GATEWAY_OPTIONS): Gateway {
+export function createMsgGateway(im: ImContext, log: Logger, opts: MsgGatewayOptions = DEFAULT_MSG_GATEWAY_OPTIONS): MsgGateway {
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
-  const conns = new Set<GatewayConn>();
+  const conns = new Set<MsgGatewayConn>();
 
   const server = createServer((req, res) => {
     // Not an upgrade: answer like a failed handshake.
@@ -100,7 +101,7 @@ export function createGateway(im: ImContext, log: Logger, opts: GatewayOptions =
     // is left alone.
     im.hub.kick(params.userID, params.platformID, (c) => c.token !== params.token);
     im.tokens.kickAll(params.userID, params.platformID, params.token);
-    const conn = new GatewayConn(ws, im, params, opts, log, (c) => {
+    const conn = new MsgGatewayConn(ws, im, params, opts, log, (c) => {
       conns.delete(c);
       im.hub.remove(c);
     });

@@ -1,0 +1,65 @@
+// Logged-in real clients (open-im-sdk@3.5.2) on a Stack, with every callback they receive
+// recorded in order, and bounded waits on them.
+
+import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
+import { newSdk, until } from './client.ts';
+import type { Stack } from './gateway.ts';
+
+export interface Recorded {
+  readonly event: string;
+  readonly data: unknown;
+}
+
+export class SdkUser {
+  readonly sdk: OpenIMSDK;
+  readonly userID: string;
+  readonly events: Recorded[] = [];
+
+  private constructor(sdk: OpenIMSDK, userID: string) {
+    this.sdk = sdk;
+    this.userID = userID;
+    for (const ev of Object.values(CbEvents)) sdk.on(ev, (r: { data: unknown }) => this.events.push({ event: ev, data: r.data }));
+  }
+
+  /** A new client for `userID`, logged in through the stack's gateway, first sync finished. */
+  static login(stack: Stack, userID: string, platformID = 5): Promise<SdkUser> {
+    return SdkUser.loginWith(stack, userID, newSdk(), { platformID });
+  }
+
+  /** Log `sdk` in; `waitSync: false` resolves when login() does, before the sync finishes. */
+  static async loginWith(stack: Stack, userID: string, sdk: OpenIMSDK, o: { platformID?: number; waitSync?: boolean } = {}): Promise<SdkUser> {
+    const platformID = o.platformID ?? 5;
+    const u = new SdkUser(sdk, userID);
+    const token = await stack.token(userID, platformID);
+    await until(u.sdk.login({ userID, token, platformID, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 15_000, `${userID} login`);
+    if (o.waitSync !== false) await u.waitEvent(CbEvents.OnSyncServerFinish);
+    return u;
+  }
+
+  /** The index the next recorded event gets (pass to waitEvent as `from`). */
+  mark(): number {
+    return this.events.length;
+  }
+
+  /** The first `event` at or after `from` whose data satisfies `pred` (polls; bounded). */
+  async waitEvent<T = any>(event: string, pred: (data: T) => boolean = () => true, from = 0, ms = 10_000): Promise<T> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const hit = this.events.slice(from).find((e) => e.event === event && pred(e.data as T));
+      if (hit) return hit.data as T;
+      if (Date.now() > deadline) {
+        throw new Error(`${this.userID}: no matching ${event} within ${ms} ms; saw ${this.events.slice(from).map((e) => e.event).join(',')}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Await a client call and unwrap its `data`. */
+  async call<T = any>(p: Promise<unknown>, what = 'call', ms = 15_000): Promise<T> {
+    return ((await until(p, ms, `${this.userID} ${what}`)) as { data: T }).data;
+  }
+
+  async logout(): Promise<void> {
+    await this.sdk.logout().catch(() => undefined);
+  }
+}

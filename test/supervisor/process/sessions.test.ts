@@ -1,0 +1,4 @@
+// test/supervisor/sessions.test.ts again, with every session in its own process: the supervisor's
+// semantics do not depend on the isolation.
+import './use-process.ts';
+import '../sessions.test.ts';

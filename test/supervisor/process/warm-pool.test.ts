@@ -1,0 +1,4 @@
+// test/supervisor/warm-pool.test.ts again, with every session in its own process: the supervisor's
+// semantics do not depend on the isolation.
+import './use-process.ts';
+import '../warm-pool.test.ts';
