@@ -36,9 +36,6 @@ export interface GenerationHooks {
   onSoftHeap(detail: string): void;
 }
 
-/** How much longer the stuck bounds are during the first startTimeoutMs of a worker's life. */
-const BOOT_GRACE_FACTOR = 2;
-
 export class Generation {
   readonly host: SessionHost;
   rpc: RpcClient | null = null;
@@ -109,10 +106,6 @@ export class Generation {
       softHeapBytes: this.#o.softHeapBytes,
       ping: (seq) => this.rpc?.ping(seq),
       busy: () => (this.rpc?.inFlight ?? 0) > 0,
-      // The first sync runs right after Login, often beside other sessions starting: a worker
-      // starved of CPU then is given twice the bound before it is taken for a stuck one.
-      graceUntil: Date.now() + this.#o.startTimeoutMs,
-      graceFactor: BOOT_GRACE_FACTOR,
       onStuck: (detail) => void this.#onStuck(detail),
       onSoftHeap: (detail) => this.#hooks.onSoftHeap(detail),
     });

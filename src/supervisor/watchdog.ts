@@ -19,8 +19,7 @@
 //   restart, classified 'oom') before V8 reaches the hard limit, where some allocation shapes
 //   abort the whole process instead of raising ERR_WORKER_OUT_OF_MEMORY.
 //
-// While the worker boots (`graceUntil`), the stuck bounds are `graceFactor` times longer: on a
-// box busy with a login storm a starved worker must not be taken for a spinning one.
+// There is no watchdog while a worker boots (spawn to logged in): the start timeout bounds that.
 //
 // Every watchdog with the same period runs off one shared timer (Clock): the main thread wakes
 // once per tick for all workers, not once per worker (400 wake-ups a second at 1,000 sessions).
@@ -36,9 +35,6 @@ export interface WatchdogOptions {
   readonly busy: () => boolean;
   readonly onStuck: (detail: string) => void;
   readonly onSoftHeap: (detail: string) => void;
-  /** Until then (ms since epoch) the stuck bounds are multiplied by `graceFactor`. */
-  readonly graceUntil?: number;
-  readonly graceFactor?: number;
 }
 
 const BUSY_ELU = 0.9;
@@ -179,8 +175,7 @@ export class Watchdog {
       this.#arm(this.#idleMs);
       return;
     }
-    const grace = this.#o.graceUntil !== undefined && now < this.#o.graceUntil ? (this.#o.graceFactor ?? 1) : 1;
-    const bound = this.#o.watchdogMs * grace;
+    const bound = this.#o.watchdogMs;
     const silentMs = now - this.#lastLife;
     if ((silentMs >= bound && this.#lastElu >= BUSY_ELU) || silentMs >= 2 * bound) {
       this.#fired = true;
