@@ -146,6 +146,11 @@ export interface EventMessage {
   readonly data: string;
   readonly errCode: number;
   readonly errMsg: string;
+  /**
+   * Set on the echo of a message this session sent: its clientMsgID. The tab that sent it does
+   * not get the event (it has the send's answer); every other tab does (src/supervisor/own-sends.ts).
+   */
+  readonly origin?: string;
 }
 /** The answer to a ping, with the worker's heap: the watchdog pings only when it needs either. */
 export interface PongMessage {

@@ -10,8 +10,12 @@ export interface CoreInit {
   readonly dataDir: string;
   readonly apiAddress: string;
   readonly wsAddress: string;
-  /** Deliver a callback to every connection of the session, in call order. */
-  readonly emit: (event: string, data?: unknown, errCode?: number, errMsg?: string) => void;
+  /**
+   * Deliver a callback to every connection of the session, in call order. `origin`: the
+   * clientMsgID when the callback reports the server's echo of a message this core sent; the
+   * connection that sent it is then left out (it has the send's answer).
+   */
+  readonly emit: (event: string, data?: unknown, errCode?: number, errMsg?: string, origin?: string) => void;
   /** Structured logger bound to the session; never pass tokens or Login arguments to it. */
   readonly log: CoreLogger;
   /** Reports each REST request to the OpenIM API (route and timing only) for upstream metrics. */

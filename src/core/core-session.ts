@@ -36,10 +36,11 @@ export class CoreSession {
     return this.init.log;
   }
 
-  emit(event: string, data?: unknown, errCode?: number, errMsg?: string): void {
+  emit(event: string, data?: unknown, errCode?: number, errMsg?: string, origin?: string): void {
     if (this.closed) return;
     try {
-      this.init.emit(event, data, errCode, errMsg);
+      if (origin === undefined) this.init.emit(event, data, errCode, errMsg);
+      else this.init.emit(event, data, errCode, errMsg, origin);
     } catch (e) {
       this.log.warn({ event, err: (e as Error).message }, 'core: emit failed');
     }

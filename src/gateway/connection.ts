@@ -49,6 +49,7 @@ export class ClientConnection implements SessionClient {
   #strikes = 0;
   #heartbeat: NodeJS.Timeout | undefined;
   #onClosed: Array<() => void> = [];
+  #resumeKey: string | undefined;
 
   constructor(ws: WebSocket, principal: Principal, reservation: Reservation, deps: ConnectionDeps) {
     this.#ws = ws;
@@ -63,6 +64,8 @@ export class ClientConnection implements SessionClient {
 
   /** Wire the socket and greet the client with InitSDK (echoing the upgrade operationID). */
   start(initOperationID: string): void {
+    // open-im-sdk redials with the same URL: its operationID names this client across sockets.
+    this.#resumeKey = initOperationID;
     const ws = this.#ws;
     this.#deps.metrics.connections.inc();
     ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer | ArrayBuffer | Buffer[], isBinary));
@@ -75,6 +78,10 @@ export class ClientConnection implements SessionClient {
     this.#heartbeat.unref();
     this.#send(formatFrame('InitSDK', 0, '', '', initOperationID));
     this.#log.info('connected');
+  }
+
+  get resumeKey(): string | undefined {
+    return this.#resumeKey;
   }
 
   get inFlight(): number {

@@ -375,8 +375,14 @@ export class Groups {
   }
 
   /** A member's profile (nickname, face) changed: each of its groups logs a member update. */
-  profileChanged(userID: string): void {
-    for (const g of this.joinedGroupIDs(userID)) this.#versions.bump(memberListKey(g), userID, V_UPDATE);
+  /**
+   * The groups whose member row shows the profile (no own nickname or face), as upstream's
+   * NotificationUserInfoUpdate picks them; each logs a member update. Returns their IDs.
+   */
+  profileChanged(userID: string): string[] {
+    const rows = stmt(this.#db, "SELECT group_id FROM group_members WHERE user_id = ? AND (nickname = '' OR face_url = '') ORDER BY join_time, group_id").all(userID) as { group_id: string }[];
+    for (const r of rows) this.#versions.bump(memberListKey(r.group_id), userID, V_UPDATE);
+    return rows.map((r) => r.group_id);
   }
 
   // --- join requests

@@ -105,8 +105,8 @@ export class RpcServer {
   }
 
   /** For CoreInit.emit: deliver a callback to every connection of the session. */
-  readonly emit = (event: string, data?: unknown, errCode = 0, errMsg = ''): void => {
-    this.#post({ type: 'event', event, data: eventData(data), errCode, errMsg });
+  readonly emit = (event: string, data?: unknown, errCode = 0, errMsg = '', origin?: string): void => {
+    this.#post(origin === undefined ? { type: 'event', event, data: eventData(data), errCode, errMsg } : { type: 'event', event, data: eventData(data), errCode, errMsg, origin });
   };
 
   /** For CoreInit.onRest: the main thread aggregates these into the upstream metrics. */

@@ -245,7 +245,7 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       if (draining) return Promise.reject(gatewayError('GW_DRAINING'));
       const session = registry.sessionOf(client);
       if (!session) return Promise.reject(gatewayError('GW_NOT_LOGGED_IN'));
-      const call = session.call(fn, args, _operationID);
+      const call = session.call(client, fn, args, _operationID);
       return ledger ? ledger.track(sessionKey(session.userID, session.platformID), call) : call;
     },
 

@@ -27,6 +27,9 @@ import { hostSpec, sessionBoot, type HostSpec } from './spawn.ts';
 import type { SessionClient, SessionInfo, SessionState } from './types.ts';
 import { CallQueue } from './call-queue.ts';
 import { Generation } from './generation.ts';
+import { OwnSends } from './own-sends.ts';
+import { ParkedTabs } from './parked-tabs.ts';
+import { StreamFacts } from './stream-facts.ts';
 
 export interface SessionDeps {
   readonly userID: string;
@@ -59,6 +62,12 @@ type StopReason = ShutdownMessage['reason'];
 
 /** How long in-flight calls get to finish when the soft heap watchdog fires. */
 const SOFT_DRAIN_MS = 500;
+/** Callbacks kept for a dropped tab (parked-tabs.ts); past either bound it returns as a new tab. */
+const PARKED_MAX_EVENTS = 2000;
+const PARKED_MAX_BYTES = 4 * 1024 * 1024;
+
+/** How the session names a tab across its sockets. */
+const tabKey = (c: SessionClient): string => c.resumeKey ?? c.id;
 
 export class Session {
   readonly userID: string;
@@ -73,6 +82,12 @@ export class Session {
   readonly #calls: CallQueue;
   readonly #policy: RestartPolicy;
   readonly #clients = new Set<SessionClient>();
+  /** The connection and sync facts a joining tab is told (stream-facts.ts). */
+  readonly #facts = new StreamFacts();
+  /** Which tab sent which message, so its echo reaches the other tabs only (own-sends.ts). */
+  readonly #ownSends = new OwnSends();
+  /** Tabs whose socket dropped, with the callbacks kept for their return (parked-tabs.ts). */
+  readonly #parked: ParkedTabs;
   #state: SessionState = 'starting';
   #token: string;
   /** The token the live core logged in with (it may lag #token until the core is told). */
@@ -112,6 +127,7 @@ export class Session {
       intensity: o.restartIntensity,
       periodMs: o.restartPeriodMs,
     });
+    this.#parked = new ParkedTabs({ ttlMs: o.idleGraceMs, maxEvents: PARKED_MAX_EVENTS, maxBytes: PARKED_MAX_BYTES, maxTabs: o.maxConnsPerUser });
     this.stopped = new Promise((res) => (this.#markStopped = res));
     deps.metrics.sessions.inc({ state: this.#state });
   }
@@ -215,6 +231,7 @@ export class Session {
   /** The connection dropped: detach; the last one arms the idle grace. */
   detach(client: SessionClient): void {
     if (!this.#clients.delete(client)) return;
+    if (client.resumeKey !== undefined && !this.#stopping) this.#parked.park(client.resumeKey);
     if (this.#clients.size === 0) this.#armIdle();
   }
 
@@ -236,11 +253,13 @@ export class Session {
 
   // ---------------------------------------------------------------- calls
 
-  call(fn: string, args: readonly unknown[], operationID: string): Promise<unknown> {
+  /** `client`: the tab that made the call; null for the session's own calls. */
+  call(client: SessionClient | null, fn: string, args: readonly unknown[], operationID: string): Promise<unknown> {
     // While a new worker logs in, calls wait in the (paused, bounded) queue instead of failing:
     // a client that reacts to OnConnectSuccess must not race the end of the re-Login.
     const refused = this.#state === 'restarting' ? null : this.#refusal();
     if (refused) return this.#calls.refuse(refused);
+    if (client) this.#ownSends.note(tabKey(client), fn, args);
     // A call accepted by a ready worker belongs to it: if that worker dies first, so does the call.
     const pinned = this.#state === 'ready' || this.#state === 'draining' ? this.#gen : null;
     return this.#calls.submit(fn, args, operationID, () => {
@@ -452,7 +471,10 @@ export class Session {
     const code = typeof (e as { code?: unknown })?.code === 'number' ? (e as { code: number }).code : 0;
     const message = (e as Error)?.message ?? '';
     this.#log.warn({ code, kind }, 'core refused Login');
-    if (kind === 'restart') this.#emitAll('OnConnectFailed', '', code, message);
+    if (kind === 'restart') {
+      this.#closeSync(code, message);
+      this.#emitAll('OnConnectFailed', '', code, message);
+    }
     this.#failWaiters(e);
     this.#clients.clear();
     this.#setState('draining');
@@ -515,6 +537,7 @@ export class Session {
     this.#log.error({ reason: info.reason, intensity: this.#d.options.restartIntensity, periodMs: this.#d.options.restartPeriodMs }, 'session quarantined');
     const err = this.#quarantinedError();
     this.#failWaiters(err);
+    this.#closeSync(err.code, err.message);
     this.#emitAll('OnConnectFailed', '', err.code, err.message);
   }
 
@@ -551,6 +574,7 @@ export class Session {
     gen?.rpc?.failAll(stopped);
     this.#calls.clear(stopped);
     this.#clients.clear();
+    this.#parked.clear();
     this.#setState('stopped');
     this.#log.info({ reason }, 'session stopped');
     this.#markStopped();
@@ -568,11 +592,22 @@ export class Session {
     return this.#state;
   }
 
+  /**
+   * Attach the client. A tab that was not attached yet first gets (it alone, in this same turn,
+   * so nothing live slips in between) what it missed if it is a dropped tab coming back
+   * (parked-tabs.ts), then the session's connection and sync facts (stream-facts.ts).
+   */
   #attach(client: SessionClient): void {
-    this.#clients.add(client);
     clearTimeout(this.#idleTimer);
     this.#idleTimer = undefined;
     this.#idleSince = null;
+    if (this.#clients.has(client)) return;
+    const key = client.resumeKey;
+    // Only a parked tab resumes. A live connection with the same key is left alone: the key is
+    // the client's choice, and closing a connection on it would let one tab end another.
+    this.#clients.add(client);
+    const missed = key === undefined ? null : this.#parked.resume(key);
+    for (const cb of [...(missed ?? []), ...this.#facts.replay()]) this.#sendTo(client, cb.event, cb.data, cb.errCode, cb.errMsg);
   }
 
   #armIdle(): void {
@@ -636,7 +671,9 @@ export class Session {
     } else if (e.event === 'OnConnectFailed') {
       this.#d.metrics.upstreamWsConnects.inc({ result: 'failed' });
     }
-    this.#emitAll(e.event, e.data, e.errCode, e.errMsg);
+    // An echo of a message one of our tabs sent: that tab has it already (the send's answer).
+    const sender = e.origin === undefined ? undefined : this.#ownSends.take(e.origin);
+    this.#emitAll(e.event, e.data, e.errCode, e.errMsg, sender);
     // The server signed this user out (kicked, or the token expired): the core has stopped its
     // network for good. End the session now, or a Login with a fresh token during the idle grace
     // would attach to a core that can no longer reach the server; and no cached verdict for the
@@ -662,20 +699,35 @@ export class Session {
     if (this.#state !== 'ready' || this.#coreToken === null || this.#coreToken === this.#token) return;
     const token = this.#token;
     this.#coreToken = token;
-    this.call('Login', [this.userID, token], `${this.sessionId}-login-${++this.#loginSeq}`).catch((err: unknown) => {
+    this.call(null, 'Login', [this.userID, token], `${this.sessionId}-login-${++this.#loginSeq}`).catch((err: unknown) => {
       this.#log.warn({ code: (err as { code?: unknown })?.code }, 'core did not take the newer token');
     });
   }
 
-  /** Every client of the session gets every callback, in the worker's order. */
-  #emitAll(event: string, data: string, errCode: number, errMsg: string): void {
-    for (const c of [...this.#clients]) {
-      try {
-        c.sendEvent(event, data, errCode, errMsg);
-      } catch (err) {
-        this.#log.warn({ err, clientId: c.id, event }, 'client failed to take an event');
-      }
+  /**
+   * Every client of the session gets every callback, in the worker's order (but the tab named
+   * `exceptTab`, which an echo came from), and so does every parked tab. A callback that only
+   * repeats the connection or sync state every tab already has is dropped (stream-facts.ts).
+   */
+  #emitAll(event: string, data: string, errCode: number, errMsg: string, exceptTab?: string): void {
+    const cb = { event, data, errCode, errMsg };
+    if (!this.#facts.pass(cb)) return;
+    for (const c of [...this.#clients]) if (exceptTab === undefined || tabKey(c) !== exceptTab) this.#sendTo(c, event, data, errCode, errMsg);
+    this.#parked.keep(cb, exceptTab);
+  }
+
+  #sendTo(c: SessionClient, event: string, data: string, errCode: number, errMsg: string): void {
+    try {
+      c.sendEvent(event, data, errCode, errMsg);
+    } catch (err) {
+      this.#log.warn({ err, clientId: c.id, event }, 'client failed to take an event');
     }
+  }
+
+  /** The session cannot go on: close an open sync for every tab before saying why. */
+  #closeSync(errCode: number, errMsg: string): void {
+    const cb = this.#facts.closeSync(errCode, errMsg);
+    if (cb) this.#emitAll(cb.event, cb.data, cb.errCode, cb.errMsg);
   }
 
   #onWorkerLog(line: LogMessage): void {

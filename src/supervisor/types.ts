@@ -42,6 +42,12 @@ export interface SessionClient {
   readonly id: string;
   readonly principal: Principal;
   /**
+   * Names the client instance across its sockets (the gateway uses the upgrade URL's
+   * operationID, which open-im-sdk reuses when it redials): a socket that comes back with the
+   * key of a dropped one resumes its callbacks (parked-tabs.ts). Absent: never resumed.
+   */
+  readonly resumeKey?: string;
+  /**
    * Deliver a callback to this client. Called in the session's event order; the connection
    * must send in the same order (or close itself as a slow consumer).
    */

@@ -71,9 +71,12 @@ describe('two cores against the embedded IM server', () => {
     expect(all[1].atTextElem).toMatchObject({ text: '@bob look', atUserList: ['bob'], isAtSelf: true });
     expect(all[2].customElem).toEqual({ data: '{"kind":"x"}', extension: 'ext', description: 'desc' });
     expect(all[3].quoteElem.quoteMessage.clientMsgID).toBe(text.clientMsgID);
-    // Alice's own echoes update her messages silently.
-    expect(alice.events.filter((e) => e.event === 'OnRecvNewMessages')).toHaveLength(0);
     await until(async () => (await alice.call('FindMessageList', [{ conversationID: conv, clientMsgIDList: [q.clientMsgID] }])).findResultItems[0]?.messageList[0]?.seq === 4, 8000, 'echo seq');
+    // Alice's own echoes are reported once each, tagged with their clientMsgID as origin: the
+    // session gives them to her other tabs only, never back to the tab that sent them.
+    const echoes = alice.events.filter((e) => e.event === 'OnRecvNewMessages');
+    expect(echoes.map((e) => e.origin)).toEqual([text, at, custom, q].map((m) => m.clientMsgID));
+    expect(echoes.map((e) => (e.data as any[]).map((m) => [m.clientMsgID, m.sendID, m.status]))).toEqual([text, at, custom, q].map((m) => [[m.clientMsgID, 'alice', 2]]));
   });
 
   it('conversation lists and unread counts agree on both sides', async () => {

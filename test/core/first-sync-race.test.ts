@@ -76,3 +76,26 @@ describe('first sync, several messages', () => {
     await fay.core.close('drain');
   });
 });
+
+describe('first sync, the user\'s own messages', () => {
+  it('reports a message from the user\'s other device pushed while it runs once, and this device\'s own send with its origin', async () => {
+    await im.register('gus', 'Gus');
+    await im.register('hal', 'Hal');
+    const profile = proxy.hold('/user/get_users_info', (b) => b?.userIDs?.[0] === 'gus');
+    const gus = new TestCore('gus', db.dir, { apiAddress: proxy.url, wsAddress: im.wsAddress });
+    await gus.call('Login', 'gus', await im.userToken('gus'));
+    await profile.reached;
+    // From another device of gus (the admin's send_msg), and from this core itself.
+    const other = await im.sendText('gus', { recvID: 'hal' }, 'from my phone');
+    const mine = await gus.call('SendMessageNotOss', await gus.call('CreateTextMessage', 'from this tab'), 'hal', '', undefined, false);
+    await new Promise((r) => setTimeout(r, 200));
+    profile.release();
+    await gus.waitFor('OnSyncServerFinish');
+    await gus.waitFor('OnRecvNewMessages', (d) => d.some((x: any) => x.clientMsgID === other.clientMsgID), 5000);
+    await gus.waitFor('OnRecvNewMessages', (d) => d.some((x: any) => x.clientMsgID === mine.clientMsgID), 5000);
+    await new Promise((r) => setTimeout(r, 200));
+    const reports = gus.events.filter((e) => e.event === 'OnRecvNewMessages').flatMap((e) => (e.data as any[]).map((x) => [x.clientMsgID, e.origin ?? null]));
+    expect(reports).toEqual([[other.clientMsgID, null], [mine.clientMsgID, mine.clientMsgID]]);
+    await gus.core.close('drain');
+  });
+});

@@ -14,6 +14,8 @@ export interface Emitted {
   data: unknown;
   errCode: number | undefined;
   errMsg: string | undefined;
+  /** Set on the echo of this core's own send (the session leaves the sending tab out). */
+  origin?: string;
 }
 
 const quiet: CoreLogger = { debug() {}, info() {}, warn() {}, error() {} };
@@ -38,9 +40,9 @@ export class TestCore {
         dataDir: this.dataDir,
         apiAddress: addr.apiAddress,
         wsAddress: addr.wsAddress,
-        emit: (event, data, errCode, errMsg) => {
+        emit: (event, data, errCode, errMsg, origin) => {
           // The worker JSON-encodes callback data; do the same so shapes are what the wire sees.
-          this.events.push({ event, data: data === undefined ? undefined : JSON.parse(JSON.stringify(data)), errCode, errMsg });
+          this.events.push({ event, data: data === undefined ? undefined : JSON.parse(JSON.stringify(data)), errCode, errMsg, ...(origin === undefined ? {} : { origin }) });
           for (const w of this.#waiters.splice(0)) w();
         },
         log: quiet,

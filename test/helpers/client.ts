@@ -3,7 +3,7 @@
 
 import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { OpenIMSDK } from 'open-im-sdk';
+import { CbEvents, OpenIMSDK } from 'open-im-sdk';
 import WebSocket from 'ws';
 
 export interface WireFrame {
@@ -197,4 +197,63 @@ export function noReconnect(sdk: OpenIMSDK): void {
     m.shouldReconnect = false;
     m.maxReconnectAttempts = 0;
   }
+}
+
+export interface Heard {
+  readonly event: string;
+  readonly data: unknown;
+  readonly errCode: number;
+  /** Arrival order across every recorder of the process (compare tabs). */
+  readonly at: number;
+  /** Arrival time, Date.now(). */
+  readonly t: number;
+}
+
+let heardSeq = 0;
+
+/** Every callback one real client gets, in order. */
+export class CallbackLog {
+  readonly heard: Heard[] = [];
+  #wake: Array<() => void> = [];
+
+  constructor(sdk: OpenIMSDK) {
+    for (const ev of Object.values(CbEvents)) {
+      sdk.on(ev, (r: { data: unknown; errCode?: number }) => {
+        this.heard.push({ event: ev, data: r.data, errCode: r.errCode ?? 0, at: ++heardSeq, t: Date.now() });
+        for (const w of this.#wake.splice(0)) w();
+      });
+    }
+  }
+
+  names(from = 0): string[] {
+    return this.heard.slice(from).map((h) => h.event);
+  }
+
+  count(event: string, from = 0): number {
+    return this.heard.slice(from).filter((h) => h.event === event).length;
+  }
+
+  /** The first callback (from index `from`) matching; rejects after `ms`. */
+  async waitFor<T = unknown>(event: string, pred: (data: T) => boolean = () => true, ms = 10_000, from = 0): Promise<Heard> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const hit = this.heard.slice(from).find((h) => h.event === event && pred(h.data as T));
+      if (hit) return hit;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no ${event} within ${ms} ms; heard ${this.names(from).join(',')}`);
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.#wake.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+    }
+  }
+}
+
+/** Make the real client redial after `ms` instead of 5 s (its retry timer, not the protocol). */
+export function fastReconnect(sdk: OpenIMSDK, ms = 100): void {
+  const m = (sdk as unknown as { wsManager?: { reconnectInterval: number } }).wsManager;
+  if (m) m.reconnectInterval = ms;
 }

@@ -28,6 +28,8 @@ export interface TestIm {
    * resolves with the groupID. Admin token only, like makeFriends.
    */
   createGroup(ownerUserID: string, memberUserIDs: string[], groupInfo?: Record<string, unknown>): Promise<string>;
+  /** A text message from `sendID` (admin /msg/send_msg), to a user or a group. */
+  sendText(sendID: string, to: { recvID: string } | { groupID: string }, text: string): Promise<{ clientMsgID: string; serverMsgID: string }>;
   /**
    * Every message of a conversation as the server stores it for `userID` (REST pull with the
    * user's cached token), oldest first: what "exactly once on the server" is checked against,
@@ -105,6 +107,11 @@ export async function startTestIm(opts: { dataDir?: string; requestLog?: boolean
       const body = { ownerUserID, memberUserIDs, adminUserIDs: [], groupInfo: { groupName: 'group', ...groupInfo, groupType: 2 } };
       const res = await imPost<{ groupInfo: { groupID: string } }>(handle.apiAddress, '/group/create_group', body, await adminToken());
       return res.groupInfo.groupID;
+    },
+    async sendText(sendID, to, text) {
+      const group = 'groupID' in to;
+      const body = { sendID, recvID: group ? '' : to.recvID, groupID: group ? to.groupID : '', sessionType: group ? 3 : 1, contentType: 101, content: { content: text }, senderPlatformID: 0 };
+      return imPost<{ clientMsgID: string; serverMsgID: string }>(handle.apiAddress, '/msg/send_msg', body, await adminToken());
     },
     async history(userID, conversationID) {
       const token = await userToken(userID);

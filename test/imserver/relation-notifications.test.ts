@@ -1,6 +1,7 @@
 // How friend and group notifications travel (spec §3.7): every one is pushed online only in the
 // n_ stream with seq 0; isSendMsg ones also leave a stored copy, with a real seq, in the chat
-// conversation. A profile change tells each friend (1209) and bumps their friend lists.
+// conversation. A profile change tells each friend (1209) and bumps their friend lists, and each
+// group where the member shows the profile (1516), as upstream.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imPost, startTestIm, type TestIm } from '../helpers/im.ts';
@@ -63,5 +64,21 @@ describe('relation notifications', () => {
     expect(d.update.map((f) => f.friendUser.faceURL)).toEqual(['http://x/a.png']);
     // bob is not alice's friend and hears nothing.
     expect(pushed(bob.ws).some((p) => p.msg.contentType === 1209)).toBe(false);
+  });
+
+  it('a profile change sends 1516 to each group where the member row shows the profile, not where it has its own', async () => {
+    const create = async (name: string) =>
+      (await alice.post<{ groupInfo: { groupID: string } }>('/group/create_group', { ownerUserID: 'alice', memberUserIDs: ['bob'], groupInfo: { groupType: 2, groupName: name } })).groupInfo.groupID;
+    const plain = await create('plain');
+    const named = await create('named');
+    await bob.post('/group/set_group_member_info', { members: [{ groupID: named, userID: 'bob', nickname: 'B in named', faceURL: 'http://x/b.png' }] });
+    const before = pushed(alice.ws).length;
+    await bob.post('/user/update_user_info_ex', { userInfo: { userID: 'bob', nickname: 'Bobby' } });
+    const groupOf = (p: { msg: Parameters<typeof tipsOf>[0] }) => (tipsOf(p.msg) as { group: { groupID: string } }).group.groupID;
+    const n = await waitPush(alice.ws, 1516, 'notification', (p) => groupOf(p) === plain);
+    expect(tipsOf(n.msg)).toMatchObject({ changedUser: { userID: 'bob', nickname: 'Bobby' } });
+    await new Promise((r) => setTimeout(r, 200));
+    const infoSets = pushed(alice.ws).slice(before).filter((p) => p.msg.contentType === 1516 && p.notification);
+    expect(infoSets.map(groupOf)).not.toContain(named);
   });
 });

@@ -9,7 +9,10 @@ import { ConvChanges, pointAtLatest } from './conv-changes.ts';
 import { ensureConversation } from './conversations.ts';
 
 /**
- * push / catchup: new messages are reported (OnRecvNewMessages) and counted unread;
+ * push / catchup: new messages are reported (OnRecvNewMessages) and counted unread; so is the
+ * server's first copy of a message this core sent (its echo), tagged with the message as
+ * `origin`: the session's other tabs see it as another device of the user would, the tab that
+ * sent it does not (src/supervisor/own-sends.ts);
  * initial: the first sync's last message per conversation (not "new", unread comes from 1006);
  * history: older pages pulled on demand (no callbacks at all).
  */
@@ -56,6 +59,8 @@ export async function ingest(
   collector?: ConvChanges,
 ): Promise<IngestResult> {
   const fresh: MessageItem[] = [];
+  /** What is reported, in seq order: new messages, and echoes of our own sends (with origin). */
+  const reports: Array<{ readonly item: MessageItem; readonly origin?: string }> = [];
   if (batch.length === 0) return { fresh };
   const changes = collector ?? new ConvChanges(s);
   const items = batch.map((d) => {
@@ -88,12 +93,18 @@ export async function ingest(
         if (item.contentType !== old.contentType && item.contentType === ContentType.Revoke) Object.assign(merged, { contentType: item.contentType, content: item.content, notificationElem: item.notificationElem });
         store.messages.put(conversationID, merged);
         convTouched = true;
+        // The first server copy of our own send (it had no seq yet): news for the other tabs. (A
+        // first sync that stores it as a last message leaves it to its push: syncer.ts.)
+        if ((mode === 'push' || mode === 'catchup') && !old.seq && merged.seq > 0 && old.sendID === s.userID && merged.status < MsgStatus.Deleted) {
+          reports.push({ item: merged, origin: merged.clientMsgID });
+        }
       } else {
         store.messages.put(conversationID, item);
         if (item.status >= MsgStatus.Deleted) continue;
         convTouched = true;
         if (mode === 'push' || mode === 'catchup') {
           fresh.push(item);
+          reports.push({ item });
           if (conv && countsUnread(d, s.userID)) {
             conv.unreadCount += 1;
             if (item.contentType === ContentType.AtText) conv.groupAtType = atTypeOf(item, s.userID, conv.groupAtType);
@@ -122,7 +133,16 @@ export async function ingest(
       }
     }
   });
-  if (fresh.length) s.emit('OnRecvNewMessages', fresh);
+  // Runs of plain new messages go out as one callback; each echo alone, as only its origin differs.
+  for (let i = 0; i < reports.length; ) {
+    const origin = reports[i]!.origin;
+    let j = i + 1;
+    if (origin === undefined) while (j < reports.length && reports[j]!.origin === undefined) j++;
+    const items = reports.slice(i, j).map((r) => r.item);
+    if (origin === undefined) s.emit('OnRecvNewMessages', items);
+    else s.emit('OnRecvNewMessages', items, 0, '', origin);
+    i = j;
+  }
   if (!collector) changes.flush();
   return { fresh };
 }

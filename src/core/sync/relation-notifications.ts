@@ -5,13 +5,14 @@
 
 import type { SdkWsProto } from '@openim/protocol';
 import type { CoreSession } from '../core-session.ts';
-import type { GroupMemberItem } from '../types.ts';
+import { GroupStatus, type GroupMemberItem } from '../types.ts';
 import { toGroup, toMember } from './relation-convert.ts';
 import {
   applyGroupInfo,
   blackList,
   friendList,
   memberList,
+  reportDismissed,
   syncBlacks,
   syncFriendRequests,
   syncGroupRequests,
@@ -166,7 +167,11 @@ async function onGroupNotification(s: CoreSession, d: SdkWsProto.MsgData, tips: 
       return;
     case GroupNotif.Dismissed: {
       const before = groupID ? store.groups.group(groupID) : undefined;
-      if (before || group) s.emit('OnGroupDismissed', { ...(before ?? group!), ...(group ?? {}), status: 2 });
+      if (before?.status === GroupStatus.Dismissed) return;
+      const dismissed = { ...(before ?? group!), ...(group ?? {}), status: GroupStatus.Dismissed };
+      // Stored dismissed first, so the sync below finds no change to report a second time.
+      if (before) store.groups.putGroup(dismissed);
+      if (before || group) reportDismissed(s, dismissed);
       await syncGroups(s, op);
       return;
     }

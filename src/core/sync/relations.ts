@@ -110,9 +110,9 @@ export function groupList(s: CoreSession): VersionedList<GroupItem> {
       groupConversationUpkeep(s, g.groupID, g, false);
       s.emit('OnJoinedGroupAdded', g);
     },
-    changed: (g) => {
+    changed: (g, before) => {
       groupConversationUpkeep(s, g.groupID, g, false);
-      s.emit('OnGroupInfoChanged', g);
+      reportGroupChange(s, g, before);
     },
     removed: (g) => {
       groupConversationUpkeep(s, g.groupID, undefined, true);
@@ -200,7 +200,32 @@ export function applyGroupInfo(s: CoreSession, g: GroupItem): void {
   store.groups.putGroup(g);
   groupConversationUpkeep(s, g.groupID, g, false);
   reported(s, listID(GROUPS_TABLE, s.userID), g.groupID, 'changed');
-  s.emit('OnGroupInfoChanged', g);
+  reportGroupChange(s, g, before);
+}
+
+/**
+ * A group row changed. Whatever brought the change (the 1511 itself, a sync after it was missed
+ * offline, a member sync's copy of the group), the dismissal is reported as OnGroupDismissed, as
+ * upstream's group syncer does (openim-sdk-core v3.5.1 internal/group/group.go:87-94).
+ */
+function reportGroupChange(s: CoreSession, g: GroupItem, before: GroupItem): void {
+  if (g.status === GroupStatus.Dismissed && before.status !== GroupStatus.Dismissed) reportDismissed(s, g);
+  else s.emit('OnGroupInfoChanged', g);
+}
+
+/** Marks (in the store, so across restarts) the groups whose dismissal was reported. */
+const DISMISSED_REPORTED = 'dismissed_reported';
+
+/**
+ * OnGroupDismissed, once per group for good: a dismissal is final, but its news can come by
+ * several ways (the 1511, a sync, a member sync's copy of the group) and a stale copy in between
+ * can make it look new again.
+ */
+export function reportDismissed(s: CoreSession, g: GroupItem): void {
+  const store = s.db();
+  if (store.seqs.hasVersion(DISMISSED_REPORTED, g.groupID)) return;
+  store.seqs.setVersion(DISMISSED_REPORTED, g.groupID, '', 1);
+  s.emit('OnGroupDismissed', g);
 }
 
 /** Friend requests received and sent: the server's lists diffed with the local table. */

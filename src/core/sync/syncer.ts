@@ -42,6 +42,8 @@ export class Syncer {
    * is then pushed was sent while the sync ran: the push reports it after all.
    */
   readonly #initial = new Set<string>();
+  /** The same for this device's own sends (made after login): their push reports them with origin. */
+  readonly #initialOwn = new Set<string>();
 
   constructor(s: CoreSession, catchupLimit = DEFAULT_CATCHUP_LIMIT) {
     this.#s = s;
@@ -95,6 +97,7 @@ export class Syncer {
     const op = s.opID('sync');
     this.#syncing = true;
     this.#initial.clear();
+    this.#initialOwn.clear();
     const t0 = Date.now();
     s.emit('OnSyncServerStart');
     try {
@@ -113,8 +116,11 @@ export class Syncer {
         const want = new Map(firsts.slice(i, i + LAST_MESSAGE_BATCH).map(([id, sq]) => [id, [sq.maxSeq]] as const));
         const got = await pullSeqsMany(s, want, op);
         for (const [id, pulled] of got) {
+          // Owed if a push shows it came after login: from anyone (the user's other devices too),
+          // or this device's own send (stored before the sync), owed to the session's other tabs.
+          const own = new Set(pulled.msgs.filter((m) => m.clientMsgID && store.messages.get(m.clientMsgID)?.seq === 0).map((m) => m.clientMsgID));
           await ingest(s, id, pulled.msgs, 'initial', op, changes);
-          for (const m of pulled.msgs) if (m.clientMsgID && m.sendID !== s.userID) this.#initial.add(m.clientMsgID);
+          for (const m of pulled.msgs) if (m.clientMsgID) (own.has(m.clientMsgID) ? this.#initialOwn : this.#initial).add(m.clientMsgID);
         }
       }
       for (const [id, sq] of seqs) {
@@ -212,9 +218,13 @@ export class Syncer {
         });
       }
       const { fresh } = await ingest(s, id, [m], 'push', op);
-      if (!fresh.length && this.#initial.delete(m.clientMsgID)) {
+      const own = this.#initialOwn.delete(m.clientMsgID);
+      if (!fresh.length && (this.#initial.delete(m.clientMsgID) || own)) {
         const stored = store.messages.get(m.clientMsgID);
-        if (stored && stored.status < 4) s.emit('OnRecvNewMessages', [stored]);
+        if (stored && stored.status < 4) {
+          if (own) s.emit('OnRecvNewMessages', [stored], 0, '', stored.clientMsgID);
+          else s.emit('OnRecvNewMessages', [stored]);
+        }
       }
       store.seqs.advance(id, m.seq);
     }

@@ -7,6 +7,7 @@ import { friendListKey } from '../friends.ts';
 import { CT_USER_INFO_UPDATED } from '../msg-kinds.ts';
 import { imArgsError, ImCode, imError } from '../errs.ts';
 import { field, int, obj, objList, optInt, optStr, required, str, strList } from './body.ts';
+import { CT_GROUP_MEMBER_INFO_SET, memberVersion, notifyGroup } from './group-common.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
 
 /** CT 1209: a friend's profile changed (sent to each user who has it as a friend). */
@@ -14,15 +15,19 @@ const CT_FRIEND_INFO_UPDATED = 1209;
 
 /**
  * 1303 to the user's own devices; then, as upstream, every friend list that shows this user logs
- * an update and its owner gets 1209, and each of its groups logs a member update.
+ * an update and its owner gets 1209, and each group whose member row shows the profile logs a
+ * member update and gets 1516 (open-im-server internal/rpc/group/group.go
+ * NotificationUserInfoUpdate: GroupMemberInfoSetNotificationBulk), so members' lists follow.
  */
 function userUpdated(req: RouteRequest, userID: string): void {
   const op = req.userID || userID;
   req.im.sender.notify(op, userID, CT_USER_INFO_UPDATED, { userID }, false)(req.operationID);
-  const owners = inTransaction(req.im.db, () => {
-    req.im.groups.profileChanged(userID);
-    return req.im.friends.profileChanged(userID);
-  });
+  const { owners, groups } = inTransaction(req.im.db, () => ({ groups: req.im.groups.profileChanged(userID), owners: req.im.friends.profileChanged(userID) }));
+  for (const groupID of groups) {
+    const member = req.im.groups.member(groupID, userID);
+    const tips = { group: req.im.groups.get(groupID), opUser: member, operationTime: Date.now(), changedUser: member, ...memberVersion(req, groupID), groupSortVersion: 0 };
+    notifyGroup(req, groupID, CT_GROUP_MEMBER_INFO_SET, tips)(req.operationID);
+  }
   for (const owner of owners) {
     const v = req.im.versions.current(friendListKey(owner));
     req.im.sender
