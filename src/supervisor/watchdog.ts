@@ -4,10 +4,10 @@
 // - stuck: every tick, sample how busy the core's event loop was since the last tick, from
 //   outside and without waking it: a thread's event-loop utilisation (worker.performance
 //   .eventLoopUtilization(cur, prev)), a child process's main-thread CPU time (/proc schedstat);
-//   both read while the core spins (host.ts BusySampler). A worker whose loop was almost idle over the tick
-//   (ELU < IDLE_ELU) with no call in flight keeps returning to its poll phase, where it would
-//   read a ping: that is proof of life, and it is NOT pinged (an idle session costs no wake-ups;
-//   it is looked at every third tick). Any other worker is pinged every tick (watchdogMs / 5).
+//   both read while the core spins (host.ts BusySampler). A worker whose loop was almost idle
+//   over the tick (< IDLE_ELU) with no call in flight keeps returning to its poll phase, where it
+//   would read a ping: that is proof of life, and it is NOT pinged (an idle session costs no
+//   wake-ups; it is looked at every third tick). Any other worker is pinged every tick (watchdogMs / 5).
 //   No pong for `watchdogMs` while the loop is busy (ELU >= 0.9), or no proof of life at all for
 //   2 × watchdogMs, means the worker is stuck -> onStuck (terminate, 'watchdog'). A worker that
 //   gets stuck while idle is seen at the next tick and dies within about 1.25 × watchdogMs
@@ -39,7 +39,7 @@ export interface WatchdogOptions {
 
 const BUSY_ELU = 0.9;
 /** Below this ELU over a tick (and with no call in flight) the worker is idle, not pinged. */
-export const IDLE_ELU = 0.05;
+const IDLE_ELU = 0.05;
 /** An idle worker is looked at every IDLE_TICKS ticks (3/5 of watchdogMs). */
 const IDLE_TICKS = 3;
 /** An idle worker is still pinged this often: its heap figure and pong path stay checked. */
@@ -115,11 +115,6 @@ export class Watchdog {
   /** How busy the core's event loop was over the last tick, 0..1. */
   get elu(): number {
     return this.#lastElu;
-  }
-
-  /** Ticks run at the idle cadence (the worker was idle at the last one). */
-  get idle(): boolean {
-    return this.#armedMs === this.#idleMs && this.#idleMs !== this.#activeMs;
   }
 
   pong(_seq: number, heapUsed?: number): void {
