@@ -42,7 +42,7 @@ async function spawns(name: string, coreModule: string, compileCache = true): Pr
   for (let i = 0; i < SPAWNS; i++) {
     const t = performance.now();
     const host = new WorkerHost({
-      boot: { protocolVersion: PROTOCOL_VERSION, coreModule, heapLimitMb: 128, faultInjection: false, logLevel: 'silent', telemetryIntervalMs: 1000 },
+      boot: { protocolVersion: PROTOCOL_VERSION, coreModule, heapLimitMb: 128, faultInjection: false, logLevel: 'silent' },
       log: pino({ level: 'silent' }),
     });
     await host.loaded;

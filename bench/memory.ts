@@ -23,12 +23,11 @@
 //
 //   npx node bench/memory.ts
 
-import { readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { optionSpecs } from '../src/options.ts';
 import { ImAdmin } from './lib/im-admin.ts';
-import { benchOverrides, mapLimit, startGateway, startIm } from './lib/procs.ts';
+import { benchOverrides, cpuSeconds, mapLimit, startGateway, startIm } from './lib/procs.ts';
 import { envInt, envList, header, percentile, printTable, sleep } from './lib/stats.ts';
 import { WireClient } from './lib/wsclient.ts';
 
@@ -37,15 +36,6 @@ const SETTLE_MS = envInt('BENCH_MEM_SETTLE_MS', 2000);
 const MODES = (process.env.BENCH_MEM_ISOLATION ?? 'none,thread').split(',').map((s) => s.trim()) as ('none' | 'thread')[];
 const NONE_MAX = envInt('BENCH_MEM_NONE_MAX', 100);
 const CPU_SECONDS = envInt('BENCH_MEM_CPU_SECONDS', 5);
-/** CPU seconds (user + system) a process has used, from /proc (Linux); NaN elsewhere. */
-function cpuSeconds(pid: number): number {
-  try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
 const MAX = Math.max(...STEPS);
 const GUARD_MB = envInt('BENCH_MEM_GUARD_MB', 3 * 1024);
 const MiB = 1024 * 1024;

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-const SCRIPTS = ['rpc.ts', 'login.ts', 'memory.ts', 'crash.ts', 'fanout.ts', 'isolation.ts', 'auth-cache.ts'];
+const SCRIPTS = ['rpc.ts', 'login.ts', 'login-storm.ts', 'memory.ts', 'capacity.ts', 'crash.ts', 'fanout.ts', 'isolation.ts', 'auth-cache.ts'];
 const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim());
 let failed = 0;
 for (const s of SCRIPTS) {

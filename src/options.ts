@@ -174,8 +174,8 @@ export const optionSpecs = {
   memoryBudgetMb: { group: 'capacity', flag: 'memory-budget-mb', default: 0, parse: int(0, 16 * MiB), doc: 'Memory for sessions, MB; 0 = the machine\'s RAM' },
   memoryHeadroomMb: { group: 'capacity', flag: 'memory-headroom-mb', default: 1024, parse: int(0, 16 * MiB), doc: 'Part of the budget kept for the gateway itself, MB' },
   sessionCostMb: {
-    group: 'capacity', flag: 'session-cost-mb', default: 26, parse: num(0.5, 16_384),
-    doc: 'RSS of one idle logged-in session, MB (bench/memory.ts: 19 to 26 with the real core); max sessions = (budget - headroom) / cost - spares',
+    group: 'capacity', flag: 'session-cost-mb', default: 16, parse: num(0.5, 16_384),
+    doc: 'RSS of one idle logged-in session, MB (bench/capacity.ts: 14.4 with the real core); max sessions = (budget - headroom) / cost - spares',
   },
   limitsFile: { group: 'sessions', flag: 'limits-file', default: '', parse: str, doc: 'JSON file of per-user limit overrides' },
   sessionRssMb: { group: 'isolation', flag: 'session-rss-mb', default: 0, parse: int(0, 1_048_576), doc: 'RSS cap per session process, MB (process isolation; /proc poll, SIGKILL); 0 = none' },

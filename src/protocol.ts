@@ -19,7 +19,7 @@
 //   FaultMessage / ShutdownMessage ─────────────▶
 //   LogLevelMessage (SIGHUP) ───────────────────▶
 //                               ◀─────────────── ReadyMessage, ResultMessage, EventMessage,
-//                                                 PongMessage, TelemetryMessage, ClosedMessage,
+//                                                 PongMessage (+ heap), ClosedMessage,
 //                                                 LogMessage, UpstreamMessage
 //
 // Events and results share one port, so a callback emitted before a call's result is delivered
@@ -40,8 +40,6 @@ export interface WorkerBoot {
   readonly heapLimitMb: number;
   readonly faultInjection: boolean;
   readonly logLevel: string;
-  /** How often the worker reports heap telemetry, ms. */
-  readonly telemetryIntervalMs: number;
 }
 
 export interface SessionBinding {
@@ -160,12 +158,10 @@ export interface EventMessage {
    */
   readonly origin?: string;
 }
+/** The answer to a ping, with the worker's heap: the watchdog pings only when it needs either. */
 export interface PongMessage {
   readonly type: 'pong';
   readonly seq: number;
-}
-export interface TelemetryMessage {
-  readonly type: 'telemetry';
   readonly heapUsed: number;
   readonly heapLimit: number;
   readonly external: number;
@@ -195,4 +191,4 @@ export interface UpstreamMessage {
   readonly sample: RestSample;
 }
 export type WorkerToMain =
-  | ReadyMessage | ResultMessage | EventMessage | PongMessage | TelemetryMessage | ClosedMessage | FatalMessage | LogMessage | UpstreamMessage;
+  | ReadyMessage | ResultMessage | EventMessage | PongMessage | ClosedMessage | FatalMessage | LogMessage | UpstreamMessage;

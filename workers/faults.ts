@@ -47,7 +47,8 @@ export function injectFault(kind: FaultKind): void {
       // Many small objects in many small arrays. One huge array (new Array(1e8), or push()ing
       // onto one array forever) makes V8 abort the WHOLE PROCESS instead of raising
       // ERR_WORKER_OUT_OF_MEMORY (nodejs/node#47224), so never allocate that way.
-      // Yielding between chunks lets telemetry flow, so the soft heap watchdog may act first.
+      // Yielding between chunks lets pings be answered (with the heap figure), so the soft heap
+      // watchdog may act first.
       allocate();
       return;
     case 'abort':

@@ -17,7 +17,7 @@
 //   BindMessage {binding, port} ── parentPort ───────▶ 3. mkdir -p dataDir; createCore(init)
 //   ═══════════════════ session MessagePort (src/rpc) ═══════════════════
 //   RpcClient ── call/cancel/ping/fault/shutdown ────▶ RpcServer ── core.functions[fn](ctx,...args)
-//             ◀── ready/result/event/pong/telemetry/log/closed ── core emit(), heap telemetry
+//             ◀── ready/result/event/pong(+heap)/log/closed ── core emit()
 //
 //   exits: shutdown -> core.close(reason) -> 'closed' -> exit 0       (classified 'normal')
 //          uncaught throw -> 'error' event                            ('exception')
@@ -29,6 +29,7 @@
 //   process only: abort/segfault ('native_crash'), a foreign SIGKILL ('killed'), the OS limits
 //          ('memory_limit', 'cpu_limit', 'fd_limit'); see process-host.ts
 
+import { flushCompileCache } from 'node:module';
 import { isMainThread, parentPort, resourceLimits, threadId, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import type { BindMessage, CrashMessage, MainToWorker, WorkerBoot, WorkerControlMessage } from '../src/protocol.ts';
@@ -146,7 +147,12 @@ function checkHeapLimit(): number {
 
 async function loadCore(): Promise<CoreModule> {
   try {
-    return await importCore(boot.coreModule);
+    const mod = await importCore(boot.coreModule);
+    // Node writes the compile cache when a thread exits: without this, every worker spawned
+    // before the first one ends compiles the sources (and loads the TypeScript stripper, ~5 MB)
+    // again. Entries already on disk are not rewritten, so a warm start pays ~nothing here.
+    flushCompileCache();
+    return mod;
   } catch (e) {
     fail(gatewayError('GW_INTERNAL', 'cannot load the SDK core', { cause: (e as Error).message }));
   }
@@ -165,14 +171,6 @@ async function bind(m: BindMessage, core: CoreModule): Promise<void> {
   } catch (e) {
     fail(e instanceof Error && 'code' in e ? e : gatewayError('GW_INTERNAL', 'createCore failed', { cause: (e as Error)?.message }));
   }
-  const report = (): void => {
-    const h = getHeapStatistics();
-    server.telemetry(h.used_heap_size, h.heap_size_limit, h.external_memory);
-  };
-  // One report at once: the main side has a heap figure from the first moment the core serves
-  // (a process's stuck-heap estimate starts from it; see process-host.ts heapUsedNow).
-  report();
-  setInterval(report, boot.telemetryIntervalMs).unref();
 }
 
 const heapSizeLimit = checkHeapLimit();

@@ -1,5 +1,6 @@
-// The child process half of bench/lib/procs.ts: one of an embedded IM server, a gateway, or a
-// bare `ws` echo server, driven over the IPC channel. Benches run the server under test in its
+// The child process half of bench/lib/procs.ts: one of an embedded IM server, a gateway, a
+// bare `ws` echo server, or the raw floor (a bare `ws` server forwarding to N workers over
+// MessagePorts), driven over the IPC channel. Benches run the server under test in its
 // own process so the load generator (the parent) neither shares its event loop nor its RSS.
 //
 //   parent ── {type:'start', ...} ──▶ child ── {type:'started', ...} ──▶ parent
@@ -13,12 +14,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { WebSocketServer } from 'ws';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
+import { WebSocketServer, type WebSocket } from 'ws';
 
 type Start =
   | { type: 'start'; kind: 'im'; dataDir: string; requestLog?: number }
   | { type: 'start'; kind: 'gateway'; overrides: Record<string, unknown>; coreModule?: string }
-  | { type: 'start'; kind: 'echo' };
+  | { type: 'start'; kind: 'echo' }
+  | { type: 'start'; kind: 'floor'; workers: number };
 type Msg = Start | { type: 'rss' } | { type: 'cpu' } | { type: 'requests' } | { type: 'tree' } | { type: 'close' };
 
 /** This process and every descendant (session processes), from /proc: the children of every thread. */
@@ -80,6 +83,8 @@ async function start(m: Start): Promise<void> {
       rmSync(dbDir, { recursive: true, force: true });
     };
     send({ type: 'started', url: gw.url, http: gw.url.replace(/^ws/, 'http') });
+  } else if (m.kind === 'floor') {
+    await startFloor(m.workers);
   } else {
     // The ceiling of the edge: a bare ws server that parses each request and answers it with a
     // frame of the gateway's shape, nothing else (no auth, no allow-list, no session, no RPC).
@@ -96,6 +101,61 @@ async function start(m: Start): Promise<void> {
     const port = (wss.address() as { port: number }).port;
     send({ type: 'started', url: `ws://127.0.0.1:${port}` });
   }
+}
+
+/**
+ * The raw floor of thread isolation: what a worker per user costs with no product code at all.
+ * Connection i is served by worker i % n over its own MessagePort; the worker answers each call
+ * with the same JSON text a logged-in GetLoginStatus returns. Main thread: parse the frame, post
+ * {id, fn} to the worker, put the worker's answer on the wire.
+ */
+const FLOOR_WORKER = `
+const { parentPort } = require('node:worker_threads');
+parentPort.once('message', (port) => {
+  port.on('message', (m) => port.postMessage({ id: m.id, json: '3' }));
+  parentPort.postMessage('ready');
+});`;
+
+async function startFloor(n: number): Promise<void> {
+  const ports: MessagePort[] = [];
+  const workers: Worker[] = [];
+  for (let i = 0; i < Math.max(1, n); i++) {
+    const w = new Worker(FLOOR_WORKER, { eval: true });
+    const { port1, port2 } = new MessageChannel();
+    w.postMessage(port2, [port2]);
+    await new Promise((r) => w.once('message', r));
+    workers.push(w);
+    ports.push(port1);
+  }
+  const wss = new WebSocketServer({ port: 0, host: '127.0.0.1', perMessageDeflate: false });
+  await new Promise<void>((r) => wss.once('listening', () => r()));
+  let next = 0;
+  let ids = 0;
+  wss.on('connection', (ws: WebSocket) => {
+    const port = ports[next++ % ports.length]!;
+    const waiting = new Map<number, { fn: string; op: string }>();
+    const onAnswer = (a: { id: number; json: string }): void => {
+      const c = waiting.get(a.id);
+      if (!c) return;
+      waiting.delete(a.id);
+      ws.send(JSON.stringify({ event: c.fn, errCode: 0, errMsg: '', data: a.json, operationID: c.op }));
+    };
+    port.on('message', onAnswer);
+    ws.once('close', () => port.off('message', onAnswer));
+    ws.send(JSON.stringify({ event: 'InitSDK', errCode: 0, errMsg: '', data: '', operationID: '' }));
+    ws.on('message', (raw) => {
+      const req = JSON.parse(String(raw)) as { reqFuncName: string; operationID: string; data: string };
+      const id = ++ids; // unique across the connections that share a port
+      waiting.set(id, { fn: req.reqFuncName, op: req.operationID });
+      port.postMessage({ id, fn: req.reqFuncName, args: JSON.parse(req.data || '[]') as unknown[] });
+    });
+  });
+  close = async () => {
+    await new Promise((r) => wss.close(() => r(undefined)));
+    await Promise.all(workers.map((w) => w.terminate()));
+  };
+  const port = (wss.address() as { port: number }).port;
+  send({ type: 'started', url: `ws://127.0.0.1:${port}` });
 }
 
 process.on('message', (m: Msg) => {

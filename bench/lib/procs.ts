@@ -2,7 +2,7 @@
 // loopback and ephemeral ports, with temp dirs removed on close.
 
 import { fork, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -91,6 +91,43 @@ async function spawnChild<T>(start: Record<string, unknown>, cleanupDir?: string
   };
 }
 
+/** CPU seconds (user + system) a process has used, from /proc (Linux); NaN elsewhere. */
+export function cpuSeconds(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(f[11]) + Number(f[12])) / CLK_TCK;
+  } catch {
+    return NaN;
+  }
+}
+/**
+ * Voluntary context switches (≈ wake-ups from sleep) so far per thread name ('MainThread',
+ * 'sdkgate-session', 'V8Worker', ...) of a process, from /proc (Linux); empty elsewhere.
+ */
+export function wakeups(pid: number): Map<string, { threads: number; switches: number }> {
+  const out = new Map<string, { threads: number; switches: number }>();
+  let tasks: string[] = [];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const t of tasks) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${t}/comm`, 'utf8').trim();
+      const n = Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8'))?.[1] ?? 0);
+      const e = out.get(name) ?? { threads: 0, switches: 0 };
+      out.set(name, { threads: e.threads + 1, switches: e.switches + n });
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return out;
+}
+
+// USER_HZ: 100 on every Linux the benches run on (sysconf(_SC_CLK_TCK) is not reachable from Node).
+const CLK_TCK = 100;
+
 /** `requestLog`: keep the last N REST requests (Proc.requests()); off by default. */
 export function startIm(requestLog?: number): Promise<Proc & { apiAddress: string; wsAddress: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'sdkgate-bench-im-'));
@@ -105,6 +142,11 @@ export function startGateway(overrides: Record<string, unknown>, coreModule?: st
 
 export function startEcho(): Promise<Proc & { url: string }> {
   return spawnChild({ kind: 'echo' });
+}
+
+/** The raw floor: a bare ws server forwarding each connection's calls to one of `workers` workers. */
+export function startFloor(workers: number): Promise<Proc & { url: string }> {
+  return spawnChild({ kind: 'floor', workers });
 }
 
 /** Options every bench gateway shares: loopback clients, limits lifted so they measure latency. */

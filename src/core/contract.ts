@@ -45,7 +45,10 @@ export interface CoreLogger {
 
 export interface CallContext {
   readonly operationID: string;
-  /** Aborted when the call is cancelled or its deadline passes. */
+  /**
+   * Aborted when the call is cancelled or its deadline passes. Created when first read: a
+   * function that has nothing to cut short should not read it.
+   */
   readonly signal: AbortSignal;
 }
 
@@ -59,6 +62,14 @@ export type CoreFunction = (ctx: CallContext, ...args: any[]) => Promise<unknown
 
 export interface SdkCore {
   readonly functions: Readonly<Record<string, CoreFunction>>;
+  /**
+   * True: the host answers every call at its deadline or cancellation, with the abort reason,
+   * even if the function is still running (its work may finish in the background, e.g. a send
+   * whose outcome the core reports through callbacks and its local store). Otherwise a call is
+   * answered only when its function settles, and a function that ignores `ctx.signal` past the
+   * deadline is taken for a stuck worker (the supervisor restarts it).
+   */
+  readonly answerAtDeadline?: boolean;
   /**
    * Flush and close everything (databases, the long connection). Idempotent.
    * `reason` tells whether the user logged out (the core may tell the server) or the session

@@ -16,30 +16,6 @@ import { LoginStatus } from './types.ts';
 
 const CLOSE_GRACE_MS = 2000;
 
-/**
- * Answers a call no later than its signal: when the call is cancelled or its deadline passes the
- * result is the abort reason, even if the work (a send, a pull) finishes later in the background.
- */
-function bounded(fn: CoreFunction): CoreFunction {
-  return (ctx, ...args) => {
-    if (ctx.signal.aborted) return Promise.reject(ctx.signal.reason);
-    return new Promise((resolve, reject) => {
-      const onAbort = () => reject(ctx.signal.reason);
-      ctx.signal.addEventListener('abort', onAbort, { once: true });
-      fn(ctx, ...args).then(
-        (v) => {
-          ctx.signal.removeEventListener('abort', onAbort);
-          resolve(v);
-        },
-        (e: unknown) => {
-          ctx.signal.removeEventListener('abort', onAbort);
-          reject(e);
-        },
-      );
-    });
-  };
-}
-
 /** createCore with network timings overridable (tests use short heartbeats and back-off). */
 export function createCoreWith(init: CoreInit, tuning: NetTuning = {}): SdkCore {
   const s = new CoreSession(init);
@@ -58,9 +34,10 @@ export function createCoreWith(init: CoreInit, tuning: NetTuning = {}): SdkCore 
     userStatusFunctions(s),
   );
   let closing: Promise<void> | null = null;
-  for (const [name, fn] of Object.entries(functions)) functions[name] = bounded(fn);
   return {
     functions: Object.freeze(functions),
+    // Every call is answered at its deadline even if its work (a send, a pull) goes on.
+    answerAtDeadline: true,
     close(reason) {
       closing ??= (async () => {
         s.log.info({ reason }, 'core: closing');

@@ -13,6 +13,7 @@ import { gatewayError, isGatewayError, toWire } from '../errors.ts';
 import { codeLabel, type Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import { failureOutcome, FLOOD_REFUSALS } from '../outcome.ts';
+import type { Callback } from '../supervisor/stream-facts.ts';
 import type { Principal, SessionClient, Supervisor } from '../supervisor/types.ts';
 import type { Reservation } from './caps.ts';
 import { FrameError, formatError, formatEvent, formatFrame, formatResult, frameText, parseRequest, type Request } from './frames.ts';
@@ -52,6 +53,8 @@ export class ClientConnection implements SessionClient {
   #heartbeat: NodeJS.Timeout | undefined;
   #onClosed: Array<() => void> = [];
   #resumeKey: string | undefined;
+  /** Callbacks given to sendEvent while the socket was closing already: never written. */
+  #undelivered: Callback[] = [];
 
   constructor(ws: WebSocket, principal: Principal, reservation: Reservation, deps: ConnectionDeps) {
     this.#ws = ws;
@@ -95,7 +98,17 @@ export class ClientConnection implements SessionClient {
   }
 
   sendEvent(event: string, data: string, errCode: number, errMsg: string): void {
-    this.#send(formatEvent(event, data, errCode, errMsg));
+    if (!this.#send(formatEvent(event, data, errCode, errMsg))) this.#undelivered.push({ event, data, errCode, errMsg });
+  }
+
+  /**
+   * Only what was never written. A write that fails is not counted: one write can carry several
+   * frames, and those ahead of the failure may have reached the client in full.
+   */
+  undelivered(): Callback[] {
+    const out = this.#undelivered;
+    this.#undelivered = [];
+    return out;
   }
 
   close(code: number, reason: string): void {
@@ -138,8 +151,9 @@ export class ClientConnection implements SessionClient {
     }
   }
 
-  #send(text: string): void {
-    if (this.#ws.readyState !== WebSocket.OPEN || this.#closing) return;
+  /** False when the socket is closing (or closed, its close event still to come): not written. */
+  #send(text: string): boolean {
+    if (this.#ws.readyState !== WebSocket.OPEN || this.#closing) return false;
     this.#ws.send(text);
     if (this.#ws.bufferedAmount > this.#deps.options.slowConsumerBytes) {
       this.#log.warn({ bufferedAmount: this.#ws.bufferedAmount }, 'slow consumer; closing');
@@ -147,6 +161,7 @@ export class ClientConnection implements SessionClient {
       this.close(err.close ?? 1013, 'slow consumer');
       setTimeout(() => this.#ws.terminate(), SLOW_CLOSE_GRACE_MS).unref();
     }
+    return true;
   }
 
   /** Answer a call with an error; counted and logged here, once per call. */

@@ -11,6 +11,7 @@
 // - after failAll() nothing is posted again (postMessage to a dead worker is a silent no-op,
 //   which would leave the caller hanging), and new calls fail at once with the same error.
 
+import { DeadlineTimer } from './deadline-timer.ts';
 import { EncodedResult } from './encoded.ts';
 import type { RpcPort } from './port.ts';
 import type {
@@ -18,9 +19,9 @@ import type {
   FaultKind,
   LogMessage,
   MainToWorker,
+  PongMessage,
   ReadyMessage,
   ShutdownMessage,
-  TelemetryMessage,
   UpstreamMessage,
   WorkerToMain,
 } from '../protocol.ts';
@@ -28,8 +29,8 @@ import { fromWire, gatewayError, type WireError } from '../errors.ts';
 
 export interface RpcClientHooks {
   onEvent?(event: EventMessage): void;
-  onTelemetry?(telemetry: TelemetryMessage): void;
-  onPong?(seq: number): void;
+  /** A pong, with the worker's heap figures. */
+  onPong?(pong: PongMessage): void;
   onLog?(line: LogMessage): void;
   /** A REST request the core made upstream (route and timing). */
   onUpstream?(sample: UpstreamMessage['sample']): void;
@@ -67,15 +68,21 @@ interface Pending {
   readonly resolve: (v: unknown) => void;
   readonly reject: (e: unknown) => void;
   readonly settle: () => void;
-  deadlineTimer: NodeJS.Timeout | undefined;
-  overdueTimer: NodeJS.Timeout | undefined;
-  readonly cleanup: () => void;
+  readonly deadline: number;
+  readonly timeoutMs: number;
+  /** When the worker's answer to a cancelled call is overdue (Infinity until cancelled). */
+  overdueAt: number;
+  cancelledAt: number;
+  overdueReported: boolean;
+  readonly cleanup: (() => void) | null;
 }
 
 export class RpcClient {
   readonly #port: RpcPort;
   readonly #opts: RpcClientOptions;
   readonly #pending = new Map<number, Pending>();
+  // Deadlines and overdue graces of every pending call share one timer (deadline-timer.ts).
+  readonly #deadlines = new DeadlineTimer((now) => this.#due(now));
   #nextId = 1;
   #dead: Error | null = null;
   #readyResolve!: (m: ReadyMessage) => void;
@@ -128,24 +135,24 @@ export class RpcClient {
       reject = rej;
     });
     const settled = new Promise<void>((res) => (settle = res));
-    const onAbort = (): void => this.cancel(id, gatewayError('GW_CALL_TIMEOUT', 'cancelled', { fn, cancelled: true }));
+    const signal = options.signal;
+    const onAbort = signal ? (): void => this.cancel(id, gatewayError('GW_CALL_TIMEOUT', 'cancelled', { fn, cancelled: true })) : null;
     const p: Pending = {
       fn,
       answered: false,
       resolve,
       reject,
       settle,
-      deadlineTimer: undefined,
-      overdueTimer: undefined,
-      cleanup: () => options.signal?.removeEventListener('abort', onAbort),
+      deadline: options.deadline,
+      timeoutMs: Math.max(0, options.deadline - Date.now()),
+      overdueAt: Infinity,
+      cancelledAt: 0,
+      overdueReported: false,
+      cleanup: onAbort ? () => signal!.removeEventListener('abort', onAbort) : null,
     };
     this.#pending.set(id, p);
-    const delay = Math.max(0, options.deadline - Date.now());
-    p.deadlineTimer = setTimeout(
-      () => this.cancel(id, gatewayError('GW_CALL_TIMEOUT', undefined, { fn, timeoutMs: delay })),
-      delay,
-    );
-    options.signal?.addEventListener('abort', onAbort, { once: true });
+    this.#deadlines.schedule(p.deadline);
+    if (onAbort) signal!.addEventListener('abort', onAbort, { once: true });
     const msg: MainToWorker = { type: 'call', id, fn, args, operationID: options.operationID, deadline: options.deadline };
     try {
       this.#port.postMessage(msg);
@@ -165,16 +172,32 @@ export class RpcClient {
     const p = this.#pending.get(id);
     if (!p || p.answered) return;
     p.answered = true;
-    clearTimeout(p.deadlineTimer);
-    p.cleanup();
+    p.cleanup?.();
     p.reject(error);
     this.#post({ type: 'cancel', id });
-    const since = Date.now();
-    p.overdueTimer = setTimeout(() => {
-      if (this.#pending.get(id) === p && !this.#dead) {
-        this.#opts.onOverdue?.({ id, fn: p.fn, overdueMs: Date.now() - since });
+    p.cancelledAt = Date.now();
+    p.overdueAt = p.cancelledAt + this.#opts.overdueGraceMs;
+    this.#deadlines.schedule(p.overdueAt);
+  }
+
+  /** The deadline timer fired: time out what is due, report what is overdue, name the next. */
+  #due(now: number): number {
+    let next = Infinity;
+    for (const [id, p] of this.#pending) {
+      if (!p.answered) {
+        if (p.deadline <= now) this.cancel(id, gatewayError('GW_CALL_TIMEOUT', undefined, { fn: p.fn, timeoutMs: p.timeoutMs }));
+        else if (p.deadline < next) next = p.deadline;
       }
-    }, this.#opts.overdueGraceMs);
+      if (p.answered && !p.overdueReported) {
+        if (p.overdueAt <= now) {
+          p.overdueReported = true;
+          if (!this.#dead) this.#opts.onOverdue?.({ id, fn: p.fn, overdueMs: now - p.cancelledAt });
+        } else if (p.overdueAt < next) {
+          next = p.overdueAt;
+        }
+      }
+    }
+    return next;
   }
 
   ping(seq: number): void {
@@ -211,6 +234,7 @@ export class RpcClient {
     this.#readyReject(error);
     if (this.#closeRequested) this.#closedResolve();
     else this.#closedReject(error);
+    this.#deadlines.stop();
     this.#port.removeAllListeners('message');
     this.#port.close();
   }
@@ -225,9 +249,7 @@ export class RpcClient {
     const p = this.#pending.get(id);
     if (!p) return undefined;
     this.#pending.delete(id);
-    clearTimeout(p.deadlineTimer);
-    clearTimeout(p.overdueTimer);
-    p.cleanup();
+    p.cleanup?.();
     p.settle();
     return p;
   }
@@ -246,10 +268,7 @@ export class RpcClient {
         this.#opts.onEvent?.(m);
         return;
       case 'pong':
-        this.#opts.onPong?.(m.seq);
-        return;
-      case 'telemetry':
-        this.#opts.onTelemetry?.(m);
+        this.#opts.onPong?.(m);
         return;
       case 'log':
         this.#opts.onLog?.(m);

@@ -2,12 +2,18 @@
 // in-process host of `--isolation none`: import the core module, then open one user's core on
 // its data dir with the RPC server as its callback and log sink.
 
-import { mkdir } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CoreModule, SdkCore } from '../core/contract.ts';
 import type { SessionBinding } from '../protocol.ts';
 import type { RpcServer } from './server.ts';
+
+/**
+ * node:fs as its CommonJS object. Importing it as an ES module builds its namespace, which reads
+ * every export, and the lazy `promises` getter alone loads fs/promises, readline and the REPL
+ * history module into every session worker (~0.7 MB each, docs/performance.md).
+ */
+export const fs = process.getBuiltinModule('node:fs');
 
 /** Import a core module by path or specifier; it must export createCore. */
 export async function importCore(spec: string): Promise<CoreModule> {
@@ -19,7 +25,7 @@ export async function importCore(spec: string): Promise<CoreModule> {
 
 /** Create the session's data dir (owner-only) and the user's core on it. */
 export async function openCore(mod: CoreModule, binding: SessionBinding, server: RpcServer): Promise<SdkCore> {
-  await mkdir(binding.dataDir, { recursive: true, mode: 0o700 });
+  fs.mkdirSync(binding.dataDir, { recursive: true, mode: 0o700 });
   return mod.createCore({
     userID: binding.userID,
     platformID: binding.platformID,

@@ -1,15 +1,18 @@
 // Worker side of the session RPC: dispatches calls to the core's named functions, each with its
-// own AbortSignal (aborted on cancel or at the deadline; created when first read), answers every call exactly once with a
-// value or a WireError, and carries the core's callbacks as events on the same port, so a
-// callback emitted before a result reaches the client before it.
+// own AbortSignal (aborted on cancel or at the deadline; created only when read), answers every
+// call exactly once with a value or a WireError (at the deadline at the latest, for a core that
+// asks for it), and carries the core's callbacks as events on the same port, so a callback
+// emitted before a result reaches the client before it. Deadlines share one timer per server.
 //
 // Like the client, it knows nothing about threads or processes: the worker entry supplies
 // `onClosed` (exit) and `onFault`; an in-process host supplies its own.
 
+import { getHeapStatistics } from 'node:v8';
 import type { RpcPort } from './port.ts';
-import type { CoreLogger, RestSample, SdkCore } from '../core/contract.ts';
-import type { CallMessage, FaultKind, LogMessage, MainToWorker, ShutdownMessage, WorkerToMain } from '../protocol.ts';
+import type { CallContext, CoreLogger, RestSample, SdkCore } from '../core/contract.ts';
+import type { CallMessage, FaultKind, LogMessage, MainToWorker, ResultMessage, ShutdownMessage, WorkerToMain } from '../protocol.ts';
 import { gatewayError, toWire } from '../errors.ts';
+import { DeadlineTimer } from './deadline-timer.ts';
 
 export interface RpcServerOptions {
   /** Lines below this pino level name are dropped before crossing the port. */
@@ -31,35 +34,41 @@ export function eventData(data: unknown): string {
 }
 
 /**
- * One running call's cancellation. The AbortController and its deadline timer are created only
- * when the core reads `ctx.signal`: most calls (local reads, status) never do, and for them an
- * AbortController (an EventTarget) plus a setTimeout/clearTimeout pair per call was pure
- * overhead. A call cancelled before its signal was read gets an already-aborted signal.
+ * One running call, and the `ctx` its function gets. Its AbortController is created only when
+ * the function reads `ctx.signal`: most calls (local reads, status) never do, and an
+ * AbortController (an EventTarget) per call was the largest cost of a call in the worker. A call
+ * cancelled or expired before its signal was read gets an already-aborted signal.
  */
-class CallAbort {
-  readonly #fn: string;
-  readonly #deadline: number;
+class Call implements CallContext {
+  readonly id: number;
+  readonly fn: string;
+  readonly operationID: string;
+  readonly deadline: number;
+  /** The answer was posted (by the function, or at the deadline or cancel). */
+  answered = false;
   #ac: AbortController | null = null;
-  #timer: NodeJS.Timeout | undefined;
   #reason: unknown = undefined;
   #aborted = false;
 
-  constructor(fn: string, deadline: number) {
-    this.#fn = fn;
-    this.#deadline = deadline;
+  constructor(m: CallMessage) {
+    this.id = m.id;
+    this.fn = m.fn;
+    this.operationID = m.operationID;
+    this.deadline = m.deadline;
+  }
+
+  get aborted(): boolean {
+    return this.#aborted;
+  }
+
+  get reason(): unknown {
+    return this.#reason;
   }
 
   get signal(): AbortSignal {
     if (!this.#ac) {
-      const ac = new AbortController();
-      this.#ac = ac;
-      if (this.#aborted) ac.abort(this.#reason);
-      else {
-        this.#timer = setTimeout(
-          () => ac.abort(gatewayError('GW_CALL_TIMEOUT', undefined, { fn: this.#fn })),
-          Math.max(0, this.#deadline - Date.now()),
-        );
-      }
+      this.#ac = new AbortController();
+      if (this.#aborted) this.#ac.abort(this.#reason);
     }
     return this.#ac.signal;
   }
@@ -68,19 +77,15 @@ class CallAbort {
     if (this.#aborted) return;
     this.#aborted = true;
     this.#reason = reason;
-    clearTimeout(this.#timer);
     this.#ac?.abort(reason);
-  }
-
-  done(): void {
-    clearTimeout(this.#timer);
   }
 }
 
 export class RpcServer {
   readonly #port: RpcPort;
   readonly #opts: RpcServerOptions;
-  readonly #calls = new Map<number, CallAbort>();
+  readonly #calls = new Map<number, Call>();
+  readonly #deadlines = new DeadlineTimer((now) => this.#expire(now));
   #minLevel: number;
   #core: SdkCore | null = null;
   #waiting: CallMessage[] = [];
@@ -121,13 +126,12 @@ export class RpcServer {
   serve(core: SdkCore, threadId: number): void {
     this.#core = core;
     this.#post({ type: 'ready', threadId });
+    // An unsolicited pong (seq 0): the main side has a heap figure from the first moment the core
+    // serves, before any ping (a process's stuck-heap estimate starts from it: process-host.ts).
+    this.#pong(0);
     const waiting = this.#waiting;
     this.#waiting = [];
     for (const m of waiting) void this.#dispatch(m);
-  }
-
-  telemetry(heapUsed: number, heapLimit: number, external: number): void {
-    this.#post({ type: 'telemetry', heapUsed, heapLimit, external });
   }
 
   get inFlight(): number {
@@ -140,11 +144,13 @@ export class RpcServer {
         if (this.#core) void this.#dispatch(m);
         else this.#waiting.push(m);
         return;
-      case 'cancel':
-        this.#calls.get(m.id)?.abort(gatewayError('GW_CALL_TIMEOUT', 'cancelled'));
+      case 'cancel': {
+        const call = this.#calls.get(m.id);
+        if (call) this.#abort(call, gatewayError('GW_CALL_TIMEOUT', 'cancelled'));
         return;
+      }
       case 'ping':
-        this.#post({ type: 'pong', seq: m.seq });
+        this.#pong(m.seq);
         return;
       case 'fault':
         if (this.#opts.onFault) this.#opts.onFault(m.kind);
@@ -170,32 +176,55 @@ export class RpcServer {
       this.#answerError(m.id, gatewayError('GW_UNKNOWN_FUNCTION', m.fn));
       return;
     }
-    const abort = new CallAbort(m.fn, m.deadline);
-    this.#calls.set(m.id, abort);
-    const ctx = {
-      operationID: m.operationID,
-      get signal(): AbortSignal {
-        return abort.signal;
-      },
-    };
+    const call = new Call(m);
+    this.#calls.set(m.id, call);
+    this.#deadlines.schedule(m.deadline);
     try {
-      const value = await fn(ctx, ...m.args);
+      const value = await fn(call, ...m.args);
+      if (call.answered) return;
       try {
         // Encoded here, inside this call's own try: a value that cannot be encoded (BigInt, a
         // cycle, extreme depth) fails this call only, never the session.
         const json = value === undefined ? '' : JSON.stringify(value);
         // JSON silently drops functions and symbols; a core returning one has a bug to surface.
         if (json === undefined) throw new TypeError(`${typeof value} is not JSON`);
-        this.#post({ type: 'result', id: m.id, ok: true, json });
+        this.#answer(call, { type: 'result', id: m.id, ok: true, json });
       } catch (e) {
-        this.#answerError(m.id, gatewayError('GW_INTERNAL', 'result is not serialisable', { fn: m.fn, cause: (e as Error).message }));
+        this.#answer(call, { type: 'result', id: m.id, ok: false, error: toWire(gatewayError('GW_INTERNAL', 'result is not serialisable', { fn: m.fn, cause: (e as Error).message })) });
       }
     } catch (e) {
-      this.#answerError(m.id, e);
+      if (!call.answered) this.#answer(call, { type: 'result', id: m.id, ok: false, error: toWire(e) });
     } finally {
-      abort.done();
       this.#calls.delete(m.id);
     }
+  }
+
+  #answer(call: Call, m: ResultMessage): void {
+    call.answered = true;
+    this.#post(m);
+  }
+
+  /**
+   * Cancel or deadline: abort the call's signal (if its function asked for one) and, for a core
+   * that answers at the deadline (SdkCore.answerAtDeadline), answer with the reason now.
+   */
+  #abort(call: Call, reason: unknown): void {
+    if (call.aborted) return;
+    call.abort(reason);
+    if (this.#core?.answerAtDeadline && !call.answered) {
+      this.#answer(call, { type: 'result', id: call.id, ok: false, error: toWire(reason) });
+    }
+  }
+
+  /** The deadline timer fired: expire what is due, and name the next deadline. */
+  #expire(now: number): number {
+    let next = Infinity;
+    for (const call of this.#calls.values()) {
+      if (call.aborted) continue;
+      if (call.deadline <= now) this.#abort(call, gatewayError('GW_CALL_TIMEOUT', undefined, { fn: call.fn }));
+      else if (call.deadline < next) next = call.deadline;
+    }
+    return next;
   }
 
   #answerError(id: number, e: unknown): void {
@@ -206,7 +235,8 @@ export class RpcServer {
     if (this.#closing) return;
     this.#closing = true;
     // The supervisor drains before it asks, so anything still running is past saving.
-    for (const ac of this.#calls.values()) ac.abort(gatewayError('GW_SESSION_STOPPED'));
+    for (const call of this.#calls.values()) this.#abort(call, gatewayError('GW_SESSION_STOPPED'));
+    this.#deadlines.stop();
     try {
       await this.#core?.close(reason);
     } catch (e) {
@@ -220,6 +250,12 @@ export class RpcServer {
     if (LEVELS[level] < this.#minLevel) return;
     const flat = flatLogFields(obj);
     this.#port.postMessage(msg === undefined ? { type: 'log', level, obj: flat } : { type: 'log', level, obj: flat, msg });
+  }
+
+  /** Pongs carry the heap: the watchdog pings only when it needs either (watchdog.ts). */
+  #pong(seq: number): void {
+    const h = getHeapStatistics();
+    this.#post({ type: 'pong', seq, heapUsed: h.used_heap_size, heapLimit: h.heap_size_limit, external: h.external_memory });
   }
 
   #post(m: WorkerToMain): void {

@@ -3,7 +3,7 @@
 
 import type { Logger } from 'pino';
 import type { ExitReason, GatewayError } from '../errors.ts';
-import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, TelemetryMessage, UpstreamMessage, WorkerBoot } from '../protocol.ts';
+import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, UpstreamMessage, WorkerBoot } from '../protocol.ts';
 import type { RpcClient } from '../rpc/client.ts';
 import type { ExitInfo, SessionHost } from './host.ts';
 import { Watchdog } from './watchdog.ts';
@@ -20,9 +20,16 @@ export interface GenerationOptions {
   readonly startTimeoutMs: number;
 }
 
+/** The worker's heap, as its last pong reported it. */
+export interface HeapFigures {
+  readonly heapUsed: number;
+  readonly heapLimit: number;
+  readonly external: number;
+}
+
 export interface GenerationHooks {
   onEvent(e: EventMessage): void;
-  onTelemetry(t: TelemetryMessage): void;
+  onTelemetry(t: HeapFigures): void;
   onLog(line: LogMessage): void;
   onUpstream(sample: UpstreamMessage['sample']): void;
   /** Heap above the soft limit while serving: the session drains and restarts. */
@@ -66,12 +73,11 @@ export class Generation {
       const rpc = this.host.bind(binding, {
         overdueGraceMs: watchdogMs,
         onEvent: (e) => this.#hooks.onEvent(e),
-        onTelemetry: (t) => {
-          this.#heapUsed = t.heapUsed;
-          this.#hooks.onTelemetry(t);
-          this.#watchdog?.telemetry(t.heapUsed);
+        onPong: (p) => {
+          this.#heapUsed = p.heapUsed;
+          this.#hooks.onTelemetry(p);
+          this.#watchdog?.pong(p.seq, p.heapUsed);
         },
-        onPong: (seq) => this.#watchdog?.pong(seq),
         onLog: (line) => this.#hooks.onLog(line),
         onUpstream: (sample) => this.#hooks.onUpstream(sample),
         onOverdue: (c) => this.kill('watchdog', `call ${c.fn} ignored cancellation for ${c.overdueMs} ms past its deadline`),
@@ -99,6 +105,7 @@ export class Generation {
       watchdogMs: this.#o.watchdogMs,
       softHeapBytes: this.#o.softHeapBytes,
       ping: (seq) => this.rpc?.ping(seq),
+      busy: () => (this.rpc?.inFlight ?? 0) > 0,
       onStuck: (detail) => void this.#onStuck(detail),
       onSoftHeap: (detail) => this.#hooks.onSoftHeap(detail),
     });

@@ -2,6 +2,7 @@
 // registry, sessions, limits and metrics; the behaviour lives in session.ts.
 
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import { gatewayError, isGatewayError } from '../errors.ts';
@@ -19,6 +20,7 @@ import { Registry, sessionKey } from './registry.ts';
 import { Session } from './session.ts';
 import { hostSpec, sessionBoot, spawnHost, type HostSpec } from './spawn.ts';
 import { StartCooldown } from './start-cooldown.ts';
+import { StartGate } from './start-gate.ts';
 import type { Principal, SessionClient, SessionInfo, Supervisor, SupervisorOverview, TokenAuthority } from './types.ts';
 import { defaultPoolSize, WarmPool } from './warm-pool.ts';
 
@@ -35,6 +37,8 @@ export interface SupervisorDeps {
   /** Tests only: another worker entry, or extra flags for the worker. */
   readonly workerFile?: URL;
   readonly execArgv?: readonly string[];
+  /** Sessions starting at once (start-gate.ts). @default one per CPU */
+  readonly startSlots?: number;
 }
 
 export const DEFAULT_CORE_MODULE = fileURLToPath(moduleUrl('../core/index', import.meta.url));
@@ -142,6 +146,8 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
   };
 
   const admission = new Admission({ capacity: cap, sessions: () => registry.all(), boundMs: options.drainTimeoutMs, log, metrics });
+  // New sessions start about one per CPU at a time; a storm queues (start-gate.ts).
+  const starts = new StartGate({ slots: deps.startSlots ?? Math.max(1, availableParallelism()), maxWaitMs: Math.floor(options.startTimeoutMs / 2) });
   metrics.setHeapSource(function* () {
     for (const s of registry.all()) {
       const used = s.info().heapUsed;
@@ -179,35 +185,50 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       }
       let session = current;
       let rechecks = 0;
-      while (!session) {
-        const existing = registry.get(client.principal.userID, client.principal.platformID);
-        const live = existing && !existing.closing ? existing : undefined;
-        // A token reaches a session (a running one, or a new one whose offline-first core would
-        // serve the local store before upstream refuses it) only if it is the running session's
-        // own token or upstream accepted it just now; a cached verdict alone is not enough.
-        if (!live?.holds(client.principal.token) && !tokens.vouches(client.principal)) {
-          if (++rechecks > MAX_RECHECKS) throw gatewayError('GW_BAD_TOKEN', 'the token was revoked or superseded while logging in');
-          await tokens.recheck(client.principal, operationID);
-          stillWanted();
-          continue;
+      /** A start slot (start-gate.ts), held from creating the session until its Login is answered. */
+      let release: (() => void) | null = null;
+      let created = false;
+      try {
+        while (!session) {
+          const existing = registry.get(client.principal.userID, client.principal.platformID);
+          const live = existing && !existing.closing ? existing : undefined;
+          // A token reaches a session (a running one, or a new one whose offline-first core would
+          // serve the local store before upstream refuses it) only if it is the running session's
+          // own token or upstream accepted it just now; a cached verdict alone is not enough.
+          if (!live?.holds(client.principal.token) && !tokens.vouches(client.principal)) {
+            if (++rechecks > MAX_RECHECKS) throw gatewayError('GW_BAD_TOKEN', 'the token was revoked or superseded while logging in');
+            await tokens.recheck(client.principal, operationID);
+            stillWanted();
+            continue;
+          }
+          if (live) {
+            session = live;
+          } else if (existing) {
+            // Two cores never share a data dir: wait until the old one has closed it.
+            await existing.stopped;
+            stillWanted();
+          } else if (!admission.hasRoom()) {
+            await admission.evictOne();
+            stillWanted();
+          } else if (!release) {
+            // Wait for a start slot, then look again: the session may exist by now.
+            release = await starts.acquire();
+            stillWanted();
+          } else {
+            const wait = cooldown.remaining(key);
+            if (wait > 0) throw gatewayError('GW_SESSION_RESTARTING', 'the last start failed', { restartInMs: wait });
+            // No await between the last hasRoom() and acquire()'s synchronous create, so
+            // concurrent logins cannot overshoot the limit.
+            session = await registry.acquire(client.principal);
+            created = true;
+          }
         }
-        if (live) {
-          session = live;
-        } else if (existing) {
-          // Two cores never share a data dir: wait until the old one has closed it.
-          await existing.stopped;
-          stillWanted();
-        } else if (!admission.hasRoom()) {
-          await admission.evictOne();
-          stillWanted();
-        } else {
-          const wait = cooldown.remaining(key);
-          if (wait > 0) throw gatewayError('GW_SESSION_RESTARTING', 'the last start failed', { restartInMs: wait });
-          // No await between the last hasRoom() and acquire()'s synchronous create, so
-          // concurrent logins cannot overshoot the limit.
-          session = await registry.acquire(client.principal);
-        }
+      } catch (e) {
+        release?.();
+        throw e;
       }
+      // Attaching to a session another login started needs no slot of its own.
+      if (!created) release?.();
       registry.bind(client, session);
       log.debug({ userID: session.userID, platformID: session.platformID, sessionId: session.sessionId, clientId: client.id, operationID }, 'login');
       try {
@@ -224,6 +245,7 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         }
         throw e;
       } finally {
+        if (created) release?.();
         // The socket closed while the core was logging in: detach() found nothing bound yet.
         if (gone.has(client)) supervisor.detach(client);
       }

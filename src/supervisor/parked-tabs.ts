@@ -9,6 +9,12 @@
 // same client logs in again (session.ts). A reload or a second tab is a new client instance
 // with a new operationID: it starts from the session's facts only (stream-facts.ts).
 //
+// A tab is parked with the callbacks its socket never took (it was closing already when they
+// came, before the gateway saw it closed): those surely did not arrive. What was written before
+// a cut may or may not have (the kernel took it; a failed write may have delivered the frames
+// ahead of the failure): the client acknowledges nothing, so those are not repeated (lost,
+// never doubled; upstream's oimws logged the core out on close).
+//
 // Connection and sync callbacks are not kept: what a returning tab needs of them is the current
 // state, which the session replays after the kept callbacks. Bounded per tab (count and bytes; a
 // tab past either bound comes back as a new tab) and in time (the idle grace).
@@ -39,27 +45,31 @@ export class ParkedTabs {
     this.#limits = limits;
   }
 
-  park(key: string, now = Date.now()): void {
+  /** `undelivered`: what the tab's socket never took (SessionClient.undelivered), kept first. */
+  park(key: string, now = Date.now(), undelivered: readonly Callback[] = []): void {
     this.#tabs.delete(key);
-    this.#tabs.set(key, { since: now, events: [], bytes: 0 });
+    const p: Parked = { since: now, events: [], bytes: 0 };
+    this.#tabs.set(key, p);
     if (this.#tabs.size > this.#limits.maxTabs) this.#tabs.delete(this.#tabs.keys().next().value!);
+    for (const cb of undelivered) this.#add(p, cb);
   }
 
   /** Keep a callback for every parked tab but `exceptKey` (the tab an echo came from). */
   keep(cb: Callback, exceptKey?: string, now = Date.now()): void {
     if (this.#tabs.size === 0) return;
     this.#expire(now);
-    if (LIFECYCLE.test(cb.event)) return;
+    for (const [key, p] of this.#tabs) if (key !== exceptKey) this.#add(p, cb);
+  }
+
+  #add(p: Parked, cb: Callback): void {
+    if (!p.events || LIFECYCLE.test(cb.event)) return;
     const size = cb.data.length + cb.event.length + cb.errMsg.length;
-    for (const [key, p] of this.#tabs) {
-      if (key === exceptKey || !p.events) continue;
-      if (p.events.length >= this.#limits.maxEvents || p.bytes + size > this.#limits.maxBytes) {
-        p.events = null;
-        continue;
-      }
-      p.events.push(cb);
-      p.bytes += size;
+    if (p.events.length >= this.#limits.maxEvents || p.bytes + size > this.#limits.maxBytes) {
+      p.events = null;
+      return;
     }
+    p.events.push(cb);
+    p.bytes += size;
   }
 
   /**

@@ -70,7 +70,7 @@ export class ProcessHost extends HostBase implements SessionHost {
   #stderr = '';
   #killedBySelf = false;
   #monitor: NodeJS.Timeout | undefined;
-  /** The last heap telemetry, with the RSS when it came (see heapUsedNow). */
+  /** The last heap figure (from a pong), with the RSS when it came (see heapUsedNow). */
   #lastHeap: { used: number; rss: number } | null = null;
 
   /** Spawns the child; throws if it cannot (e.g. the session's cgroup cannot be created). */
@@ -84,6 +84,8 @@ export class ProcessHost extends HostBase implements SessionHost {
       `--max-old-space-size=${heapMb}`,
       // V8's young generation is 3 semi-spaces: the same size a thread's resourceLimits pin.
       `--max-semi-space-size=${Math.max(1, Math.ceil(youngGenerationMb(heapMb) / 3))}`,
+      // As for threads (worker-host.ts prepareWorkerIsolates): it woke idle sessions every 8 s.
+      '--no-memory-reducer',
       ...process.execArgv.filter((f) => INHERITED_FLAGS.test(f)),
       ...(options.execArgv ?? []),
     ];
@@ -147,7 +149,7 @@ export class ProcessHost extends HostBase implements SessionHost {
   }
 
   /**
-   * A process's heap cannot be read from outside, and a spinning child posts no telemetry: the
+   * A process's heap cannot be read from outside, and a spinning child answers no ping: the
    * estimate is the last reported heap plus the RSS the child gained since. A core that grows its
    * heap without yielding grows its RSS by about as much; this only decides whether a stuck
    * child is classified 'oom' (GC thrash) or 'watchdog'.
@@ -178,7 +180,8 @@ export class ProcessHost extends HostBase implements SessionHost {
         this.#crash = m;
         this.#port?.close();
         return;
-      case 'telemetry':
+      case 'pong':
+        // Pongs carry the heap (the watchdog pings a busy child every tick, an idle one now and then).
         if (this.#env.procfs) this.#lastHeap = { used: m.heapUsed, rss: rssBytes(this.pid) ?? 0 };
         this.#port?.deliver(m);
         return;

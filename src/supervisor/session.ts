@@ -247,7 +247,7 @@ export class Session {
   /** The connection dropped: detach; the last one arms the idle grace. */
   detach(client: SessionClient): void {
     if (!this.#clients.delete(client)) return;
-    if (client.resumeKey !== undefined && !this.#stopping) this.#parked.park(client.resumeKey);
+    if (client.resumeKey !== undefined && !this.#stopping) this.#parked.park(client.resumeKey, Date.now(), client.undelivered?.() ?? []);
     if (this.#clients.size === 0) this.#armIdle();
   }
 

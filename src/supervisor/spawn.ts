@@ -33,7 +33,6 @@ export function sessionBoot(o: GatewayOptions, coreModule: string, heapLimitMb: 
     heapLimitMb,
     faultInjection: o.faultInjection,
     logLevel: o.logLevel,
-    telemetryIntervalMs: Math.min(1000, Math.max(50, Math.floor(o.watchdogMs / 5))),
   };
 }
 
@@ -44,7 +43,7 @@ export function hostSpec(isolation: Isolation, boot: WorkerBoot, os: OsLimits): 
 export function specKey(s: HostSpec): string {
   const b = s.boot;
   const o = s.os;
-  return [s.isolation, b.protocolVersion, b.coreModule, b.heapLimitMb, b.faultInjection, b.logLevel, b.telemetryIntervalMs, o.rssMb, o.cpuPercent, o.cpuSeconds, o.openFiles].join('|');
+  return [s.isolation, b.protocolVersion, b.coreModule, b.heapLimitMb, b.faultInjection, b.logLevel, o.rssMb, o.cpuPercent, o.cpuSeconds, o.openFiles].join('|');
 }
 
 /** Throws if the host cannot be started at all (no thread, no process, no cgroup). */

@@ -54,6 +54,12 @@ export interface SessionClient {
    * must send in the same order (or close itself as a slow consumer).
    */
   sendEvent(event: string, data: string, errCode: number, errMsg: string): void;
+  /**
+   * The callbacks given to sendEvent that were never written (the socket was closing already),
+   * in order, once: a parked tab gets them back (parked-tabs.ts). What was written before a cut
+   * cannot be told apart from what arrived.
+   */
+  undelivered?(): Array<{ event: string; data: string; errCode: number; errMsg: string }>;
   /** End the connection (e.g. quarantine, admin stop, drain). */
   close(code: number, reason: string): void;
 }

@@ -10,8 +10,8 @@ import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
 import WebSocket from 'ws';
 import { newSdk, noReconnect, until } from '../helpers/client.ts';
 
-/** In-band refusals that say "try later": upstream unreachable, draining, connection cap, restarting. */
-const RETRY_LOGIN = new Set([20036, 20013, 20034, 20010, 20014]);
+/** Login refusals that say "try later": upstream unreachable, draining, connection cap, restarting, capacity, a full login queue. */
+const RETRY_LOGIN = new Set([20036, 20013, 20034, 20010, 20014, 20019]);
 
 const addressOf = new Map<string, string>();
 const socketsOf = new Map<string, Set<WebSocket>>();
@@ -122,12 +122,16 @@ export class ClusterUser {
     // machine a storm of logins can make parse_token time out (20036).
     for (let attempt = 1; ; attempt++) {
       try {
-        await until(this.sdk.login({ userID: this.userID, token, platformID: 5, apiAddr, wsAddr }), ms, `${this.userID} login`);
+        const r = (await until(this.sdk.login({ userID: this.userID, token, platformID: 5, apiAddr, wsAddr }), ms, `${this.userID} login`)) as { errCode: number };
+        if (r.errCode !== 0) throw r; // 3.5.2 resolves "login repeat" instead of rejecting
         break;
       } catch (e) {
         const code = (e as { errCode?: unknown }).errCode;
         if (attempt >= 5 || !RETRY_LOGIN.has(code as number)) throw e;
         this.loginRetries++;
+        // A refusal after the upgrade (not in band) leaves 3.5.2's socket manager in place, and
+        // its next login() would answer "login repeat": a Logout resets it.
+        if ((this.sdk as unknown as { wsManager?: unknown }).wsManager) await until(this.sdk.logout(), 10_000, 'logout').catch(() => undefined);
         await new Promise((r) => setTimeout(r, 1_000 * attempt));
       }
     }

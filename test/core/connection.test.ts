@@ -148,6 +148,8 @@ describe('connection and sync', () => {
   it('a rejected token reports a token event and stops reconnecting', async () => {
     const gina = core('gina');
     await gina.call('Login', 'gina', 'not-a-jwt');
+    // Login (which waited for this first dial: a new data dir) answers before the token event.
+    expect(gina.events.map((e) => e.event)).not.toContain('OnUserTokenExpired');
     const ev = await gina.waitFor('OnUserTokenExpired');
     expect(ev.errCode).toBeGreaterThanOrEqual(1501);
     expect(ev.errCode).toBeLessThanOrEqual(1507);

@@ -156,4 +156,32 @@ describe('long connection', () => {
     expect(dials).toBeGreaterThan(2);
     expect(ev2.codes.every((c) => c === 1601)).toBe(true);
   });
+
+  it('sends its text heartbeat only when the server did not ping it since the last one', async () => {
+    const fake = await fakeGateway();
+    let textPings = 0;
+    let serverPings: NodeJS.Timeout | undefined;
+    fake.onConn((ws) => {
+      ws.on('message', (raw, isBinary) => {
+        if (isBinary || !raw.toString().includes('"ping"')) return;
+        textPings++;
+        ws.send('{"type":"pong","body":null}');
+      });
+      // Like OpenIM's gateway for Web connections: control pings, here more often than our ticks.
+      serverPings = setInterval(() => ws.ping(), 25);
+      closers.push(() => clearInterval(serverPings));
+    });
+    const events = recorder();
+    const c = conn(fake.url, events, { heartbeatMs: 200 });
+    c.start();
+    await sleep(1000);
+    expect(events.seen).toContain('connected');
+    expect(textPings).toBe(0);
+    // The server stops pinging: the text heartbeat resumes and keeps the link up.
+    clearInterval(serverPings);
+    await sleep(700);
+    expect(textPings).toBeGreaterThanOrEqual(2);
+    expect(c.connected).toBe(true);
+    expect(fake.dials).toBe(1);
+  });
 });

@@ -282,6 +282,25 @@ describe('ClientConnection', () => {
     expect(sup.get('u1', 5)?.connections ?? 0).toBe(0);
   });
 
+  it('hands back the callbacks its socket never took (it was closing already), in order, once', async () => {
+    const { open, sup } = await setup();
+    const c = await open('u1');
+    ok(await c.request('Login', ['u1', 't']));
+    const client = [...sup.sessions.get('u1/5')!.clients][0]!;
+    sup.emit('u1', 5, 'OnRecvNewMessages', '[1]');
+    await c.next((f) => f.event === 'OnRecvNewMessages');
+    client.close(1000, 'bye');
+    sup.emit('u1', 5, 'OnRecvNewMessages', '[2]');
+    sup.emit('u1', 5, 'OnConversationChanged', '[3]');
+    await c.whenClosed(3_000);
+    expect(c.frames.filter((f) => f.event.startsWith('On')).map((f) => f.data)).toEqual(['[1]']);
+    expect(client.undelivered!().map((cb) => [cb.event, cb.data])).toEqual([
+      ['OnRecvNewMessages', '[2]'],
+      ['OnConversationChanged', '[3]'],
+    ]);
+    expect(client.undelivered!()).toEqual([]);
+  });
+
   it('terminates a connection that misses a pong', async () => {
     const { open } = await setup({ pingIntervalMs: 100 });
     const c = await open('u1', 5, { autoPong: false });

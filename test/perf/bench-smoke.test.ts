@@ -20,13 +20,33 @@ function runBench(script: string, env: Record<string, string>): Promise<{ code: 
 const TABLE = /p50 ms[\s\S]*p99 ms[\s\S]*ops\/s[\s\S]*ratio/;
 
 describe('bench scripts (tiny knobs)', () => {
-  it('bench/rpc.ts prints thread, none and the ws echo ceiling', { timeout: 120_000 }, async () => {
-    const r = await runBench('rpc.ts', { BENCH_RPC_SECONDS: '0', BENCH_RPC_USERS: '1,2' });
+  it('bench/rpc.ts prints thread, none, the raw floor and the ws echo ceiling, cold and warm', { timeout: 120_000 }, async () => {
+    const r = await runBench('rpc.ts', { BENCH_RPC_SECONDS: '0', BENCH_RPC_USERS: '1,2', BENCH_RPC_WARM_SECONDS: '1' });
     expect(r.code, r.out).toBe(0);
     expect(r.out).toMatch(TABLE);
     expect(r.out).toMatch(/isolation none/);
     expect(r.out).toMatch(/isolation thread/);
+    expect(r.out).toMatch(/raw floor/);
     expect(r.out).toMatch(/bare ws echo/);
+    expect(r.out).toMatch(/warm/);
+    expect(r.out).toMatch(/thread ÷ floor/);
+  });
+
+  it('bench/login-storm.ts admits every login and prints the neighbours beside their baseline', { timeout: 120_000 }, async () => {
+    const r = await runBench('login-storm.ts', { BENCH_STORM_USERS: '4', BENCH_STORM_CONCURRENCY: '2', BENCH_STORM_NEIGHBOURS: '1', BENCH_STORM_NEIGHBOUR_RATE: '5' });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/'4\/4'/);
+    expect(r.out).toMatch(/neighbours, during the storm/);
+  });
+
+  it('bench/capacity.ts ramps, names its limit and holds', { timeout: 120_000 }, async () => {
+    const r = await runBench('capacity.ts', {
+      BENCH_CAP_TARGET: '4', BENCH_CAP_STEP: '2', BENCH_CAP_POSTLOGIN_SECONDS: '1', BENCH_CAP_CPU_SECONDS: '1', BENCH_CAP_SOAK_SECONDS: '2', BENCH_CAP_SAMPLE_SECONDS: '1',
+    });
+    expect(r.code, r.out).toBe(0);
+    expect(r.out).toMatch(/limit: none: reached the target \(4\)/);
+    expect(r.out).toMatch(/RSS slope/);
+    expect(r.out).toMatch(/4\/4 sessions ready/);
   });
 
   it('bench/auth-cache.ts prints the cached and the forced-verify reconnects', { timeout: 120_000 }, async () => {

@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CallContext, SdkCore } from '../../src/core/contract.ts';
 import { CodedError } from '../../src/core/errors.ts';
 import { CoreError, gatewayError } from '../../src/errors.ts';
-import type { EventMessage, ShutdownMessage } from '../../src/protocol.ts';
+import type { EventMessage, PongMessage, ShutdownMessage } from '../../src/protocol.ts';
 import { RpcClient, type RpcClientOptions } from '../../src/rpc/client.ts';
 import { eventData, RpcServer } from '../../src/rpc/server.ts';
 
@@ -35,7 +35,7 @@ afterEach(() => {
   for (const p of open.splice(0)) p.close();
 });
 
-function pair(opts: Partial<RpcClientOptions> = {}): Pair {
+function pair(opts: Partial<RpcClientOptions> = {}, core_: { answerAtDeadline?: boolean } = {}): Pair {
   const { port1, port2 } = new MessageChannel();
   const events: EventMessage[] = [];
   const aborted: string[] = [];
@@ -80,6 +80,7 @@ function pair(opts: Partial<RpcClientOptions> = {}): Pair {
       },
     },
     close: async () => {},
+    ...core_,
   };
   const client = new RpcClient(port1, {
     overdueGraceMs: 100,
@@ -206,6 +207,54 @@ describe('RpcClient / RpcServer', () => {
     expect(client.inFlight).toBe(0);
   });
 
+  it('answers a call at its deadline for a core that asks for it, even if the function ignores its signal', async () => {
+    const { client, overdue, server } = pair({}, { answerAtDeadline: true });
+    const t0 = Date.now();
+    const c = client.call('Stubborn', [600], { operationID: 'o', deadline: Date.now() + 50 });
+    await expect(c.result).rejects.toMatchObject({ errorName: 'GW_CALL_TIMEOUT' });
+    await c.settled; // the worker answered at the deadline, not when Stubborn finished
+    expect(Date.now() - t0).toBeLessThan(500);
+    expect(client.inFlight).toBe(0);
+    expect(server.inFlight).toBe(1); // its work goes on in the background
+    await sleep(700);
+    expect(server.inFlight).toBe(0);
+    expect(overdue).toEqual([]);
+    // The late result was dropped: the next call gets its own answer.
+    expect(decoded(await client.call('Echo', [3], { operationID: 'o', deadline: soon() }).result)).toEqual([3]);
+  });
+
+  it('answers a cancelled call at once for a core that answers at the deadline', async () => {
+    const { client } = pair({}, { answerAtDeadline: true });
+    const ac = new AbortController();
+    const c = client.call('Stubborn', [10_000], { operationID: 'o', deadline: soon(20_000), signal: ac.signal });
+    ac.abort();
+    await expect(c.result).rejects.toMatchObject({ errorName: 'GW_CALL_TIMEOUT' });
+    await c.settled;
+    expect(client.inFlight).toBe(0);
+  });
+
+  it('builds no AbortController for a call whose function never reads ctx.signal', async () => {
+    const { client } = pair();
+    const Real = globalThis.AbortController;
+    let built = 0;
+    globalThis.AbortController = class extends Real {
+      constructor() {
+        super();
+        built++;
+      }
+    };
+    try {
+      for (let i = 0; i < 20; i++) await client.call('Echo', [i], { operationID: 'o', deadline: soon() }).result;
+      expect(built).toBe(0);
+      const c = client.call('Sleep', [10_000], { operationID: 'o', deadline: Date.now() + 50 });
+      await expect(c.result).rejects.toMatchObject({ errorName: 'GW_CALL_TIMEOUT' });
+      await c.settled;
+      expect(built).toBe(1); // Sleep reads it, and it was aborted at the deadline
+    } finally {
+      globalThis.AbortController = Real;
+    }
+  });
+
   it('failAll rejects every in-flight call at once with the given error and posts nothing afterwards', async () => {
     const { client } = pair();
     const calls = [1, 2, 3].map(() => client.call('Sleep', [10_000], { operationID: 'o', deadline: soon(20_000) }));
@@ -242,12 +291,14 @@ describe('RpcClient / RpcServer', () => {
     expect(eventData(5)).toBe('5');
   });
 
-  it('answers pings and closes the core on shutdown, then reports closed', async () => {
-    const pongs: number[] = [];
-    const { client, closedWith } = pair({ onPong: (s) => pongs.push(s) });
+  it('reports the heap once when it starts serving, answers pings with it, closes the core on shutdown, then reports closed', async () => {
+    const pongs: PongMessage[] = [];
+    const { client, closedWith } = pair({ onPong: (p) => pongs.push(p) });
     client.ping(7);
     await client.shutdown('logout');
-    expect(pongs).toEqual([7]);
+    expect(pongs.map((p) => p.seq)).toEqual([0, 7]);
+    expect(pongs[0]!.heapUsed).toBeGreaterThan(0);
+    expect(pongs[0]!.heapLimit).toBeGreaterThan(pongs[0]!.heapUsed);
     expect(closedWith).toEqual(['logout']);
   });
 });

@@ -75,19 +75,11 @@ export function expectationsHeld(w: World, fired: readonly Fired[]): string[] {
     const undefinedUpstream = (ex: Expectation) => ex.preLogin === true && w.seam === 'first-sync';
     for (const ex of ev.expect(w)) {
       for (const t of w.tabsOf(ex.role)) {
-        const found = heldBy(t, ex, presentFor(t, f.at) && !undefinedUpstream(ex) && !inFlightAtCut(w, t, ex.event, ex.match));
-        out.push(...found.map((p) => p + beforeConnect(w, t, f.at)));
+        out.push(...heldBy(t, ex, presentFor(t, f.at) && !undefinedUpstream(ex) && !inFlightAtCut(w, t, ex.event, ex.match)));
       }
     }
   }
   return out;
-}
-
-/** Marks a first-sync problem with an event from before the core's first connection (known-gaps.ts). */
-function beforeConnect(w: World, t: Tab, at: number): string {
-  if (w.seam !== 'first-sync') return '';
-  const connected = t.log.heard.find((h) => h.event === 'OnConnectSuccess')?.t;
-  return connected === undefined || at < connected ? ' [fired before the core first connected]' : '';
 }
 
 function heldBy(t: Tab, ex: Expectation, strict: boolean): string[] {
@@ -136,7 +128,7 @@ export async function messagesHeld(w: World): Promise<string[]> {
             if (n > (own.ok ? 0 : 1)) out.push(`${t.name}: its own message ${what} came back as new ${n} times`);
           } else {
             const strict = presentFor(t, m.createTime || m.sendTime) && !inFlightAtCut(w, t, 'OnRecvNewMessages', (d: MessageItem[]) => d.some((x) => x.clientMsgID === m.clientMsgID));
-            if (strict ? n !== 1 : n > 1) out.push(`${t.name}: OnRecvNewMessages for ${what} heard ${n} times, want ${strict ? 1 : 'at most 1'}${beforeConnect(w, t, m.createTime || m.sendTime)}`);
+            if (strict ? n !== 1 : n > 1) out.push(`${t.name}: OnRecvNewMessages for ${what} heard ${n} times, want ${strict ? 1 : 'at most 1'}`);
           }
         }
       }

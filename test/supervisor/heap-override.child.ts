@@ -11,7 +11,7 @@ const c = fakeClient('heap');
 let outcome: Record<string, unknown>;
 try {
   await h.supervisor.login(c, 'op');
-  await new Promise((r) => setTimeout(r, 300)); // one telemetry report
+  await new Promise((r) => setTimeout(r, 300)); // the first watchdog tick pings: its pong carries the heap
   outcome = { ok: true, heapLimit: h.supervisor.get('heap', 5)?.heapLimit };
 } catch (e) {
   const g = e as { errorName?: string; code?: number; detail?: unknown };

@@ -21,6 +21,15 @@ describe('ParkedTabs', () => {
     expect(p.resume('never', 60)).toBeNull();
   });
 
+  it('keeps first what the socket never took, then what came after the drop, within the bounds', () => {
+    const p = new ParkedTabs(limits);
+    p.park('t1', 0, [cb('OnRecvNewMessages', '[1]'), cb('OnConnectSuccess'), cb('OnConversationChanged', '[2]')]);
+    p.keep(cb('OnRecvNewMessages', '[3]'), undefined, 10);
+    expect(p.resume('t1', 20)!.map((c) => c.data)).toEqual(['[1]', '[2]', '[3]']);
+    p.park('t2', 0, [1, 2, 3, 4].map((i) => cb('OnRecvNewMessages', `[${i}]`)));
+    expect(p.resume('t2', 1)).toBeNull(); // past the count bound: comes back as a new tab
+  });
+
   it('forgets a tab past the grace, past its count or byte bound, and the oldest past the tab bound', () => {
     const p = new ParkedTabs(limits);
     p.park('late', 0);

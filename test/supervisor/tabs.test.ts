@@ -80,6 +80,20 @@ describe('a dropped tab that comes back (same resumeKey)', () => {
     expect(reload.names()).toEqual(['OnConnectSuccess']);
   });
 
+  it('gets first what its socket never took before the drop', async () => {
+    const { supervisor } = makeSupervisor({ idleGraceMs: 5_000 });
+    const other = fakeClient('unsent');
+    await supervisor.login(other, 'op');
+    const lost = { event: 'OnRecvNewMessages', data: '[1]', errCode: 0, errMsg: '' };
+    const first = Object.assign(fakeClient('unsent'), { resumeKey: 'op-1', undelivered: () => [lost] });
+    await supervisor.login(first, 'op');
+    supervisor.detach(first);
+    await supervisor.call(other, 'Emit', ['OnConversationChanged', 1], 'op');
+    const back = Object.assign(fakeClient('unsent'), { resumeKey: 'op-1' });
+    await supervisor.login(back, 'op');
+    expect(back.names()).toEqual(['OnRecvNewMessages', 'OnConversationChanged', 'OnConnectSuccess']);
+  });
+
   it('leaves a live connection with the same key alone (the key is the client\'s choice)', async () => {
     const { supervisor } = makeSupervisor();
     const one = Object.assign(fakeClient('same-key'), { resumeKey: 'op-1' });

@@ -93,7 +93,7 @@ describe('warm pool', () => {
     await until(() => pool.available === 2, 10_000, 'two spares');
     await h.supervisor.drain(2_000);
     expect(pool.available).toBe(0);
-    const boot = { protocolVersion: 1, coreModule: 'x', heapLimitMb: 32, faultInjection: true, logLevel: 'debug', telemetryIntervalMs: 100 } as const;
+    const boot = { protocolVersion: 1, coreModule: 'x', heapLimitMb: 32, faultInjection: true, logLevel: 'debug' } as const;
     expect(pool.take({ isolation: 'thread', boot, os: NO_OS_LIMITS })).toBeNull();
   });
 

@@ -6,7 +6,7 @@ import { encodeUserReq, ReqId } from '../net/codec.ts';
 import { LongConn } from '../net/long-conn.ts';
 import { RestClient } from '../net/rest.ts';
 import type { CoreSession } from '../core-session.ts';
-import { Syncer } from '../sync/syncer.ts';
+import { firstSyncPending, Syncer } from '../sync/syncer.ts';
 import { LoginStatus } from '../types.ts';
 
 export interface NetTuning {
@@ -16,6 +16,21 @@ export interface NetTuning {
   readonly backoffMaxMs?: number;
   /** Missed messages pulled per conversation at a reconnect (default 2000). */
   readonly catchupLimit?: number;
+  /** How long a Login before the data dir's first sync waits for the first dial (FIRST_DIAL_WAIT_MS). */
+  readonly firstDialWaitMs?: number;
+}
+
+/**
+ * A Login whose data dir has its first sync still to come returns once the first dial has an
+ * outcome (connected, refused, failed), or after this long: see Login.
+ */
+export const FIRST_DIAL_WAIT_MS = 5000;
+
+/** The outcome of the network's first dial, which such a Login waits for. */
+interface FirstDial {
+  readonly settled: Promise<void>;
+  /** A Login is waiting: a kick or token error is reported after its answer, as without the wait. */
+  waiting: boolean;
 }
 
 /** Ends the session's network side after a kick or a token error (no reconnect). */
@@ -34,8 +49,15 @@ function onTokenError(s: CoreSession, code: number, message: string): void {
   else endSession(s, 'OnUserTokenExpired', code, message);
 }
 
-/** Starts the network side: REST client, long connection, sync. Returns at once (offline-first). */
-export function startNetwork(s: CoreSession, tuning: NetTuning = {}): void {
+/** Starts the network side: REST client, long connection, sync. Returns at once (offline-first), with the first dial to come. */
+export function startNetwork(s: CoreSession, tuning: NetTuning = {}): FirstDial {
+  let settle!: () => void;
+  const dial: FirstDial = { settled: new Promise<void>((r) => (settle = r)), waiting: false };
+  const fatal = (end: () => void) => {
+    settle();
+    if (dial.waiting) setImmediate(end);
+    else end();
+  };
   s.rest = new RestClient({ apiAddress: s.init.apiAddress, token: () => s.token, onTokenError: (c, m) => onTokenError(s, c, m), signal: s.shutdown.signal, ...(s.init.onRest ? { onResult: s.init.onRest } : {}) });
   const syncer = new Syncer(s, tuning.catchupLimit);
   s.conn = new LongConn({
@@ -52,15 +74,41 @@ export function startNetwork(s: CoreSession, tuning: NetTuning = {}): void {
       connecting: () => s.emit('OnConnecting'),
       connected: () => {
         s.emit('OnConnectSuccess');
+        // The sync's window is open from here: a push that arrives from now on belongs to it.
         syncer.onConnected();
+        settle();
       },
-      connectFailed: (code, msg) => s.emit('OnConnectFailed', undefined, code, msg),
+      connectFailed: (code, msg) => {
+        s.emit('OnConnectFailed', undefined, code, msg);
+        settle();
+      },
       push: (f) => syncer.onPush(f),
-      kicked: () => endSession(s, 'OnKickedOffline'),
-      tokenError: (code, msg) => onTokenError(s, code, msg),
+      kicked: () => fatal(() => endSession(s, 'OnKickedOffline')),
+      tokenError: (code, msg) => fatal(() => onTokenError(s, code, msg)),
     },
   });
   s.conn.start();
+  return dial;
+}
+
+/** Until the first dial has an outcome, `ms` pass or the call is cancelled; never throws. */
+async function firstDialOutcome(s: CoreSession, dial: FirstDial, ms: number, signal: AbortSignal): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  let onAbort: (() => void) | undefined;
+  dial.waiting = true;
+  const outcome = await Promise.race([
+    dial.settled.then(() => 'dialled' as const),
+    new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms))),
+    new Promise<'cancelled'>((r) => {
+      onAbort = () => r('cancelled');
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    }),
+  ]);
+  dial.waiting = false;
+  clearTimeout(timer);
+  if (onAbort) signal.removeEventListener('abort', onAbort);
+  if (outcome !== 'dialled') s.log.warn({ outcome, ms }, 'core: Login returns before the first long connection (events until it may go unreported)');
 }
 
 /** 2003: the server drops this device's push token and closes the socket. Best effort. */
@@ -75,7 +123,7 @@ export async function logoutFromServer(s: CoreSession, operationID: string): Pro
 
 export function authFunctions(s: CoreSession, tuning: NetTuning = {}): Record<string, CoreFunction> {
   return {
-    async Login(_ctx, userID: unknown, token: unknown) {
+    async Login(ctx, userID: unknown, token: unknown) {
       const uid = requireString('userID', userID);
       const tok = requireString('token', token);
       if (uid !== s.userID) throw argsError('userID does not match this session');
@@ -90,7 +138,14 @@ export function authFunctions(s: CoreSession, tuning: NetTuning = {}): Record<st
       }
       s.token = tok;
       s.loginStatus = LoginStatus.Logged;
-      startNetwork(s, tuning);
+      const dial = startNetwork(s, tuning);
+      // The first sync of a data dir loads what it finds silently (a new install, as upstream),
+      // and only a push tells the core that something happened after the login. So until the
+      // long connection is up, the app must not be told it is logged in: an event it caused (or
+      // anyone caused) in between would never be reported. With the connection up, each later
+      // event is pushed and reported once (sync-window.ts). A later Login (restart, reconnect)
+      // does not wait: its catch-up sync reports every change since the stored versions.
+      if (firstSyncPending(s)) await firstDialOutcome(s, dial, tuning.firstDialWaitMs ?? FIRST_DIAL_WAIT_MS, ctx.signal);
       return '';
     },
 

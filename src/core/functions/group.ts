@@ -6,7 +6,7 @@ import { argsError, jsonArg, notFound, requireObject, requireString, requireStri
 import { checkIdCount } from '../limits.ts';
 import type { CoreSession } from '../core-session.ts';
 import { toGroup, toMember } from '../sync/relation-convert.ts';
-import { syncGroupRequests, syncGroups, syncMembers } from '../sync/relations.ts';
+import { syncGroupRequests, syncGroups } from '../sync/relations.ts';
 import { GroupRole, type GroupItem, type GroupMemberItem } from '../types.ts';
 import { online } from './guard.ts';
 
@@ -51,8 +51,7 @@ export function groupFunctions(s: CoreSession): Record<string, CoreFunction> {
   /** Brings the joined groups, the group's members and (optionally) requests up to date. */
   const resync = (op: string, groupID: string, requests = false) =>
     s.serial(async () => {
-      await syncGroups(s, op);
-      if (s.db().groups.group(groupID)) await syncMembers(s, op, [groupID]);
+      await syncGroups(s, op, [groupID]);
       if (requests) await syncGroupRequests(s, op);
     });
 

@@ -62,6 +62,8 @@ export class LongConn {
   #retryTimer: NodeJS.Timeout | null = null;
   #heartbeat: NodeJS.Timeout | null = null;
   #missedPongs = 0;
+  /** The server sent a control ping since the last heartbeat tick (see #startHeartbeat). */
+  #serverPinged = false;
   #pending = new Map<string, Pending>();
   #openWaiters: { resolve(): void; reject(e: Error): void }[] = [];
 
@@ -195,7 +197,9 @@ export class LongConn {
     this.#o.events.connecting();
     let ws: WebSocket;
     try {
-      ws = new WebSocket(this.#url(), { handshakeTimeout: this.#o.handshakeTimeoutMs ?? 10_000 });
+      // No permessage-deflate: a server that accepted it would cost each idle session a zlib
+      // context pair (hundreds of KB); OpenIM's frames are small protobuf envelopes.
+      ws = new WebSocket(this.#url(), { handshakeTimeout: this.#o.handshakeTimeoutMs ?? 10_000, perMessageDeflate: false });
     } catch (e) {
       this.#o.events.connectFailed(SdkCode.Network, (e as Error).message);
       this.#scheduleRetry();
@@ -257,6 +261,10 @@ export class LongConn {
       }
       this.#onFrame(frame);
     });
+    ws.on('ping', () => {
+      this.#missedPongs = 0;
+      this.#serverPinged = true;
+    });
     ws.on('error', (e) => {
       this.#o.log.debug({ err: e.message }, 'core: ws error');
     });
@@ -315,9 +323,17 @@ export class LongConn {
     }, delay);
   }
 
+  /**
+   * Text `{"type":"ping"}` every 20 s (the server drops a connection it read nothing from for
+   * 30 s); two without any frame back mean the link is dead. A tick is skipped when the server
+   * pinged us since the last one (it does, every 27 s, on Web connections): `ws` answered with a
+   * pong, which resets the server's read deadline, and the ping proves the link to us. Every
+   * heartbeat wakes an otherwise idle session worker twice, so this is most of its idle cost.
+   */
   #startHeartbeat(): void {
     this.#stopHeartbeat();
     this.#missedPongs = 0;
+    this.#serverPinged = false;
     this.#heartbeat = setInterval(() => {
       const ws = this.#ws;
       if (!ws) return;
@@ -326,9 +342,13 @@ export class LongConn {
         ws.terminate();
         return;
       }
+      if (this.#serverPinged) {
+        this.#serverPinged = false;
+        return;
+      }
       this.#missedPongs++;
       ws.send('{"type":"ping"}', () => {});
-    }, this.#o.heartbeatMs ?? 15_000);
+    }, this.#o.heartbeatMs ?? 20_000);
   }
 
   #stopHeartbeat(): void {

@@ -2,15 +2,19 @@
 // They are online-only, so they are hints: a list whose tips carry its next version
 // (friendVersion / groupMemberVersion) and the changed rows is updated in place; any other
 // case syncs the list incrementally, whose deltas emit the callbacks. Requests are re-listed.
+// A group's info travels with its member log (the server bumps it for every change of the group
+// row): the snapshot in group tips is as new as their groupMemberVersion, so it is applied only
+// with the member log's next version, and tips at or below the stored version are old news.
 
 import type { SdkWsProto } from '@openim/protocol';
 import type { CoreSession } from '../core-session.ts';
-import { GroupStatus, type GroupMemberItem } from '../types.ts';
+import { GroupStatus, type GroupItem, type GroupMemberItem } from '../types.ts';
 import { toGroup, toMember } from './relation-convert.ts';
 import {
   applyGroupInfo,
   blackList,
   friendList,
+  MEMBERS_TABLE,
   memberList,
   reportDismissed,
   syncBlacks,
@@ -19,7 +23,7 @@ import {
   syncGroups,
   syncMembers,
 } from './relations.ts';
-import { applyOrSync, type Delta } from './version-sync.ts';
+import { applyDelta, applyOrSync, type Delta } from './version-sync.ts';
 import { fetchUsers } from './users.ts';
 
 type Tips = Record<string, unknown>;
@@ -145,6 +149,13 @@ function memberDelta(contentType: number, tips: Tips, selfID: string): Delta<Gro
     case GroupNotif.SetToAdmin:
     case GroupNotif.SetToOrdinary:
       return { upserts: one(tips.changedUser), deletes: [] };
+    case GroupNotif.InfoSet:
+    case GroupNotif.Muted:
+    case GroupNotif.CancelMuted:
+    case GroupNotif.Announcement:
+    case GroupNotif.NameSet:
+      // Only the group row changed: its version step holds no member.
+      return { upserts: [], deletes: [] };
     default:
       // OwnerTransferred and the rest: the tips do not carry every changed row; sync instead.
       void selfID;
@@ -162,8 +173,7 @@ async function onGroupNotification(s: CoreSession, d: SdkWsProto.MsgData, tips: 
       return syncGroupRequests(s, op);
     case GroupNotif.ApplicationAccepted:
       await syncGroupRequests(s, op);
-      await syncGroups(s, op);
-      if (groupID && store.groups.group(groupID)) await syncMembers(s, op, [groupID]);
+      await syncGroups(s, op, groupID ? [groupID] : []);
       return;
     case GroupNotif.Dismissed: {
       const before = groupID ? store.groups.group(groupID) : undefined;
@@ -189,11 +199,37 @@ async function onGroupNotification(s: CoreSession, d: SdkWsProto.MsgData, tips: 
     (selfJoined && !!delta?.upserts.some((m) => m.userID === s.userID));
   if (selfAffected) await syncGroups(s, op);
   if (!groupID || !store.groups.group(groupID)) return;
-  if (group) applyGroupInfo(s, group);
+  // Not a member before: the member sync brings the members and the group's info.
   if (!wasMember) {
     await syncMembers(s, op, [groupID]);
     return;
   }
-  const version = { versionID: str(tips.groupMemberVersionID), version: num(tips.groupMemberVersion) };
-  await applyOrSync(s, memberList(s, groupID), version, delta, op);
+  await applyGroupTips(s, groupID, group, delta, { versionID: str(tips.groupMemberVersionID), version: num(tips.groupMemberVersion) }, op);
+}
+
+/**
+ * The member rows and group snapshot of group tips, by their member-log version (upstream's rule,
+ * openim-sdk-core internal/group/incremental_sync.go onlineSyncGroupAndMember → CheckVersionSync):
+ * the next version of the stored log is applied in place, with no request; a version at or below
+ * the stored one is already reflected here, so neither its rows nor its (older) snapshot are
+ * applied or reported; a gap or another log syncs the members, whose answer carries the group.
+ */
+async function applyGroupTips(
+  s: CoreSession,
+  groupID: string,
+  group: GroupItem | null,
+  delta: Delta<GroupMemberItem> | null,
+  version: { versionID: string; version: number },
+  op: string,
+): Promise<void> {
+  const store = s.db();
+  const local = store.seqs.version(MEMBERS_TABLE, groupID);
+  const sameLog = !!version.versionID && local.versionID === version.versionID && store.seqs.hasVersion(MEMBERS_TABLE, groupID);
+  if (sameLog && version.version <= local.version) return;
+  if (sameLog && delta && version.version === local.version + 1) {
+    if (group) applyGroupInfo(s, group);
+    for (const emit of applyDelta(s, memberList(s, groupID), delta, version, true)) emit();
+    return;
+  }
+  await syncMembers(s, op, [groupID]);
 }

@@ -157,8 +157,30 @@ export function syncBlacks(s: CoreSession, op: string): Promise<SyncOutcome> {
   return versionSync(s, blackList(s), op);
 }
 
-export function syncGroups(s: CoreSession, op: string): Promise<SyncOutcome> {
-  return versionSync(s, groupList(s), op);
+/**
+ * The joined-group list, then the members of `withMembersOf` and of every group whose row the
+ * list changed while its member log stays behind: the joined list may bring a group's info newer
+ * than the member version stored here, and group tips are judged by that version
+ * (relation-notifications.ts), so it is brought up to (at least) the info just stored.
+ */
+export async function syncGroups(s: CoreSession, op: string, withMembersOf: readonly string[] = []): Promise<SyncOutcome> {
+  const list = groupList(s);
+  const members = new Set(withMembersOf);
+  const store = s.db();
+  const how = await versionSync(
+    s,
+    {
+      ...list,
+      changed: (g, before) => {
+        list.changed(g, before);
+        if (store.seqs.hasVersion(MEMBERS_TABLE, g.groupID)) members.add(g.groupID);
+      },
+    },
+    op,
+  );
+  const known = [...members].filter((id) => store.groups.group(id));
+  if (known.length) await syncMembers(s, op, known);
+  return how;
 }
 
 /**

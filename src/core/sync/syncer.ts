@@ -27,6 +27,11 @@ const LAST_MESSAGE_BATCH = 50;
 export const DEFAULT_CATCHUP_LIMIT = 2000;
 /** sync_versions row written once the first sync of a data dir has stored its messages. */
 const FIRST_SYNC_DONE = 'first_sync_done';
+
+/** This data dir's first sync (the one that loads what it finds silently) is still to come. */
+export function firstSyncPending(s: CoreSession): boolean {
+  return !s.db().seqs.hasVersion(FIRST_SYNC_DONE, s.userID);
+}
 import { refreshSelf } from './users.ts';
 import { syncGroups, syncRelations } from './relations.ts';
 import { onUserStatusPush, resubscribe } from './user-status.ts';
@@ -112,7 +117,7 @@ export class Syncer {
       // a client which redialled (init.resumed: its node failed over to this one, where its data
       // dir is new) reports what the user has not read: that client has shown messages already,
       // and the ones it missed meanwhile are among the unread.
-      const first = !store.seqs.hasVersion(FIRST_SYNC_DONE, s.userID);
+      const first = firstSyncPending(s);
       const unreadFrom = (sq: { maxSeq: number; hasReadSeq: number }): number =>
         first && s.init.resumed === true && sq.hasReadSeq < sq.maxSeq ? Math.max(sq.hasReadSeq + 1, sq.maxSeq - this.#catchupLimit + 1) : 0;
       const convSync = await syncConversations(s, changes, op);
