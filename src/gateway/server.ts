@@ -69,7 +69,6 @@ export interface GatewayServer {
   close(): Promise<void>;
 }
 
-
 export function createTokenVerifier(options: GatewayOptions, log: Logger, metrics: Metrics): TokenVerifier {
   return new TokenVerifier({
     apiAddress: options.apiAddress,

@@ -188,8 +188,6 @@ export class Session {
   /**
    * Attach the client and resolve once the session's core is logged in. The first login starts
    * the worker; later ones (other tabs, reconnects within the idle grace) attach to it.
-   */
-  /**
    * `resumed`: the client was logged in before and redialled (open-im-sdk re-sends Login under
    * a new operationID); if it starts this session, a first sync of a new data dir reports the
    * user's unread messages instead of staying silent (SessionBinding.resumed).
