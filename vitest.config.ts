@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The cluster test (nginx, several nodes) runs alone: `make test-cluster`, vitest.cluster.config.ts.
+    exclude: [...configDefaults.exclude, 'test/cluster/**'],
     // Worker-thread crash tests (oom, loop) must not share a process with other suites:
     // an abort in one would take the others down. Forks give each file its own process.
     pool: 'forks',

@@ -40,6 +40,7 @@ export const catalog = {
   GW_INTERNAL: { code: 20017, message: 'Internal gateway error', retryable: true },
   GW_SLOW_CONSUMER: { code: 20018, message: 'Client is not reading fast enough', close: 1013, retryable: true },
   GW_LOGIN_QUEUE_FULL: { code: 20019, message: 'Too many sessions are starting; retry shortly', http: 503, retryable: true },
+  GW_SESSION_MOVED: { code: 20020, message: 'The session moved to another node', close: 1012, retryable: true },
 
   // --- upgrade (answered as HTTP before any upgrade, body {errCode, errMsg}) ---
   GW_BAD_QUERY: { code: 20030, message: 'Bad upgrade query', http: 400 },

@@ -83,7 +83,7 @@ export async function createGateway(options: GatewayOptions, deps: GatewayDeps =
     // reach a session and tells it about kicks and newer tokens.
     const verifier = createTokenVerifier(resolved, log, metrics);
     supervisor = deps.supervisor ?? createSupervisor({ options: resolved, log, metrics, tokens: verifier, ...(deps.coreModule ? { coreModule: deps.coreModule } : {}) });
-    server = createGatewayServer({ options: resolved, supervisor, verifier, log, metrics, routes });
+    server = createGatewayServer({ options: resolved, supervisor, verifier, log, metrics, routes, node: nodeId });
     address = await server.listen(resolved.port, resolved.host);
   } catch (e) {
     await im?.close();

@@ -37,6 +37,7 @@ export function createMetrics() {
     registry,
     buildInfo: new Gauge({ name: 'sdkgate_build_info', help: 'Always 1; the version and node id as labels', labelNames: ['version', 'node'], registers }),
     ready: new Gauge({ name: 'sdkgate_ready', help: '1 when /readyz answers 200 (as of its last evaluation)', registers }),
+    draining: new Gauge({ name: 'sdkgate_draining', help: '1 once this node began draining (POST /admin/drain, SIGTERM)', registers }),
     upstreamUp: new Gauge({ name: 'sdkgate_upstream_up', help: 'Upstream reachable at the last readiness probe, by target', labelNames: ['target'], registers }),
     configReloads: new Counter({ name: 'sdkgate_config_reloads_total', help: 'SIGHUP reloads by result', labelNames: ['result'], registers }),
 

@@ -12,6 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { ArgvError, parseArgv } from './argv.ts';
 import { gatewayError } from './errors.ts';
+import { parseProxyEntry } from './gateway/client-address.ts';
 import { FAULT_KINDS, PROCESS_ONLY_FAULTS } from './supervisor/faults.ts';
 
 type Parser<T> = (raw: string) => T;
@@ -73,6 +74,11 @@ const url = (schemes: readonly string[]): Parser<string> => (raw) => {
   return raw.replace(/\/+$/, '');
 };
 const list: Parser<readonly string[]> = (raw) => raw.split(',').map((s) => s.trim()).filter(Boolean);
+const proxyList: Parser<readonly string[]> = (raw) => {
+  const entries = list(raw);
+  for (const e of entries) parseProxyEntry(e);
+  return entries;
+};
 
 // OpenIM's numeric log levels (6 = debug ... 1 = fatal) are accepted beside pino's names.
 const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
@@ -134,6 +140,10 @@ export const optionSpecs = {
   allowedOrigins: { group: 'connections', flag: 'allowed-origins', default: [] as readonly string[], parse: list, doc: 'Comma-separated Origin allow-list; empty allows any' },
   maxConnsPerUser: { group: 'connections', flag: 'max-conns-per-user', default: 10, parse: int(1, 1000), doc: 'Connections per (userID, platformID)' },
   maxConns: { group: 'connections', flag: 'max-conns', default: 10_000, parse: int(1, 1_000_000), doc: 'Total connections' },
+  trustProxy: {
+    group: 'connections', flag: 'trust-proxy', default: [] as readonly string[], parse: proxyList,
+    doc: 'Comma-separated proxy addresses or CIDRs (`10.0.0.5,10.1.0.0/16`) whose X-Forwarded-For names the client for per-IP limits and logs; empty trusts none (docs/scale-out.md)',
+  },
   maxUpgradesPerIp: { group: 'connections', flag: 'max-upgrades-per-ip', default: 20, parse: int(1, 100_000), doc: 'Upgrade attempts per IP per second' },
   maxPayload: { group: 'connections', flag: 'max-payload', default: 1 * MiB, parse: int(1024, 64 * MiB), doc: 'Largest client frame, bytes' },
   pingIntervalMs: { group: 'connections', flag: 'ping-interval-ms', default: 25_000, parse: int(100, 600_000), doc: 'WebSocket ping interval; a missed pong terminates' },

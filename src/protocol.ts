@@ -50,6 +50,12 @@ export interface SessionBinding {
   readonly dataDir: string;
   readonly apiAddress: string;
   readonly wsAddress: string;
+  /**
+   * The session was started by a client that was logged in before and redialled (failover from
+   * another node, or this one restarted): it has shown messages already, so a first sync of a
+   * new data dir reports the unread ones as new (core/sync/syncer.ts).
+   */
+  readonly resumed?: boolean;
 }
 
 // ---- parentPort, main -> worker ----

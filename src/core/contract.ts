@@ -11,6 +11,11 @@ export interface CoreInit {
   readonly apiAddress: string;
   readonly wsAddress: string;
   /**
+   * The session continues a client that has shown messages (it redialled after a failover): a
+   * first sync of a new data dir reports the unread messages as new instead of staying silent.
+   */
+  readonly resumed?: boolean;
+  /**
    * Deliver a callback to every connection of the session, in call order. `origin`: the
    * clientMsgID when the callback reports the server's echo of a message this core sent; the
    * connection that sent it is then left out (it has the send's answer).

@@ -3,7 +3,8 @@
 //   GET  /healthz                                        liveness, unauthenticated; 200, or 503 while draining
 //   GET  /readyz                                         readiness, unauthenticated; 200 or 503 with the reasons (readiness.ts)
 //   GET  /metrics                                        Prometheus text (metrics token or admin token)
-//   GET  /admin/sessions                                 supervisor.list()
+//   GET  /admin/sessions                                 {node, sessions: supervisor.list()}
+//   POST /admin/drain                                    take this node out of service (server.ts), answers when done
 //   POST /admin/sessions/{userID}/{platformID}/restart
 //   POST /admin/sessions/{userID}/{platformID}/unquarantine
 //   POST /admin/sessions/{userID}/{platformID}/fault     body {"kind": <FaultKind>} (src/supervisor/faults.ts)
@@ -25,6 +26,7 @@ import type { Supervisor } from '../supervisor/types.ts';
 import { AdminSessions, tokenMatches } from './admin-auth.ts';
 import { createAdminFeed } from './admin-history.ts';
 import { createAdminUi, type AdminUi } from './admin-ui.ts';
+import type { TrustedProxies } from './client-address.ts';
 import type { Readiness } from './readiness.ts';
 
 export interface AdminDeps {
@@ -36,6 +38,23 @@ export interface AdminDeps {
   readonly readiness: Readiness;
   /** The dashboard's sessions and feed; null when the admin API is off (no admin token). */
   readonly dashboard: Dashboard | null;
+  /** Whose X-Forwarded-For names the client (the admin login rate is per client address). */
+  readonly proxies: TrustedProxies;
+  /** This node's name (--node-id): /admin/sessions and /admin/drain say which node answered. */
+  readonly node: string;
+  /** Take this node out of service (server.ts); resolves when it is done. */
+  readonly drain: () => Promise<DrainReport>;
+}
+
+/** What a drain did (server.ts), as POST /admin/drain answers it. */
+export interface DrainReport {
+  /** Client connections the drain closed. */
+  readonly connections: number;
+  /** Sessions that were running when it began. */
+  readonly sessions: number;
+  readonly ms: number;
+  /** False when drainTimeoutMs passed first (what was left was closed anyway). */
+  readonly complete: boolean;
 }
 
 export interface Dashboard {
@@ -134,14 +153,14 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
   if (path === '/healthz') {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const draining = deps.isDraining();
-    sendJson(res, draining ? 503 : 200, JSON.stringify({ status: draining ? 'draining' : 'ok' }));
+    sendJson(res, draining ? 503 : 200, JSON.stringify({ status: draining ? 'draining' : 'ok', node: deps.node }));
     return true;
   }
 
   if (path === '/readyz') {
     if (req.method !== 'GET' && req.method !== 'HEAD') return false;
     const report = await deps.readiness.check();
-    sendJson(res, report.ready ? 200 : 503, JSON.stringify({ status: report.ready ? 'ready' : 'not_ready', ...report }));
+    sendJson(res, report.ready ? 200 : 503, JSON.stringify({ status: report.ready ? 'ready' : 'not_ready', node: deps.node, ...report }));
     return true;
   }
 
@@ -167,7 +186,7 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
   if (!dashboard) return false; // the admin API does not exist without a token (createDashboard)
 
   try {
-    const pub = await dashboard.ui.public(req, res, path, req.socket.remoteAddress ?? 'unknown');
+    const pub = await dashboard.ui.public(req, res, path, deps.proxies.clientAddress(req));
     if ('error' in pub) {
       sendError(res, pub.error);
       return true;
@@ -182,7 +201,13 @@ export async function handleAdminRequest(req: IncomingMessage, res: ServerRespon
       return true;
     }
     if (path === '/admin/sessions' && req.method === 'GET') {
-      sendJson(res, 200, JSON.stringify({ sessions: supervisor.list() }));
+      sendJson(res, 200, JSON.stringify({ node: deps.node, sessions: supervisor.list() }));
+      return true;
+    }
+    if (path === '/admin/drain' && req.method === 'POST') {
+      deps.log.warn('admin: drain');
+      const report = await deps.drain();
+      sendJson(res, 200, JSON.stringify({ ok: true, node: deps.node, ...report }));
       return true;
     }
     if (path === '/admin/chaos' && req.method === 'GET') {

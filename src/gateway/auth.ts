@@ -172,7 +172,10 @@ export class TokenVerifier implements TokenAuthority {
         }).catch(() => {});
       }
       verdict = await pending.verdict;
-      asked = { seq: verdict.seq, at: verdict.at };
+      // Ordered by when it was asked (a revocation during the request voids it: `seq`), dated
+      // by when the answer came: a parse_token slower than JUST_VERIFIED_MS (a loaded upstream)
+      // must still vouch for the Login that waited on it, or every recheck comes back too old.
+      asked = { seq: verdict.seq, at: this.#now() };
       this.#store(key, verdict);
     }
     if (!verdict.ok) throw gatewayError('GW_BAD_TOKEN', `${verdict.errCode} ${verdict.errMsg}`.trim(), { upstreamCode: verdict.errCode });

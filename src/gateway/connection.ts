@@ -28,6 +28,8 @@ export interface ConnectionDeps {
   readonly metrics: Metrics;
   /** True once the gateway started draining: new frames are refused with GW_DRAINING. */
   readonly isDraining: () => boolean;
+  /** The client's address (the forwarded one behind a trusted proxy), for logs. */
+  readonly ip?: string;
 }
 
 /** How long a slow consumer gets to take its close frame before the socket is destroyed. */
@@ -59,7 +61,7 @@ export class ClientConnection implements SessionClient {
     this.principal = principal;
     this.#reservation = reservation;
     this.#deps = deps;
-    this.#log = deps.log.child({ conn: this.id, userID: principal.userID, platformID: principal.platformID });
+    this.#log = deps.log.child({ conn: this.id, userID: principal.userID, platformID: principal.platformID, ip: deps.ip });
     this.#bucket = new TokenBucket(deps.options.ratePerConn, deps.options.rateBurst);
     // Enough for a full session queue plus the running calls; more can only be a runaway client.
     this.#maxInflight = deps.options.sessionConcurrency + deps.options.sessionQueue;

@@ -1,14 +1,21 @@
 // The HTTP server that carries everything on one port: WebSocket upgrades (upgrade.ts), the
-// admin routes and /healthz (admin.ts). `close()` is the graceful drain for SIGTERM/SIGINT:
+// admin routes and /healthz (admin.ts). `drain()` (POST /admin/drain) takes this node out of
+// service; `close()` (SIGTERM/SIGINT) drains and then closes the listener:
 //
-//   1. mark draining: upgrades get 503 GW_DRAINING, /healthz and /readyz turn 503
+//   1. mark draining: upgrades get 503 GW_DRAINING (plain HTTP to a trusted proxy, so it passes
+//      the upgrade to another node; in band otherwise), /healthz and /readyz turn 503
 //   2. frames that arrive now are answered GW_DRAINING (connection.ts)
-//   3. wait for in-flight calls (every connection idle) and supervisor.drain(): cores finish
-//      their calls and close their databases; bounded by drainTimeoutMs
-//   4. close every client with 1001 (terminate stragglers after a short grace)
-//   5. close the listener
+//   3. each client is closed with 1001 as soon as its own in-flight calls are answered, so it
+//      can reconnect elsewhere while this node is still closing, the closes paced
+//      (DRAIN_CLOSE_SPACING_MS) to spread the logins on the other nodes; meanwhile supervisor.drain()
+//      lets the cores finish their calls and close their databases; all bounded by drainTimeoutMs
+//   4. whatever is still open then is closed (and terminated after a short grace)
+//   5. close(): close the listener. After drain() alone the node keeps answering /readyz,
+//      /metrics and /admin (draining), and refuses upgrades, until it is stopped.
 //
-// A call that was accepted before step 1 is answered before its socket closes in step 4.
+// A call that was accepted before step 1 is answered before its socket closes in step 3.
+// Nothing a client reconnecting elsewhere needs is lost by closing its socket before the core:
+// the upstream server holds every message, and the new node syncs from it.
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -17,9 +24,10 @@ import { gatewayError, httpBody } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { Supervisor } from '../supervisor/types.ts';
-import { createDashboard, handleAdminRequest } from './admin.ts';
+import { createDashboard, handleAdminRequest, type DrainReport } from './admin.ts';
 import { TokenVerifier } from './auth.ts';
 import { ConnectionCaps } from './caps.ts';
+import { TrustedProxies } from './client-address.ts';
 import type { ClientConnection } from './connection.ts';
 import { KeyedRateLimiter } from './rate-limit.ts';
 import { Readiness } from './readiness.ts';
@@ -35,10 +43,17 @@ export interface GatewayServerDeps {
   readonly metrics: Metrics;
   /** More plain-HTTP routes (the demo), tried before the admin routes. */
   readonly routes?: readonly HttpRoute[];
+  /** This node's name (--node-id), in /readyz, /healthz, /admin/sessions and /admin/drain. */
+  readonly node: string;
 }
 
 /** After the 1001 close frames, how long clients get to answer before their sockets are destroyed. */
 const CLOSE_GRACE_MS = 1_000;
+/**
+ * Drain closes clients this far apart (at most over half the drain bound): open-im-sdk redials
+ * exactly 5 s after a close, so the closes' pace is the login pace the other nodes see.
+ */
+const DRAIN_CLOSE_SPACING_MS = 50;
 
 export interface GatewayServer {
   readonly server: Server;
@@ -48,6 +63,9 @@ export interface GatewayServer {
   readonly connections: ReadonlySet<ClientConnection>;
   readonly draining: boolean;
   listen(port: number, host: string): Promise<AddressInfo>;
+  /** Take the node out of service (steps 1-4); the listener stays open. Idempotent. */
+  drain(): Promise<DrainReport>;
+  /** drain(), then close the listener. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -70,15 +88,17 @@ function delay(ms: number): Promise<void> {
 export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   const { options, supervisor, verifier, log, metrics } = deps;
   let draining = false;
+  let drained: Promise<DrainReport> | undefined;
   let closing: Promise<void> | undefined;
   const isDraining = (): boolean => draining;
   const connections = new Set<ClientConnection>();
 
   const caps = new ConnectionCaps(options.maxConnsPerUser, options.maxConns);
   const upgradeLimiter = new KeyedRateLimiter(options.maxUpgradesPerIp, options.maxUpgradesPerIp);
+  const proxies = new TrustedProxies(options.trustProxy);
 
   const upgrades = createUpgradeHandler({
-    options, supervisor, verifier, caps, upgradeLimiter, log, metrics, isDraining,
+    options, supervisor, verifier, caps, upgradeLimiter, proxies, log, metrics, isDraining,
     onConnection: (c) => {
       connections.add(c);
       void c.whenClosed().then(() => connections.delete(c));
@@ -96,7 +116,8 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
   });
 
   const dashboard = createDashboard(options, supervisor, metrics, log);
-  const routes: HttpRoute[] = [...(deps.routes ?? []), (req, res) => handleAdminRequest(req, res, { options, supervisor, metrics, log, isDraining, readiness, dashboard })];
+  const routes: HttpRoute[] = [...(deps.routes ?? []), (req, res) =>
+    handleAdminRequest(req, res, { options, supervisor, metrics, log, isDraining, readiness, dashboard, proxies, node: deps.node, drain: () => startDrain() })];
   const route = async (req: Parameters<HttpRoute>[0], res: Parameters<HttpRoute>[1]): Promise<boolean> => {
     for (const r of routes) if (await r(req, res)) return true;
     return false;
@@ -122,30 +143,50 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     socket.destroy();
   });
 
-  async function drain(): Promise<void> {
+  async function drainOnce(): Promise<DrainReport> {
     draining = true; // steps 1 and 2
+    metrics.draining.set(1);
     const t0 = Date.now();
-    log.info({ connections: connections.size }, 'draining');
+    const sessionCount = supervisor.list().length;
+    const err = gatewayError('GW_DRAINING');
+    const code = err.close ?? 1001;
+    const first = [...connections];
+    log.info({ connections: first.length, sessions: sessionCount }, 'draining');
 
     // Step 3, bounded: the supervisor has its own bound; ours covers a supervisor that overruns.
-    const idle = Promise.all([...connections].map((c) => c.whenIdle()));
-    const sessions = supervisor.drain(options.drainTimeoutMs).catch((err: unknown) => log.error({ err }, 'supervisor drain failed'));
-    const finished = await Promise.race([
-      Promise.all([idle, sessions]).then(() => true),
+    const spacing = Math.min(DRAIN_CLOSE_SPACING_MS, options.drainTimeoutMs / 2 / Math.max(1, first.length));
+    const clients = Promise.all(first.map(async (c, i) => {
+      await Promise.all([c.whenIdle(), delay(i * spacing)]);
+      c.close(code, 'node draining');
+      await c.whenClosed();
+    }));
+    const sessions = supervisor.drain(options.drainTimeoutMs).catch((e: unknown) => log.error({ err: e }, 'supervisor drain failed'));
+    const complete = await Promise.race([
+      Promise.all([clients, sessions]).then(() => true),
       delay(options.drainTimeoutMs + 1_000).then(() => false),
     ]);
-    if (!finished) log.warn({ ms: Date.now() - t0 }, 'drain deadline passed; closing anyway');
+    if (!complete) log.warn({ ms: Date.now() - t0 }, 'drain deadline passed; closing anyway');
 
-    // Step 4.
-    const err = gatewayError('GW_DRAINING');
+    // Step 4: stragglers (a call that never finished, an upgrade that completed during step 1).
     const open = [...connections];
-    for (const c of open) c.close(err.close ?? 1001, 'server shutting down');
+    for (const c of open) c.close(code, 'node draining');
     const closed = await Promise.race([
       Promise.all(open.map((c) => c.whenClosed())).then(() => true),
       delay(CLOSE_GRACE_MS).then(() => false),
     ]);
     if (!closed) for (const c of connections) c.terminate();
+    const report: DrainReport = { connections: first.length + open.filter((c) => !first.includes(c)).length, sessions: sessionCount, ms: Date.now() - t0, complete };
+    log.info(report, 'drained');
+    return report;
+  }
 
+  function startDrain(): Promise<DrainReport> {
+    drained ??= drainOnce();
+    return drained;
+  }
+
+  async function closeOnce(): Promise<void> {
+    await startDrain();
     // Step 5 (open dashboard streams end with their connections).
     dashboard?.close();
     await new Promise<void>((resolve) => {
@@ -153,7 +194,7 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
       server.closeAllConnections();
     });
     upgrades.wss.close();
-    log.info({ ms: Date.now() - t0 }, 'drained');
+    log.info('closed');
   }
 
   return {
@@ -173,8 +214,9 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
         });
       });
     },
+    drain: startDrain,
     close() {
-      closing ??= drain();
+      closing ??= closeOnce();
       return closing;
     },
   };

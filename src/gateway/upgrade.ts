@@ -6,7 +6,7 @@
 //
 //   method GET? ─ 405      IP rate ─ 429      websocket handshake headers? ─ 400
 //   query (sendID, token, platformID, operationID) ─ 400           (plain HTTP up to here)
-//   draining? ─ 503 in band      Origin allowed? ─ 403 in band
+//   draining? ─ 503 in band (plain 503 through a trusted proxy)      Origin allowed? ─ 403 in band
 //   token checks running for this IP ─ 429
 //   parse_token ─ 401 bad token, 403 other user/platform, 503 upstream down     (in band)
 //   draining now, or client gone? ─ stop
@@ -15,7 +15,13 @@
 //
 // The HTTP refusals stay HTTP on purpose: a bad query or a non-GET comes from a broken client
 // (and without a valid operationID there is nothing to answer in band), and the per-IP limits
-// exist to make floods cheap, which a handshake per attempt would not be.
+// exist to make floods cheap, which a handshake per attempt would not be. A draining node
+// answers a trusted proxy (--trust-proxy) with a plain 503 too: the proxy can pass the upgrade
+// to another node (nginx `proxy_next_upstream http_503`), which an answer in band would prevent
+// (and the in-band Logout frame would end open-im-sdk's reconnect loop).
+//
+// "IP" is the client's address: the socket's peer, or X-Forwarded-For when that peer is a
+// trusted proxy (client-address.ts).
 
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
@@ -29,6 +35,7 @@ import type { GatewayOptions } from '../options.ts';
 import type { Supervisor } from '../supervisor/types.ts';
 import { authenticate, type TokenVerifier } from './auth.ts';
 import type { ConnectionCaps } from './caps.ts';
+import type { TrustedProxies } from './client-address.ts';
 import { ClientConnection } from './connection.ts';
 import { parseUpgradeQuery } from './query.ts';
 import type { KeyedRateLimiter } from './rate-limit.ts';
@@ -40,6 +47,7 @@ export interface UpgradeDeps {
   readonly verifier: TokenVerifier;
   readonly caps: ConnectionCaps;
   readonly upgradeLimiter: KeyedRateLimiter;
+  readonly proxies: TrustedProxies;
   readonly log: Logger;
   readonly metrics: Metrics;
   readonly isDraining: () => boolean;
@@ -105,11 +113,14 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
   // In-band refusal sockets open at once per IP (each lives at most about a second).
   const refusalSlots = concurrentPerKey(options.maxUpgradesPerIp);
 
-  /** `inBand`: the client's operationID, for a refusal answered after a handshake when allowed. */
-  const refuse = (req: IncomingMessage, socket: Duplex, head: Buffer, err: GatewayError, status?: number, inBand?: string): void => {
+  /**
+   * `inBand`: the client's operationID, for a refusal answered after a handshake when allowed.
+   * `ip`: the client's address (client-address.ts).
+   */
+  const refuse = (req: IncomingMessage, socket: Duplex, head: Buffer, ip: string, err: GatewayError, status?: number, inBand?: string): void => {
     metrics.upgradesRejected.inc({ reason: err.errorName });
-    const ip = req.socket.remoteAddress ?? 'unknown';
-    const band = inBand !== undefined && IN_BAND.has(err.errorName) && !socket.destroyed && socket.writable && refusalSlots.take(ip);
+    const retryElsewhere = err.errorName === 'GW_DRAINING' && deps.proxies.trusts(req.socket.remoteAddress);
+    const band = inBand !== undefined && IN_BAND.has(err.errorName) && !retryElsewhere && !socket.destroyed && socket.writable && refusalSlots.take(ip);
     // The path only: the query carries the token. Floods (429 per IP) log at debug.
     const fields = { path: safeUrl(req.url), ip, code: err.code, reason: err.errorName, inBand: band };
     if (err.errorName === 'GW_TOO_MANY_UPGRADES') log.debug(fields, 'upgrade refused');
@@ -121,40 +132,40 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
   async function handle(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
     socket.on('error', (e) => log.debug({ err: e.message }, 'upgrade socket error'));
 
-    if (req.method !== 'GET') return refuse(req, socket, head, gatewayError('GW_METHOD_NOT_ALLOWED'));
-    const ip = req.socket.remoteAddress ?? 'unknown';
-    if (!deps.upgradeLimiter.take(ip)) return refuse(req, socket, head, gatewayError('GW_TOO_MANY_UPGRADES'));
+    const ip = deps.proxies.clientAddress(req);
+    if (req.method !== 'GET') return refuse(req, socket, head, ip, gatewayError('GW_METHOD_NOT_ALLOWED'));
+    if (!deps.upgradeLimiter.take(ip)) return refuse(req, socket, head, ip, gatewayError('GW_TOO_MANY_UPGRADES'));
     // Check the handshake headers before asking parse_token, so a plain request can never make
     // the gateway call upstream (spec §5.18).
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key']) {
-      return refuse(req, socket, head, gatewayError('GW_BAD_QUERY', 'not a WebSocket handshake'));
+      return refuse(req, socket, head, ip, gatewayError('GW_BAD_QUERY', 'not a WebSocket handshake'));
     }
 
     let query;
     try {
       query = parseUpgradeQuery(req.url);
     } catch (e) {
-      return refuse(req, socket, head, e as GatewayError);
+      return refuse(req, socket, head, ip, e as GatewayError);
     }
     const op = query.operationID;
-    if (deps.isDraining()) return refuse(req, socket, head, gatewayError('GW_DRAINING'), undefined, op);
-    if (!originAllowed(req.headers.origin, options.allowedOrigins)) return refuse(req, socket, head, gatewayError('GW_ORIGIN_FORBIDDEN'), undefined, op);
+    if (deps.isDraining()) return refuse(req, socket, head, ip, gatewayError('GW_DRAINING'), undefined, op);
+    if (!originAllowed(req.headers.origin, options.allowedOrigins)) return refuse(req, socket, head, ip, gatewayError('GW_ORIGIN_FORBIDDEN'), undefined, op);
 
     // Bound the parse_token checks one address may have running, so a flood of made-up tokens
     // cannot amplify into upstream load. Connection slots are NOT taken here: a slot held across
     // the await would let anyone who can name a victim's userID fill the victim's cap with fake
     // tokens and lock them out.
-    if (!authSlots.take(ip)) return refuse(req, socket, head, gatewayError('GW_TOO_MANY_UPGRADES', 'too many token checks in progress'));
+    if (!authSlots.take(ip)) return refuse(req, socket, head, ip, gatewayError('GW_TOO_MANY_UPGRADES', 'too many token checks in progress'));
     let principal;
     try {
       principal = await authenticate(deps.verifier, query);
     } catch (e) {
       if (!isGatewayError(e)) log.error({ err: e }, 'authentication failed unexpectedly');
-      return refuse(req, socket, head, isGatewayError(e) ? e : gatewayError('GW_INTERNAL'), isGatewayError(e) ? undefined : 500, op);
+      return refuse(req, socket, head, ip, isGatewayError(e) ? e : gatewayError('GW_INTERNAL'), isGatewayError(e) ? undefined : 500, op);
     } finally {
       authSlots.release(ip);
     }
-    if (deps.isDraining()) return refuse(req, socket, head, gatewayError('GW_DRAINING'), undefined, op);
+    if (deps.isDraining()) return refuse(req, socket, head, ip, gatewayError('GW_DRAINING'), undefined, op);
     if (socket.destroyed || !socket.writable) return;
 
     // Check and take the slot in the same synchronous step as the upgrade: no await in between,
@@ -163,7 +174,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     try {
       reservation = deps.caps.reserve(query.sendID, query.platformID);
     } catch (e) {
-      return refuse(req, socket, head, e as GatewayError, undefined, op);
+      return refuse(req, socket, head, ip, e as GatewayError, undefined, op);
     }
 
     const operationID = query.operationID;
@@ -174,6 +185,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
         log,
         metrics,
         isDraining: deps.isDraining,
+        ip,
       });
       deps.onConnection(conn);
       conn.start(operationID);

@@ -8,7 +8,8 @@ import { startImServer, type ImServerOptions } from './index.ts';
 
 interface FlagSpec {
   key: keyof ImServerOptions | 'maxObjectMb' | 'objectQuotaMb';
-  parse: (raw: string, flag: string) => string | number;
+  parse: (raw: string, flag: string) => string | number | boolean;
+  boolean?: true;
 }
 
 function port(raw: string, flag: string): number {
@@ -21,6 +22,12 @@ function mib(raw: string, flag: string): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1) throw new Error(`${flag}: expected a whole number of MiB, got \`${raw}\``);
   return n;
+}
+
+function bool(raw: string, flag: string): boolean {
+  if (/^(true|1|yes|on)$/i.test(raw)) return true;
+  if (/^(false|0|no|off)$/i.test(raw)) return false;
+  throw new Error(`${flag}: expected true or false, got \`${raw}\``);
 }
 
 function nonEmpty(raw: string, flag: string): string {
@@ -37,14 +44,15 @@ const FLAGS = new Map<string, FlagSpec>([
   ['log-level', { key: 'logLevel', parse: nonEmpty }],
   ['max-object-mb', { key: 'maxObjectMb', parse: mib }],
   ['object-quota-mb', { key: 'objectQuotaMb', parse: mib }],
+  ['kick-same-token', { key: 'kickSameToken', parse: bool, boolean: true }],
 ]);
 
 const MiB = 1024 * 1024;
 
 /** Throws an Error naming the flag (src/argv.ts parses, each flag validates its own value). */
 export function parseImServerArgs(argv: readonly string[]): ImServerOptions {
-  const out: Record<string, string | number> = { apiPort: 10002, wsPort: 10001, dataDir: './data/imserver' };
-  for (const [name, raw] of parseArgv(argv, FLAGS)) {
+  const out: Record<string, string | number | boolean> = { apiPort: 10002, wsPort: 10001, dataDir: './data/imserver' };
+  for (const [name, raw] of parseArgv(argv, FLAGS, (spec) => spec.boolean === true)) {
     const spec = FLAGS.get(name)!;
     out[spec.key] = spec.parse(raw, `--${name}`);
   }

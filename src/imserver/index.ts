@@ -28,6 +28,8 @@ export interface ImServerOptions {
   requestLog?: boolean | number;
   /** Object storage limits (size, per-user quota, upload lifetime, sweep period). */
   objects?: Partial<ObjectLimits>;
+  /** Kick a same-token older connection too, as OpenIM up to v3.8.3 (msg-gateway/server.ts). Default false. */
+  kickSameToken?: boolean;
 }
 
 export interface ImServerHandle {
@@ -61,6 +63,7 @@ export function startImServer(opts: ImServerOptions): Promise<ImServerHandle> {
     logLevel: opts.logLevel ?? 'info',
     requestLog: opts.requestLog,
     objects: opts.objects,
+    kickSameToken: opts.kickSameToken === true,
     ...(opts.logBindings ? { logBindings: opts.logBindings } : {}),
   };
   // Workers inherit execArgv; flags that only make sense for a main script (--input-type with -e)

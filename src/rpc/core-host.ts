@@ -32,6 +32,7 @@ export async function openCore(mod: CoreModule, binding: SessionBinding, server:
     dataDir: binding.dataDir,
     apiAddress: binding.apiAddress,
     wsAddress: binding.wsAddress,
+    resumed: binding.resumed === true,
     emit: server.emit,
     log: server.log,
     onRest: server.rest,

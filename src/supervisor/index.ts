@@ -113,6 +113,14 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         spares: warmPool ?? undefined,
         onStopped: (s) => registry.remove(s),
         onSignedOut: (s) => tokens.revoked(s.userID, s.platformID),
+        stillAccepted: (s, token) =>
+          tokens.recheck({ userID: s.userID, platformID: s.platformID, token }, `${s.sessionId}-kicked`).then(
+            () => true,
+            (e: unknown) => {
+              if (!isGatewayError(e, 'GW_BAD_TOKEN') && !isGatewayError(e, 'GW_TOKEN_MISMATCH')) log.warn({ err: (e as Error).message, sessionId: s.sessionId }, 'kicked: cannot ask upstream about the token; treating it as signed out');
+              return false;
+            },
+          ),
         onTokenAdopted: (s, token) => {
           tokens.superseded(s.userID, s.platformID, token);
           recheckOthers(s);
@@ -224,7 +232,9 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       registry.bind(client, session);
       log.debug({ userID: session.userID, platformID: session.platformID, sessionId: session.sessionId, clientId: client.id, operationID }, 'login');
       try {
-        await session.login(client, client.principal.token);
+        // open-im-sdk redials with its first URL and re-sends Login under a fresh operationID.
+        const resumed = client.resumeKey !== undefined && client.resumeKey !== operationID;
+        await session.login(client, client.principal.token, resumed);
         cooldown.succeeded(key);
       } catch (e) {
         // The worker or core could not be brought up (not: the core refused this Login with its

@@ -51,6 +51,11 @@ export interface SessionDeps {
   readonly onSignedOut: (session: Session) => void;
   /** A Login brought a token other than the session's: it is the session's token from now on. */
   readonly onTokenAdopted: (session: Session, token: string) => void;
+  /**
+   * Upstream kicked the core: does it still accept `token`, asked now (not from a cache)? False
+   * also when it cannot be asked.
+   */
+  readonly stillAccepted: (session: Session, token: string) => Promise<boolean>;
 }
 
 interface Waiter {
@@ -58,7 +63,8 @@ interface Waiter {
   readonly reject: (e: unknown) => void;
 }
 
-type StopReason = ShutdownMessage['reason'];
+/** `moved`: kicked by the same user's session on another node (#kicked); the core is told `signed_out`. */
+type StopReason = ShutdownMessage['reason'] | 'moved';
 
 /** How long in-flight calls get to finish when the soft heap watchdog fires. */
 const SOFT_DRAIN_MS = 500;
@@ -107,6 +113,10 @@ export class Session {
   /** Why new calls are refused while `draining`. */
   #drainFor: 'restart' | StopReason | null = null;
   #stopping: Promise<void> | null = null;
+  /** Started by a client that redialled (login()). */
+  #resumed = false;
+  /** Set while a kick is classified (#kicked); the core's later callbacks wait in it. */
+  #kick: { readonly held: EventMessage[] } | null = null;
   #markStopped!: () => void;
   #loginSeq = 0;
   /** The generation whose core has connected upstream at least once (a later success is a reconnect). */
@@ -152,7 +162,7 @@ export class Session {
 
   /** True once stop() began: the registry must wait for `stopped` and start a fresh session. */
   get closing(): boolean {
-    return this.#stopping !== null;
+    return this.#stopping !== null || this.#kick !== null;
   }
 
   has(client: SessionClient): boolean {
@@ -178,9 +188,12 @@ export class Session {
   /**
    * Attach the client and resolve once the session's core is logged in. The first login starts
    * the worker; later ones (other tabs, reconnects within the idle grace) attach to it.
+   * `resumed`: the client was logged in before and redialled (open-im-sdk re-sends Login under
+   * a new operationID); if it starts this session, a first sync of a new data dir reports the
+   * user's unread messages instead of staying silent (SessionBinding.resumed).
    */
-  async login(client: SessionClient, token: string): Promise<void> {
-    if (this.#stopping) throw gatewayError(this.#drainFor === 'drain' ? 'GW_DRAINING' : 'GW_SESSION_STOPPED');
+  async login(client: SessionClient, token: string, resumed = false): Promise<void> {
+    if (this.#stopping || this.#kick) throw gatewayError(this.#stopCode());
     if (this.#state === 'quarantined') throw this.#quarantinedError();
     const attaching = !this.#clients.has(client);
     this.#attach(client);
@@ -191,6 +204,7 @@ export class Session {
     const ready = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     if (!this.#launched) {
       this.#launched = true;
+      this.#resumed = resumed;
       void this.#launch('start');
     }
     try {
@@ -424,6 +438,7 @@ export class Session {
           dataDir: resolvePath(sessionDataDir(o.dbDir, this.userID, this.platformID)),
           apiAddress: o.apiAddress,
           wsAddress: o.wsAddress,
+          resumed: this.#resumed,
         },
         // The token goes to the core and nowhere else: no log line carries Login arguments.
         { args: [this.userID, launchToken], operationID: `${this.sessionId}-login-${++this.#loginSeq}` },
@@ -569,7 +584,7 @@ export class Session {
     // Accepted calls, running and queued, get to finish: no acknowledged call is lost.
     await withTimeout(this.#calls.onIdle(), left());
     const gen = this.#gen;
-    if (gen && gen.host.alive) await gen.retire(reason, 'normal', `stopped: ${reason}`, left());
+    if (gen && gen.host.alive) await gen.retire(reason === 'moved' ? 'signed_out' : reason, 'normal', `stopped: ${reason}`, left());
     const stopped = gatewayError(this.#stopCode(), reason);
     gen?.rpc?.failAll(stopped);
     this.#calls.clear(stopped);
@@ -641,7 +656,8 @@ export class Session {
   }
 
   #stopCode(): ErrorName {
-    return this.#drainFor === 'drain' ? 'GW_DRAINING' : 'GW_SESSION_STOPPED';
+    if (this.#drainFor === 'drain') return 'GW_DRAINING';
+    return this.#drainFor === 'moved' ? 'GW_SESSION_MOVED' : 'GW_SESSION_STOPPED';
   }
 
   #restartInMs(): number {
@@ -663,6 +679,10 @@ export class Session {
 
   #onCoreEvent(gen: Generation, e: EventMessage): void {
     if (gen !== this.#gen) return;
+    if (this.#kick) {
+      this.#kick.held.push(e);
+      return;
+    }
     // The core's connection events are the message gateway's health, seen from every session.
     if (e.event === 'OnConnectSuccess') {
       this.#d.metrics.upstreamWsConnects.inc({ result: 'ok' });
@@ -671,17 +691,62 @@ export class Session {
     } else if (e.event === 'OnConnectFailed') {
       this.#d.metrics.upstreamWsConnects.inc({ result: 'failed' });
     }
-    // An echo of a message one of our tabs sent: that tab has it already (the send's answer).
+    if (e.event === 'OnKickedOffline') {
+      void this.#kicked(e);
+      return;
+    }
+    this.#deliver(e);
+    if (e.event === 'OnUserTokenExpired') this.#signedOut();
+  }
+
+  /** A core callback to the tabs; the echo of a message one of them sent skips that tab (it has the send's answer). */
+  #deliver(e: EventMessage): void {
     const sender = e.origin === undefined ? undefined : this.#ownSends.take(e.origin);
     this.#emitAll(e.event, e.data, e.errCode, e.errMsg, sender);
-    // The server signed this user out (kicked, or the token expired): the core has stopped its
-    // network for good. End the session now, or a Login with a fresh token during the idle grace
-    // would attach to a core that can no longer reach the server; and no cached verdict for the
-    // pair may let a token in again without asking upstream.
-    if (e.event === 'OnKickedOffline' || e.event === 'OnUserTokenExpired') {
-      this.#d.onSignedOut(this);
-      void this.stop('signed_out', this.#d.options.drainTimeoutMs);
+  }
+
+  /**
+   * The server signed this user out (kicked, or the token expired): the core has stopped its
+   * network for good. End the session now, or a Login with a fresh token during the idle grace
+   * would attach to a core that can no longer reach the server; and no cached verdict for the
+   * pair may let a token in again without asking upstream.
+   */
+  #signedOut(): void {
+    this.#d.onSignedOut(this);
+    void this.stop('signed_out', this.#d.options.drainTimeoutMs);
+  }
+
+  /**
+   * Upstream kicked the core. If it still accepts the session's token, the kick came from a
+   * newer connection with that same token: OpenIM up to v3.8.3 kicks same-token duplicates
+   * (later versions and the embedded IM server keep both), and that connection is this user's
+   * session starting on another node (a node that came back, a changed hash). Then the session
+   * ends quietly: its tabs are closed (GW_SESSION_MOVED, 1012) and not told OnKickedOffline,
+   * which would end open-im-sdk's reconnect loop; they redial, and the proxy routes them to the
+   * node that now holds the session. Otherwise (a newer token, force_logout) the tabs are told,
+   * as before. Meanwhile the session counts as closing (a Login waits for it to stop) and the
+   * core's later callbacks are held, to keep their order after the kick.
+   */
+  async #kicked(e: EventMessage): Promise<void> {
+    const kick = { held: [] as EventMessage[] };
+    this.#kick = kick;
+    if (!this.#stopping) {
+      this.#setState('draining');
+      this.#drainFor = 'signed_out';
     }
+    const moved = await this.#d.stillAccepted(this, this.#token).catch(() => false);
+    this.#kick = null;
+    if (moved) {
+      this.#log.info({ clients: this.#clients.size }, 'kicked by a newer connection with the same token: the session moved to another node');
+      if (!this.#stopping) this.#drainFor = 'moved';
+      const err = gatewayError('GW_SESSION_MOVED');
+      for (const c of [...this.#clients]) c.close(err.close ?? 1012, 'session moved to another node');
+      void this.stop('moved', this.#d.options.drainTimeoutMs);
+      return;
+    }
+    this.#deliver(e);
+    for (const h of kick.held) this.#deliver(h);
+    this.#signedOut();
   }
 
   #adopt(token: string): void {

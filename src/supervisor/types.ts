@@ -44,7 +44,9 @@ export interface SessionClient {
   /**
    * Names the client instance across its sockets (the gateway uses the upgrade URL's
    * operationID, which open-im-sdk reuses when it redials): a socket that comes back with the
-   * key of a dropped one resumes its callbacks (parked-tabs.ts). Absent: never resumed.
+   * key of a dropped one resumes its callbacks (parked-tabs.ts). Absent: never resumed. A Login
+   * under another operationID than this comes from a client that redialled (it was logged in
+   * before and has shown messages: SessionBinding.resumed).
    */
   readonly resumeKey?: string;
   /**

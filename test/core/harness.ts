@@ -29,7 +29,8 @@ export class TestCore {
   core: SdkCore;
   #waiters: (() => void)[] = [];
 
-  constructor(userID: string, dbDir: string, addr: { apiAddress: string; wsAddress: string }, platformID = 5, tuning: NetTuning = {}) {
+  /** `init.resumed`: the session continues a client that redialled (CoreInit.resumed). */
+  constructor(userID: string, dbDir: string, addr: { apiAddress: string; wsAddress: string }, platformID = 5, tuning: NetTuning = {}, init: { resumed?: boolean } = {}) {
     this.userID = userID;
     this.platformID = platformID;
     this.dataDir = sessionDataDir(dbDir, userID, platformID);
@@ -40,6 +41,7 @@ export class TestCore {
         dataDir: this.dataDir,
         apiAddress: addr.apiAddress,
         wsAddress: addr.wsAddress,
+        ...(init.resumed !== undefined ? { resumed: init.resumed } : {}),
         emit: (event, data, errCode, errMsg, origin) => {
           // The worker JSON-encodes callback data; do the same so shapes are what the wire sees.
           this.events.push({ event, data: data === undefined ? undefined : JSON.parse(JSON.stringify(data)), errCode, errMsg, ...(origin === undefined ? {} : { origin }) });

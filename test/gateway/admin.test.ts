@@ -74,6 +74,38 @@ describe('admin API', () => {
     expect(JSON.parse(r.body).sessions).toEqual([expect.objectContaining({ userID: 'u1', platformID: 5, state: 'ready', connections: 1, restarts: 0 })]);
   });
 
+  it('names the node that answers /admin/sessions', async () => {
+    const { http } = await setup({ nodeId: 'node-a' });
+    expect(JSON.parse((await http('GET', '/admin/sessions')).body)).toEqual({ node: 'node-a', sessions: [] });
+  });
+
+  it('drains the node on POST /admin/drain: clients closed once their calls are answered, the node stays up but unready', async () => {
+    const { g, sup, http } = await setup({ nodeId: 'node-a' });
+    let release!: () => void;
+    sup.handlers.GetFriendList = () => new Promise((r) => (release = () => r([])));
+    const busy = await loggedIn(g, 'u1');
+    const idle = await loggedIn(g, 'u2');
+    const pending = busy.request('GetFriendList', []);
+    while (!release) await new Promise((r) => setTimeout(r, 5));
+    expect((await http('POST', '/admin/drain', { token: null })).status).toBe(401);
+    const drained = http('POST', '/admin/drain');
+    // The idle tab goes at once, to reconnect elsewhere; the busy one gets its answer first.
+    expect((await idle.whenClosed()).code).toBe(1001);
+    expect(busy.closed).toBeUndefined();
+    release();
+    expect((await pending).errCode).toBe(0);
+    expect((await busy.whenClosed()).code).toBe(1001);
+    const r = await drained;
+    expect(r.status).toBe(200);
+    expect(JSON.parse(r.body)).toMatchObject({ ok: true, node: 'node-a', connections: 2, complete: true });
+    expect(sup.drained).toBe(true);
+    // Still serving: readiness says draining, the admin API answers, a second drain is the same one.
+    expect((await http('GET', '/readyz', { token: null })).status).toBe(503);
+    expect(JSON.parse((await http('GET', '/readyz', { token: null })).body).reasons).toContain('draining');
+    expect((await http('POST', '/admin/drain')).status).toBe(200);
+    expect((await http('GET', '/metrics')).body).toMatch(/^sdkgate_draining 1$/m);
+  });
+
   it('restarts and unquarantines a session, 404 for an unknown one', async () => {
     const { g, http, sup } = await setup();
     await loggedIn(g, 'u1');
@@ -131,7 +163,7 @@ describe('admin API', () => {
     const closing = g.close();
     const h = await http('GET', '/healthz', { token: null });
     expect(h.status).toBe(503);
-    expect(JSON.parse(h.body)).toEqual({ status: 'draining' });
+    expect(JSON.parse(h.body)).toEqual({ status: 'draining', node: g.nodeId });
     release();
     await pending;
     await closing;

@@ -95,6 +95,16 @@ describe('TokenVerifier as the supervisor\'s TokenAuthority', () => {
     expect(v.vouches(p)).toBe(false);
   });
 
+  it('vouches after a parse_token that took longer than JUST_VERIFIED_MS (a loaded upstream): the age runs from the answer', async () => {
+    let now = Date.now();
+    // The answer comes 3 s after the question (onRequest runs when it is in).
+    const v = verifier({ now: () => now, onRequest: () => (now += 3_000) });
+    const p = await v.authenticate(q(im.issue('u1', 5)));
+    expect(v.vouches(p)).toBe(true);
+    now += JUST_VERIFIED_MS + 1;
+    expect(v.vouches(p)).toBe(false);
+  });
+
   it('never vouches for a principal admitted by a cached verdict; recheck asks upstream, then it does', async () => {
     const v = verifier();
     const token = im.issue('u1', 5);

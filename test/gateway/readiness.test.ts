@@ -53,7 +53,7 @@ describe('/readyz', () => {
   it('answers 200 without a token while the upstream answers and there is room', async () => {
     const { g, readyz } = await setup();
     const r = await readyz();
-    expect(r).toEqual({ status: 200, body: { status: 'ready', ready: true, reasons: [], upstream: { api: 'ok', msgGateway: 'ok' } } });
+    expect(r).toEqual({ status: 200, body: { status: 'ready', node: g.nodeId, ready: true, reasons: [], upstream: { api: 'ok', msgGateway: 'ok' } } });
     expect(await metric(g, /^sdkgate_ready 1$/m)).toBe(true);
     expect(await metric(g, /^sdkgate_upstream_up\{target="api"\} 1$/m)).toBe(true);
   });

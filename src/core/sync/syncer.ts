@@ -111,12 +111,18 @@ export class Syncer {
       const seqs = await getConvSeqs(s, op);
       const changes = new ConvChanges(s);
       const store = s.db();
-      // The very first sync of this data dir loads each conversation's last message silently;
-      // any later one (restart, reconnect) reports everything it brings, new conversations too.
+      // The very first sync of this data dir loads each conversation's last message silently, as
+      // upstream's core does on a new install (MsgSyncer `reinstalled`); any later one (restart,
+      // reconnect) reports everything it brings, new conversations too. A session that continues
+      // a client which redialled (init.resumed: its node failed over to this one, where its data
+      // dir is new) reports what the user has not read: that client has shown messages already,
+      // and the ones it missed meanwhile are among the unread.
       const first = firstSyncPending(s);
+      const unreadFrom = (sq: { maxSeq: number; hasReadSeq: number }): number =>
+        first && s.init.resumed === true && sq.hasReadSeq < sq.maxSeq ? Math.max(sq.hasReadSeq + 1, sq.maxSeq - this.#catchupLimit + 1) : 0;
       const convSync = await syncConversations(s, changes, op);
       // First sync: only the last message of each conversation, many conversations per request.
-      const firsts = first ? [...seqs].filter(([id, sq]) => !id.startsWith('n_') && sq.maxSeq > 0 && store.seqs.synced(id) === 0) : [];
+      const firsts = first ? [...seqs].filter(([id, sq]) => !id.startsWith('n_') && sq.maxSeq > 0 && store.seqs.synced(id) === 0 && unreadFrom(sq) === 0) : [];
       for (let i = 0; i < firsts.length; i += LAST_MESSAGE_BATCH) {
         const want = new Map(firsts.slice(i, i + LAST_MESSAGE_BATCH).map(([id, sq]) => [id, [sq.maxSeq]] as const));
         const got = await pullSeqsMany(s, want, op);
@@ -132,10 +138,12 @@ export class Syncer {
         if (id.startsWith('n_')) continue;
         const synced = store.seqs.synced(id);
         if (sq.maxSeq > synced) {
-          if (synced === 0 && first) {
-            // The last message was deleted on the server (nothing stored): follow from here.
+          const from = synced === 0 && first ? unreadFrom(sq) : Math.max(synced + 1, sq.maxSeq - this.#catchupLimit + 1);
+          if (from === 0) {
+            // Loaded silently above, or the last message was deleted on the server (nothing
+            // stored): follow from here.
           } else {
-            await pullRange(s, id, Math.max(synced + 1, sq.maxSeq - this.#catchupLimit + 1), sq.maxSeq, op, async (batch) => {
+            await pullRange(s, id, from, sq.maxSeq, op, async (batch) => {
               await ingest(s, id, batch, 'catchup', op, changes);
               const top = batch.at(-1)?.seq;
               if (top) store.seqs.advance(id, top);

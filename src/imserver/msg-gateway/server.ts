@@ -16,6 +16,12 @@ export const MAX_FRAME_BYTES = 51_200;
 
 export interface MsgGatewayOptions extends ConnLimits {
   maxConns: number;
+  /**
+   * Kick older connections of the same user and platform even when they carry the new one's
+   * token (which stays valid), as OpenIM's AllLoginButSameTermKick did up to v3.8.3; from
+   * open-im-server 097e033 (2025-07) a same-token connection is left alone, the default here.
+   */
+  kickSameToken: boolean;
 }
 
 export const DEFAULT_MSG_GATEWAY_OPTIONS: MsgGatewayOptions = {
@@ -25,6 +31,7 @@ export const DEFAULT_MSG_GATEWAY_OPTIONS: MsgGatewayOptions = {
   maxBufferedBytes: 16 * 1024 * 1024,
   senderEchoDelayMs: 100,
   maxConns: 100_000,
+  kickSameToken: false,
 };
 
 function errorBody(e: ImError): string {
@@ -98,8 +105,9 @@ export function createMsgGateway(im: ImContext, log: Logger, opts: MsgGatewayOpt
   function accept(ws: WebSocket, params: ConnParams): void {
     // Multi-login policy 1 (AllLoginButSameTermKick): a different token on the same platform
     // kicks the older connections and invalidates their tokens. The same token (a reconnect)
-    // is left alone.
-    im.hub.kick(params.userID, params.platformID, (c) => c.token !== params.token);
+    // is left alone, unless kickSameToken (OpenIM up to v3.8.3): then it is kicked too, but its
+    // token stays valid.
+    im.hub.kick(params.userID, params.platformID, (c) => opts.kickSameToken || c.token !== params.token);
     im.tokens.kickAll(params.userID, params.platformID, params.token);
     const conn = new MsgGatewayConn(ws, im, params, opts, log, (c) => {
       conns.delete(c);
