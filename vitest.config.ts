@@ -40,6 +40,9 @@ export default defineConfig({
     hookTimeout: 30_000,
     // The machine has 2 cores and is shared; more parallel files only add noise to timeouts.
     maxWorkers: 2,
+    // expect.poll / vi.waitFor bound hangs, they are not timing assertions; a short interval keeps
+    // transient states (a backoff, a restart) observable, as the hand-written loops they replace did.
+    expect: { poll: { interval: 10, timeout: 5_000 } },
     projects: [
       {
         extends: true,

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/errors.ts';
 import type { SessionInfo } from '../../src/supervisor/types.ts';
-import { newSdk, noReconnect, settle, until, type SdkResponse } from '../helpers/client.ts';
+import { answer, newSdk, noReconnect, settle, until } from '../helpers/client.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
 
 const ADMIN = 'e2e-admin-token';
@@ -81,8 +81,8 @@ describe('admin API with the real supervisor', () => {
     })(), 10_000, 'restart after the fault');
     expect(afterCrash.lastExit?.reason).toBe('exception');
     expect(afterCrash.threadId).not.toBe(first!.threadId);
-    expect(((await b.getTotalUnreadMsgCount()) as unknown as SdkResponse).errCode).toBe(0);
-    expect(((await a.getTotalUnreadMsgCount()) as unknown as SdkResponse).errCode).toBe(0);
+    expect((await answer(b.getTotalUnreadMsgCount())).errCode).toBe(0);
+    expect((await answer(a.getTotalUnreadMsgCount())).errCode).toBe(0);
 
     // A second fault within the window exceeds the intensity (1): quarantine.
     expect((await admin('POST', '/admin/sessions/adm-a/5/fault', { kind: 'exit' })).status).toBe(200);
@@ -99,7 +99,7 @@ describe('admin API with the real supervisor', () => {
 
     expect((await admin('POST', '/admin/sessions/adm-a/5/unquarantine')).status).toBe(200);
     await waitState('adm-a', 'ready');
-    expect(((await a.getTotalUnreadMsgCount()) as unknown as SdkResponse).errCode).toBe(0);
+    expect((await answer(a.getTotalUnreadMsgCount())).errCode).toBe(0);
 
     const m = await admin('GET', '/metrics');
     expect(m.status).toBe(200);
@@ -116,7 +116,7 @@ describe('admin API with the real supervisor', () => {
     const after = await waitState('adm-c', 'ready');
     expect(after.threadId).not.toBe(before!.threadId);
     expect(after.connections).toBe(1);
-    expect(((await c.getTotalUnreadMsgCount()) as unknown as SdkResponse).errCode).toBe(0);
+    expect((await answer(c.getTotalUnreadMsgCount())).errCode).toBe(0);
     expect((await admin('POST', '/admin/sessions/adm-c/5/unquarantine')).status).toBe(400);
     expect((await admin('POST', '/admin/sessions/nobody/5/restart')).status).toBe(404);
     await c.logout();

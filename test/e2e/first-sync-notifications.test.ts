@@ -10,7 +10,7 @@ import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
 import { startHoldProxy, type Hold, type HoldProxy } from '../helpers/hold-proxy.ts';
 import { imPost } from '../helpers/im.ts';
-import { newSdk, until } from '../helpers/client.ts';
+import { answer, newSdk, until } from '../helpers/client.ts';
 
 let proxy: HoldProxy;
 let stack: Stack;
@@ -84,7 +84,7 @@ describe('notifications during the first sync', () => {
     await settle();
     expect(count(b.sdk, CbEvents.OnFriendApplicationAdded, isIt)).toBe(1);
     expect(count(a.sdk, CbEvents.OnFriendApplicationAdded, isIt)).toBe(1);
-    const recv = ((await b.sdk.getFriendApplicationListAsRecipient()) as { data: any[] }).data;
+    const recv = (await answer<any[]>(b.sdk.getFriendApplicationListAsRecipient())).data;
     expect(recv).toEqual([expect.objectContaining({ fromUserID: 'fia', toUserID: 'fib', handleResult: 0 })]);
   }, 40_000);
 
@@ -98,7 +98,7 @@ describe('notifications during the first sync', () => {
     await waitEvent(c.sdk, CbEvents.OnJoinedGroupAdded, isIt);
     await settle();
     expect(count(c.sdk, CbEvents.OnJoinedGroupAdded, isIt)).toBe(1);
-    const joined = ((await c.sdk.getJoinedGroupList()) as { data: any[] }).data;
+    const joined = (await answer<any[]>(c.sdk.getJoinedGroupList())).data;
     expect(joined.map((g) => g.groupID)).toEqual([groupID]);
   }, 40_000);
 });

@@ -8,7 +8,7 @@ import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
 import { SdkCode } from '../../src/core/errors.ts';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
-import { dropSdk, newSdk, settle, until, type SdkResponse } from '../helpers/client.ts';
+import { answer, dropSdk, newSdk, settle, until } from '../helpers/client.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -31,7 +31,7 @@ it('an oversized text answers 10290 and the user\'s 10 concurrent sends all succ
   const reconnecting: unknown[] = [];
   sdk.on(CbEvents.OnConnecting, (e: unknown) => reconnecting.push(e));
 
-  const create = async (text: string) => ((await sdk.createTextMessage(text)) as unknown as SdkResponse).data as never;
+  const create = async (text: string) => (await answer(sdk.createTextMessage(text))).data as never;
   const big = await create('x'.repeat(60_000));
   const normal = await Promise.all(Array.from({ length: 10 }, (_, i) => create(`normal ${i}`)));
   const send = (message: never) => settle(sdk.sendMessage({ recvID: 'lim-peer', groupID: '', message }), 30_000);

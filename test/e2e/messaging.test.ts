@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CbEvents } from 'open-im-sdk';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { dropSdk, newSdk, settle, until, type SdkResponse } from '../helpers/client.ts';
+import { answer, dropSdk, newSdk, type SdkResponse, settle, until } from '../helpers/client.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
 
 let stack: Stack;
@@ -33,10 +33,10 @@ describe('messaging with the real core', () => {
     for (const [name, sdk] of [['bob1', bob1], ['bob2', bob2], ['carol', carol]] as const) {
       const list: SdkResponse[] = [];
       seen.set(name, list);
-      sdk.on(CbEvents.OnRecvNewMessages, (e: unknown) => list.push(e as SdkResponse));
+      sdk.on(CbEvents.OnRecvNewMessages, (e) => list.push(e));
     }
 
-    const created = (await alice.createTextMessage('hi bob')) as unknown as SdkResponse;
+    const created = await answer(alice.createTextMessage('hi bob'));
     expect(created.errCode).toBe(0);
     const sent = await settle(alice.sendMessage({ recvID: 'm-bob', groupID: '', message: created.data as never }), 20_000);
     expect(sent.ok, JSON.stringify(sent.res)).toBe(true);
@@ -48,7 +48,7 @@ describe('messaging with the real core', () => {
     for (const tab of ['bob1', 'bob2']) expect(got(tab)).toEqual([expect.objectContaining({ sendID: 'm-alice', textElem: { content: 'hi bob' } })]);
 
     // A call round trip on carol's socket, then nothing may have arrived for her.
-    expect(((await carol.getTotalUnreadMsgCount()) as unknown as SdkResponse).errCode).toBe(0);
+    expect((await answer(carol.getTotalUnreadMsgCount())).errCode).toBe(0);
     expect(got('carol')).toEqual([]);
     for (const s of [alice, bob1, bob2, carol]) dropSdk(s);
   }, 60_000);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/errors.ts';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { VERSION } from '../../src/version.ts';
-import { newSdk, RawClient, settle, until, upgradeUrl, type SdkResponse } from '../helpers/client.ts';
+import { answer, newSdk, RawClient, settle, until, upgradeUrl } from '../helpers/client.ts';
 import { captureLogger, startStack, type Stack } from '../helpers/gateway.ts';
 
 const cap = captureLogger('debug');
@@ -40,7 +40,7 @@ describe('metrics and logs of calls', () => {
     const sdk = newSdk();
     const { ok, res } = await settle(sdk.login({ userID: 'met1', token: await stack.token('met1'), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 30_000);
     expect(ok, JSON.stringify(res)).toBe(true);
-    expect(((await sdk.getTotalUnreadMsgCount()) as unknown as SdkResponse).errCode).toBe(0);
+    expect((await answer(sdk.getTotalUnreadMsgCount())).errCode).toBe(0);
     const secret = 'an-argument-that-must-not-be-logged';
     const added = await settle(sdk.addFriend({ toUserID: 'met1', reqMsg: secret } as unknown as string));
     expect(added.res.errCode).toBe(1301); // CanNotAddYourself, from the IM server

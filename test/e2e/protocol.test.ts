@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CbEvents } from 'open-im-sdk';
 import { catalog } from '../../src/errors.ts';
-import { dropSdk, newSdk, RawClient, settle, until, upgradeUrl, type SdkResponse } from '../helpers/client.ts';
+import { answer, dropSdk, newSdk, RawClient, type SdkResponse, settle, upgradeUrl } from '../helpers/client.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
 
 let stack: Stack;
@@ -29,14 +29,8 @@ async function rawFor(userID: string, platformID = 5): Promise<RawClient> {
 
 function events(sdk: ReturnType<typeof newSdk>, name: CbEvents): SdkResponse[] {
   const seen: SdkResponse[] = [];
-  sdk.on(name, (e: unknown) => seen.push(e as SdkResponse));
+  sdk.on(name, (e) => seen.push(e));
   return seen;
-}
-
-async function eventually(check: () => boolean, what: string, ms = 5_000): Promise<void> {
-  await until((async () => {
-    while (!check()) await new Promise((r) => setTimeout(r, 10));
-  })(), ms, what);
 }
 
 describe('the real client through the gateway', () => {
@@ -46,12 +40,12 @@ describe('the real client through the gateway', () => {
     await raw.close();
 
     const sdk = await sdkFor('alice');
-    const r = (await sdk.createTextMessage('hello')) as unknown as SdkResponse;
+    const r = await answer(sdk.createTextMessage('hello'));
     expect(r.errCode).toBe(0);
     expect(r.event).toBe('CreateTextMessage');
     expect(r.data).toMatchObject({ contentType: 101, textElem: { content: 'hello' }, sendID: 'alice' });
-    expect(((await sdk.getLoginStatus()) as unknown as SdkResponse).data).toBe(3);
-    expect(((await sdk.getLoginUserID()) as unknown as SdkResponse).data).toBe('alice');
+    expect((await answer(sdk.getLoginStatus())).data).toBe(3);
+    expect((await answer(sdk.getLoginUserID())).data).toBe('alice');
     await sdk.logout();
   });
 
@@ -85,37 +79,37 @@ describe('Login, Logout and GetLoginStatus across tabs', () => {
     const tab1 = await sdkFor('dave');
     const s1 = stack.gateway.supervisor.get('dave', 5);
     expect(s1).toMatchObject({ state: 'ready', connections: 1 });
-    const t1 = ((await tab1.getSelfUserInfo()) as unknown as SdkResponse).data as { threadId: number };
+    const t1 = (await answer<{ threadId: number }>(tab1.getSelfUserInfo())).data;
 
     const tab2 = await sdkFor('dave');
     expect(stack.gateway.supervisor.get('dave', 5)).toMatchObject({ sessionId: s1!.sessionId, connections: 2 });
-    const t2 = ((await tab2.getSelfUserInfo()) as unknown as SdkResponse).data as { threadId: number };
+    const t2 = (await answer<{ threadId: number }>(tab2.getSelfUserInfo())).data;
     expect(t2.threadId).toBe(t1.threadId);
 
     // Logout from one of two tabs: the other keeps its session.
-    const out = (await tab1.logout()) as unknown as SdkResponse;
+    const out = await answer(tab1.logout());
     expect(out.errCode).toBe(0);
-    await eventually(() => stack.gateway.supervisor.get('dave', 5)?.connections === 1, 'one connection left');
-    expect(((await tab2.getTotalUnreadMsgCount()) as unknown as SdkResponse).errCode).toBe(0);
-    expect(((await tab2.getLoginStatus()) as unknown as SdkResponse).data).toBe(3);
+    await expect.poll(() => stack.gateway.supervisor.get('dave', 5)?.connections === 1, { timeout: 5_000, message: 'one connection left' }).toBe(true);
+    expect((await answer(tab2.getTotalUnreadMsgCount())).errCode).toBe(0);
+    expect((await answer(tab2.getLoginStatus())).data).toBe(3);
 
     // Logout from the last tab stops the session.
     await tab2.logout();
-    await eventually(() => stack.gateway.supervisor.get('dave', 5) === undefined, 'session stopped');
+    await expect.poll(() => stack.gateway.supervisor.get('dave', 5) === undefined, { timeout: 5_000, message: 'session stopped' }).toBe(true);
   });
 
   it('a client that reconnects after a dropped socket re-attaches to the warm session', async () => {
     const sdk = await sdkFor('erin');
-    const before = ((await sdk.getSelfUserInfo()) as unknown as SdkResponse).data as { threadId: number };
+    const before = (await answer<{ threadId: number }>(sdk.getSelfUserInfo())).data;
     const sessionId = stack.gateway.supervisor.get('erin', 5)!.sessionId;
     const connectSuccess = events(sdk, CbEvents.OnConnectSuccess);
 
     // Drop the socket the way a network failure would: the server terminates it.
     for (const c of stack.gateway.server.connections) if (c.principal.userID === 'erin') c.terminate();
-    await eventually(() => stack.gateway.supervisor.get('erin', 5)?.connections === 0, 'detached', 5_000);
+    await expect.poll(() => stack.gateway.supervisor.get('erin', 5)?.connections === 0, { timeout: 5_000, message: 'detached' }).toBe(true);
     // 3.5.2 reconnects after 5 s and re-sends Login with the same URL; the warm core is reused.
-    await eventually(() => stack.gateway.supervisor.get('erin', 5)?.connections === 1, 'reattached', 12_000);
-    const after = ((await sdk.getSelfUserInfo()) as unknown as SdkResponse).data as { threadId: number };
+    await expect.poll(() => stack.gateway.supervisor.get('erin', 5)?.connections === 1, { timeout: 12_000, message: 'reattached' }).toBe(true);
+    const after = (await answer<{ threadId: number }>(sdk.getSelfUserInfo())).data;
     expect(after.threadId).toBe(before.threadId);
     expect(stack.gateway.supervisor.get('erin', 5)!.sessionId).toBe(sessionId);
     // No new core login; the session tells the returning tab once where the connection stands.
@@ -134,13 +128,13 @@ describe('callbacks', () => {
     const got3 = events(other, CbEvents.OnConversationChanged);
     const count2 = events(tab2, CbEvents.OnTotalUnreadMessageCountChanged);
 
-    const r = (await tab1.setConversationDraft({ conversationID: 'si_frank_grace', draftText: 'hi' })) as unknown as SdkResponse;
+    const r = await answer(tab1.setConversationDraft({ conversationID: 'si_frank_grace', draftText: 'hi' }));
     expect(r.errCode).toBe(0);
-    await eventually(() => got1.length === 1 && got2.length === 1 && count2.length === 1, 'callbacks on both tabs');
+    await expect.poll(() => got1.length === 1 && got2.length === 1 && count2.length === 1, { timeout: 5_000, message: 'callbacks on both tabs' }).toBe(true);
     expect(got2[0]).toMatchObject({ event: 'OnConversationChanged', errCode: 0, operationID: '', data: [{ conversationID: 'si_frank_grace', draftText: 'hi' }] });
     expect(count2[0]!.data).toBe(1);
     // A round trip on the third user's socket, then nothing must have arrived.
-    expect(((await other.getTotalUnreadMsgCount()) as unknown as SdkResponse).data).toBe(0);
+    expect((await answer(other.getTotalUnreadMsgCount())).data).toBe(0);
     expect(got3).toEqual([]);
     for (const s of [tab1, tab2, other]) dropSdk(s);
   });

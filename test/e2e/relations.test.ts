@@ -51,14 +51,6 @@ async function sendText(from: OpenIMSDK, t: string, recvID: string, groupID = ''
   return { ok: r.ok, errCode: r.res.errCode, data: r.res.data };
 }
 
-async function poll(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 beforeAll(async () => {
   stack = await startStack({}, { coreModule: DEFAULT_CORE_MODULE });
   alice = newSdk();
@@ -151,7 +143,7 @@ describe('a group through the gateway', () => {
     expect(g).toMatchObject({ groupName: 'Trio', ownerUserID: 'alice', memberCount: 3 });
     for (const [sdk, from] of [[alice, a0], [bob, b0], [carol, c0]] as const) {
       await waitEvent(sdk, CbEvents.OnJoinedGroupAdded, (d) => d.groupID === groupID, from);
-      await poll(async () => (await call<any[]>(sdk.getGroupMemberList({ groupID, filter: 0, offset: 0, count: 100 } as any))).length === 3, 'three members');
+      await expect.poll(async () => (await call<any[]>(sdk.getGroupMemberList({ groupID, filter: 0, offset: 0, count: 100 } as any))).length === 3, { timeout: 10_000, message: 'three members' }).toBe(true);
     }
     expect(await call<any[]>(carol.getJoinedGroupList())).toEqual([expect.objectContaining({ groupID, groupName: 'Trio' })]);
   });
@@ -163,7 +155,7 @@ describe('a group through the gateway', () => {
     expect(sent.data).toMatchObject({ sessionType: 3, groupID });
     for (const [sdk, from] of [[bob, b0], [carol, c0]] as const) {
       await waitEvent<any[]>(sdk, CbEvents.OnRecvNewMessages, (ms) => ms.some((m) => m.clientMsgID === sent.data.clientMsgID && m.textElem?.content === 'hello trio'), from);
-      await poll(async () => (await call<any>(sdk.getOneConversation({ sourceID: groupID, sessionType: 3 }))).unreadCount === 1, 'unread 1');
+      await expect.poll(async () => (await call<any>(sdk.getOneConversation({ sourceID: groupID, sessionType: 3 }))).unreadCount === 1, { timeout: 10_000, message: 'unread 1' }).toBe(true);
       const c = await call<any>(sdk.getOneConversation({ sourceID: groupID, sessionType: 3 }));
       expect(c).toMatchObject({ conversationID: conv(), showName: 'Trio', conversationType: 3, groupID });
     }
@@ -223,8 +215,8 @@ describe('a user who was offline through the gateway', () => {
     await waitEvent(bob, CbEvents.OnFriendApplicationAdded, (d) => d.fromUserID === 'carol', b0);
     const g2 = (await call<any>(alice.createGroup({ memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'G2', groupType: 2 }, adminUserIDs: [] } as any))).groupID as string;
     const g3 = (await call<any>(alice.createGroup({ memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'G3', groupType: 2 }, adminUserIDs: [] } as any))).groupID as string;
-    await poll(async () => (await call<any[]>(carol.getGroupMemberList({ groupID: g3, filter: 0, offset: 0, count: 100 } as any))).length === 3, 'carol has G3');
-    await poll(async () => (await call<any[]>(carol.getJoinedGroupList())).some((g) => g.groupID === g2), 'carol has G2');
+    await expect.poll(async () => (await call<any[]>(carol.getGroupMemberList({ groupID: g3, filter: 0, offset: 0, count: 100 } as any))).length === 3, { timeout: 10_000, message: 'carol has G3' }).toBe(true);
+    await expect.poll(async () => (await call<any[]>(carol.getJoinedGroupList())).some((g) => g.groupID === g2), { timeout: 10_000, message: 'carol has G2' }).toBe(true);
 
     // alice follows carol's online status.
     const states = await call<any[]>(alice.subscribeUsersStatus(['carol']));

@@ -11,7 +11,7 @@ import { catalog } from '../../src/errors.ts';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
 import { imPost } from '../helpers/im.ts';
-import { dropSdk, newSdk, noReconnect, settle, until, type SdkResponse } from '../helpers/client.ts';
+import { answer, dropSdk, newSdk, noReconnect, type SdkResponse, settle, until } from '../helpers/client.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -115,7 +115,7 @@ describe('a revoked token', () => {
     const attempt = await login('rv2', old);
     expectShutOut(attempt, 'rv2', catalog.GW_BAD_TOKEN.code);
     // The victim's session is untouched and still serves the victim.
-    expect(((await fresh.getSelfUserInfo()) as unknown as SdkResponse).errCode).toBe(0);
+    expect((await answer(fresh.getSelfUserInfo())).errCode).toBe(0);
     // The refused connection was closed: nothing reaches the session through it.
     const after = await settle(attempt.sdk.getAllConversationList(), 3_000).catch(() => ({ ok: false, res: {} as SdkResponse }));
     expect(after.ok).toBe(false);
@@ -139,10 +139,10 @@ describe('a superseded token', () => {
     // and sign the whole session out).
     const peer = 'sp1-peer';
     await stack.token(peer);
-    const created = (await tabB.createTextMessage('still here')) as unknown as SdkResponse;
+    const created = await answer(tabB.createTextMessage('still here'));
     const sent = await settle(tabB.sendMessage({ recvID: peer, groupID: '', message: created.data as never }), 20_000);
     expect(sent.ok, JSON.stringify(sent.res)).toBe(true);
-    expect(((await tabB.setSelfInfo({ nickname: 'renamed' } as never)) as unknown as SdkResponse).errCode).toBe(0);
+    expect((await answer(tabB.setSelfInfo({ nickname: 'renamed' } as never))).errCode).toBe(0);
     expect(stack.gateway.supervisor.get('sp1', 5)!.sessionId).toBe(session);
   }, 60_000);
 

@@ -11,7 +11,7 @@ import { catalog } from '../../src/errors.ts';
 import type { FaultKind } from '../../src/protocol.ts';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
-import { dropSdk, newSdk, settle, until, type SdkResponse } from '../helpers/client.ts';
+import { answer, dropSdk, newSdk, settle, until } from '../helpers/client.ts';
 
 const ADMIN = 'admin-secret';
 const MESSAGES = 60;
@@ -114,7 +114,7 @@ function burst(name: string, overrides: Record<string, unknown>, kinds: FaultKin
 
       const messages: Array<{ clientMsgID: string }> = [];
       for (let i = 0; i < MESSAGES; i++) {
-        const r = (await sender.createTextMessage(`burst ${i}`)) as unknown as SdkResponse;
+        const r = await answer(sender.createTextMessage(`burst ${i}`));
         expect(r.errCode).toBe(0);
         messages.push(r.data as { clientMsgID: string });
       }
@@ -168,7 +168,7 @@ function burst(name: string, overrides: Record<string, unknown>, kinds: FaultKin
       for (const m of messages) expect(counts.get(m.clientMsgID), m.clientMsgID).toBe(1);
       expect(onServer).toHaveLength(MESSAGES);
 
-      const page = (await peer.getAdvancedHistoryMessageList({ conversationID, count: MESSAGES * 2, startClientMsgID: '', lastMinSeq: 0 } as never)) as unknown as SdkResponse;
+      const page = await answer(peer.getAdvancedHistoryMessageList({ conversationID, count: MESSAGES * 2, startClientMsgID: '', lastMinSeq: 0 } as never));
       expect(page.errCode).toBe(0);
       const seen = (page.data as { messageList: Array<{ clientMsgID: string }> }).messageList.map((m) => m.clientMsgID);
       expect(seen.length).toBe(MESSAGES);

@@ -7,7 +7,7 @@ import { CbEvents } from 'open-im-sdk';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
 import { imPost } from '../helpers/im.ts';
-import { newSdk, until, type SdkResponse } from '../helpers/client.ts';
+import { answer, newSdk, until } from '../helpers/client.ts';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -36,7 +36,7 @@ it('a kicked user logs in again with a fresh token and gets a live core', async 
   const synced = new Promise((r) => again.on(CbEvents.OnSyncServerFinish, r));
   await until(again.login({ userID: 'kim', token: fresh, platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 10_000, 'login again');
   await until(synced, 10_000, 'sync with the fresh token');
-  expect(((await again.getLoginStatus()) as unknown as SdkResponse).data).toBe(3);
+  expect((await answer(again.getLoginStatus())).data).toBe(3);
   expect(stack.gateway.supervisor.get('kim', 5)!.sessionId).not.toBe(before);
   await again.logout();
 });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageItem, OpenIMSDK } from 'open-im-sdk';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { CallbackLog, dropSdk, newSdk, settle, until } from '../helpers/client.ts';
+import { answer, CallbackLog, dropSdk, newSdk, settle, until } from '../helpers/client.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
 
 let stack: Stack;
@@ -39,7 +39,7 @@ async function tab(userID: string, joining = false): Promise<Tab> {
 }
 
 async function send(from: Tab, to: { recvID?: string; groupID?: string }, text: string): Promise<MessageItem> {
-  const created = ((await from.sdk.createTextMessage(text)) as { data: MessageItem }).data;
+  const created = (await answer<MessageItem>(from.sdk.createTextMessage(text))).data;
   const r = await settle(from.sdk.sendMessage({ recvID: to.recvID ?? '', groupID: to.groupID ?? '', message: created }), 15_000);
   expect(r.ok, JSON.stringify(r.res)).toBe(true);
   return r.res.data as MessageItem;
