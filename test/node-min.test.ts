@@ -77,8 +77,6 @@ describe(`sdkgate from a clone on Node ${MIN_NODE}`, () => {
     const gateway = await gatewayPid(p);
     p.child.kill('SIGKILL');
     await until(p.exited, 10_000, 'the launcher to die');
-    await until((async () => {
-      while (alive(gateway)) await new Promise((r) => setTimeout(r, 50));
-    })(), 30_000, 'the orphaned gateway to exit');
+    await expect.poll(() => alive(gateway), { timeout: 30_000, interval: 50, message: 'the orphaned gateway to exit' }).toBeFalsy();
   }, 120_000);
 });

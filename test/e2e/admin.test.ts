@@ -2,10 +2,10 @@
 // crash restart, quarantine and unquarantine, admin restart, metrics. One user's faults never
 // touch another user's session.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalog } from '../../src/errors.ts';
 import type { SessionInfo } from '../../src/supervisor/types.ts';
-import { answer, newSdk, noReconnect, settle, until } from '../helpers/client.ts';
+import { answer, newSdk, noReconnect, settle } from '../helpers/client.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
 
 const ADMIN = 'e2e-admin-token';
@@ -44,14 +44,12 @@ async function session(userID: string): Promise<SessionInfo | undefined> {
   return (r.json.sessions as SessionInfo[]).find((s) => s.userID === userID);
 }
 
-async function waitState(userID: string, state: SessionInfo['state'], ms = 10_000): Promise<SessionInfo> {
-  return until((async () => {
-    for (;;) {
-      const s = await session(userID);
-      if (s?.state === state) return s;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  })(), ms, `${userID} ${state}`);
+function waitState(userID: string, state: SessionInfo['state'], ms = 10_000): Promise<SessionInfo> {
+  return vi.waitFor(async () => {
+    const s = await session(userID);
+    expect(s?.state, `${userID} ${state}`).toBe(state);
+    return s!;
+  }, { timeout: ms, interval: 25 });
 }
 
 async function sdkFor(userID: string) {
@@ -72,13 +70,12 @@ describe('admin API with the real supervisor', () => {
 
     // One fault: a restart with the exit classified.
     expect((await admin('POST', '/admin/sessions/adm-a/5/fault', { kind: 'throw' })).status).toBe(200);
-    const afterCrash = await until((async () => {
-      for (;;) {
-        const s = await session('adm-a');
-        if (s && s.restarts >= 1 && s.state === 'ready') return s;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    })(), 10_000, 'restart after the fault');
+    const afterCrash = await vi.waitFor(async () => {
+      const s = await session('adm-a');
+      expect(s, 'restart after the fault').toMatchObject({ state: 'ready', restarts: expect.any(Number) });
+      expect(s!.restarts).toBeGreaterThanOrEqual(1);
+      return s!;
+    }, { timeout: 10_000, interval: 25 });
     expect(afterCrash.lastExit?.reason).toBe('exception');
     expect(afterCrash.threadId).not.toBe(first!.threadId);
     expect((await answer(b.getTotalUnreadMsgCount())).errCode).toBe(0);

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CbEvents } from 'open-im-sdk';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { answer, dropSdk, newSdk, type SdkResponse, settle, until } from '../helpers/client.ts';
+import { answer, dropSdk, newSdk, type SdkResponse, settle } from '../helpers/client.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
 
 let stack: Stack;
@@ -42,9 +42,7 @@ describe('messaging with the real core', () => {
     expect(sent.ok, JSON.stringify(sent.res)).toBe(true);
 
     const got = (name: string) => (seen.get(name) ?? []).flatMap((e) => e.data as Array<{ textElem?: { content: string }; sendID: string }>);
-    await until((async () => {
-      while (!got('bob1').length || !got('bob2').length) await new Promise((r) => setTimeout(r, 20));
-    })(), 15_000, 'OnRecvNewMessages on both tabs');
+    await expect.poll(() => got('bob1').length > 0 && got('bob2').length > 0, { timeout: 15_000, interval: 20, message: 'OnRecvNewMessages on both tabs' }).toBe(true);
     for (const tab of ['bob1', 'bob2']) expect(got(tab)).toEqual([expect.objectContaining({ sendID: 'm-alice', textElem: { content: 'hi bob' } })]);
 
     // A call round trip on carol's socket, then nothing may have arrived for her.

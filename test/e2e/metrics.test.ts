@@ -5,11 +5,11 @@
 // no label that names a user. Each failed call logged once, at a level that fits, without its
 // arguments, and every line with the node id and version.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalog } from '../../src/errors.ts';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { VERSION } from '../../src/version.ts';
-import { answer, newSdk, RawClient, settle, until, upgradeUrl } from '../helpers/client.ts';
+import { answer, newSdk, RawClient, settle, upgradeUrl } from '../helpers/client.ts';
 import { captureLogger, startStack, type Stack } from '../helpers/gateway.ts';
 
 const cap = captureLogger('debug');
@@ -87,13 +87,11 @@ describe('metrics and logs of calls', () => {
     const { ok } = await settle(sdk.login({ userID: 'heap1', token: await stack.token('heap1'), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 30_000);
     expect(ok).toBe(true);
     // Telemetry arrives about once a second.
-    const text = await until((async () => {
-      for (;;) {
-        const t = await metrics();
-        if (value(t, 'sdkgate_session_heap_bytes_count') >= 1) return t;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })(), 15_000, 'a heap sample');
+    const text = await vi.waitFor(async () => {
+      const t = await metrics();
+      expect(value(t, 'sdkgate_session_heap_bytes_count'), 'a heap sample').toBeGreaterThanOrEqual(1);
+      return t;
+    }, { timeout: 15_000, interval: 100 });
     expect(value(text, 'sdkgate_session_heap_bytes_sum')).toBeGreaterThan(1024 * 1024);
     expect(text.split('\n').filter((l) => l.startsWith('sdkgate_session_heap_bytes_bucket')).every((l) => !l.includes('user'))).toBe(true);
     sdk.logout().catch(() => {});

@@ -49,9 +49,7 @@ async function quiet(...tabs: Tab[]): Promise<void> {
 const lifecycle = (t: Tab, from = 0): string[] => t.log.names(from).filter((n) => n.startsWith('OnConnect') || n.startsWith('OnSyncServer'));
 
 async function connections(userID: string, n: number): Promise<void> {
-  await until((async () => {
-    while (stack.gateway.supervisor.get(userID, 5)?.connections !== n) await new Promise((r) => setTimeout(r, 20));
-  })(), 10_000, `${userID} to have ${n} connection(s)`);
+  await expect.poll(() => stack.gateway.supervisor.get(userID, 5)?.connections, { timeout: 10_000, interval: 20, message: `${userID} to have ${n} connection(s)` }).toBe(n);
 }
 
 describe('a tab that attaches to a running session', () => {

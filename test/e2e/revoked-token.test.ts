@@ -74,9 +74,7 @@ async function parseTokenCalls(): Promise<number> {
 }
 
 async function sessionGone(userID: string, sessionId: string): Promise<void> {
-  await until((async () => {
-    while (stack.gateway.supervisor.get(userID, 5)?.sessionId === sessionId) await new Promise((r) => setTimeout(r, 20));
-  })(), 10_000, 'the session to end');
+  await expect.poll(() => stack.gateway.supervisor.get(userID, 5)?.sessionId, { timeout: 10_000, interval: 20, message: 'the session to end' }).not.toBe(sessionId);
 }
 
 /** The attacker's login failed, and the victim's session holds the victim's connection only. */

@@ -5,13 +5,13 @@
 // once, and every resend answered 0. Fault order and timing come from a printed seed
 // (SEED=<n> npx vitest run test/e2e/send-faults.test.ts replays one).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OpenIMSDK } from 'open-im-sdk';
 import { catalog } from '../../src/errors.ts';
 import type { FaultKind } from '../../src/protocol.ts';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
-import { answer, dropSdk, newSdk, settle, until } from '../helpers/client.ts';
+import { answer, dropSdk, newSdk, settle } from '../helpers/client.ts';
 
 const ADMIN = 'admin-secret';
 const MESSAGES = 60;
@@ -96,14 +96,11 @@ function burst(name: string, overrides: Record<string, unknown>, kinds: FaultKin
 
     /** The last fault has been taken (a 'loop' only ends at the watchdog) and the session is serving again. */
     async function recovered(sdk: OpenIMSDK): Promise<void> {
-      await until((async () => {
-        for (;;) {
-          const r = await settle(sdk.getLoginStatus(), 10_000);
-          const info = stack.gateway.supervisor.get(senderID, 5);
-          if (r.ok && r.res.data === 3 && info?.state === 'ready' && info.restarts > postedAt) return;
-          await new Promise((ok) => setTimeout(ok, 50));
-        }
-      })(), 30_000, 'the sender\'s session ready again');
+      await vi.waitFor(async () => {
+        const r = await settle(sdk.getLoginStatus(), 10_000);
+        const info = stack.gateway.supervisor.get(senderID, 5);
+        expect(r.ok && r.res.data === 3 && info?.state === 'ready' && info.restarts > postedAt, 'the sender\'s session ready again').toBe(true);
+      }, { timeout: 30_000, interval: 50 });
     }
 
     it(`every failed send is resent as it is and answers 0; the peer holds each message exactly once (${kinds.join(', ')})`, async () => {

@@ -27,9 +27,7 @@ it('a kicked user logs in again with a fresh token and gets a live core', async 
   await imPost(stack.im.apiAddress, '/auth/force_logout', { userID: 'kim', platformID: 5 }, admin);
   await until(kicked, 10_000, 'OnKickedOffline');
   // The session ends with the sign-out instead of idling with a dead core.
-  await until((async () => {
-    while (stack.gateway.supervisor.get('kim', 5)?.sessionId === before) await new Promise((r) => setTimeout(r, 20));
-  })(), 10_000, 'session ended');
+  await expect.poll(() => stack.gateway.supervisor.get('kim', 5)?.sessionId, { timeout: 10_000, interval: 20, message: 'session ended' }).not.toBe(before);
 
   const fresh = (await imPost<{ token: string }>(stack.im.apiAddress, '/auth/get_user_token', { userID: 'kim', platformID: 5 }, admin)).token;
   const again = newSdk();

@@ -54,9 +54,7 @@ async function quiet(...tabs: Tab[]): Promise<void> {
 }
 
 async function gotAll(t: Tab, ids: string[]): Promise<void> {
-  await until((async () => {
-    while (!ids.every((id) => received(t).some((m) => m.clientMsgID === id))) await new Promise((r) => setTimeout(r, 20));
-  })(), 15_000, `${ids.length} messages as new`);
+  await expect.poll(() => ids.every((id) => received(t).some((m) => m.clientMsgID === id)), { timeout: 15_000, interval: 20, message: `${ids.length} messages as new` }).toBe(true);
 }
 
 describe('tabs of one session', () => {

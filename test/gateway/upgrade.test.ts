@@ -181,9 +181,7 @@ describe('upgrade refusals', () => {
     const bad = await settle(sdk.login({ userID: 'u1', token: 'expired-or-wrong', platformID: 5, apiAddr: im.apiAddress, wsAddr: g.url }));
     expect(bad.res.errCode).toBe(catalog.GW_BAD_TOKEN.code);
     // The Logout frame made 3.5.2 drop its dead socket: no "login repeat" answer without trying.
-    await until((async () => {
-      while ((sdk as unknown as { wsManager?: unknown }).wsManager) await new Promise((r) => setTimeout(r, 10));
-    })(), 3_000, 'the client to reset');
+    await expect.poll(() => (sdk as unknown as { wsManager?: unknown }).wsManager, { timeout: 3_000, interval: 10, message: 'the client to reset' }).toBeFalsy();
     const good = await settle(sdk.login({ userID: 'u1', token: im.issue('u1', 5), platformID: 5, apiAddr: im.apiAddress, wsAddr: g.url }));
     expect(good).toMatchObject({ ok: true, res: { errCode: 0 } });
     await settle(sdk.logout());
@@ -287,9 +285,7 @@ describe('upgrade refusals', () => {
     const other = await RawClient.open(upgradeUrl(g.url, { sendID: 'u1', token: im.issue('u1', 2), platformID: 2, operationID: 'o' }));
     await Promise.all([...opened, other].map((c) => c.close()));
     // Closing frees the slots.
-    await until((async () => {
-      while (g.server.caps.total !== 0) await new Promise((r) => setTimeout(r, 10));
-    })(), 3_000, 'slots released');
+    await expect.poll(() => g.server.caps.total, { timeout: 3_000, interval: 10, message: 'slots released' }).toBe(0);
     const again = await RawClient.open(url);
     await again.close();
   });
@@ -299,9 +295,7 @@ describe('upgrade refusals', () => {
     const token = im.issue('victim', 5);
     const url = upgradeUrl(g.url, { sendID: 'victim', token, platformID: 5, operationID: 'o' });
     await (await RawClient.open(url)).close(); // the victim's verdict is now cached
-    await until((async () => {
-      while (g.server.caps.total !== 0) await new Promise((r) => setTimeout(r, 10));
-    })(), 3_000, 'slot released');
+    await expect.poll(() => g.server.caps.total, { timeout: 3_000, interval: 10, message: 'slot released' }).toBe(0);
     // A slow upstream keeps the attacker's made-up tokens in parse_token...
     im.mode = 'hang';
     const fakes = Array.from({ length: 5 }, (_, i) =>
