@@ -6,7 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalog } from '../../src/errors.ts';
 import { inBandRefusal, newSdk, rawUpgrade, settle, upgradeUrl } from '../helpers/client.ts';
-import { startStack, startTestGateway, GATEWAY_CORE, type Stack } from '../helpers/gateway.ts';
+import { GATEWAY_CORE, startStack, startTestGateway, type Stack } from '../helpers/gateway.ts';
+import { expectNoSocketHeld } from '../helpers/no-socket-held.ts';
 import type { Gateway } from '../../src/index.ts';
 
 let stack: Stack;
@@ -16,16 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-
-async function noSocketHeld(g: Gateway): Promise<void> {
-  const deadline = Date.now() + 3_000;
-  for (;;) {
-    const n = await new Promise<number>((resolve, reject) => g.server.server.getConnections((e, c) => (e ? reject(e) : resolve(c))));
-    if (n === 0 && g.server.caps.total === 0 && g.server.connections.size === 0) return;
-    if (Date.now() > deadline) throw new Error(`server holds ${n} socket(s)`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function expectRefused(g: Gateway, userID: string, token: string, platformID: number, status: number, code: number): Promise<void> {
   const url = upgradeUrl(g.url, { sendID: userID, token, platformID, operationID: 'op-auth' });
@@ -47,7 +38,7 @@ async function expectRefused(g: Gateway, userID: string, token: string, platform
   const { ok, res } = await settle(sdk.login({ userID, token, platformID, apiAddr: stack.im.apiAddress, wsAddr: g.url }));
   expect(ok).toBe(false);
   expect(res.errCode).toBe(inBand ? code : 10000);
-  await noSocketHeld(g);
+  await expectNoSocketHeld(g);
   expect(g.supervisor.list()).toEqual([]);
   // No spare worker was taken (the pool would have spawned a replacement).
   expect((g.supervisor as { warmPool?: { spawned: number } | null }).warmPool?.spawned).toBe(spares);

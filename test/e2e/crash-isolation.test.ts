@@ -4,7 +4,7 @@
 // (Supervisor-level detail per kind — classification, bounds, restarts — is in
 // test/supervisor/faults.test.ts.)
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
 import { catalog } from '../../src/errors.ts';
 import type { FaultKind } from '../../src/protocol.ts';
@@ -78,13 +78,10 @@ describe('a fault in one user\'s worker', () => {
       expect(connecting.length).toBeGreaterThanOrEqual(1);
 
       // A is served again by a new worker (the admin API shows the classified exit).
-      const deadline = Date.now() + 10_000;
-      for (;;) {
+      await vi.waitFor(async () => {
         const r = await settle(a.getSelfUserInfo(), 5_000);
-        if (r.ok) break;
-        if (Date.now() > deadline) throw new Error(`A never recovered: ${JSON.stringify(r.res)}`);
-        await new Promise((ok) => setTimeout(ok, 100));
-      }
+        expect(r.ok, `A never recovered: ${JSON.stringify(r.res)}`).toBe(true);
+      }, { timeout: 10_000, interval: 100 });
       stopB = true;
       await bLoop;
       expect(bCalls.length).toBeGreaterThanOrEqual(3);

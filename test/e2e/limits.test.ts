@@ -3,18 +3,16 @@
 // of the user's other sends fail (upstream the gateway would close the user's long connection and
 // fail them all with 10000); a group request over 1,000 user IDs is refused the same way.
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
 import { SdkCode } from '../../src/core/errors.ts';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
+import type { Stack } from '../helpers/gateway.ts';
 import { answer, dropSdk, newSdk, settle, until } from '../helpers/client.ts';
+import { expect, test } from '../helpers/fixtures.ts';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({}, { coreModule: DEFAULT_CORE_MODULE });
+test.beforeAll(({ stack: s }) => {
+  stack = s;
 });
-afterAll(async () => stack?.close());
 
 async function login(userID: string): Promise<OpenIMSDK> {
   const sdk = newSdk();
@@ -25,7 +23,7 @@ async function login(userID: string): Promise<OpenIMSDK> {
   return sdk;
 }
 
-it('an oversized text answers 10290 and the user\'s 10 concurrent sends all succeed on an unbroken connection', async () => {
+test('an oversized text answers 10290 and the user\'s 10 concurrent sends all succeed on an unbroken connection', async () => {
   await stack.token('lim-peer');
   const sdk = await login('lim-sender');
   const reconnecting: unknown[] = [];
@@ -47,7 +45,7 @@ it('an oversized text answers 10290 and the user\'s 10 concurrent sends all succ
   dropSdk(sdk);
 }, 60_000);
 
-it('a group request over 1,000 user IDs answers 10290 without reaching the server', async () => {
+test('a group request over 1,000 user IDs answers 10290 without reaching the server', async () => {
   const sdk = await login('lim-owner');
   const ids = Array.from({ length: 1_001 }, (_, i) => `lim-nobody-${i}`);
   const r = await settle(sdk.createGroup({ groupInfo: { groupName: 'big', groupType: 2 }, memberUserIDs: ids, adminUserIDs: [] } as never), 20_000);

@@ -30,11 +30,11 @@ async function deliver(message: MessageItem): Promise<MessageItem> {
   return got!;
 }
 
-test.beforeAll(async (ctx) => {
+test.beforeAll(async ({ stack: s, login }) => {
   installFileReader();
-  stack = ctx.stack;
-  alice = await ctx.login('alice');
-  bob = await ctx.login('bob');
+  stack = s;
+  alice = await login('alice');
+  bob = await login('bob');
 }, 60_000);
 
 describe('media messages through the real client', () => {

@@ -2,18 +2,14 @@
 // core → embedded IM server. A message alice sends reaches both of bob's tabs as
 // OnRecvNewMessages; carol, logged in on the same gateway, receives nothing.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CbEvents } from 'open-im-sdk';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { answer, dropSdk, newSdk, type SdkResponse, settle } from '../helpers/client.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
+import type { Stack } from '../helpers/gateway.ts';
+import { describe, expect, test } from '../helpers/fixtures.ts';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({}, { coreModule: DEFAULT_CORE_MODULE });
-});
-afterAll(async () => {
-  await stack?.close();
+test.beforeAll(({ stack: s }) => {
+  stack = s;
 });
 
 async function sdkFor(userID: string) {
@@ -24,7 +20,7 @@ async function sdkFor(userID: string) {
 }
 
 describe('messaging with the real core', () => {
-  it('delivers to both tabs of the recipient and to no one else', async () => {
+  test('delivers to both tabs of the recipient and to no one else', async () => {
     const alice = await sdkFor('m-alice');
     const bob1 = await sdkFor('m-bob');
     const bob2 = await sdkFor('m-bob');

@@ -68,11 +68,7 @@ describe('--isolation process, native faults through the admin API', () => {
       await new Promise((r) => setTimeout(r, 100));
       expect((await admin(stack, `/admin/sessions/pa-${kind}/5/fault`, { kind })).status).toBe(200);
       for (const o of await Promise.all(inFlight)) expect(o.res.errCode).toBe(catalog.GW_SESSION_CRASHED.code);
-      const deadline = Date.now() + 10_000;
-      while (!(await settle(a.getSelfUserInfo(), 5_000)).ok) {
-        if (Date.now() > deadline) throw new Error('A never recovered');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await expect.poll(async () => (await settle(a.getSelfUserInfo(), 5_000)).ok, { timeout: 10_000, interval: 100, message: 'A recovered' }).toBe(true);
       const bOut = await bLoad.stop();
       expect(bOut.length).toBeGreaterThanOrEqual(3);
       for (const o of bOut) expect(o.ok, JSON.stringify(o.res)).toBe(true);
@@ -132,7 +128,7 @@ describe('GET /admin/chaos', () => {
     }
     const outcomes = await Promise.all(loads.map((l) => l.stop()));
     const injected = (await report()).injected!;
-    while ((await report()).faults!.length < injected) await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(async () => (await report()).faults!.length, { timeout: 60_000, interval: 100, message: 'every injected fault judged' }).toBeGreaterThanOrEqual(injected);
     const r = await report();
     const faults = r.faults!.slice(0, injected);
     expect(r).toMatchObject({ enabled: true, seed: 77, kinds: ['throw', 'abort', 'segfault', 'sigkill'] });

@@ -1,18 +1,16 @@
 // End to end with the real, unmodified open-im-sdk@3.5.2, the real supervisor and worker
 // threads, the embedded IM server's parse_token, and the gateway fixture core.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CbEvents } from 'open-im-sdk';
 import { catalog } from '../../src/errors.ts';
 import { answer, dropSdk, newSdk, RawClient, type SdkResponse, settle, upgradeUrl } from '../helpers/client.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
+import { GATEWAY_CORE, type Stack } from '../helpers/gateway.ts';
+import { describe, expect, test } from '../helpers/fixtures.ts';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ idleGraceMs: 10_000 });
-});
-afterAll(async () => {
-  await stack?.close();
+test.override('stackSetup', { overrides: { idleGraceMs: 10_000 }, deps: { coreModule: GATEWAY_CORE } });
+test.beforeAll(({ stack: s }) => {
+  stack = s;
 });
 
 async function sdkFor(userID: string, platformID = 5) {
@@ -34,7 +32,7 @@ function events(sdk: ReturnType<typeof newSdk>, name: CbEvents): SdkResponse[] {
 }
 
 describe('the real client through the gateway', () => {
-  it('InitSDK, then Login, then a call', async () => {
+  test('InitSDK, then Login, then a call', async () => {
     const raw = await rawFor('alice');
     expect(raw.frames[0]).toEqual({ event: 'InitSDK', errCode: 0, errMsg: '', data: '', operationID: 'init-alice' });
     await raw.close();
@@ -49,7 +47,7 @@ describe('the real client through the gateway', () => {
     await sdk.logout();
   });
 
-  it('answers an unknown function, an internal one, a malformed frame and a foreign body userID', async () => {
+  test('answers an unknown function, an internal one, a malformed frame and a foreign body userID', async () => {
     const c = await rawFor('bob');
     expect((await c.request('Login', ['bob', 'ignored'])).errCode).toBe(0);
     expect((await c.request('NoSuchThing', [])).errCode).toBe(catalog.GW_UNKNOWN_FUNCTION.code);
@@ -66,7 +64,7 @@ describe('the real client through the gateway', () => {
     await c.close();
   });
 
-  it('answers GetLoginStatus 1 before Login and refuses calls with GW_NOT_LOGGED_IN', async () => {
+  test('answers GetLoginStatus 1 before Login and refuses calls with GW_NOT_LOGGED_IN', async () => {
     const c = await rawFor('carol');
     expect(await c.request('GetLoginStatus', [])).toMatchObject({ errCode: 0, data: '1' });
     expect((await c.request('GetTotalUnreadMsgCount', [])).errCode).toBe(catalog.GW_NOT_LOGGED_IN.code);
@@ -75,7 +73,7 @@ describe('the real client through the gateway', () => {
 });
 
 describe('Login, Logout and GetLoginStatus across tabs', () => {
-  it('first login starts a session; a second tab attaches to it with errCode 0', async () => {
+  test('first login starts a session; a second tab attaches to it with errCode 0', async () => {
     const tab1 = await sdkFor('dave');
     const s1 = stack.gateway.supervisor.get('dave', 5);
     expect(s1).toMatchObject({ state: 'ready', connections: 1 });
@@ -98,7 +96,7 @@ describe('Login, Logout and GetLoginStatus across tabs', () => {
     await expect.poll(() => stack.gateway.supervisor.get('dave', 5) === undefined, { timeout: 5_000, message: 'session stopped' }).toBe(true);
   });
 
-  it('a client that reconnects after a dropped socket re-attaches to the warm session', async () => {
+  test('a client that reconnects after a dropped socket re-attaches to the warm session', async () => {
     const sdk = await sdkFor('erin');
     const before = (await answer<{ threadId: number }>(sdk.getSelfUserInfo())).data;
     const sessionId = stack.gateway.supervisor.get('erin', 5)!.sessionId;
@@ -119,7 +117,7 @@ describe('Login, Logout and GetLoginStatus across tabs', () => {
 });
 
 describe('callbacks', () => {
-  it('reach both tabs of a user and never a third user', async () => {
+  test('reach both tabs of a user and never a third user', async () => {
     const tab1 = await sdkFor('frank');
     const tab2 = await sdkFor('frank');
     const other = await sdkFor('grace');

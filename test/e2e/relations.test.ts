@@ -5,34 +5,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
-import { newSdk, settle, until } from '../helpers/client.ts';
-
-type Res<T> = { data: T };
+import { answer, CallbackLog, newSdk, settle, until } from '../helpers/client.ts';
 
 let stack: Stack;
 let alice: OpenIMSDK;
 let bob: OpenIMSDK;
 let carol: OpenIMSDK;
-const events = new Map<OpenIMSDK, Array<{ event: string; data: unknown }>>();
+const logs = new Map<OpenIMSDK, CallbackLog>();
+const record = (sdk: OpenIMSDK): void => void logs.set(sdk, new CallbackLog(sdk));
+const mark = (sdk: OpenIMSDK) => logs.get(sdk)!.heard.length;
 
-function record(sdk: OpenIMSDK): void {
-  const seen: Array<{ event: string; data: unknown }> = [];
-  events.set(sdk, seen);
-  for (const ev of Object.values(CbEvents)) sdk.on(ev, (r: { data: unknown }) => seen.push({ event: ev, data: r.data }));
-}
-
-const mark = (sdk: OpenIMSDK) => events.get(sdk)!.length;
-
-/** Wait until `pred` holds for an event of `sdk` recorded at or after index `from` (bounded). */
-async function waitEvent<T = any>(sdk: OpenIMSDK, event: string, pred: (data: T) => boolean = () => true, from = 0, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const hit = events.get(sdk)!.slice(from).find((e) => e.event === event && pred(e.data as T));
-    if (hit) return hit.data as T;
-    if (Date.now() > deadline) throw new Error(`no ${event} within ${ms} ms; saw ${events.get(sdk)!.slice(from).map((e) => e.event).join(',')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The data of the first `event` of `sdk` at or after index `from` satisfying `pred` (bounded). */
+const waitEvent = async <T = any>(sdk: OpenIMSDK, event: string, pred: (data: T) => boolean = () => true, from = 0): Promise<T> =>
+  (await logs.get(sdk)!.waitFor<T>(event, pred, 10_000, from)).data as T;
 
 async function login(sdk: OpenIMSDK, userID: string): Promise<void> {
   const token = await stack.token(userID);
@@ -42,7 +27,7 @@ async function login(sdk: OpenIMSDK, userID: string): Promise<void> {
 }
 
 async function call<T = any>(p: Promise<unknown>, what = 'call'): Promise<T> {
-  return ((await until(p, 10_000, what)) as Res<T>).data;
+  return (await answer<T>(p, 10_000, what)).data;
 }
 
 async function sendText(from: OpenIMSDK, t: string, recvID: string, groupID = ''): Promise<{ ok: boolean; errCode: number; data: any }> {

@@ -2,20 +2,14 @@
 // session ends with it: a Login with a fresh token, even within the idle grace, gets a new,
 // working core, never the dead one.
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CbEvents } from 'open-im-sdk';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
-import { imPost } from '../helpers/im.ts';
 import { answer, newSdk, until } from '../helpers/client.ts';
+import { expect, test } from '../helpers/fixtures.ts';
+import { imPost } from '../helpers/im.ts';
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ idleGraceMs: 60_000 }, { coreModule: DEFAULT_CORE_MODULE });
-});
-afterAll(async () => stack?.close());
+test.override('stackSetup', { overrides: { idleGraceMs: 60_000 } });
 
-it('a kicked user logs in again with a fresh token and gets a live core', async () => {
+test('a kicked user logs in again with a fresh token and gets a live core', async ({ stack }) => {
   const first = newSdk();
   const token = await stack.token('kim');
   await until(first.login({ userID: 'kim', token, platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 10_000, 'login');

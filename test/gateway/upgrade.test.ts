@@ -15,6 +15,7 @@ import { inBandRefusal, newSdk, rawUpgrade, settle, upgradeUrl, RawClient, until
 import { startFakeIm, type FakeIm } from '../helpers/fake-im.ts';
 import { FakeSupervisor } from '../helpers/fake-supervisor.ts';
 import { startTestGateway, type OptionOverrides } from '../helpers/gateway.ts';
+import { expectNoSocketHeld } from '../helpers/no-socket-held.ts';
 
 let im: FakeIm;
 let sup: FakeSupervisor;
@@ -38,17 +39,6 @@ async function start(overrides: OptionOverrides = {}): Promise<Gateway> {
   );
   gateways.push(g);
   return g;
-}
-
-/** Bounded wait until the HTTP server holds no socket and no cap slot is reserved. */
-async function expectNoSocketHeld(g: Gateway): Promise<void> {
-  const deadline = Date.now() + 3_000;
-  for (;;) {
-    const n = await new Promise<number>((resolve, reject) => g.server.server.getConnections((e, c) => (e ? reject(e) : resolve(c))));
-    if (n === 0 && g.server.caps.total === 0 && g.server.connections.size === 0) return;
-    if (Date.now() > deadline) throw new Error(`server still holds ${n} socket(s), ${g.server.caps.total} cap slot(s)`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 interface Case {
