@@ -199,7 +199,7 @@ describe('ClientConnection', () => {
     const b = c.request('GetFriendList', [], { operationID: 'b' });
     const busy = await c.request('GetFriendList', [], { operationID: 'c' });
     expect(busy).toMatchObject({ event: 'GetFriendList', errCode: catalog.GW_BUSY.code, operationID: 'c' });
-    while (releases.length < 2) await new Promise((r) => setTimeout(r, 5));
+    await expect.poll(() => releases.length, { interval: 5, message: 'the calls reached the worker' }).toBe(2);
     releases.forEach((r) => r());
     expect((await a).errCode).toBe(0);
     expect((await b).errCode).toBe(0);
