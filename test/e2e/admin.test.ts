@@ -2,24 +2,25 @@
 // crash restart, quarantine and unquarantine, admin restart, metrics. One user's faults never
 // touch another user's session.
 
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalog } from '../../src/errors.ts';
 import type { SessionInfo } from '../../src/supervisor/types.ts';
 import { answer, newSdk, noReconnect, settle } from '../helpers/client.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
+import { GATEWAY_CORE, type Stack } from '../helpers/gateway.ts';
+import { describe, expect, test, vi } from '../helpers/fixtures.ts';
 
 const ADMIN = 'e2e-admin-token';
 let stack: Stack;
 let base: string;
-beforeAll(async () => {
-  stack = await startStack({
+test.override('stackSetup', {
+  overrides: {
     adminToken: ADMIN, faultInjection: true, restartIntensity: 1, restartPeriodMs: 60_000,
     restartBackoffMs: 20, restartBackoffMaxMs: 100,
-  });
-  base = stack.gateway.url.replace(/^ws/, 'http');
+  },
+  deps: { coreModule: GATEWAY_CORE },
 });
-afterAll(async () => {
-  await stack?.close();
+test.beforeAll(async ({ stack: s }) => {
+  stack = s;
+  base = stack.gateway.url.replace(/^ws/, 'http');
 });
 
 async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
@@ -61,7 +62,7 @@ async function sdkFor(userID: string) {
 }
 
 describe('admin API with the real supervisor', () => {
-  it('restarts a faulted worker, quarantines a repeat offender, and unquarantines it', async () => {
+  test('restarts a faulted worker, quarantines a repeat offender, and unquarantines it', async () => {
     const a = await sdkFor('adm-a');
     const b = await sdkFor('adm-b');
     const first = await session('adm-a');
@@ -105,7 +106,7 @@ describe('admin API with the real supervisor', () => {
     for (const s of [a, b]) await s.logout();
   }, 60_000);
 
-  it('restarts a ready session on request, keeping its clients', async () => {
+  test('restarts a ready session on request, keeping its clients', async () => {
     const c = await sdkFor('adm-c');
     const before = await session('adm-c');
     const r = await admin('POST', '/admin/sessions/adm-c/5/restart');

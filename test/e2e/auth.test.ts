@@ -3,19 +3,17 @@
 // code), a bad query as HTTP (login() rejects with 10000); either way the server holds no socket
 // and no session or worker was created.
 
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalog } from '../../src/errors.ts';
 import { inBandRefusal, newSdk, rawUpgrade, settle, upgradeUrl } from '../helpers/client.ts';
-import { GATEWAY_CORE, startStack, startTestGateway, type Stack } from '../helpers/gateway.ts';
+import { GATEWAY_CORE, startTestGateway, type Stack } from '../helpers/gateway.ts';
 import { expectNoSocketHeld } from '../helpers/no-socket-held.ts';
 import type { Gateway } from '../../src/index.ts';
+import { describe, expect, test, vi } from '../helpers/fixtures.ts';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
-});
-afterAll(async () => {
-  await stack?.close();
+test.override('stackSetup', { deps: { coreModule: GATEWAY_CORE } });
+test.beforeAll(async ({ stack: s }) => {
+  stack = s;
 });
 
 async function expectRefused(g: Gateway, userID: string, token: string, platformID: number, status: number, code: number): Promise<void> {
@@ -45,26 +43,26 @@ async function expectRefused(g: Gateway, userID: string, token: string, platform
 }
 
 describe('auth at the upgrade (real parse_token)', () => {
-  it('refuses a token the IM server did not issue (20031, close 4401)', async () => {
+  test('refuses a token the IM server did not issue (20031, close 4401)', async () => {
     await expectRefused(stack.gateway, 'mallory', 'eyJhbGciOiJIUzI1NiJ9.e30.forged', 5, 401, catalog.GW_BAD_TOKEN.code);
   });
 
-  it("refuses another user's valid token (20032, close 4403)", async () => {
+  test("refuses another user's valid token (20032, close 4403)", async () => {
     const aliceToken = await stack.token('alice');
     await stack.token('mallory');
     await expectRefused(stack.gateway, 'mallory', aliceToken, 5, 403, catalog.GW_TOKEN_MISMATCH.code);
   });
 
-  it("refuses the user's token for another platform (20032, close 4403)", async () => {
+  test("refuses the user's token for another platform (20032, close 4403)", async () => {
     const iosToken = await stack.token('alice', 1);
     await expectRefused(stack.gateway, 'alice', iosToken, 5, 403, catalog.GW_TOKEN_MISMATCH.code);
   });
 
-  it('refuses a bad query with HTTP 400', async () => {
+  test('refuses a bad query with HTTP 400', async () => {
     await expectRefused(stack.gateway, 'alice', await stack.token('alice'), 0, 400, catalog.GW_BAD_QUERY.code);
   });
 
-  it('answers 20036 (close 4503) when the IM server is down', async () => {
+  test('answers 20036 (close 4503) when the IM server is down', async () => {
     // A second gateway whose upstream address has nothing listening.
     const g = await startTestGateway(
       { apiAddress: 'http://127.0.0.1:9', wsAddress: 'ws://127.0.0.1:9', authTimeoutMs: 500, dbDir: stack.dbDir },

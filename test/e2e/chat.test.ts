@@ -1,12 +1,10 @@
 // Two real open-im-sdk@3.5.2 clients, alice and bob, through the gateway and the real SDK core
 // (one worker each) to the embedded IM server. This is the product path end to end.
 
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CbEvents, type MessageItem, type ConversationItem, type OpenIMSDK } from 'open-im-sdk';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
+import type { Stack } from '../helpers/gateway.ts';
 import { answer, CallbackLog, newSdk, until } from '../helpers/client.ts';
-
+import { describe, expect, test, vi } from '../helpers/fixtures.ts';
 
 let stack: Stack;
 let alice: OpenIMSDK;
@@ -34,23 +32,23 @@ async function text(sdk: OpenIMSDK, t: string): Promise<MessageItem> {
   return (await answer<MessageItem>(sdk.createTextMessage(t))).data;
 }
 
-beforeAll(async () => {
-  stack = await startStack({ faultInjection: true, adminToken: 'adm', restartBackoffMs: 50, restartBackoffMaxMs: 200 }, { coreModule: DEFAULT_CORE_MODULE });
+test.override('stackSetup', { overrides: { faultInjection: true, adminToken: 'adm', restartBackoffMs: 50, restartBackoffMaxMs: 200 } });
+test.beforeAll(async ({ stack: s }) => {
+  stack = s;
   alice = newSdk();
   bob = newSdk();
   await login(alice, 'alice');
   await login(bob, 'bob');
 }, 60_000);
 
-afterAll(async () => {
+test.afterAll(async () => {
   for (const s of [alice, bob]) await s?.logout().catch(() => undefined);
-  await stack?.close();
 });
 
 describe('two real clients through the gateway and the SDK core', () => {
   const conversationID = 'si_alice_bob';
 
-  it('delivers text, @, custom and quote messages with OnRecvNewMessages and OnNewConversation', async () => {
+  test('delivers text, @, custom and quote messages with OnRecvNewMessages and OnNewConversation', async () => {
     const hello = await send(alice, 'bob', await text(alice, 'hello bob'));
     expect(hello.status).toBe(2);
 
@@ -72,7 +70,7 @@ describe('two real clients through the gateway and the SDK core', () => {
     expect(conv.find((c) => c.userID === 'alice')!.conversationID).toBe(conversationID);
   });
 
-  it('agrees on conversation lists and unread counts on both sides', async () => {
+  test('agrees on conversation lists and unread counts on both sides', async () => {
     await waitEvent<number>(bob, CbEvents.OnTotalUnreadMessageCountChanged, (n) => n === 4).catch(async (e) => {
       throw new Error(`${(e as Error).message}; total now ${JSON.stringify((await answer<number>(bob.getTotalUnreadMsgCount())).data)}`);
     });
@@ -86,7 +84,7 @@ describe('two real clients through the gateway and the SDK core', () => {
     expect((await answer<number>(bob.getTotalUnreadMsgCount())).data).toBe(4);
   });
 
-  it('marks read: unread drops to 0 and alice gets the read receipt', async () => {
+  test('marks read: unread drops to 0 and alice gets the read receipt', async () => {
     await bob.markConversationMessageAsRead(conversationID);
     expect((await answer<number>(bob.getTotalUnreadMsgCount())).data).toBe(0);
     const one = (await answer<ConversationItem>(bob.getOneConversation({ sourceID: 'alice', sessionType: 1 }))).data;
@@ -94,7 +92,7 @@ describe('two real clients through the gateway and the SDK core', () => {
     await waitEvent(alice, CbEvents.OnRecvC2CReadReceipt);
   });
 
-  it('pages history both ways', async () => {
+  test('pages history both ways', async () => {
     for (let i = 0; i < 6; i++) await send(alice, 'bob', await text(alice, `page ${i}`));
     await waitEvent<MessageItem[]>(bob, CbEvents.OnRecvNewMessages, (ms) => ms.some((m) => m.textElem?.content === 'page 5'));
     const first = (await answer<{ messageList: MessageItem[]; isEnd: boolean }>(bob.getAdvancedHistoryMessageList({ conversationID, count: 4, startClientMsgID: '', lastMinSeq: 0 }))).data;
@@ -107,7 +105,7 @@ describe('two real clients through the gateway and the SDK core', () => {
     expect(newer.messageList.map((m) => m.textElem?.content)).toEqual(['page 2', 'page 3']);
   });
 
-  it('revokes (bob sees OnNewRecvMessageRevoked) and deletes', async () => {
+  test('revokes (bob sees OnNewRecvMessageRevoked) and deletes', async () => {
     const m = await send(alice, 'bob', await text(alice, 'oops'));
     await waitEvent<MessageItem[]>(bob, CbEvents.OnRecvNewMessages, (ms) => ms.some((x) => x.clientMsgID === m.clientMsgID));
     await alice.revokeMessage({ conversationID, clientMsgID: m.clientMsgID });
@@ -121,19 +119,19 @@ describe('two real clients through the gateway and the SDK core', () => {
     expect(left).toEqual([]);
   });
 
-  it('searches local messages', async () => {
+  test('searches local messages', async () => {
     const res = (await answer<{ totalCount: number }>(bob.searchLocalMessages({ conversationID, keywordList: ['page'], count: 50, pageIndex: 1 }))).data;
     expect(res.totalCount).toBe(6);
   });
 
-  it('SetSelfInfo fires OnSelfInfoUpdated', async () => {
+  test('SetSelfInfo fires OnSelfInfoUpdated', async () => {
     await alice.setSelfInfo({ nickname: 'Alice A.' });
     const info = await waitEvent<{ nickname: string }>(alice, CbEvents.OnSelfInfoUpdated, (u) => u.nickname === 'Alice A.');
     expect(info.nickname).toBe('Alice A.');
     expect((await answer<{ nickname: string }>(alice.getSelfUserInfo())).data.nickname).toBe('Alice A.');
   });
 
-  it('loses and duplicates nothing when bob\'s worker crashes in the middle of a burst', async () => {
+  test('loses and duplicates nothing when bob\'s worker crashes in the middle of a burst', async () => {
     const resolved: string[] = [];
     const burst = (async () => {
       for (let i = 0; i < 30; i++) {
@@ -159,3 +157,4 @@ describe('two real clients through the gateway and the SDK core', () => {
     for (const id of resolved) expect(ids.filter((x) => x === id).length, `message ${id}`).toBe(1);
   }, 60_000);
 });
+

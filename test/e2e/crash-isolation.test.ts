@@ -4,18 +4,18 @@
 // (Supervisor-level detail per kind — classification, bounds, restarts — is in
 // test/supervisor/faults.test.ts.)
 
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
 import { catalog } from '../../src/errors.ts';
 import type { FaultKind } from '../../src/protocol.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
+import { GATEWAY_CORE, type Stack } from '../helpers/gateway.ts';
 import { newSdk, settle, until } from '../helpers/client.ts';
+import { describe, expect, test, vi } from '../helpers/fixtures.ts';
 
 const ADMIN = 'admin-secret';
 let stack: Stack;
 
-beforeAll(async () => {
-  stack = await startStack({
+test.override('stackSetup', {
+  overrides: {
     faultInjection: true,
     adminToken: ADMIN,
     watchdogMs: 500,
@@ -23,9 +23,12 @@ beforeAll(async () => {
     restartBackoffMaxMs: 100,
     restartIntensity: 100,
     sessionHeapMb: 32,
-  });
+  },
+  deps: { coreModule: GATEWAY_CORE },
 });
-afterAll(async () => stack?.close());
+test.beforeAll(async ({ stack: s }) => {
+  stack = s;
+});
 
 async function admin(path: string, body?: unknown): Promise<Response> {
   return fetch(`http://127.0.0.1:${stack.gateway.address.port}${path}`, {
@@ -45,7 +48,7 @@ const sleepCall = (sdk: OpenIMSDK) => sdk.searchLocalMessages({ conversationID: 
 
 describe('a fault in one user\'s worker', () => {
   for (const kind of ['throw', 'reject', 'exit', 'loop', 'oom'] as const satisfies readonly FaultKind[]) {
-    it(`'${kind}': fails A's in-flight calls with ${catalog.GW_SESSION_CRASHED.code}, B is untouched, A answers again`, async () => {
+    test(`'${kind}': fails A's in-flight calls with ${catalog.GW_SESSION_CRASHED.code}, B is untouched, A answers again`, async () => {
       const a = await login(`ua-${kind}`);
       const b = await login(`ub-${kind}`);
       const connecting: unknown[] = [];
@@ -97,3 +100,4 @@ describe('a fault in one user\'s worker', () => {
     }, 30_000);
   }
 });
+

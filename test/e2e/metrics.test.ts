@@ -5,23 +5,20 @@
 // no label that names a user. Each failed call logged once, at a level that fits, without its
 // arguments, and every line with the node id and version.
 
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalog } from '../../src/errors.ts';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { VERSION } from '../../src/version.ts';
 import { answer, newSdk, RawClient, settle, upgradeUrl } from '../helpers/client.ts';
-import { captureLogger, startStack, type Stack } from '../helpers/gateway.ts';
+import { captureLogger, type Stack } from '../helpers/gateway.ts';
+import { describe, expect, test, vi } from '../helpers/fixtures.ts';
 
 const cap = captureLogger('debug');
 let stack: Stack;
 let base: string;
 
-beforeAll(async () => {
-  stack = await startStack({ metricsToken: 'metrics-only', adminToken: 'adm', nodeId: 'node-a' }, { log: cap.log, coreModule: DEFAULT_CORE_MODULE });
+test.override('stackSetup', { overrides: { metricsToken: 'metrics-only', adminToken: 'adm', nodeId: 'node-a' }, deps: { log: cap.log } });
+test.beforeAll(async ({ stack: s }) => {
+  stack = s;
   base = stack.gateway.url.replace(/^ws/, 'http');
-});
-afterAll(async () => {
-  await stack?.close();
 });
 
 async function metrics(token = 'metrics-only'): Promise<string> {
@@ -36,7 +33,7 @@ function value(text: string, series: string): number {
 }
 
 describe('metrics and logs of calls', () => {
-  it('count by function and outcome, an upstream business error apart from gateway refusals, and log each failure once', async () => {
+  test('count by function and outcome, an upstream business error apart from gateway refusals, and log each failure once', async () => {
     const sdk = newSdk();
     const { ok, res } = await settle(sdk.login({ userID: 'met1', token: await stack.token('met1'), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 30_000);
     expect(ok, JSON.stringify(res)).toBe(true);
@@ -82,7 +79,7 @@ describe('metrics and logs of calls', () => {
     sdk.logout().catch(() => {});
   }, 60_000);
 
-  it('show the per-session heap as one distribution over sessions, not a series per user', async () => {
+  test('show the per-session heap as one distribution over sessions, not a series per user', async () => {
     const sdk = newSdk();
     const { ok } = await settle(sdk.login({ userID: 'heap1', token: await stack.token('heap1'), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 30_000);
     expect(ok).toBe(true);
@@ -97,7 +94,7 @@ describe('metrics and logs of calls', () => {
     sdk.logout().catch(() => {});
   }, 60_000);
 
-  it('serve /metrics to the read-only metrics token, which does not open /admin', async () => {
+  test('serve /metrics to the read-only metrics token, which does not open /admin', async () => {
     expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer metrics-only' } })).status).toBe(200);
     expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer adm' } })).status).toBe(200);
     expect((await fetch(`${base}/admin/sessions`, { headers: { authorization: 'Bearer metrics-only' } })).status).toBe(401);

@@ -1,11 +1,10 @@
 // Friends, blacklist, groups and online status with THREE real open-im-sdk@3.5.2 clients
 // (alice, bob, carol) through the gateway and the real SDK core to the embedded IM server.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
+import type { Stack } from '../helpers/gateway.ts';
 import { answer, CallbackLog, newSdk, settle, until } from '../helpers/client.ts';
+import { describe, expect, test } from '../helpers/fixtures.ts';
 
 let stack: Stack;
 let alice: OpenIMSDK;
@@ -36,8 +35,8 @@ async function sendText(from: OpenIMSDK, t: string, recvID: string, groupID = ''
   return { ok: r.ok, errCode: r.res.errCode, data: r.res.data };
 }
 
-beforeAll(async () => {
-  stack = await startStack({}, { coreModule: DEFAULT_CORE_MODULE });
+test.beforeAll(async ({ stack: s }) => {
+  stack = s;
   alice = newSdk();
   bob = newSdk();
   carol = newSdk();
@@ -46,13 +45,12 @@ beforeAll(async () => {
   await login(carol, 'carol');
 }, 60_000);
 
-afterAll(async () => {
+test.afterAll(async () => {
   for (const s of [alice, bob, carol]) await s?.logout().catch(() => undefined);
-  await stack?.close();
 });
 
 describe('friends through the gateway', () => {
-  it('a request accepted: callbacks on both sides, then both friend lists', async () => {
+  test('a request accepted: callbacks on both sides, then both friend lists', async () => {
     const a0 = mark(alice);
     const b0 = mark(bob);
     await call(alice.addFriend({ toUserID: 'bob', reqMsg: 'hi bob' } as unknown as string), 'addFriend');
@@ -74,7 +72,7 @@ describe('friends through the gateway', () => {
     ]);
   });
 
-  it('a request refused: OnFriendApplicationRejected on both sides', async () => {
+  test('a request refused: OnFriendApplicationRejected on both sides', async () => {
     const a0 = mark(alice);
     const c0 = mark(carol);
     await call(carol.addFriend({ toUserID: 'alice', reqMsg: 'hello' } as unknown as string));
@@ -87,7 +85,7 @@ describe('friends through the gateway', () => {
     expect(sent).toEqual([expect.objectContaining({ toUserID: 'alice', handleResult: -1 })]);
   });
 
-  it('remark: OnFriendInfoChanged and the remark in the list', async () => {
+  test('remark: OnFriendInfoChanged and the remark in the list', async () => {
     const a0 = mark(alice);
     await call(alice.setFriendRemark({ toUserID: 'bob', remark: 'Bobby' }));
     await waitEvent(alice, CbEvents.OnFriendInfoChanged, (d) => d.userID === 'bob' && d.remark === 'Bobby', a0);
@@ -95,7 +93,7 @@ describe('friends through the gateway', () => {
     expect(found).toEqual([expect.objectContaining({ userID: 'bob', remark: 'Bobby', relationship: 1 })]);
   });
 
-  it('black list: a blocked sender gets 1302, removal lets messages through', async () => {
+  test('black list: a blocked sender gets 1302, removal lets messages through', async () => {
     const b0 = mark(bob);
     await call(bob.addBlack({ toUserID: 'alice', ex: '' }));
     await waitEvent(bob, CbEvents.OnBlackAdded, (d) => d.userID === 'alice', b0);
@@ -109,7 +107,7 @@ describe('friends through the gateway', () => {
     expect((await sendText(alice, 'now?', 'bob')).ok).toBe(true);
   });
 
-  it('delete: OnFriendDeleted, the list loses the friend', async () => {
+  test('delete: OnFriendDeleted, the list loses the friend', async () => {
     const b0 = mark(bob);
     await call(bob.deleteFriend('alice'));
     await waitEvent(bob, CbEvents.OnFriendDeleted, (d) => d.userID === 'alice', b0);
@@ -121,7 +119,7 @@ describe('a group through the gateway', () => {
   let groupID = '';
   const conv = () => `sg_${groupID}`;
 
-  it('create with members: everyone gets OnJoinedGroupAdded', async () => {
+  test('create with members: everyone gets OnJoinedGroupAdded', async () => {
     const [a0, b0, c0] = [mark(alice), mark(bob), mark(carol)];
     const g = await call<any>(alice.createGroup({ memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'Trio', groupType: 2 }, adminUserIDs: [] } as any), 'createGroup');
     groupID = g.groupID;
@@ -133,7 +131,7 @@ describe('a group through the gateway', () => {
     expect(await call<any[]>(carol.getJoinedGroupList())).toEqual([expect.objectContaining({ groupID, groupName: 'Trio' })]);
   });
 
-  it('a group message reaches all members with unread counts', async () => {
+  test('a group message reaches all members with unread counts', async () => {
     const [b0, c0] = [mark(bob), mark(carol)];
     const sent = await sendText(alice, 'hello trio', '', groupID);
     expect(sent.ok).toBe(true);
@@ -149,7 +147,7 @@ describe('a group through the gateway', () => {
     expect((await call<any>(carol.getOneConversation({ sourceID: groupID, sessionType: 3 }))).unreadCount).toBe(1);
   });
 
-  it('mute the group: a member send fails 1403; unmuted it goes through', async () => {
+  test('mute the group: a member send fails 1403; unmuted it goes through', async () => {
     const b0 = mark(bob);
     await call(alice.changeGroupMute({ groupID, isMute: true }));
     await waitEvent(bob, CbEvents.OnGroupInfoChanged, (d) => d.groupID === groupID && d.status === 3, b0);
@@ -161,7 +159,7 @@ describe('a group through the gateway', () => {
     expect((await sendText(bob, 'thanks', '', groupID)).ok).toBe(true);
   });
 
-  it('kick, a join application accepted, transfer the owner, dismiss', async () => {
+  test('kick, a join application accepted, transfer the owner, dismiss', async () => {
     let [a0, b0, c0] = [mark(alice), mark(bob), mark(carol)];
     await call(alice.kickGroupMember({ groupID, reason: 'out', userIDList: ['bob'] }));
     await waitEvent(bob, CbEvents.OnJoinedGroupDeleted, (d) => d.groupID === groupID, b0);
@@ -193,7 +191,7 @@ describe('a group through the gateway', () => {
 });
 
 describe('a user who was offline through the gateway', () => {
-  it('logs in again and gets the changes by incremental sync (request log), with the callbacks', async () => {
+  test('logs in again and gets the changes by incremental sync (request log), with the callbacks', async () => {
     // carol: a pending request to bob, and member of two groups.
     const b0 = mark(bob);
     await call(carol.addFriend({ toUserID: 'bob', reqMsg: 'friends?' } as unknown as string));
@@ -245,3 +243,4 @@ describe('a user who was offline through the gateway', () => {
     expect(memberFetches.filter((id) => id !== g4)).toEqual([]);
   });
 });
+
