@@ -49,8 +49,10 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: UNIT_TESTS,
-          // Nothing here can crash its host: threads start faster than forks.
+          // Nothing here can crash its host or leaks state (fake timers are restored after each
+          // test): threads sharing one module graph start ~2x faster than a fork per file.
           pool: 'threads',
+          isolate: false,
         },
       },
       {
