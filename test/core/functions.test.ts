@@ -11,11 +11,7 @@ let kate: TestCore;
 let liam: TestCore;
 const conv = 'si_kate_liam';
 
-async function login(c: TestCore): Promise<void> {
-  const from = c.events.length;
-  await c.call('Login', c.userID, await im.userToken(c.userID, c.platformID));
-  await c.waitFor('OnSyncServerFinish', undefined, 8000, from);
-}
+const login = async (c: TestCore): Promise<unknown> => c.login(await im.userToken(c.userID, c.platformID));
 
 async function send(from: TestCore, text: string, to: string): Promise<any> {
   const m = await from.call('CreateTextMessage', text);

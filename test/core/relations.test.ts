@@ -11,9 +11,7 @@ let bob: TestCore;
 let carol: TestCore;
 
 async function login(c: TestCore): Promise<void> {
-  const from = c.events.length;
-  expect(await c.call('Login', c.userID, await im.userToken(c.userID, c.platformID))).toBe('');
-  await c.waitFor('OnSyncServerFinish', undefined, 8000, from);
+  expect(await c.login(await im.userToken(c.userID, c.platformID))).toBe('');
 }
 
 async function codeOf(p: Promise<unknown>): Promise<number> {
