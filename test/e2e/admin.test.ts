@@ -4,9 +4,10 @@
 
 import { catalog } from '../../src/errors.ts';
 import type { SessionInfo } from '../../src/supervisor/types.ts';
-import { answer, newSdk, noReconnect, settle } from '../helpers/client.ts';
+import { answer, noReconnect, settle } from '../helpers/client.ts';
 import { GATEWAY_CORE, type Stack } from '../helpers/gateway.ts';
 import { describe, expect, test, vi } from '../helpers/fixtures.ts';
+import { loggedInSdk } from '../helpers/sdk-events.ts';
 
 const ADMIN = 'e2e-admin-token';
 let stack: Stack;
@@ -54,9 +55,7 @@ function waitState(userID: string, state: SessionInfo['state'], ms = 10_000): Pr
 }
 
 async function sdkFor(userID: string) {
-  const sdk = newSdk();
-  const { ok, res } = await settle(sdk.login({ userID, token: await stack.token(userID), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }));
-  expect(ok, JSON.stringify(res)).toBe(true);
+  const sdk = await loggedInSdk(stack, userID);
   noReconnect(sdk);
   return sdk;
 }

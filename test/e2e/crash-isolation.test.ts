@@ -8,8 +8,9 @@ import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
 import { catalog } from '../../src/errors.ts';
 import type { FaultKind } from '../../src/protocol.ts';
 import { GATEWAY_CORE, type Stack } from '../helpers/gateway.ts';
-import { newSdk, settle, until } from '../helpers/client.ts';
+import { settle } from '../helpers/client.ts';
 import { describe, expect, test, vi } from '../helpers/fixtures.ts';
+import { loggedInSdk } from '../helpers/sdk-events.ts';
 
 const ADMIN = 'admin-secret';
 let stack: Stack;
@@ -38,11 +39,7 @@ async function admin(path: string, body?: unknown): Promise<Response> {
   });
 }
 
-async function login(userID: string): Promise<OpenIMSDK> {
-  const sdk = newSdk();
-  await until(sdk.login({ userID, token: await stack.token(userID), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 10_000, 'login');
-  return sdk;
-}
+const login = (userID: string): Promise<OpenIMSDK> => loggedInSdk(stack, userID);
 
 const sleepCall = (sdk: OpenIMSDK) => sdk.searchLocalMessages({ conversationID: 'c', keywordList: ['sleep:20000'] });
 

@@ -6,22 +6,16 @@
 import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
 import { SdkCode } from '../../src/core/errors.ts';
 import type { Stack } from '../helpers/gateway.ts';
-import { answer, dropSdk, newSdk, settle, until } from '../helpers/client.ts';
+import { answer, dropSdk, settle } from '../helpers/client.ts';
 import { expect, test } from '../helpers/fixtures.ts';
+import { loggedInSdk } from '../helpers/sdk-events.ts';
 
 let stack: Stack;
 test.beforeAll(({ stack: s }) => {
   stack = s;
 });
 
-async function login(userID: string): Promise<OpenIMSDK> {
-  const sdk = newSdk();
-  const synced = new Promise((r) => sdk.on(CbEvents.OnSyncServerFinish, r));
-  const { ok, res } = await settle(sdk.login({ userID, token: await stack.token(userID), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 20_000);
-  expect(ok, JSON.stringify(res)).toBe(true);
-  await until(synced, 15_000, 'first sync');
-  return sdk;
-}
+const login = (userID: string): Promise<OpenIMSDK> => loggedInSdk(stack, userID, { waitSync: true });
 
 test('an oversized text answers 10290 and the user\'s 10 concurrent sends all succeed on an unbroken connection', async () => {
   await stack.token('lim-peer');

@@ -3,21 +3,17 @@
 // OnRecvNewMessages; carol, logged in on the same gateway, receives nothing.
 
 import { CbEvents } from 'open-im-sdk';
-import { answer, dropSdk, newSdk, type SdkResponse, settle } from '../helpers/client.ts';
+import { answer, dropSdk, type SdkResponse, settle } from '../helpers/client.ts';
 import type { Stack } from '../helpers/gateway.ts';
 import { describe, expect, test } from '../helpers/fixtures.ts';
+import { loggedInSdk } from '../helpers/sdk-events.ts';
 
 let stack: Stack;
 test.beforeAll(({ stack: s }) => {
   stack = s;
 });
 
-async function sdkFor(userID: string) {
-  const sdk = newSdk();
-  const { ok, res } = await settle(sdk.login({ userID, token: await stack.token(userID), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 20_000);
-  expect(ok, JSON.stringify(res)).toBe(true);
-  return sdk;
-}
+const sdkFor = (userID: string) => loggedInSdk(stack, userID);
 
 describe('messaging with the real core', () => {
   test('delivers to both tabs of the recipient and to no one else', async () => {

@@ -9,7 +9,8 @@ import type { OpenIMSDK } from 'open-im-sdk';
 import { catalog } from '../../src/errors.ts';
 import type { ChaosReport } from '../../src/supervisor/types.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
-import { newSdk, settle, until } from '../helpers/client.ts';
+import { settle } from '../helpers/client.ts';
+import { loggedInSdk } from '../helpers/sdk-events.ts';
 
 const ADMIN = 'admin-secret';
 const BASE = { faultInjection: true, adminToken: ADMIN, watchdogMs: 500, restartBackoffMs: 20, restartBackoffMaxMs: 100, restartIntensity: 1000 };
@@ -22,11 +23,7 @@ async function admin(stack: Stack, path: string, body?: unknown): Promise<Respon
   });
 }
 
-async function login(stack: Stack, userID: string): Promise<OpenIMSDK> {
-  const sdk = newSdk();
-  await until(sdk.login({ userID, token: await stack.token(userID), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 10_000, 'login');
-  return sdk;
-}
+const login = (stack: Stack, userID: string): Promise<OpenIMSDK> => loggedInSdk(stack, userID);
 
 const sleepCall = (sdk: OpenIMSDK) => sdk.searchLocalMessages({ conversationID: 'c', keywordList: ['sleep:20000'] });
 

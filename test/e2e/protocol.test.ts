@@ -3,9 +3,10 @@
 
 import { CbEvents } from 'open-im-sdk';
 import { catalog } from '../../src/errors.ts';
-import { answer, dropSdk, newSdk, RawClient, type SdkResponse, settle, upgradeUrl } from '../helpers/client.ts';
+import { answer, dropSdk, newSdk, RawClient, type SdkResponse, upgradeUrl } from '../helpers/client.ts';
 import { GATEWAY_CORE, type Stack } from '../helpers/gateway.ts';
 import { describe, expect, test } from '../helpers/fixtures.ts';
+import { loggedInSdk } from '../helpers/sdk-events.ts';
 
 let stack: Stack;
 test.override('stackSetup', { overrides: { idleGraceMs: 10_000 }, deps: { coreModule: GATEWAY_CORE } });
@@ -13,13 +14,7 @@ test.beforeAll(({ stack: s }) => {
   stack = s;
 });
 
-async function sdkFor(userID: string, platformID = 5) {
-  const sdk = newSdk();
-  const token = await stack.token(userID, platformID);
-  const { ok, res } = await settle(sdk.login({ userID, token, platformID, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }));
-  expect(ok, JSON.stringify(res)).toBe(true);
-  return sdk;
-}
+const sdkFor = (userID: string, platformID = 5) => loggedInSdk(stack, userID, { platformID });
 
 async function rawFor(userID: string, platformID = 5): Promise<RawClient> {
   return RawClient.open(upgradeUrl(stack.gateway.url, { sendID: userID, token: await stack.token(userID, platformID), platformID, operationID: `init-${userID}` }));

@@ -11,7 +11,8 @@ import { catalog } from '../../src/errors.ts';
 import type { FaultKind } from '../../src/protocol.ts';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
-import { answer, dropSdk, newSdk, settle } from '../helpers/client.ts';
+import { answer, dropSdk, settle } from '../helpers/client.ts';
+import { loggedInSdk } from '../helpers/sdk-events.ts';
 
 const ADMIN = 'admin-secret';
 const MESSAGES = 60;
@@ -58,12 +59,7 @@ function burst(name: string, overrides: Record<string, unknown>, kinds: FaultKin
     /** The session's restart count when the last fault was posted (-1: none yet). */
     let postedAt = -1;
 
-    async function login(userID: string): Promise<OpenIMSDK> {
-      const sdk = newSdk();
-      const { ok, res } = await settle(sdk.login({ userID, token: await stack.token(userID), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 20_000);
-      expect(ok, JSON.stringify(res)).toBe(true);
-      return sdk;
-    }
+    const login = (userID: string): Promise<OpenIMSDK> => loggedInSdk(stack, userID);
 
     /**
      * Inject a fault into a worker that took none yet: wait until the last fault's restart is

@@ -5,6 +5,11 @@ import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
 import { answer, CallbackLog, newSdk, until, type Heard } from './client.ts';
 import type { Stack } from './gateway.ts';
 
+/** A new real client logged in through the stack's gateway; `waitSync`: after its first sync too. */
+export async function loggedInSdk(stack: Stack, userID: string, o: { platformID?: number; waitSync?: boolean } = {}): Promise<OpenIMSDK> {
+  return (await SdkUser.loginWith(stack, userID, newSdk(), { waitSync: false, ...o })).sdk;
+}
+
 export class SdkUser {
   readonly sdk: OpenIMSDK;
   readonly userID: string;
