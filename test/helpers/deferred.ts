@@ -1,6 +1,6 @@
 // Promise.withResolvers for the ES2023 lib the tsconfig targets: a promise and its two switches.
 
-export interface Deferred<T> {
+interface Deferred<T> {
   readonly promise: Promise<T>;
   resolve(v: T): void;
   reject(e: unknown): void;

@@ -18,13 +18,13 @@ import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { startStack, type OptionOverrides, type Stack, type StackOptions } from './gateway.ts';
 import { SdkUser } from './sdk-events.ts';
 
-export interface StackSetup {
+interface StackSetup {
   readonly overrides?: OptionOverrides;
   readonly deps?: GatewayDeps;
   readonly options?: StackOptions;
 }
 
-export type Login = (userID: string, platformID?: number) => Promise<SdkUser>;
+type Login = (userID: string, platformID?: number) => Promise<SdkUser>;
 
 export const test = base
   .extend('stackSetup', { scope: 'file' }, {} as StackSetup)
