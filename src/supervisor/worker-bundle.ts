@@ -36,7 +36,8 @@ const ENTRY = fileURLToPath(moduleUrl('../../workers/bundle-entry', import.meta.
 /** Only the package has it (dist/src/supervisor -> dist/workers). */
 const PREBUILT = fileURLToPath(new URL('../../workers/session-worker.bundle.mjs', import.meta.url));
 const FROM_SOURCES = import.meta.url.endsWith('.ts');
-const CACHE_DIR = fileURLToPath(new URL('../../node_modules/.cache/sdkgate/', import.meta.url));
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const CACHE_DIR = join(ROOT, 'node_modules', '.cache', 'sdkgate');
 /** Bundles of earlier sources kept beside the current one (a gateway still running may use one). */
 const KEEP = 8;
 
@@ -92,6 +93,9 @@ function loadEsbuild(): Esbuild {
 function workerBundleOptions(): import('esbuild').BuildOptions & { write: false } {
   return {
     entryPoints: [ENTRY],
+    // esbuild names modules in the output by their path from here: from the package root, the
+    // same sources give the same bytes (and cache file) whatever the gateway's working directory.
+    absWorkingDir: ROOT,
     bundle: true,
     format: 'esm',
     platform: 'node',
