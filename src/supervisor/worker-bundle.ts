@@ -15,7 +15,8 @@
 // workers load the sources module by module, as before: slower to start, never wrong.
 //
 // The bundle serves only sessions whose core is the default one; a gateway given another core
-// module (tests, an operator's --core) keeps the plain entry, which imports that module.
+// module (createGateway's `coreModule`, as tests' fixture cores) keeps the plain entry, which
+// imports that module.
 
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
