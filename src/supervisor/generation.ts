@@ -3,7 +3,7 @@
 
 import type { Logger } from 'pino';
 import type { ExitReason, GatewayError } from '../errors.ts';
-import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, UpstreamMessage, WorkerBoot } from '../protocol.ts';
+import type { EventMessage, LogMessage, PongMessage, SessionBinding, ShutdownMessage, UpstreamMessage, WorkerBoot } from '../protocol.ts';
 import type { RpcClient } from '../rpc/client.ts';
 import type { ExitInfo, SessionHost } from './host.ts';
 import { Watchdog } from './watchdog.ts';
@@ -20,16 +20,8 @@ export interface GenerationOptions {
   readonly startTimeoutMs: number;
 }
 
-/** The worker's heap, as its last pong reported it. */
-export interface HeapFigures {
-  readonly heapUsed: number;
-  readonly heapLimit: number;
-  readonly external: number;
-}
-
 export interface GenerationHooks {
   onEvent(e: EventMessage): void;
-  onTelemetry(t: HeapFigures): void;
   onLog(line: LogMessage): void;
   onUpstream(sample: UpstreamMessage['sample']): void;
   /** Heap above the soft limit while serving: the session drains and restarts. */
@@ -39,20 +31,24 @@ export interface GenerationHooks {
 export class Generation {
   readonly host: SessionHost;
   rpc: RpcClient | null = null;
-  /** Logged in and serving; an exit now is a crash (before it, the launch handles it). */
-  running = false;
+  /** The worker's heap as its last pong reported it (the admin API, the stuck-loop verdict). */
+  lastPong: PongMessage | null = null;
   /** Set when the worker died abnormally while serving: what its calls were rejected with. */
   crashError: GatewayError | null = null;
 
   readonly #o: GenerationOptions;
   readonly #hooks: GenerationHooks;
   #watchdog: Watchdog | null = null;
-  #heapUsed: number | null = null;
 
   constructor(options: GenerationOptions, hooks: GenerationHooks) {
     this.#o = options;
     this.#hooks = hooks;
     this.host = options.host;
+  }
+
+  /** Logged in, alive, and its port open: a call posted now reaches the core. */
+  get serving(): boolean {
+    return this.host.running && this.host.alive && this.rpc !== null && !this.rpc.dead;
   }
 
   get exited(): Promise<ExitInfo> {
@@ -74,8 +70,7 @@ export class Generation {
         overdueGraceMs: watchdogMs,
         onEvent: (e) => this.#hooks.onEvent(e),
         onPong: (p) => {
-          this.#heapUsed = p.heapUsed;
-          this.#hooks.onTelemetry(p);
+          this.lastPong = p;
           this.#watchdog?.pong(p.seq, p.heapUsed);
         },
         onLog: (line) => this.#hooks.onLog(line),
@@ -94,10 +89,9 @@ export class Generation {
     }
   }
 
-  /** The core is logged in: failures are crashes from now on, and the watchdogs run. */
+  /** The core is logged in: failures are crashes from now on (host.running), and the watchdogs run. */
   goLive(): void {
     this.host.markRunning();
-    this.running = true;
     // In-process cores have no thread to watch (or to terminate): see in-process-host.ts.
     const busy = this.host.busySampler();
     if (!busy) return;
@@ -147,7 +141,7 @@ export class Generation {
    * an OOM: classify it 'oom', not 'watchdog', so operators see the real cause.
    */
   async #onStuck(detail: string): Promise<void> {
-    const used = (await this.host.heapUsedNow(250)) ?? this.#heapUsed;
+    const used = (await this.host.heapUsedNow(250)) ?? this.lastPong?.heapUsed ?? null;
     if (used !== null && used >= this.#o.softHeapBytes) {
       this.kill('oom', `unresponsive at ${Math.round(used / 1024 / 1024)} MB heap, above the soft limit (GC thrash): ${detail}`);
     } else {

@@ -33,14 +33,15 @@ export interface SessionHost {
   readonly threadId: number | null;
   /** The process the core runs in: the child's pid for `process`, the gateway's otherwise. */
   readonly pid: number;
-  readonly spawnedAt: number;
-  /** When the core module finished loading (Date.now()), or null before. */
-  readonly loadedAt: number | null;
   /** The core module is imported and the heap check passed. Rejects if the host died first. */
   readonly loaded: Promise<LoadedMessage>;
+  /** `loaded` has resolved (a warm spare that has is preferred). */
+  readonly isLoaded: boolean;
   /** Resolves once, with the classified exit. Never rejects. */
   readonly exited: Promise<ExitInfo>;
   readonly alive: boolean;
+  /** The core was logged in (markRunning): an exit now is a crash, not a failed start. */
+  readonly running: boolean;
   /** Hand the host its session; returns the RPC client on the session's port. */
   bind(binding: SessionBinding, options: RpcClientOptions): RpcClient;
   /** The core is logged in: from now on a failure is a crash, not an init failure. */
@@ -64,12 +65,11 @@ export interface Intent {
 }
 
 export abstract class HostBase {
-  readonly spawnedAt = Date.now();
-  loadedAt: number | null = null;
   readonly loaded: Promise<LoadedMessage>;
   readonly exited: Promise<ExitInfo>;
 
   #alive = true;
+  #loaded = false;
   #running = false;
   #intent: Intent | null = null;
   #loadedResolve!: (m: LoadedMessage) => void;
@@ -89,8 +89,11 @@ export abstract class HostBase {
     return this.#alive;
   }
 
-  /** Logged in and serving (markRunning was called). */
-  protected get running(): boolean {
+  get isLoaded(): boolean {
+    return this.#loaded;
+  }
+
+  get running(): boolean {
     return this.#running;
   }
 
@@ -118,7 +121,7 @@ export abstract class HostBase {
   protected abstract kill(): void | Promise<void>;
 
   protected markLoaded(m: LoadedMessage): void {
-    this.loadedAt = Date.now();
+    this.#loaded = true;
     this.#loadedResolve(m);
   }
 

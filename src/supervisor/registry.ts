@@ -5,12 +5,9 @@
 // A key whose session is still stopping (logout, idle eviction) is not reused: acquire() waits
 // for it to stop, because two cores must never open the same data dir at once.
 
+import { sessionKey } from './key.ts';
 import type { Principal, SessionClient } from './types.ts';
 import type { Session } from './session.ts';
-
-export function sessionKey(userID: string, platformID: number): string {
-  return `${platformID}:${userID}`;
-}
 
 export class Registry {
   readonly #sessions = new Map<string, Session>();

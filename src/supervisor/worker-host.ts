@@ -29,8 +29,6 @@ export interface WorkerHostOptions {
   readonly execArgv?: readonly string[];
 }
 
-type Phase = 'booting' | 'binding' | 'running';
-
 let cacheDir: string | null | undefined;
 
 /**
@@ -91,7 +89,6 @@ export class WorkerHost extends HostBase implements SessionHost {
   readonly pid = process.pid;
 
   readonly #log: Logger;
-  #phase: Phase = 'booting';
   #error: Error | null = null;
   #fatal: WireError | null = null;
 
@@ -112,7 +109,6 @@ export class WorkerHost extends HostBase implements SessionHost {
 
     this.worker.on('message', (m: WorkerControlMessage) => {
       if (m.type === 'loaded') {
-        this.#phase = 'binding';
         this.markLoaded(m);
       } else if (m.type === 'fatal') {
         this.#fatal = m.error;
@@ -137,11 +133,6 @@ export class WorkerHost extends HostBase implements SessionHost {
     const msg: BindMessage = { type: 'bind', binding, port: port2 };
     this.worker.postMessage(msg, [port2]);
     return client;
-  }
-
-  override markRunning(): void {
-    super.markRunning();
-    this.#phase = 'running';
   }
 
   ref(): void {
@@ -180,7 +171,7 @@ export class WorkerHost extends HostBase implements SessionHost {
     const make = (reason: ExitReason, detail: string): ExitInfo => ({ reason, code, detail, error: fatal });
     if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') return make('oom', e.message);
     if (intent && (intent.reason !== 'normal' || !e)) return make(intent.reason, intent.detail);
-    if (fatal || this.#phase !== 'running') {
+    if (fatal || !this.running) {
       return make('init_failed', fatal ? `${fatal.name}: ${fatal.message}` : e ? `${e.name}: ${e.message}` : `exit code ${code} before ready`);
     }
     if (e?.name === 'UnhandledRejection') return make('unhandled_rejection', e.message);
