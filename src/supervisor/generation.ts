@@ -6,6 +6,7 @@ import type { ExitReason, GatewayError } from '../errors.ts';
 import type { EventMessage, LogMessage, PongMessage, SessionBinding, ShutdownMessage, UpstreamMessage, WorkerBoot } from '../protocol.ts';
 import type { RpcClient } from '../rpc/client.ts';
 import type { ExitInfo, SessionHost } from './host.ts';
+import type { SessionBase } from './spawn.ts';
 import { Watchdog } from './watchdog.ts';
 
 export type { SessionHost } from './host.ts';
@@ -22,10 +23,25 @@ export interface GenerationOptions {
 
 export interface GenerationHooks {
   onEvent(e: EventMessage): void;
-  onLog(line: LogMessage): void;
   onUpstream(sample: UpstreamMessage['sample']): void;
   /** Heap above the soft limit while serving: the session drains and restarts. */
   onSoftHeap(detail: string): void;
+}
+
+/** A session's next generation: a warm spare for its spec if the pool has one, else a fresh host. */
+export function openGeneration(s: SessionBase, hooks: GenerationHooks): Generation {
+  const o = s.options;
+  return new Generation(
+    {
+      host: s.spares?.take(s.spec) ?? s.spawn(s.spec, s.log),
+      boot: s.spec.boot,
+      log: s.log,
+      watchdogMs: o.watchdogMs,
+      softHeapBytes: s.spec.boot.heapLimitMb * 1024 * 1024 * o.heapSoftRatio,
+      startTimeoutMs: o.startTimeoutMs,
+    },
+    hooks,
+  );
 }
 
 export class Generation {
@@ -73,7 +89,7 @@ export class Generation {
           this.lastPong = p;
           this.#watchdog?.pong(p.seq, p.heapUsed);
         },
-        onLog: (line) => this.#hooks.onLog(line),
+        onLog: (line) => this.#forwardLog(line),
         onUpstream: (sample) => this.#hooks.onUpstream(sample),
         onOverdue: (c) => this.kill('watchdog', `call ${c.fn} ignored cancellation for ${c.overdueMs} ms past its deadline`),
         onBroken: (e) => this.kill('exception', `messageerror: ${e.message}`),
@@ -134,6 +150,13 @@ export class Generation {
     if (info) return info;
     this.#o.log.warn({ boundMs, why }, 'core did not close in time; terminating the worker');
     return this.host.terminate(intent, `${detail}; terminated after ${boundMs} ms`);
+  }
+
+  /** A core log line, written by the session's logger (the worker has none of its own). */
+  #forwardLog(line: LogMessage): void {
+    const obj = { ...line.obj, from: 'core' };
+    if (line.msg === undefined) this.#o.log[line.level](obj);
+    else this.#o.log[line.level](obj, line.msg);
   }
 
   /**

@@ -5,6 +5,7 @@
 // login into a cold spawn.
 
 import type { Logger } from 'pino';
+import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import { PROTOCOL_VERSION, type WorkerBoot } from '../protocol.ts';
 import type { Isolation, SessionHost } from './host.ts';
@@ -19,6 +20,24 @@ export interface HostSpec {
   readonly boot: WorkerBoot;
   /** Applied to a process only (NO_OS_LIMITS otherwise). */
   readonly os: OsLimits;
+}
+
+/** What a session is started from (index.ts builds it; session.ts adds its own hooks). */
+export interface SessionBase {
+  readonly userID: string;
+  readonly platformID: number;
+  readonly sessionId: string;
+  readonly options: GatewayOptions;
+  readonly limits: SessionLimits;
+  /** What every worker of this session is started with (spawn.ts sessionSpec, the warm pool's too). */
+  readonly spec: HostSpec;
+  /** Already a child with userID, platformID and sessionId. */
+  readonly log: Logger;
+  readonly metrics: Metrics;
+  /** Start a host (spawn.ts spawnHost); throws if it cannot. */
+  readonly spawn: (spec: HostSpec, log: Logger) => SessionHost;
+  /** The warm pool: a pre-spawned host for a spec, or null. */
+  readonly spares?: { take(spec: HostSpec): SessionHost | null } | undefined;
 }
 
 export interface SpawnDeps {
