@@ -279,6 +279,11 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       return registry.sessionOf(client)?.loginStatus() ?? 1;
     },
 
+    maxInFlight(userID: string): number {
+      const l = limitsFor(userID);
+      return l.sessionConcurrency + l.sessionQueue;
+    },
+
     list(): SessionInfo[] {
       return registry.all().map((s) => s.info());
     },
