@@ -9,7 +9,7 @@
 // first intent wins, a later terminate() with the same reason refines its detail, and each host's
 // classification decides what outranks it (a crash during a shutdown is still a crash).
 
-import type { ExitReason, WireError } from '../errors.ts';
+import { fromWire, gatewayError, type ExitReason, type WireError } from '../errors.ts';
 import type { LoadedMessage, SessionBinding } from '../protocol.ts';
 import type { RpcClient, RpcClientOptions } from '../rpc/client.ts';
 
@@ -64,7 +64,11 @@ export interface Intent {
   readonly detail: string;
 }
 
+/** How a host's end reads in the error a pending `loaded` rejects with. */
+const ENDED: Record<Isolation, string> = { thread: 'session worker', process: 'session process', none: 'in-process core' };
+
 export abstract class HostBase {
+  abstract readonly isolation: Isolation;
   readonly loaded: Promise<LoadedMessage>;
   readonly exited: Promise<ExitInfo>;
 
@@ -125,11 +129,14 @@ export abstract class HostBase {
     this.#loadedResolve(m);
   }
 
-  /** The host is gone: settle `loaded` (if still pending) with `loadError`, and `exited`. Once. */
-  protected ended(info: ExitInfo, loadError: Error): void {
+  /**
+   * The host is gone: settle `loaded` (if still pending: with what the worker reported, else why
+   * it ended) and `exited`. Once.
+   */
+  protected ended(info: ExitInfo): void {
     if (!this.#alive) return;
     this.#alive = false;
-    this.#loadedReject(loadError);
+    this.#loadedReject(info.error ? fromWire(info.error) : gatewayError('GW_INTERNAL', `${ENDED[this.isolation]} ended: ${info.reason}`, { reason: info.reason }));
     this.#exitResolve(info);
   }
 }

@@ -10,7 +10,6 @@ import { setFlagsFromString } from 'node:v8';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { ExitReason, WireError } from '../errors.ts';
-import { fromWire, gatewayError } from '../errors.ts';
 import type { BindMessage, SessionBinding, WorkerBoot, WorkerControlMessage } from '../protocol.ts';
 import { moduleUrl } from '../module-url.ts';
 import { RpcClient, type RpcClientOptions } from '../rpc/client.ts';
@@ -121,8 +120,7 @@ export class WorkerHost extends HostBase implements SessionHost {
       this.#log.error({ err: e }, 'worker control message could not be deserialised');
     });
     this.worker.once('exit', (code) => {
-      const info = this.#classify(code);
-      this.ended(info, this.#fatal ? fromWire(this.#fatal) : gatewayError('GW_INTERNAL', `session worker ended: ${info.reason}`, { reason: info.reason }));
+      this.ended(this.#classify(code));
     });
   }
 
