@@ -1,5 +1,5 @@
 // One worker lifetime of a session: spawn, boot, bind, core Login, the watchdogs while it serves,
-// and its end (asked for, or forced). The session decides what happens between generations.
+// and its end (asked for, or forced). What happens between generations is lifecycle.ts's.
 
 import type { Logger } from 'pino';
 import type { ExitReason, GatewayError } from '../errors.ts';
@@ -8,8 +8,6 @@ import type { RpcClient } from '../rpc/client.ts';
 import type { ExitInfo, SessionHost } from './host.ts';
 import type { SessionBase } from './spawn.ts';
 import { Watchdog } from './watchdog.ts';
-
-export type { SessionHost } from './host.ts';
 
 export interface GenerationOptions {
   /** A fresh host, or a pre-spawned spare from the warm pool (spawn.ts), booted with `boot`. */

@@ -1,5 +1,6 @@
 // createSupervisor(): the Supervisor the gateway calls (src/supervisor/types.ts). Wires the
-// registry, sessions, limits and metrics; the behaviour lives in session.ts.
+// registry, sessions, limits and metrics; a session's behaviour lives in session.ts and its
+// worker lifecycle in lifecycle.ts.
 
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';

@@ -15,8 +15,6 @@ import type { SessionBase } from './spawn.ts';
 import { Tabs } from './tabs.ts';
 import type { SessionClient, SessionInfo, SessionState } from './types.ts';
 
-export type { StopReason } from './session-state.ts';
-
 export interface SessionDeps extends SessionBase {
   /** Called once, when the session reaches `stopped`. */
   readonly onStopped: (session: Session) => void;
