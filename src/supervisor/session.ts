@@ -41,7 +41,7 @@ export class Session {
   readonly #log: Logger;
   readonly #calls: CallQueue;
   readonly #tabs: Tabs;
-  readonly #life: Lifecycle;
+  readonly #lifecycle: Lifecycle;
   #token: string;
   /** The token the live core logged in with (it may lag #token until the core is told). */
   #coreToken: string | null = null;
@@ -64,15 +64,15 @@ export class Session {
       idleGraceMs: deps.options.idleGraceMs,
       maxTabs: deps.options.maxConnsPerUser,
       onIdle: () => {
-        if (this.#tabs.size === 0 && this.#life.life.kind !== 'quarantined') void this.close('idle');
+        if (this.#tabs.size === 0 && this.#lifecycle.life.kind !== 'quarantined') void this.close('idle');
       },
     });
-    this.#life = new Lifecycle({
+    this.#lifecycle = new Lifecycle({
       ...deps,
       calls: this.#calls,
       tabs: this.#tabs,
       token: () => this.#token,
-      loginOperationID: () => `${this.sessionId}-login-${++this.#loginSeq}`,
+      loginOperationID: () => this.#loginOperationID(),
       onCoreEvent: (gen, e) => this.#onCoreEvent(gen, e),
       onReady: (coreToken) => {
         this.#coreToken = coreToken;
@@ -82,22 +82,22 @@ export class Session {
       },
       onStopped: () => deps.onStopped(this),
     });
-    this.stopped = this.#life.stopped;
+    this.stopped = this.#lifecycle.stopped;
   }
 
   get state(): SessionState {
-    return this.#life.state;
+    return this.#lifecycle.state;
   }
 
   /** The live worker's thread id, or null between workers (and for a process). */
   get threadId(): number | null {
-    const host = this.#life.gen?.host;
+    const host = this.#lifecycle.gen?.host;
     return host?.alive ? host.threadId : null;
   }
 
   /** The pid of the process the live core runs in, or null between workers. */
   get pid(): number | null {
-    const host = this.#life.gen?.host;
+    const host = this.#lifecycle.gen?.host;
     return host?.alive ? host.pid : null;
   }
 
@@ -107,7 +107,7 @@ export class Session {
 
   /** True once close() or destroy() began, or a kick is being classified: the registry must wait for `stopped` and start a fresh session. */
   get closing(): boolean {
-    return isEnding(this.#life.life) || this.#kick !== null;
+    return isEnding(this.#lifecycle.life) || this.#kick !== null;
   }
 
   has(client: SessionClient): boolean {
@@ -138,15 +138,15 @@ export class Session {
    * user's unread messages instead of staying silent (SessionBinding.resumed).
    */
   async login(client: SessionClient, token: string, resumed = false): Promise<void> {
-    if (this.closing) throw gatewayError(this.#life.endCode());
-    if (this.#life.life.kind === 'quarantined') throw this.#life.quarantinedError();
+    if (this.closing) throw gatewayError(this.#lifecycle.endCode());
+    if (this.#lifecycle.life.kind === 'quarantined') throw this.#lifecycle.quarantinedError();
     const attaching = this.#tabs.attach(client);
     // A newly attaching client's other token got here only because upstream just accepted it
     // (the supervisor checks): it is the newest, and the session's from now on.
     if (attaching && token !== this.#token) this.#adopt(token);
-    if (this.#life.life.kind === 'ready') return;
+    if (this.#lifecycle.life.kind === 'ready') return;
     try {
-      await this.#life.whenReady(resumed);
+      await this.#lifecycle.whenReady(resumed);
     } catch (e) {
       this.#tabs.remove(client);
       throw e;
@@ -156,7 +156,7 @@ export class Session {
   /** Detach after Logout; closes the session if it was the last client. */
   async logout(client: SessionClient): Promise<void> {
     if (!this.#tabs.remove(client)) return;
-    if (this.#tabs.size > 0 || this.#life.life.kind === 'quarantined') return;
+    if (this.#tabs.size > 0 || this.#lifecycle.life.kind === 'quarantined') return;
     await this.close('logout');
   }
 
@@ -178,12 +178,12 @@ export class Session {
 
   /** The connection dropped: detach (parked for its return); the last one arms the idle grace. */
   detach(client: SessionClient): void {
-    if (!this.#tabs.detach(client, !isEnding(this.#life.life))) return;
+    if (!this.#tabs.detach(client, !isEnding(this.#lifecycle.life))) return;
     if (this.#tabs.size === 0) this.#armIdle();
   }
 
   loginStatus(): 1 | 2 | 3 {
-    return loginStatusOf(this.#life.life);
+    return loginStatusOf(this.#lifecycle.life);
   }
 
   // ---------------------------------------------------------------- calls
@@ -192,26 +192,26 @@ export class Session {
   call(client: SessionClient | null, fn: string, args: readonly unknown[], operationID: string): Promise<unknown> {
     // While a new worker logs in, calls wait in the (paused, bounded) queue instead of failing:
     // a client that reacts to OnConnectSuccess must not race the end of the re-Login.
-    const refused = this.#life.life.kind === 'restarting' ? null : this.#life.refusal();
+    const refused = this.#lifecycle.life.kind === 'restarting' ? null : this.#lifecycle.refusal();
     if (refused) return this.#calls.refuse(refused);
     if (client) this.#tabs.noteCall(client, fn, args);
     // A call accepted by a ready worker belongs to it: if that worker dies first, so does the call.
-    const pinned = this.#life.life.kind === 'ready' ? this.#life.gen : null;
+    const pinned = this.#lifecycle.life.kind === 'ready' ? this.#lifecycle.gen : null;
     return this.#calls.submit(fn, args, operationID, () => {
-      const gen = this.#life.gen;
-      const life = this.#life.life;
+      const gen = this.#lifecycle.gen;
+      const life = this.#lifecycle.life;
       const replacing = life.kind === 'draining' && life.why === 'restart';
       if (gen?.serving && gen.rpc && (!pinned || gen === pinned) && !replacing) return gen.rpc;
       // Never posted to a worker, so the call did not run: unlike the in-flight calls a crash
       // rejects with GW_SESSION_CRASHED (outcome unknown), this one is simply retried.
       const why = (pinned ?? gen)?.crashError ? 'the worker exited before the call ran' : undefined;
-      return this.#life.refusal() ?? gatewayError('GW_SESSION_RESTARTING', why, { restartInMs: restartInMs(life) });
+      return this.#lifecycle.refusal() ?? gatewayError('GW_SESSION_RESTARTING', why, { restartInMs: restartInMs(life) });
     });
   }
 
   /** SIGHUP changed the log level: the worker filters its lines at the new one from now on. */
   setLogLevel(level: string): void {
-    const rpc = this.#life.gen?.rpc;
+    const rpc = this.#lifecycle.gen?.rpc;
     if (rpc && !rpc.dead) rpc.setLogLevel(level);
   }
 
@@ -219,7 +219,7 @@ export class Session {
   fault(kind: FaultKind): boolean {
     if (!this.#d.options.faultInjection) return false;
     assertContained(this.#d.limits.isolation, kind);
-    const gen = this.#life.gen;
+    const gen = this.#lifecycle.gen;
     if (!gen?.serving || !gen.rpc) return false;
     this.#log.warn({ kind }, 'injecting fault');
     return gen.rpc.fault(kind);
@@ -229,11 +229,11 @@ export class Session {
 
   /** Admin restart: drain, normal stop, start again. Not counted toward the restart intensity. */
   restart(): Promise<boolean> {
-    return this.#life.restart();
+    return this.#lifecycle.restart();
   }
 
   unquarantine(): Promise<boolean> {
-    return this.#life.unquarantine();
+    return this.#lifecycle.unquarantine();
   }
 
   /**
@@ -241,17 +241,17 @@ export class Session {
    * close the core (shutdown `why`), and terminate it if all that takes longer than `boundMs`.
    */
   close(why: StopReason, boundMs?: number): Promise<void> {
-    return this.#life.close(why, boundMs);
+    return this.#lifecycle.close(why, boundMs);
   }
 
   /** End the session now: what was accepted is rejected, the core is terminated without waiting. */
   destroy(why: StopReason): Promise<void> {
-    return this.#life.destroy(why);
+    return this.#lifecycle.destroy(why);
   }
 
   info(): SessionInfo {
-    const gen = this.#life.gen;
-    const { restarts, lastExit } = this.#life.history;
+    const gen = this.#lifecycle.gen;
+    const { restarts, lastExit } = this.#lifecycle.history;
     return {
       sessionId: this.sessionId,
       userID: this.userID,
@@ -274,14 +274,19 @@ export class Session {
 
   // ---------------------------------------------------------------- helpers
 
+  /** The operationID of a Login the session makes itself (a launch, a newer token). */
+  #loginOperationID(): string {
+    return `${this.sessionId}-login-${++this.#loginSeq}`;
+  }
+
   #armIdle(): void {
-    const life = this.#life.life;
+    const life = this.#lifecycle.life;
     if (isEnding(life) || life.kind === 'quarantined') return;
     this.#tabs.armIdle();
   }
 
   #onCoreEvent(gen: Generation, e: EventMessage): void {
-    if (gen !== this.#life.gen) return;
+    if (gen !== this.#lifecycle.gen) return;
     if (this.#kick) {
       this.#kick.held.push(e);
       return;
@@ -327,12 +332,12 @@ export class Session {
   async #kicked(e: EventMessage): Promise<void> {
     const kick = { held: [] as EventMessage[] };
     this.#kick = kick;
-    this.#life.signOut('signed_out');
+    this.#lifecycle.signOut('signed_out');
     const moved = await this.#d.stillAccepted(this, this.#token).catch(() => false);
     this.#kick = null;
     if (moved) {
       this.#log.info({ clients: this.#tabs.size }, 'kicked by a newer connection with the same token: the session moved to another node');
-      this.#life.signOut('moved');
+      this.#lifecycle.signOut('moved');
       const err = gatewayError('GW_SESSION_MOVED');
       for (const c of this.#tabs.all()) c.close(err.close ?? 1012, 'session moved to another node');
       void this.close('moved');
@@ -355,10 +360,10 @@ export class Session {
    * issues a newer one, so a core left on it would be signed out at its next REST call or dial.
    */
   #syncCoreToken(): void {
-    if (this.#life.life.kind !== 'ready' || this.#coreToken === null || this.#coreToken === this.#token) return;
+    if (this.#lifecycle.life.kind !== 'ready' || this.#coreToken === null || this.#coreToken === this.#token) return;
     const token = this.#token;
     this.#coreToken = token;
-    this.call(null, 'Login', [this.userID, token], `${this.sessionId}-login-${++this.#loginSeq}`).catch((err: unknown) => {
+    this.call(null, 'Login', [this.userID, token], this.#loginOperationID()).catch((err: unknown) => {
       this.#log.warn({ code: (err as { code?: unknown })?.code }, 'core did not take the newer token');
     });
   }
