@@ -84,6 +84,22 @@ describe('Session#close and #destroy', () => {
   });
 });
 
+describe('leaving a state ends what it owns', () => {
+  it('a session closed during its restart backoff never launches again (the backoff timer ends with the state)', async () => {
+    const h = makeSupervisor({ restartBackoffMs: 400, restartBackoffMaxMs: 400 });
+    const c = fakeClient('no-relaunch');
+    await h.supervisor.login(c, 'op');
+    h.supervisor.fault('no-relaunch', 5, 'throw');
+    await until(() => h.supervisor.get('no-relaunch', 5)?.state === 'backoff', 5_000, 'backoff');
+    await h.supervisor.logout(c, 'op');
+    expect(h.supervisor.get('no-relaunch', 5)).toBeUndefined();
+    await new Promise((r) => setTimeout(r, 800)); // past the longest backoff (400 ms)
+    const ready = h.logs.filter((l) => l.includes('"userID":"no-relaunch"') && l.includes('"msg":"session ready"'));
+    expect(ready).toHaveLength(1);
+    expect(h.supervisor.get('no-relaunch', 5)).toBeUndefined();
+  });
+});
+
 describe('session states', () => {
   const timer = setTimeout(() => {}, 0);
   const lives: Life[] = [
