@@ -23,7 +23,7 @@ import type { FaultKind } from '../protocol.ts';
 import { unanswered, type CallLedger, type CallRecord } from './call-ledger.ts';
 import { contains, FAULT_KINDS } from './faults.ts';
 import type { Isolation } from './host.ts';
-import { sessionKey } from './key.ts';
+import { sessionKey } from './registry.ts';
 import type { ChaosFault, ChaosReport, SessionState } from './types.ts';
 
 /** What chaos needs of a session (session.ts Session). */

@@ -9,7 +9,7 @@ import { resolveOptions, type GatewayOptions } from '../../src/options.ts';
 import type { FaultKind } from '../../src/protocol.ts';
 import { CallLedger } from '../../src/supervisor/call-ledger.ts';
 import { Chaos, type ChaosTarget } from '../../src/supervisor/chaos.ts';
-import { sessionKey } from '../../src/supervisor/key.ts';
+import { sessionKey } from '../../src/supervisor/registry.ts';
 import type { SessionState } from '../../src/supervisor/types.ts';
 import { fakeClient, type FakeClient } from '../helpers/clients.ts';
 import { disposeAll, makeSupervisor, until } from './harness.ts';
