@@ -92,7 +92,7 @@ describe('warm pool', () => {
     writeFileSync(limitsFile, JSON.stringify({ users: { other: { sessionHeapMb: 48 } } }));
     const h = makeSupervisor({ warmPool: 1, limitsFile });
     const pool = h.supervisor.warmPool!;
-    await until(() => pool.available === 1, 10_000, 'a spare');
+    await expect.poll(() => pool.available === 1, { timeout: 10_000, message: 'a spare' }).toBe(true);
     writeFileSync(limitsFile, JSON.stringify({ users: { other: { sessionQueue: 3 }, another: { callTimeoutMs: 60_000 } } }));
     h.log.level = 'info'; // what the gateway does before supervisor.reload
     h.supervisor.reload(h.options);
