@@ -237,7 +237,7 @@ export function parseOption<K extends OptionKey>(key: K, raw: string, source: st
  * 500, "allowed-origins": ["https://a"]}`), values as JSON strings, numbers, booleans, or arrays
  * for list options. Returns the raw text per option, validated later with the flag's parser.
  */
-export function readConfigFile(path: string): Map<OptionKey, string> {
+function readConfigFile(path: string): Map<OptionKey, string> {
   const where = `--config ${path}`;
   let doc: unknown;
   try {
