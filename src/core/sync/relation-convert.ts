@@ -1,11 +1,7 @@
 // Server entities (openim-server-protocol.md §3.9) → the client's shapes (open-im-sdk entity.ts).
 
 import type { BlackUserItem, FriendApplicationItem, FriendUserItem, GroupApplicationItem, GroupItem, GroupMemberItem } from '../types.ts';
-
-type O = Record<string, unknown>;
-const obj = (v: unknown): O => (v && typeof v === 'object' ? (v as O) : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0) || 0);
+import { asNumber as num, asObject as obj, asString as str, type JsonObject as O } from '../loose.ts';
 
 /** Each field of T read with `str` or `num` (as its type says) from the same name on the server's object. */
 type SameNames<T> = { readonly [K in keyof T]-?: T[K] extends string ? typeof str : typeof num };
