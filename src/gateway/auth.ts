@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { gatewayError } from '../errors.ts';
 import { isValidId, isValidPlatformId } from '../ids.ts';
+import { sessionKey } from '../supervisor/registry.ts';
 import type { Principal, TokenAuthority } from '../supervisor/types.ts';
 import type { UpgradeQuery } from './query.ts';
 import { TtlCache } from './ttl-cache.ts';
@@ -66,10 +67,6 @@ export const JUST_VERIFIED_MS = 2_000;
 
 function tokenKey(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('base64url');
-}
-
-function pairKey(userID: string, platformID: number): string {
-  return `${platformID}:${userID}`;
 }
 
 function unavailable(why: string): never {
@@ -122,7 +119,7 @@ export class TokenVerifier implements TokenAuthority {
   vouches(p: Principal): boolean {
     const proof = this.#proofs.get(p);
     if (!proof || this.#now() - proof.at > JUST_VERIFIED_MS) return false;
-    const ev = this.#events.get(pairKey(p.userID, p.platformID));
+    const ev = this.#events.get(sessionKey(p.userID, p.platformID));
     if (ev && proof.seq <= ev.seq) return false;
     // Upstream refused the token since (another connection's check): that word is newer.
     return this.#cache.get(tokenKey(p.token))?.ok !== false;
@@ -159,7 +156,7 @@ export class TokenVerifier implements TokenAuthority {
     if (fresh && verdict?.ok) verdict = undefined;
     let asked: Asked | null = null;
     if (!verdict) {
-      const floor = p ? (this.#events.get(pairKey(p.userID, p.platformID))?.seq ?? 0) : 0;
+      const floor = p ? (this.#events.get(sessionKey(p.userID, p.platformID))?.seq ?? 0) : 0;
       let pending = this.#pending.get(key);
       if (!pending || (fresh && pending.seq <= floor)) {
         const seq = ++this.#seq;
@@ -189,7 +186,7 @@ export class TokenVerifier implements TokenAuthority {
   #store(key: string, v: Verdict): void {
     if (v.ok) {
       // Asked before a kick or a newer token of its pair: the answer may predate the revocation.
-      const ev = this.#events.get(pairKey(v.claims.userID, v.claims.platformID));
+      const ev = this.#events.get(sessionKey(v.claims.userID, v.claims.platformID));
       if (ev && ev.seq >= v.seq) return;
       const ttl = Math.min(this.#o.cacheTtlMs, v.claims.expiresAt - this.#now());
       this.#cache.set(key, v, ttl);
@@ -199,7 +196,7 @@ export class TokenVerifier implements TokenAuthority {
   }
 
   #event(userID: string, platformID: number): void {
-    const key = pairKey(userID, platformID);
+    const key = sessionKey(userID, platformID);
     const now = this.#now();
     this.#events.delete(key);
     this.#events.set(key, { seq: ++this.#seq, at: now });
