@@ -30,7 +30,7 @@ export const OPTION_GROUPS = {
   process: 'Process: config, logs, shutdown',
   embedded: 'Embedded IM server (when no upstream is given)',
 } as const;
-export type OptionGroup = keyof typeof OPTION_GROUPS;
+type OptionGroup = keyof typeof OPTION_GROUPS;
 
 interface OptionSpec<T> {
   readonly group: OptionGroup;

@@ -20,9 +20,9 @@ const WS_PULL_CONV_LAST_MESSAGE = 1007;
 const WS_LOGOUT_MSG = 2003;
 const WS_SET_BACKGROUND_STATUS = 2004;
 
-export type HandlerConn = PushTarget;
+type HandlerConn = PushTarget;
 
-export interface HandlerResult {
+interface HandlerResult {
   data: Uint8Array | null;
   after?: () => void;
   /** Close the connection after the response (2003 logout). */
