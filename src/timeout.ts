@@ -2,14 +2,14 @@
 // uses node:timers/promises directly).
 
 /**
- * Resolves with what `p` settles to, or with `fallback` once `ms` passed, whichever comes first.
- * A rejection of `p` within `ms` passes through. The timer is cleared as soon as `p` settles, so
- * no timer outlives the wait.
+ * A bounded wait: resolves with `p`'s value, or with undefined once `ms` passed or if `p` rejects.
+ * Never rejects: the callers wait for something to finish (a drain, a close, an exit) and go on
+ * either way. The timer is cleared as soon as `p` settles, so no timer outlives the wait.
  */
-export async function withTimeout<T, F>(p: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: NodeJS.Timeout | undefined;
   try {
-    return await Promise.race([p, new Promise<F>((resolve) => (timer = setTimeout(() => resolve(fallback), ms)))]);
+    return await Promise.race([p.catch(() => undefined), new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
   } finally {
     clearTimeout(timer);
   }

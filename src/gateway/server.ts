@@ -159,13 +159,13 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
       await c.whenClosed();
     }));
     const sessions = supervisor.drain(options.drainTimeoutMs).catch((e: unknown) => log.error({ err: e }, 'supervisor drain failed'));
-    const complete = await withTimeout(Promise.all([clients, sessions]).then(() => true), options.drainTimeoutMs + 1_000, false);
+    const complete = (await withTimeout(Promise.all([clients, sessions]), options.drainTimeoutMs + 1_000)) !== undefined;
     if (!complete) log.warn({ ms: Date.now() - t0 }, 'drain deadline passed; closing anyway');
 
     // Step 4: stragglers (a call that never finished, an upgrade that completed during step 1).
     const open = [...connections];
     for (const c of open) c.close(code, 'node draining');
-    const closed = await withTimeout(Promise.all(open.map((c) => c.whenClosed())).then(() => true), CLOSE_GRACE_MS, false);
+    const closed = (await withTimeout(Promise.all(open.map((c) => c.whenClosed())), CLOSE_GRACE_MS)) !== undefined;
     if (!closed) for (const c of connections) c.terminate();
     const report: DrainReport = { connections: first.length + open.filter((c) => !first.includes(c)).length, sessions: sessionCount, ms: Date.now() - t0, complete };
     log.info(report, 'drained');
