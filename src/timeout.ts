@@ -15,7 +15,7 @@ export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | und
   }
 }
 
-export interface TimeoutSignal {
+interface TimeoutSignal {
   /** Aborts with a DOMException named TimeoutError once the time is up. */
   readonly signal: AbortSignal;
   /** Cancel the timer (the work finished first). */
