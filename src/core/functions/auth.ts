@@ -1,5 +1,6 @@
 // Login, Logout, GetLoginStatus, GetLoginUserID.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CoreFunction } from '../contract.ts';
 import { argsError, CodedError, requireString, SdkCode } from '../errors.ts';
 import { encodeUserReq, ReqId } from '../net/codec.ts';
@@ -24,7 +25,7 @@ export interface NetTuning {
  * A Login whose data dir has its first sync still to come returns once the first dial has an
  * outcome (connected, refused, failed), or after this long: see Login.
  */
-export const FIRST_DIAL_WAIT_MS = 5000;
+const FIRST_DIAL_WAIT_MS = 5000;
 
 /** The outcome of the network's first dial, which such a Login waits for. */
 interface FirstDial {
@@ -50,7 +51,7 @@ function onTokenError(s: CoreSession, code: number, message: string): void {
 }
 
 /** Starts the network side: REST client, long connection, sync. Returns at once (offline-first), with the first dial to come. */
-export function startNetwork(s: CoreSession, tuning: NetTuning = {}): FirstDial {
+function startNetwork(s: CoreSession, tuning: NetTuning = {}): FirstDial {
   let settle!: () => void;
   const dial: FirstDial = { settled: new Promise<void>((r) => (settle = r)), waiting: false };
   const fatal = (end: () => void) => {
@@ -93,21 +94,15 @@ export function startNetwork(s: CoreSession, tuning: NetTuning = {}): FirstDial 
 
 /** Until the first dial has an outcome, `ms` pass or the call is cancelled; never throws. */
 async function firstDialOutcome(s: CoreSession, dial: FirstDial, ms: number, signal: AbortSignal): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
+  // The timer ends with the cancellation or with the dial (done.abort()), whichever comes first.
+  const done = new AbortController();
   dial.waiting = true;
   const outcome = await Promise.race([
     dial.settled.then(() => 'dialled' as const),
-    new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms))),
-    new Promise<'cancelled'>((r) => {
-      onAbort = () => r('cancelled');
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    }),
+    sleep(ms, 'timeout' as const, { signal: AbortSignal.any([signal, done.signal]) }).catch(() => 'cancelled' as const),
   ]);
   dial.waiting = false;
-  clearTimeout(timer);
-  if (onAbort) signal.removeEventListener('abort', onAbort);
+  done.abort();
   if (outcome !== 'dialled') s.log.warn({ outcome, ms }, 'core: Login returns before the first long connection (events until it may go unreported)');
 }
 
