@@ -1,4 +1,4 @@
-// One Prometheus registry for the process, named after JupyterHub's (notes/supervisor-anchors.md §d.14).
+// One Prometheus registry for the process, with JupyterHub's metric naming.
 // Served at GET /metrics behind the metrics or admin token. Every metric, its labels and the bound
 // on each label's values are listed in docs/metrics.md; no label ever carries a userID, a
 // sessionId or anything else that grows with the number of users.

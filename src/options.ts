@@ -1,6 +1,6 @@
 // Every gateway option in one table: group, flag name, env twin, default, parser, and the line
 // `--help` and the README print. `resolveOptions()` is the only place options are defaulted and
-// validated. Adding an option is adding one row (and regenerating the README table).
+// validated. Adding an option is adding one row (then `node scripts/readme-options.ts`).
 //
 // Flag names keep the original server's spelling (`--sdk_ws_port`, `--openIM_api_address`, ...)
 // so existing deployments keep their command lines; our own flags are kebab-case.
@@ -337,12 +337,20 @@ function grouped(): [OptionGroup, OptionSpec<unknown>[]][] {
   return (Object.keys(OPTION_GROUPS) as OptionGroup[]).map((g) => [g, SPECS.map(([, s]) => s).filter((s) => s.group === g)]);
 }
 
-/** The README options table, generated so it cannot drift (test/options.test.ts compares). */
+/**
+ * The README options tables, one per group, generated so they cannot drift (test/options.test.ts
+ * compares). Env twins follow one rule (`envName`), stated above the tables and listed by --help.
+ */
 export function optionsTable(): string {
-  const rows = grouped().flatMap(([g, specs]) =>
-    specs.map((s) => `| ${OPTION_GROUPS[g]} | \`--${s.flag}\` | \`${envName(s.flag)}\` | \`${defaultText(s)}\` | ${s.doc} |`),
-  );
-  return ['| group | flag | env | default | meaning |', '| --- | --- | --- | --- | --- |', ...rows].join('\n');
+  return grouped()
+    .map(([g, specs]) => [
+      `**${OPTION_GROUPS[g]}**`,
+      '',
+      '| flag | default | meaning |',
+      '| --- | --- | --- |',
+      ...specs.map((s) => `| \`--${s.flag}\` | \`${defaultText(s)}\` | ${s.doc} |`),
+    ].join('\n'))
+    .join('\n\n');
 }
 
 /** `sdkgate --help`: every flag with its env twin and default, by group. */

@@ -35,13 +35,7 @@ function fakeStart(): { start: StartIm; started: Fake[] } {
 const silent = pino({ level: 'silent' });
 const options = resolveOptions([], {}, { imApiPort: 0, imWsPort: 0, logLevel: 'silent' });
 
-async function until(pred: () => boolean, ms = 5_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+// The restart backoff sleeps with node:timers/promises, which fake timers do not reach: real time.
 
 describe('embedded IM server', () => {
   it('restarts a crashed server on the ports it first got', async () => {
@@ -49,10 +43,10 @@ describe('embedded IM server', () => {
     const im = await startEmbeddedIm(options, silent, start);
     expect(im.apiAddress).toBe('http://127.0.0.1:40001');
     started[0]!.crash();
-    await until(() => started.length === 2);
+    await expect.poll(() => started.length).toBe(2);
     expect(started[1]!.opts).toMatchObject({ apiPort: 40001, wsPort: 40002, dataDir: options.imDataDir });
     started[1]!.crash(); // and again: every generation is watched
-    await until(() => started.length === 3);
+    await expect.poll(() => started.length).toBe(3);
     await im.close();
     expect(started[2]!.closed).toBe(true);
   });

@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CORE_MODULE } from '../src/supervisor/index.ts';
-import { inBandRefusal, newSdk, noReconnect, rawUpgrade, RawClient, settle, upgradeUrl, type SdkResponse } from './helpers/client.ts';
+import { answer, inBandRefusal, newSdk, noReconnect, RawClient, rawUpgrade, settle, upgradeUrl } from './helpers/client.ts';
 import { captureLogger, GATEWAY_CORE, startStack, type Stack } from './helpers/gateway.ts';
 
 let stack: Stack | undefined;
@@ -20,7 +20,7 @@ async function exercise(s: Stack, userID: string): Promise<string[]> {
   const { ok, res } = await settle(sdk.login({ userID, token, platformID: 5, apiAddr: s.im.apiAddress, wsAddr: s.gateway.url }), 20_000);
   expect(ok, JSON.stringify(res)).toBe(true);
   noReconnect(sdk);
-  const r = (await sdk.getTotalUnreadMsgCount()) as unknown as SdkResponse;
+  const r = await answer(sdk.getTotalUnreadMsgCount());
   expect(r.errCode).toBe(0);
   await settle(sdk.createTextMessage('hello'));
   // A raw Login whose frame carries the token as an argument, and one refused for another user.

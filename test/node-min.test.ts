@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { newSdk, noReconnect, settle, until, type SdkResponse } from './helpers/client.ts';
+import { answer, newSdk, noReconnect, settle, until } from './helpers/client.ts';
 import { imPost, TEST_SECRET } from './helpers/im.ts';
 import { enginesFloor, MIN_NODE, minNode } from './helpers/min-node.ts';
 import { alive, killAll, startProcess, waitForOutput, type Proc } from './helpers/process.ts';
@@ -64,7 +64,7 @@ describe(`sdkgate from a clone on Node ${MIN_NODE}`, () => {
     const { ok, res } = await settle(sdk.login({ userID: 'old1', token, platformID: 5, apiAddr: api, wsAddr: url }), 30_000);
     expect(ok, JSON.stringify(res)).toBe(true);
     noReconnect(sdk);
-    expect(((await sdk.getTotalUnreadMsgCount()) as unknown as SdkResponse).errCode).toBe(0);
+    expect((await answer(sdk.getTotalUnreadMsgCount())).errCode).toBe(0);
 
     p.child.kill('SIGTERM');
     expect(await until(p.exited, 30_000, 'the launcher to exit')).toBe(0);
@@ -77,8 +77,6 @@ describe(`sdkgate from a clone on Node ${MIN_NODE}`, () => {
     const gateway = await gatewayPid(p);
     p.child.kill('SIGKILL');
     await until(p.exited, 10_000, 'the launcher to die');
-    await until((async () => {
-      while (alive(gateway)) await new Promise((r) => setTimeout(r, 50));
-    })(), 30_000, 'the orphaned gateway to exit');
+    await expect.poll(() => alive(gateway), { timeout: 30_000, interval: 50, message: 'the orphaned gateway to exit' }).toBeFalsy();
   }, 120_000);
 });

@@ -153,7 +153,12 @@ describe('config file (--config)', () => {
 
 describe('README options table', () => {
   it('is the generated one', () => {
-    expect(readme()).toContain(optionsTable());
+    expect(readme(), 'run `node scripts/readme-options.ts`').toContain(optionsTable());
+  });
+
+  it('leaves out the env twins because every one follows the rule the README states', () => {
+    expect(readme()).toContain('`SDKGATE_` and the flag in upper snake case');
+    for (const spec of Object.values(optionSpecs)) expect(envName(spec.flag)).toBe(`SDKGATE_${spec.flag.toUpperCase().replace(/-/g, '_')}`);
   });
 });
 

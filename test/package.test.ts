@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { newSdk, noReconnect, settle, until, type SdkResponse } from './helpers/client.ts';
+import { answer, newSdk, noReconnect, settle, until } from './helpers/client.ts';
 import { imPost, TEST_SECRET } from './helpers/im.ts';
 import { MIN_NODE, minNode } from './helpers/min-node.ts';
 import { alive, killAll, nodePath, startProcess, waitForOutput } from './helpers/process.ts';
@@ -79,7 +79,7 @@ describe('the installed package', () => {
     expect(ok, JSON.stringify(res)).toBe(true);
     noReconnect(sdk);
     // A function that runs in the user's worker: the worker and the core load as JS.
-    const r = (await sdk.getTotalUnreadMsgCount()) as unknown as SdkResponse;
+    const r = await answer(sdk.getTotalUnreadMsgCount());
     expect(r).toMatchObject({ errCode: 0, data: 0 });
     process.kill(-p.child.pid!, 'SIGTERM');
     await until(p.exited, 30_000, 'npx sdkgate to exit');

@@ -1,6 +1,6 @@
 // Bootstrap users on an OpenIM(-compatible) server through its public REST API, as an app
 // server would: admin token → register → user token. Works against the embedded server and a
-// real OpenIM deployment alike (shared/spec/openim-server-protocol.md §1.2, §1.3).
+// real OpenIM deployment alike (docs/protocol.md "REST conventions", bootstrap).
 
 let op = 0;
 const opId = () => `bench-${process.pid}-${++op}`;

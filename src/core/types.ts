@@ -82,7 +82,7 @@ export interface PublicUserInfo {
   createTime: number;
 }
 
-/** OpenIM constants used by the core (openim-server-protocol.md §3). */
+/** OpenIM constants used by the core (docs/protocol.md "Constants"). */
 export const SessionType = { Single: 1, Group: 3, Notification: 4 } as const;
 export const MsgStatus = { Sending: 1, Success: 2, Failed: 3, Deleted: 4, Filtered: 5 } as const;
 export const MsgFrom = { User: 100, System: 200 } as const;

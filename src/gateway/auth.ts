@@ -1,6 +1,6 @@
 // Token check before the upgrade: POST {api}/auth/parse_token (header operationID, body {token}).
 // The token must belong to the sendID and platformID the client claims; the original servers
-// checked only that the token was valid (v2) or non-empty (oimws), spec §5.2 and §5.3.
+// checked only that the token was valid (v2) or non-empty (oimws), docs/protocol.md F2 and F3.
 //
 // Verdicts are cached in a bounded LRU keyed by SHA-256 of the token (the raw token is never a
 // key or a log field): positive for min(authCacheTtlMs, time to token expiry), negative (the

@@ -1,7 +1,7 @@
 // Connection caps: per (userID, platformID) (the original's POINTNUM, default 10) and in total.
 // A slot is reserved after the token check, in the same synchronous step as the upgrade, and
 // released when the connection ends. The original checked the count, awaited the token check,
-// then added the connection, so concurrent upgrades could all pass (spec §5.9, a TOCTOU race).
+// then added the connection, so concurrent upgrades could all pass (docs/protocol.md F9, a TOCTOU race).
 // Reserving before the await would close that race too, but would let fake tokens that merely
 // claim a victim's userID hold the victim's slots (a lockout), so nothing is held across it.
 

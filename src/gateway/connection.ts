@@ -285,7 +285,7 @@ export class ClientConnection implements SessionClient {
         return sup.call(this, 'GetLoginStatus', [], req.operationID);
       }
       case 'GetLoginUserID':
-        // oimws panicked on this call (0-arity method, spec §5.6); the answer is the connection's user.
+        // oimws panicked on this call (0-arity method, docs/protocol.md F6); the answer is the connection's user.
         if (sup.loginStatus(this) === 1) throw gatewayError('GW_NOT_LOGGED_IN');
         return this.principal.userID;
       default:

@@ -1,4 +1,4 @@
-// Client frames in, server frames out (wire-protocol spec §1.5–§1.7).
+// Client frames in, server frames out (docs/gateway.md "Wire protocol").
 //
 //   request   {"reqFuncName","operationID","userID","data"}   data = JSON text of an args array
 //   response  {"event","errCode","errMsg","data","operationID"} in exactly this key order;
@@ -94,7 +94,7 @@ export function parseRequest(text: string, sendID: string, admit?: () => void): 
   }
 
   // The session is the authenticated connection's; the body userID only has to agree with it
-  // (v2 routed by it, spec §5.1).
+  // (v2 routed by it, docs/protocol.md F1).
   if (m.userID !== undefined && m.userID !== sendID) fail(gatewayError('GW_USER_MISMATCH', 'body userID differs from the connection'));
 
   if (typeof m.data !== 'string') fail(gatewayError('GW_PROTOCOL_ERROR', 'data must be a string holding a JSON array'));
@@ -139,7 +139,7 @@ export function formatResult(event: string, operationID: string, result: unknown
 
 /**
  * An error response. Gateway and coded (SDK/server) errors keep their code and text; anything
- * else becomes GW_INTERNAL without its message (no stacks or paths to clients, spec §5.17).
+ * else becomes GW_INTERNAL without its message (no stacks or paths to clients, docs/protocol.md F17).
  */
 export function formatError(event: string, operationID: string, err: unknown): string {
   const w = toWire(err);

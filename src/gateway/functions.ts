@@ -1,7 +1,7 @@
 // The allow-list: every reqFuncName open-im-sdk@3.5.2 can send (src/constant/api.ts RequestApi),
 // each with the positional argument schema its formatter produces (src/api/*.ts), plus the
 // dangerous names of the original servers, refused explicitly. Nothing outside this table is
-// ever dispatched: there is no reflection on names (wire-protocol spec §5.4, §5.5).
+// ever dispatched: there is no reflection on names (docs/protocol.md F4, F5).
 //
 // Argument kinds (the decoded `data` array, element by element):
 //   string   a JSON string                       -> delivered as is
@@ -12,7 +12,7 @@
 //            objects and arrays, as oimws expected); `shape` pins object vs array
 //   json?    like json, but `""`, `null` or a missing trailing argument -> undefined
 //            (CreateTextAtMessage sends `null` for an omitted atUsersInfo and `""` for an
-//            omitted quote message; oimws rejected both, spec §5.19)
+//            omitted quote message; oimws rejected both, docs/protocol.md F19)
 //
 // Access:
 //   core       forwarded to the session's SDK core as functions[target ?? name](ctx, ...args)
@@ -141,7 +141,7 @@ export const functions: Readonly<Record<string, FunctionSpec>> = Object.freeze(
     SetConversationBurnDuration: core('conversation', s('conversationID'), int('burnDuration')),
     ResetConversationGroupAtType: core('conversation', s('conversationID')),
     HideConversation: core('conversation', s('conversationID')),
-    // The client's name; oimws only had HideAllConversations and always failed it (spec §4.1).
+    // The client's name; oimws only had HideAllConversations and always failed it (docs/protocol.md F19).
     HideAllConversation: core('conversation'),
     ClearConversationAndDeleteAllMsg: core('conversation', s('conversationID')),
     DeleteConversationAndDeleteAllMsg: core('conversation', s('conversationID')),

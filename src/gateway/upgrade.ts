@@ -136,7 +136,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     if (req.method !== 'GET') return refuse(req, socket, head, ip, gatewayError('GW_METHOD_NOT_ALLOWED'));
     if (!deps.upgradeLimiter.take(ip)) return refuse(req, socket, head, ip, gatewayError('GW_TOO_MANY_UPGRADES'));
     // Check the handshake headers before asking parse_token, so a plain request can never make
-    // the gateway call upstream (spec §5.18).
+    // the gateway call upstream (docs/protocol.md F18).
     if ((req.headers.upgrade ?? '').toLowerCase() !== 'websocket' || !req.headers['sec-websocket-key']) {
       return refuse(req, socket, head, ip, gatewayError('GW_BAD_QUERY', 'not a WebSocket handshake'));
     }

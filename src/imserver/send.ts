@@ -149,7 +149,7 @@ export class Sender {
   }
 
   /**
-   * A friend or group notification (spec §3.7): pushed online only in the n_ stream with seq 0,
+   * A friend or group notification (docs/protocol.md "Notifications"): pushed online only in the n_ stream with seq 0,
    * and when isSendMsg also stored as an ordinary message with a real seq in the chat
    * conversation (si_/sg_), which is what creates the group's conversation documents.
    */

@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIm, type TestIm } from '../helpers/im.ts';
-import { TestCore, tempDir, until } from './harness.ts';
+import { TestCore, tempDir } from './harness.ts';
 
 let im: TestIm;
 let db: { dir: string; cleanup(): void };
@@ -12,9 +12,8 @@ const conv = 'si_alice_bob';
 
 async function login(c: TestCore): Promise<void> {
   const from = c.events.length;
-  expect(await c.call('Login', c.userID, await im.userToken(c.userID, c.platformID))).toBe('');
-  await c.waitFor('OnConnectSuccess', undefined, 8000, from);
-  await c.waitFor('OnSyncServerFinish', undefined, 8000, from);
+  expect(await c.login(await im.userToken(c.userID, c.platformID))).toBe('');
+  expect(c.events.slice(from).map((e) => e.event)).toContain('OnConnectSuccess');
 }
 
 async function send(from: TestCore, text: string, to = 'bob'): Promise<any> {
@@ -71,7 +70,7 @@ describe('two cores against the embedded IM server', () => {
     expect(all[1].atTextElem).toMatchObject({ text: '@bob look', atUserList: ['bob'], isAtSelf: true });
     expect(all[2].customElem).toEqual({ data: '{"kind":"x"}', extension: 'ext', description: 'desc' });
     expect(all[3].quoteElem.quoteMessage.clientMsgID).toBe(text.clientMsgID);
-    await until(async () => (await alice.call('FindMessageList', [{ conversationID: conv, clientMsgIDList: [q.clientMsgID] }])).findResultItems[0]?.messageList[0]?.seq === 4, 8000, 'echo seq');
+    await expect.poll(async () => (await alice.call('FindMessageList', [{ conversationID: conv, clientMsgIDList: [q.clientMsgID] }])).findResultItems[0]?.messageList[0]?.seq === 4, { timeout: 8000, message: 'echo seq' }).toBe(true);
     // Alice's own echoes are reported once each, tagged with their clientMsgID as origin: the
     // session gives them to her other tabs only, never back to the tab that sent them.
     const echoes = alice.events.filter((e) => e.event === 'OnRecvNewMessages');
@@ -80,7 +79,7 @@ describe('two cores against the embedded IM server', () => {
   });
 
   it('conversation lists and unread counts agree on both sides', async () => {
-    await until(async () => (await bob.call('GetTotalUnreadMsgCount')) === 4, 8000, 'bob unread 4');
+    await expect.poll(async () => (await bob.call('GetTotalUnreadMsgCount')) === 4, { timeout: 8000, message: 'bob unread 4' }).toBe(true);
     const [bc] = await bob.call('GetAllConversationList');
     const [ac] = await alice.call('GetAllConversationList');
     expect(bc).toMatchObject({ conversationID: conv, unreadCount: 4, showName: 'Alice' });
@@ -109,7 +108,7 @@ describe('two cores against the embedded IM server', () => {
 
   it('history pages both ways', async () => {
     for (let i = 0; i < 6; i++) await send(alice, `page ${i}`);
-    await until(async () => (await bob.call('GetOneConversation', 1, 'alice')).maxSeq === 10, 8000, 'bob has seq 10');
+    await expect.poll(async () => (await bob.call('GetOneConversation', 1, 'alice')).maxSeq === 10, { timeout: 8000, message: 'bob has seq 10' }).toBe(true);
     const p1 = await bob.call('GetAdvancedHistoryMessageList', { conversationID: conv, startClientMsgID: '', count: 4, lastMinSeq: 0 });
     expect(p1.messageList.map((m: any) => m.seq)).toEqual([7, 8, 9, 10]);
     expect(p1.isEnd).toBe(false);
@@ -230,10 +229,10 @@ describe('two cores against the embedded IM server', () => {
 describe('unread after replying', () => {
   it('a reply reads the conversation up to it, as the server counts it', async () => {
     await send(alice, 'are you there?');
-    await until(async () => (await bob.call('GetTotalUnreadMsgCount')) > 0, 8000, 'bob unread');
+    await expect.poll(async () => (await bob.call('GetTotalUnreadMsgCount')) > 0, { timeout: 8000, message: 'bob unread' }).toBe(true);
     const reply = await bob.call('CreateTextMessage', 'yes');
     await bob.call('SendMessageNotOss', reply, 'alice', '', undefined, false);
-    await until(async () => (await bob.call('GetOneConversation', 1, 'alice')).unreadCount === 0, 8000, 'bob unread 0 after reply');
+    await expect.poll(async () => (await bob.call('GetOneConversation', 1, 'alice')).unreadCount === 0, { timeout: 8000, message: 'bob unread 0 after reply' }).toBe(true);
     expect(await bob.call('GetTotalUnreadMsgCount')).toBe(0);
   });
 
@@ -242,7 +241,7 @@ describe('unread after replying', () => {
     await bob.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === question.clientMsgID));
     const reply = await send(bob, 'sure', 'alice');
     await alice.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === reply.clientMsgID));
-    await until(async () => (await bob.call('GetOneConversation', 1, 'alice')).unreadCount === 0, 8000, 'bob unread 0 after his reply');
+    await expect.poll(async () => (await bob.call('GetOneConversation', 1, 'alice')).unreadCount === 0, { timeout: 8000, message: 'bob unread 0 after his reply' }).toBe(true);
     const aFrom = alice.events.length;
     await bob.call('MarkConversationMessageAsRead', conv);
     const r = await alice.waitFor('OnRecvC2CReadReceipt', (d) => d[0].msgIDList.includes(question.clientMsgID), 8000, aFrom);

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imPost, startTestIm, type TestIm } from '../helpers/im.ts';
 import { Store } from '../../src/core/store/index.ts';
-import { TestCore, tempDir, until } from './harness.ts';
+import { TestCore, tempDir } from './harness.ts';
 
 let im: TestIm;
 let db: { dir: string; cleanup(): void };
@@ -15,11 +15,7 @@ function core(userID: string, platformID = 5, dir = db.dir): TestCore {
   return c;
 }
 
-async function login(c: TestCore, token?: string): Promise<void> {
-  const from = c.events.length;
-  await c.call('Login', c.userID, token ?? (await im.userToken(c.userID, c.platformID)));
-  await c.waitFor('OnSyncServerFinish', undefined, 8000, from);
-}
+const login = async (c: TestCore, token?: string): Promise<unknown> => c.login(token ?? (await im.userToken(c.userID, c.platformID)));
 
 async function send(from: TestCore, text: string, to: string): Promise<any> {
   const m = await from.call('CreateTextMessage', text);
@@ -102,7 +98,7 @@ describe('connection and sync', () => {
     const erin = cores.at(-1)!;
     const from = erin.events.length;
     const ids = await Promise.all(Array.from({ length: 40 }, (_, i) => send(dave, `burst ${i}`, 'erin').then((m) => m.clientMsgID as string)));
-    await until(() => erin.events.slice(from).filter((e) => e.event === 'OnRecvNewMessages').flatMap((e) => e.data as any[]).length >= 40, 8000, 'burst');
+    await expect.poll(() => erin.events.slice(from).filter((e) => e.event === 'OnRecvNewMessages').flatMap((e) => e.data as any[]).length >= 40, { timeout: 8000, message: 'burst' }).toBe(true);
     const got = erin.events.slice(from).filter((e) => e.event === 'OnRecvNewMessages').flatMap((e) => (e.data as any[]).map((m) => m.clientMsgID));
     expect(new Set(got).size).toBe(40);
     expect(new Set(got)).toEqual(new Set(ids));
@@ -117,7 +113,7 @@ describe('connection and sync', () => {
     const erin = cores.filter((c) => c.userID === 'erin').at(-1)!;
     const a = await send(dave, 'gap a', 'erin');
     const b = await send(dave, 'gap b', 'erin');
-    await until(async () => (await erin.call('FindMessageList', [{ conversationID: 'si_dave_erin', clientMsgIDList: [b.clientMsgID] }])).totalCount === 1, 8000, 'erin has b');
+    await expect.poll(async () => (await erin.call('FindMessageList', [{ conversationID: 'si_dave_erin', clientMsgIDList: [b.clientMsgID] }])).totalCount === 1, { timeout: 8000, message: 'erin has b' }).toBe(true);
     // Pretend the pushes of a and b never arrived: drop them and move the synced mark back.
     const raw = new Store(erin.dataDir);
     const bSeq = (raw.messages.get(b.clientMsgID) as { seq: number }).seq;
@@ -165,13 +161,13 @@ describe('connection and sync', () => {
     await login(dave);
     const a = await send(dave, 'read me later', 'erin');
     const b = await send(dave, 'revoke me later', 'erin');
-    await until(async () => (await erin.call('FindMessageList', [{ conversationID: 'si_dave_erin', clientMsgIDList: [b.clientMsgID] }])).totalCount === 1, 8000, 'erin has b');
+    await expect.poll(async () => (await erin.call('FindMessageList', [{ conversationID: 'si_dave_erin', clientMsgIDList: [b.clientMsgID] }])).totalCount === 1, { timeout: 8000, message: 'erin has b' }).toBe(true);
     await dave.core.close('restart');
     // While dave's device is away: erin reads, and dave revokes from another device.
     await erin.call('MarkConversationMessageAsRead', 'si_dave_erin');
     const phone = core('dave', 2, tempDir('core-conn-dave2-').dir);
     await login(phone);
-    await until(async () => (await phone.call('GetAdvancedHistoryMessageList', { conversationID: 'si_dave_erin', startClientMsgID: '', count: 5, lastMinSeq: 0 })).messageList.some((m: any) => m.clientMsgID === b.clientMsgID), 8000, 'phone history');
+    await expect.poll(async () => (await phone.call('GetAdvancedHistoryMessageList', { conversationID: 'si_dave_erin', startClientMsgID: '', count: 5, lastMinSeq: 0 })).messageList.some((m: any) => m.clientMsgID === b.clientMsgID), { timeout: 8000, message: 'phone history' }).toBe(true);
     await phone.call('RevokeMessage', 'si_dave_erin', b.clientMsgID);
     dave = core('dave', 4);
     await login(dave);

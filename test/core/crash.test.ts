@@ -4,7 +4,7 @@ import { Worker } from 'node:worker_threads';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sessionDataDir } from '../../src/ids.ts';
 import { startTestIm, type TestIm } from '../helpers/im.ts';
-import { TestCore, tempDir, until } from './harness.ts';
+import { TestCore, tempDir } from './harness.ts';
 
 let im: TestIm;
 let db: { dir: string; cleanup(): void };
@@ -35,7 +35,7 @@ describe('crash in the middle of a burst', () => {
       if (m.event === 'OnSyncServerFinish') synced = true;
       if (m.event === 'OnRecvNewMessages') for (const x of JSON.parse(m.data) as { clientMsgID: string }[]) seen.push(x.clientMsgID);
     });
-    await until(() => synced, 8000, 'noah synced');
+    await expect.poll(() => synced, { timeout: 8000, message: 'noah synced' }).toBe(true);
     const sent: string[] = [];
     const burst = (async () => {
       for (let i = 0; i < 60; i++) {
@@ -43,7 +43,7 @@ describe('crash in the middle of a burst', () => {
         sent.push((await mia.call('SendMessageNotOss', msg, 'noah', '', undefined, false)).clientMsgID);
       }
     })();
-    await until(() => seen.length >= 15, 8000, 'some of the burst');
+    await expect.poll(() => seen.length >= 15, { timeout: 8000, message: 'some of the burst' }).toBe(true);
     await worker.terminate();
     await burst;
     const before = new Set(seen);

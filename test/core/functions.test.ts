@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIm, type TestIm } from '../helpers/im.ts';
 import { Store } from '../../src/core/store/index.ts';
-import { TestCore, tempDir, until } from './harness.ts';
+import { TestCore, tempDir } from './harness.ts';
 
 let im: TestIm;
 let db: { dir: string; cleanup(): void };
@@ -11,11 +11,7 @@ let kate: TestCore;
 let liam: TestCore;
 const conv = 'si_kate_liam';
 
-async function login(c: TestCore): Promise<void> {
-  const from = c.events.length;
-  await c.call('Login', c.userID, await im.userToken(c.userID, c.platformID));
-  await c.waitFor('OnSyncServerFinish', undefined, 8000, from);
-}
+const login = async (c: TestCore): Promise<unknown> => c.login(await im.userToken(c.userID, c.platformID));
 
 async function send(from: TestCore, text: string, to: string): Promise<any> {
   const m = await from.call('CreateTextMessage', text);
@@ -52,7 +48,7 @@ describe('functions', () => {
     ];
     const from = liam.events.length;
     for (const m of made) await kate.call('SendMessageNotOss', m, 'liam', '', { title: 't', desc: 'd', ex: '', iOSPushSound: '', iOSBadgeCount: false }, false);
-    await until(() => liam.events.slice(from).filter((e) => e.event === 'OnRecvNewMessages').flatMap((e) => e.data as any[]).length === 5, 8000, '5 messages');
+    await expect.poll(() => liam.events.slice(from).filter((e) => e.event === 'OnRecvNewMessages').flatMap((e) => e.data as any[]).length === 5, { timeout: 8000, message: '5 messages' }).toBe(true);
     const got = liam.events.slice(from).filter((e) => e.event === 'OnRecvNewMessages').flatMap((e) => e.data as any[]);
     expect(got.map((m) => m.contentType)).toEqual([102, 105, 108, 109, 115]);
     expect(got[0].pictureElem.sourcePicture.url).toBe('http://x/p.png');
@@ -111,7 +107,7 @@ describe('functions', () => {
 
   it('hide, clear and delete conversations', async () => {
     await send(kate, 'for hiding', 'liam');
-    await until(async () => (await liam.call('SearchLocalMessages', { conversationID: conv, keywordList: ['for hiding'] })).totalCount === 1, 8000, 'liam has it');
+    await expect.poll(async () => (await liam.call('SearchLocalMessages', { conversationID: conv, keywordList: ['for hiding'] })).totalCount === 1, { timeout: 8000, message: 'liam has it' }).toBe(true);
     await liam.call('HideConversation', conv);
     expect(await liam.call('GetAllConversationList')).toHaveLength(0);
     const from = liam.events.length;
@@ -136,11 +132,11 @@ describe('functions', () => {
 
   it('delete all messages locally, then locally and on the server', async () => {
     await send(liam, 'x1', 'kate');
-    await until(async () => (await kate.call('SearchLocalMessages', { conversationID: '', keywordList: ['x1'] })).totalCount === 1, 8000, 'x1');
+    await expect.poll(async () => (await kate.call('SearchLocalMessages', { conversationID: '', keywordList: ['x1'] })).totalCount === 1, { timeout: 8000, message: 'x1' }).toBe(true);
     await kate.call('DeleteAllMsgFromLocal');
     expect((await kate.call('SearchLocalMessages', { conversationID: '', keywordList: ['x1'] })).totalCount).toBe(0);
     await send(liam, 'x2', 'kate');
-    await until(async () => (await kate.call('SearchLocalMessages', { conversationID: '', keywordList: ['x2'] })).totalCount === 1, 8000, 'x2');
+    await expect.poll(async () => (await kate.call('SearchLocalMessages', { conversationID: '', keywordList: ['x2'] })).totalCount === 1, { timeout: 8000, message: 'x2' }).toBe(true);
     await kate.call('DeleteAllMsgFromLocalAndSvr');
     expect((await kate.call('SearchLocalMessages', { conversationID: '', keywordList: ['x'] })).totalCount).toBe(0);
     for (const c of await kate.call('GetAllConversationList')) expect(c.latestMsg).toBe('');
@@ -154,9 +150,9 @@ describe('functions', () => {
     const ev = await kate.waitFor('OnRecvNewMessages', (d) => d.some((x: any) => x.clientMsgID === m.clientMsgID), 8000, from);
     expect((ev.data as any[])[0]).toMatchObject({ sendID: 'kate', senderPlatformID: 8 });
     // A delete on the tablet (synced to the user's devices) removes it here too.
-    await until(async () => (await tablet.call('FindMessageList', [{ conversationID: conv, clientMsgIDList: [m.clientMsgID] }])).findResultItems[0]?.messageList[0]?.seq > 0, 8000, 'tablet seq');
+    await expect.poll(async () => (await tablet.call('FindMessageList', [{ conversationID: conv, clientMsgIDList: [m.clientMsgID] }])).findResultItems[0]?.messageList[0]?.seq > 0, { timeout: 8000, message: 'tablet seq' }).toBe(true);
     await tablet.call('DeleteMessage', conv, m.clientMsgID);
-    await until(async () => (await kate.call('FindMessageList', [{ conversationID: conv, clientMsgIDList: [m.clientMsgID] }])).totalCount === 0, 8000, 'deleted on kate');
+    await expect.poll(async () => (await kate.call('FindMessageList', [{ conversationID: conv, clientMsgIDList: [m.clientMsgID] }])).totalCount === 0, { timeout: 8000, message: 'deleted on kate' }).toBe(true);
     await tablet.call('SetSelfInfo', { faceURL: 'http://x/kate.png' });
     const upd = await kate.waitFor('OnSelfInfoUpdated', (d) => d.faceURL === 'http://x/kate.png', 8000, from);
     expect(upd.data).toMatchObject({ userID: 'kate' });

@@ -60,6 +60,14 @@ export class TestCore {
     return (r === undefined ? r : JSON.parse(JSON.stringify(r))) as T;
   }
 
+  /** Core Login with `token`; resolves with Login's answer once the sync it starts has finished. */
+  async login<T = unknown>(token: string, timeoutMs = 8000): Promise<T> {
+    const from = this.events.length;
+    const answer = await this.call<T>('Login', this.userID, token);
+    await this.waitFor('OnSyncServerFinish', undefined, timeoutMs, from);
+    return answer;
+  }
+
   /** Waits for an event (emitted after `from`, an index into `events`) that satisfies `pred`. */
   async waitFor(event: string, pred: (data: any) => boolean = () => true, timeoutMs = 8000, from = 0): Promise<Emitted> {
     const deadline = Date.now() + timeoutMs;
@@ -88,10 +96,3 @@ export function tempDir(prefix: string): { dir: string; cleanup(): void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export async function until(check: () => boolean | Promise<boolean>, timeoutMs = 8000, what = 'condition'): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

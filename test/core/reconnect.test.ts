@@ -77,9 +77,7 @@ describe('reconnect', () => {
     );
     cleanups.push(() => core.close('drain'));
     await core.functions.Login!({ operationID: 'op', signal: new AbortController().signal }, 'jack', 'tok');
-    const deadline = Date.now() + 5000;
-    while (connections < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    expect(connections).toBeGreaterThanOrEqual(2);
+    await expect.poll(() => connections, { interval: 20 }).toBeGreaterThanOrEqual(2);
     expect(events.filter((e) => e === 'OnConnectSuccess').length).toBeGreaterThanOrEqual(1);
     const q = urls[0]!.searchParams;
     expect(Object.fromEntries(q)).toMatchObject({ sendID: 'jack', token: 'tok', platformID: '5', isBackground: 'false', isMsgResp: 'true', sdkType: 'js' });
@@ -87,7 +85,7 @@ describe('reconnect', () => {
     // The background state set while connected is used by the next dial.
     await core.functions.SetAppBackgroundStatus!({ operationID: 'bg', signal: AbortSignal.timeout(3000) }, true).catch(() => {});
     const n = connections;
-    while (connections === n && Date.now() < deadline + 5000) await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(() => connections, { timeout: 10_000, interval: 20 }).toBeGreaterThan(n);
     expect(urls.at(-1)!.searchParams.get('isBackground')).toBe('true');
     // Each dial uses a fresh operationID.
     expect(urls[1]!.searchParams.get('operationID')).not.toBe(q.get('operationID'));

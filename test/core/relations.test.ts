@@ -2,7 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIm, type TestIm } from '../helpers/im.ts';
-import { TestCore, tempDir, until } from './harness.ts';
+import { TestCore, tempDir } from './harness.ts';
 
 let im: TestIm;
 let db: { dir: string; cleanup(): void };
@@ -11,9 +11,7 @@ let bob: TestCore;
 let carol: TestCore;
 
 async function login(c: TestCore): Promise<void> {
-  const from = c.events.length;
-  expect(await c.call('Login', c.userID, await im.userToken(c.userID, c.platformID))).toBe('');
-  await c.waitFor('OnSyncServerFinish', undefined, 8000, from);
+  expect(await c.login(await im.userToken(c.userID, c.platformID))).toBe('');
 }
 
 async function codeOf(p: Promise<unknown>): Promise<number> {
@@ -142,7 +140,7 @@ describe('groups', () => {
     expect(await alice.call('GetJoinedGroupList')).toEqual([expect.objectContaining({ groupID, groupName: 'Trio' })]);
     await bob.waitFor('OnJoinedGroupAdded', (d) => d.groupID === groupID, 8000, b0);
     await carol.waitFor('OnJoinedGroupAdded', (d) => d.groupID === groupID, 8000, c0);
-    await until(async () => (await carol.call('GetGroupMemberList', groupID, 0, 0, 100)).length === 3, 8000, 'carol sees 3 members');
+    await expect.poll(async () => (await carol.call('GetGroupMemberList', groupID, 0, 0, 100)).length === 3, { timeout: 8000, message: 'carol sees 3 members' }).toBe(true);
     const members = await carol.call('GetGroupMemberList', groupID, 0, 0, 100);
     expect(members[0]).toMatchObject({ userID: 'alice', roleLevel: 100 });
     expect(await carol.call('GetGroupMemberOwnerAndAdmin', groupID)).toEqual([expect.objectContaining({ userID: 'alice' })]);
@@ -160,7 +158,7 @@ describe('groups', () => {
     expect(sent).toMatchObject({ sessionType: 3, groupID, status: 2 });
     for (const [c, from] of [[bob, b0], [carol, c0]] as const) {
       await c.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === sent.clientMsgID), 8000, from);
-      await until(async () => (await c.call('GetOneConversation', 3, groupID)).unreadCount >= 1, 8000, 'unread');
+      await expect.poll(async () => (await c.call('GetOneConversation', 3, groupID)).unreadCount >= 1, { timeout: 8000, message: 'unread' }).toBe(true);
       expect(await c.call('GetOneConversation', 3, groupID)).toMatchObject({ conversationID: `sg_${groupID}`, showName: 'Trio', conversationType: 3 });
     }
     await bob.call('MarkConversationMessageAsRead', `sg_${groupID}`);
@@ -193,7 +191,7 @@ describe('groups', () => {
     const both = await alice.call('CreateTextAtMessage', '@all and @carol', ['AtAllTag', 'carol'], [], undefined);
     await alice.call('SendMessageNotOss', both, '', groupID, undefined, false);
     await carol.waitFor('OnRecvNewMessages', (d) => d.some((m: any) => m.clientMsgID === both.clientMsgID), 8000, c0);
-    await until(async () => (await carol.call('GetOneConversation', 3, groupID)).groupAtType === 3, 8000, 'carol @all+@me');
+    await expect.poll(async () => (await carol.call('GetOneConversation', 3, groupID)).groupAtType === 3, { timeout: 8000, message: 'carol @all+@me' }).toBe(true);
     await carol.call('ResetConversationGroupAtType', `sg_${groupID}`);
     expect((await carol.call('GetOneConversation', 3, groupID)).groupAtType).toBe(0);
   });
@@ -207,7 +205,7 @@ describe('groups', () => {
     await bob.waitFor('OnGroupInfoChanged', (d) => d.groupID === groupID && d.status === 0, 8000, b0);
     await alice.call('SetGroupInfo', { groupID, groupName: 'Trio 2' });
     await bob.waitFor('OnGroupInfoChanged', (d) => d.groupName === 'Trio 2', 8000, b0);
-    await until(async () => (await bob.call('GetOneConversation', 3, groupID)).showName === 'Trio 2', 8000, 'renamed conversation');
+    await expect.poll(async () => (await bob.call('GetOneConversation', 3, groupID)).showName === 'Trio 2', { timeout: 8000, message: 'renamed conversation' }).toBe(true);
   });
 
   it('member info, kick, transfer owner', async () => {
@@ -307,7 +305,7 @@ describe('a user who was offline', () => {
     await bob.waitFor('OnFriendApplicationAdded', (d) => d.fromUserID === 'carol', 8000, 0);
     const g2 = (await alice.call('CreateGroup', { memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'G2' } })).groupID as string;
     const g3 = (await alice.call('CreateGroup', { memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'G3' } })).groupID as string;
-    await until(async () => (await carol.call('GetGroupMemberList', g3, 0, 0, 0)).length === 3 && (await carol.call('GetJoinedGroupList')).length >= 2, 8000, 'carol in G2, G3');
+    await expect.poll(async () => (await carol.call('GetGroupMemberList', g3, 0, 0, 0)).length === 3 && (await carol.call('GetJoinedGroupList')).length >= 2, { timeout: 8000, message: 'carol in G2, G3' }).toBe(true);
     await carol.core.close('drain');
 
     await bob.call('AcceptFriendApplication', { toUserID: 'carol', handleMsg: '' });

@@ -14,11 +14,7 @@ let db: { dir: string; cleanup(): void };
 let nora: TestCore;
 const conv = 'si_nora_otto';
 
-async function login(c: TestCore): Promise<void> {
-  const from = c.events.length;
-  await c.call('Login', c.userID, await im.userToken(c.userID, c.platformID));
-  await c.waitFor('OnSyncServerFinish', undefined, 8000, from);
-}
+const login = async (c: TestCore): Promise<unknown> => c.login(await im.userToken(c.userID, c.platformID));
 
 /** Close nora's core, change her local store as a crash would have left it, and start a new core. */
 async function afterCrash(change: (store: Store) => void): Promise<void> {

@@ -2,24 +2,26 @@
 // crash restart, quarantine and unquarantine, admin restart, metrics. One user's faults never
 // touch another user's session.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/errors.ts';
 import type { SessionInfo } from '../../src/supervisor/types.ts';
-import { newSdk, noReconnect, settle, until, type SdkResponse } from '../helpers/client.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
+import { answer, noReconnect, settle } from '../helpers/client.ts';
+import { GATEWAY_CORE, type Stack } from '../helpers/gateway.ts';
+import { describe, expect, test, vi } from '../helpers/fixtures.ts';
+import { loggedInSdk } from '../helpers/sdk-events.ts';
 
 const ADMIN = 'e2e-admin-token';
 let stack: Stack;
 let base: string;
-beforeAll(async () => {
-  stack = await startStack({
+test.override('stackSetup', {
+  overrides: {
     adminToken: ADMIN, faultInjection: true, restartIntensity: 1, restartPeriodMs: 60_000,
     restartBackoffMs: 20, restartBackoffMaxMs: 100,
-  });
-  base = stack.gateway.url.replace(/^ws/, 'http');
+  },
+  deps: { coreModule: GATEWAY_CORE },
 });
-afterAll(async () => {
-  await stack?.close();
+test.beforeAll(async ({ stack: s }) => {
+  stack = s;
+  base = stack.gateway.url.replace(/^ws/, 'http');
 });
 
 async function admin(method: string, path: string, body?: unknown): Promise<{ status: number; json: any; text: string }> {
@@ -44,26 +46,22 @@ async function session(userID: string): Promise<SessionInfo | undefined> {
   return (r.json.sessions as SessionInfo[]).find((s) => s.userID === userID);
 }
 
-async function waitState(userID: string, state: SessionInfo['state'], ms = 10_000): Promise<SessionInfo> {
-  return until((async () => {
-    for (;;) {
-      const s = await session(userID);
-      if (s?.state === state) return s;
-      await new Promise((r) => setTimeout(r, 25));
-    }
-  })(), ms, `${userID} ${state}`);
+function waitState(userID: string, state: SessionInfo['state'], ms = 10_000): Promise<SessionInfo> {
+  return vi.waitFor(async () => {
+    const s = await session(userID);
+    expect(s?.state, `${userID} ${state}`).toBe(state);
+    return s!;
+  }, { timeout: ms, interval: 25 });
 }
 
 async function sdkFor(userID: string) {
-  const sdk = newSdk();
-  const { ok, res } = await settle(sdk.login({ userID, token: await stack.token(userID), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }));
-  expect(ok, JSON.stringify(res)).toBe(true);
+  const sdk = await loggedInSdk(stack, userID);
   noReconnect(sdk);
   return sdk;
 }
 
 describe('admin API with the real supervisor', () => {
-  it('restarts a faulted worker, quarantines a repeat offender, and unquarantines it', async () => {
+  test('restarts a faulted worker, quarantines a repeat offender, and unquarantines it', async () => {
     const a = await sdkFor('adm-a');
     const b = await sdkFor('adm-b');
     const first = await session('adm-a');
@@ -72,17 +70,16 @@ describe('admin API with the real supervisor', () => {
 
     // One fault: a restart with the exit classified.
     expect((await admin('POST', '/admin/sessions/adm-a/5/fault', { kind: 'throw' })).status).toBe(200);
-    const afterCrash = await until((async () => {
-      for (;;) {
-        const s = await session('adm-a');
-        if (s && s.restarts >= 1 && s.state === 'ready') return s;
-        await new Promise((r) => setTimeout(r, 25));
-      }
-    })(), 10_000, 'restart after the fault');
+    const afterCrash = await vi.waitFor(async () => {
+      const s = await session('adm-a');
+      expect(s, 'restart after the fault').toMatchObject({ state: 'ready', restarts: expect.any(Number) });
+      expect(s!.restarts).toBeGreaterThanOrEqual(1);
+      return s!;
+    }, { timeout: 10_000, interval: 25 });
     expect(afterCrash.lastExit?.reason).toBe('exception');
     expect(afterCrash.threadId).not.toBe(first!.threadId);
-    expect(((await b.getTotalUnreadMsgCount()) as unknown as SdkResponse).errCode).toBe(0);
-    expect(((await a.getTotalUnreadMsgCount()) as unknown as SdkResponse).errCode).toBe(0);
+    expect((await answer(b.getTotalUnreadMsgCount())).errCode).toBe(0);
+    expect((await answer(a.getTotalUnreadMsgCount())).errCode).toBe(0);
 
     // A second fault within the window exceeds the intensity (1): quarantine.
     expect((await admin('POST', '/admin/sessions/adm-a/5/fault', { kind: 'exit' })).status).toBe(200);
@@ -99,7 +96,7 @@ describe('admin API with the real supervisor', () => {
 
     expect((await admin('POST', '/admin/sessions/adm-a/5/unquarantine')).status).toBe(200);
     await waitState('adm-a', 'ready');
-    expect(((await a.getTotalUnreadMsgCount()) as unknown as SdkResponse).errCode).toBe(0);
+    expect((await answer(a.getTotalUnreadMsgCount())).errCode).toBe(0);
 
     const m = await admin('GET', '/metrics');
     expect(m.status).toBe(200);
@@ -108,7 +105,7 @@ describe('admin API with the real supervisor', () => {
     for (const s of [a, b]) await s.logout();
   }, 60_000);
 
-  it('restarts a ready session on request, keeping its clients', async () => {
+  test('restarts a ready session on request, keeping its clients', async () => {
     const c = await sdkFor('adm-c');
     const before = await session('adm-c');
     const r = await admin('POST', '/admin/sessions/adm-c/5/restart');
@@ -116,7 +113,7 @@ describe('admin API with the real supervisor', () => {
     const after = await waitState('adm-c', 'ready');
     expect(after.threadId).not.toBe(before!.threadId);
     expect(after.connections).toBe(1);
-    expect(((await c.getTotalUnreadMsgCount()) as unknown as SdkResponse).errCode).toBe(0);
+    expect((await answer(c.getTotalUnreadMsgCount())).errCode).toBe(0);
     expect((await admin('POST', '/admin/sessions/adm-c/5/unquarantine')).status).toBe(400);
     expect((await admin('POST', '/admin/sessions/nobody/5/restart')).status).toBe(404);
     await c.logout();

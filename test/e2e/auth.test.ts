@@ -3,29 +3,18 @@
 // code), a bad query as HTTP (login() rejects with 10000); either way the server holds no socket
 // and no session or worker was created.
 
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { catalog } from '../../src/errors.ts';
 import { inBandRefusal, newSdk, rawUpgrade, settle, upgradeUrl } from '../helpers/client.ts';
-import { startStack, startTestGateway, GATEWAY_CORE, type Stack } from '../helpers/gateway.ts';
+import { GATEWAY_CORE, startTestGateway, type Stack } from '../helpers/gateway.ts';
+import { expectNoSocketHeld } from '../helpers/no-socket-held.ts';
 import type { Gateway } from '../../src/index.ts';
+import { describe, expect, test, vi } from '../helpers/fixtures.ts';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack();
+test.override('stackSetup', { deps: { coreModule: GATEWAY_CORE } });
+test.beforeAll(async ({ stack: s }) => {
+  stack = s;
 });
-afterAll(async () => {
-  await stack?.close();
-});
-
-async function noSocketHeld(g: Gateway): Promise<void> {
-  const deadline = Date.now() + 3_000;
-  for (;;) {
-    const n = await new Promise<number>((resolve, reject) => g.server.server.getConnections((e, c) => (e ? reject(e) : resolve(c))));
-    if (n === 0 && g.server.caps.total === 0 && g.server.connections.size === 0) return;
-    if (Date.now() > deadline) throw new Error(`server holds ${n} socket(s)`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 async function expectRefused(g: Gateway, userID: string, token: string, platformID: number, status: number, code: number): Promise<void> {
   const url = upgradeUrl(g.url, { sendID: userID, token, platformID, operationID: 'op-auth' });
@@ -47,33 +36,33 @@ async function expectRefused(g: Gateway, userID: string, token: string, platform
   const { ok, res } = await settle(sdk.login({ userID, token, platformID, apiAddr: stack.im.apiAddress, wsAddr: g.url }));
   expect(ok).toBe(false);
   expect(res.errCode).toBe(inBand ? code : 10000);
-  await noSocketHeld(g);
+  await expectNoSocketHeld(g);
   expect(g.supervisor.list()).toEqual([]);
   // No spare worker was taken (the pool would have spawned a replacement).
   expect((g.supervisor as { warmPool?: { spawned: number } | null }).warmPool?.spawned).toBe(spares);
 }
 
 describe('auth at the upgrade (real parse_token)', () => {
-  it('refuses a token the IM server did not issue (20031, close 4401)', async () => {
+  test('refuses a token the IM server did not issue (20031, close 4401)', async () => {
     await expectRefused(stack.gateway, 'mallory', 'eyJhbGciOiJIUzI1NiJ9.e30.forged', 5, 401, catalog.GW_BAD_TOKEN.code);
   });
 
-  it("refuses another user's valid token (20032, close 4403)", async () => {
+  test("refuses another user's valid token (20032, close 4403)", async () => {
     const aliceToken = await stack.token('alice');
     await stack.token('mallory');
     await expectRefused(stack.gateway, 'mallory', aliceToken, 5, 403, catalog.GW_TOKEN_MISMATCH.code);
   });
 
-  it("refuses the user's token for another platform (20032, close 4403)", async () => {
+  test("refuses the user's token for another platform (20032, close 4403)", async () => {
     const iosToken = await stack.token('alice', 1);
     await expectRefused(stack.gateway, 'alice', iosToken, 5, 403, catalog.GW_TOKEN_MISMATCH.code);
   });
 
-  it('refuses a bad query with HTTP 400', async () => {
+  test('refuses a bad query with HTTP 400', async () => {
     await expectRefused(stack.gateway, 'alice', await stack.token('alice'), 0, 400, catalog.GW_BAD_QUERY.code);
   });
 
-  it('answers 20036 (close 4503) when the IM server is down', async () => {
+  test('answers 20036 (close 4503) when the IM server is down', async () => {
     // A second gateway whose upstream address has nothing listening.
     const g = await startTestGateway(
       { apiAddress: 'http://127.0.0.1:9', wsAddress: 'ws://127.0.0.1:9', authTimeoutMs: 500, dbDir: stack.dbDir },

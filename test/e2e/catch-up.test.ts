@@ -4,50 +4,24 @@
 // (3.5.2 does not pass OnRecvOfflineNewMessages on to the app.)
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CbEvents, type MessageItem, type OpenIMSDK } from 'open-im-sdk';
+import { CbEvents, type MessageItem } from 'open-im-sdk';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import type { SessionInfo } from '../../src/supervisor/types.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
 import { startFrameHoldProxy, type FrameHoldProxy } from '../helpers/hold-proxy.ts';
 import { imPost } from '../helpers/im.ts';
-import { newSdk, until } from '../helpers/client.ts';
+import { SdkUser } from '../helpers/sdk-events.ts';
 
-type Res<T> = { data: T };
 const ADMIN = 'catch-up-admin';
 
 let stack: Stack;
 let gw: FrameHoldProxy;
 let base: string;
-const heard = new Map<OpenIMSDK, Array<{ event: string; data: any }>>();
+const login = (userID: string): Promise<SdkUser> => SdkUser.login(stack, userID);
 
-function record(sdk: OpenIMSDK): void {
-  const seen: Array<{ event: string; data: any }> = [];
-  heard.set(sdk, seen);
-  for (const ev of Object.values(CbEvents)) sdk.on(ev, (r: { data: unknown }) => seen.push({ event: ev, data: r.data }));
-}
-
-async function waitEvent(sdk: OpenIMSDK, event: string, pred: (data: any) => boolean = () => true, from = 0, ms = 15_000): Promise<number> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const i = heard.get(sdk)!.findIndex((e, k) => k >= from && e.event === event && pred(e.data));
-    if (i >= 0) return i;
-    if (Date.now() > deadline) throw new Error(`no ${event} within ${ms} ms; heard ${heard.get(sdk)!.slice(from).map((e) => e.event).join(',')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function login(userID: string): Promise<OpenIMSDK> {
-  const sdk = newSdk();
-  const token = await stack.token(userID);
-  record(sdk);
-  await until(sdk.login({ userID, token, platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 15_000, `${userID} login`);
-  await waitEvent(sdk, CbEvents.OnSyncServerFinish);
-  return sdk;
-}
-
-async function send(from: OpenIMSDK, to: string, text: string): Promise<string> {
-  const message = ((await from.createTextMessage(text)) as Res<MessageItem>).data;
-  return ((await until(from.sendMessage({ recvID: to, groupID: '', message }), 10_000, 'sendMessage')) as Res<MessageItem>).data.clientMsgID;
+async function send(from: SdkUser, to: string, text: string): Promise<string> {
+  const message = await from.call<MessageItem>(from.sdk.createTextMessage(text), 'createTextMessage');
+  return (await from.call<MessageItem>(from.sdk.sendMessage({ recvID: to, groupID: '', message }), 'sendMessage', 10_000)).clientMsgID;
 }
 
 /** A send as the server's admin on behalf of `from` (fast: no client round trip). */
@@ -64,14 +38,14 @@ async function sessionState(userID: string): Promise<SessionInfo['state'] | unde
   return ((await res.json()) as { sessions: SessionInfo[] }).sessions.find((s) => s.userID === userID)?.state;
 }
 
-/** Every OnRecvNewMessages item `sdk` heard from index `from`, in order. */
-const newMessages = (sdk: OpenIMSDK, from = 0): MessageItem[] =>
-  heard.get(sdk)!.slice(from).filter((e) => e.event === CbEvents.OnRecvNewMessages).flatMap((e) => e.data as MessageItem[]);
+/** Every OnRecvNewMessages item `u` heard from index `from`, in order. */
+const newMessages = (u: SdkUser, from = 0): MessageItem[] =>
+  u.log.all(CbEvents.OnRecvNewMessages, undefined, from).flatMap((e) => e.data as MessageItem[]);
 
-async function expectEachOnce(sdk: OpenIMSDK, ids: string[], from: number): Promise<void> {
-  await waitEvent(sdk, CbEvents.OnRecvNewMessages, () => ids.every((id) => newMessages(sdk, from).some((m) => m.clientMsgID === id)), from);
+async function expectEachOnce(u: SdkUser, ids: string[], from: number): Promise<void> {
+  await u.waitEvent(CbEvents.OnRecvNewMessages, () => ids.every((id) => newMessages(u, from).some((m) => m.clientMsgID === id)), from, 15_000);
   await new Promise((r) => setTimeout(r, 500)); // anything reported twice would come now
-  const got = newMessages(sdk, from);
+  const got = newMessages(u, from);
   for (const id of ids) expect(got.filter((m) => m.clientMsgID === id), id).toHaveLength(1);
   // In seq order per conversation.
   for (const conv of new Set(got.map((m) => m.sendID))) {
@@ -102,16 +76,14 @@ describe('a catch-up sync reports what it brings as new messages', () => {
     const bea = await login('bea');
     const cleo = await login('cleo');
     const hello = await send(amos, 'bea', 'before');
-    await waitEvent(bea, CbEvents.OnRecvNewMessages, (ms: MessageItem[]) => ms.some((m) => m.clientMsgID === hello));
+    await bea.waitEvent(CbEvents.OnRecvNewMessages, (ms: MessageItem[]) => ms.some((m) => m.clientMsgID === hello), 0, 15_000);
 
-    const from = heard.get(bea)!.length;
+    const from = bea.mark();
     const fault = await fetch(`${base}/admin/sessions/bea/5/fault`, {
       method: 'POST', headers: { authorization: `Bearer ${ADMIN}`, 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'exit' }),
     });
     expect(fault.status).toBe(200);
-    await until((async () => {
-      while ((await sessionState('bea')) !== 'backoff') await new Promise((r) => setTimeout(r, 20));
-    })(), 10_000, 'bea in backoff');
+    await expect.poll(() => sessionState('bea'), { timeout: 10_000, interval: 20, message: 'bea in backoff' }).toBe('backoff');
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push(await send(amos, 'bea', `amos ${i}`));
     for (let i = 0; i < 3; i++) ids.push(await send(cleo, 'bea', `cleo ${i}`));
@@ -119,30 +91,30 @@ describe('a catch-up sync reports what it brings as new messages', () => {
     expect(await sessionState('bea')).toBe('backoff');
 
     await expectEachOnce(bea, ids, from);
-    await waitEvent(bea, CbEvents.OnNewConversation, (cs: any[]) => cs.some((c) => c.conversationID === 'si_bea_cleo'), from);
-    const hist = ((await bea.getAdvancedHistoryMessageList({ conversationID: 'si_bea_cleo', count: 10, startClientMsgID: '', lastMinSeq: 0 })) as Res<{ messageList: MessageItem[] }>).data;
+    await bea.waitEvent(CbEvents.OnNewConversation, (cs: any[]) => cs.some((c) => c.conversationID === 'si_bea_cleo'), from, 15_000);
+    const hist = await bea.call<{ messageList: MessageItem[] }>(bea.sdk.getAdvancedHistoryMessageList({ conversationID: 'si_bea_cleo', count: 10, startClientMsgID: '', lastMinSeq: 0 }), 'history');
     expect(hist.messageList.map((m) => m.textElem?.content)).toEqual(['cleo 0', 'cleo 1', 'cleo 2']);
-    for (const s of [amos, bea, cleo]) await s.logout().catch(() => undefined);
+    for (const s of [amos, bea, cleo]) await s.logout();
   }, 60_000);
 
   it('after the long connection dropped: a known and a new conversation, once each', async () => {
     const dina = await login('dina');
     await stack.token('amos');
     await adminSend('amos', 'dina', 'known');
-    await waitEvent(dina, CbEvents.OnRecvNewMessages, (ms: MessageItem[]) => ms.some((m) => m.textElem?.content === 'known'));
+    await dina.waitEvent(CbEvents.OnRecvNewMessages, (ms: MessageItem[]) => ms.some((m) => m.textElem?.content === 'known'), 0, 15_000);
 
-    const from = heard.get(dina)!.length;
+    const from = dina.mark();
     await stack.token('elio');
     // The core's long connection drops and cannot come back until the messages are sent.
     const down = gw.drop('dina');
-    await waitEvent(dina, CbEvents.OnConnecting, () => true, from);
+    await dina.waitEvent(CbEvents.OnConnecting, () => true, from, 15_000);
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) ids.push(await adminSend('amos', 'dina', `a${i}`));
     for (let i = 0; i < 3; i++) ids.push(await adminSend('elio', 'dina', `e${i}`));
-    expect(heard.get(dina)!.slice(from).some((e) => e.event === CbEvents.OnConnectSuccess)).toBe(false);
+    expect(dina.log.count(CbEvents.OnConnectSuccess, from)).toBe(0);
     down.release();
-    await waitEvent(dina, CbEvents.OnConnectSuccess, () => true, from);
+    await dina.waitEvent(CbEvents.OnConnectSuccess, () => true, from, 15_000);
     await expectEachOnce(dina, ids, from);
-    await dina.logout().catch(() => undefined);
+    await dina.logout();
   }, 60_000);
 });

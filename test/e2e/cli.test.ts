@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { newSdk, noReconnect, settle, until, type SdkResponse } from '../helpers/client.ts';
+import { answer, newSdk, noReconnect, settle, until } from '../helpers/client.ts';
 import { imPost, startTestIm, TEST_SECRET, type TestIm } from '../helpers/im.ts';
 import { killAll, startProcess, waitForOutput as waitFor, type Proc } from '../helpers/process.ts';
 
@@ -49,7 +49,7 @@ describe('sdkgate', () => {
     const { ok, res } = await settle(sdk.login({ userID: 'cli1', token: await im.userToken('cli1'), platformID: 5, apiAddr: im.apiAddress, wsAddr: url }), 20_000);
     expect(ok, JSON.stringify(res)).toBe(true);
     noReconnect(sdk);
-    const r = (await sdk.getTotalUnreadMsgCount()) as unknown as SdkResponse;
+    const r = await answer(sdk.getTotalUnreadMsgCount());
     expect(r.errCode).toBe(0);
     expect(r.data).toBe(0);
     p.child.kill('SIGTERM');
@@ -103,7 +103,7 @@ describe('sdkgate', () => {
     const { ok, res } = await settle(sdk.login({ userID: 'emb1', token, platformID: 5, apiAddr: api, wsAddr: url }), 20_000);
     expect(ok, JSON.stringify(res)).toBe(true);
     noReconnect(sdk);
-    expect(((await sdk.getLoginStatus()) as unknown as SdkResponse).data).toBe(3);
+    expect((await answer(sdk.getLoginStatus())).data).toBe(3);
     p.child.kill('SIGTERM');
     expect(await until(p.exited, 20_000, 'exit')).toBe(0);
   }, 60_000);

@@ -4,18 +4,19 @@
 // (Supervisor-level detail per kind — classification, bounds, restarts — is in
 // test/supervisor/faults.test.ts.)
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
 import { catalog } from '../../src/errors.ts';
 import type { FaultKind } from '../../src/protocol.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
-import { newSdk, settle, until } from '../helpers/client.ts';
+import { GATEWAY_CORE, type Stack } from '../helpers/gateway.ts';
+import { settle } from '../helpers/client.ts';
+import { describe, expect, test, vi } from '../helpers/fixtures.ts';
+import { loggedInSdk } from '../helpers/sdk-events.ts';
 
 const ADMIN = 'admin-secret';
 let stack: Stack;
 
-beforeAll(async () => {
-  stack = await startStack({
+test.override('stackSetup', {
+  overrides: {
     faultInjection: true,
     adminToken: ADMIN,
     watchdogMs: 500,
@@ -23,9 +24,12 @@ beforeAll(async () => {
     restartBackoffMaxMs: 100,
     restartIntensity: 100,
     sessionHeapMb: 32,
-  });
+  },
+  deps: { coreModule: GATEWAY_CORE },
 });
-afterAll(async () => stack?.close());
+test.beforeAll(async ({ stack: s }) => {
+  stack = s;
+});
 
 async function admin(path: string, body?: unknown): Promise<Response> {
   return fetch(`http://127.0.0.1:${stack.gateway.address.port}${path}`, {
@@ -35,17 +39,13 @@ async function admin(path: string, body?: unknown): Promise<Response> {
   });
 }
 
-async function login(userID: string): Promise<OpenIMSDK> {
-  const sdk = newSdk();
-  await until(sdk.login({ userID, token: await stack.token(userID), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 10_000, 'login');
-  return sdk;
-}
+const login = (userID: string): Promise<OpenIMSDK> => loggedInSdk(stack, userID);
 
 const sleepCall = (sdk: OpenIMSDK) => sdk.searchLocalMessages({ conversationID: 'c', keywordList: ['sleep:20000'] });
 
 describe('a fault in one user\'s worker', () => {
   for (const kind of ['throw', 'reject', 'exit', 'loop', 'oom'] as const satisfies readonly FaultKind[]) {
-    it(`'${kind}': fails A's in-flight calls with ${catalog.GW_SESSION_CRASHED.code}, B is untouched, A answers again`, async () => {
+    test(`'${kind}': fails A's in-flight calls with ${catalog.GW_SESSION_CRASHED.code}, B is untouched, A answers again`, async () => {
       const a = await login(`ua-${kind}`);
       const b = await login(`ub-${kind}`);
       const connecting: unknown[] = [];
@@ -78,13 +78,10 @@ describe('a fault in one user\'s worker', () => {
       expect(connecting.length).toBeGreaterThanOrEqual(1);
 
       // A is served again by a new worker (the admin API shows the classified exit).
-      const deadline = Date.now() + 10_000;
-      for (;;) {
+      await vi.waitFor(async () => {
         const r = await settle(a.getSelfUserInfo(), 5_000);
-        if (r.ok) break;
-        if (Date.now() > deadline) throw new Error(`A never recovered: ${JSON.stringify(r.res)}`);
-        await new Promise((ok) => setTimeout(ok, 100));
-      }
+        expect(r.ok, `A never recovered: ${JSON.stringify(r.res)}`).toBe(true);
+      }, { timeout: 10_000, interval: 100 });
       stopB = true;
       await bLoop;
       expect(bCalls.length).toBeGreaterThanOrEqual(3);
@@ -100,3 +97,4 @@ describe('a fault in one user\'s worker', () => {
     }, 30_000);
   }
 });
+

@@ -1,21 +1,19 @@
 // Drain with the real supervisor and workers: calls in flight when SIGTERM's drain starts are
 // answered, new upgrades get 503, the sessions stop, and clients are closed with 1001.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/errors.ts';
-import { inBandRefusal, newSdk, noReconnect, RawClient, settle, upgradeUrl, type SdkResponse } from '../helpers/client.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
+import { inBandRefusal, newSdk, noReconnect, RawClient, settle, upgradeUrl } from '../helpers/client.ts';
+import { GATEWAY_CORE, type Stack } from '../helpers/gateway.ts';
+import { describe, expect, test } from '../helpers/fixtures.ts';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ drainTimeoutMs: 5_000 });
-});
-afterAll(async () => {
-  await stack?.close();
+test.override('stackSetup', { overrides: { drainTimeoutMs: 5_000 }, deps: { coreModule: GATEWAY_CORE } });
+test.beforeAll(async ({ stack: s }) => {
+  stack = s;
 });
 
 describe('drain', () => {
-  it('completes in-flight calls, refuses new upgrades in band (GW_DRAINING) and closes clients with 1001', async () => {
+  test('completes in-flight calls, refuses new upgrades in band (GW_DRAINING) and closes clients with 1001', async () => {
     const g = stack.gateway;
     const users = ['d1', 'd2'];
     const sdks = await Promise.all(users.map(async (u) => {
@@ -40,7 +38,7 @@ describe('drain', () => {
     const results = await Promise.all(inflight);
     for (const { ok, res } of results) {
       expect(ok, JSON.stringify(res)).toBe(true);
-      expect((res as SdkResponse).data).toEqual({ totalCount: 0, searchResultItems: [] });
+      expect(res.data).toEqual({ totalCount: 0, searchResultItems: [] });
     }
     await closing;
     expect((await watcher.whenClosed()).code).toBe(1001);

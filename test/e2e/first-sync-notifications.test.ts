@@ -10,39 +10,22 @@ import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
 import { startHoldProxy, type Hold, type HoldProxy } from '../helpers/hold-proxy.ts';
 import { imPost } from '../helpers/im.ts';
-import { newSdk, until } from '../helpers/client.ts';
+import { answer, CallbackLog, newSdk, until } from '../helpers/client.ts';
 
 let proxy: HoldProxy;
 let stack: Stack;
-const heard = new Map<OpenIMSDK, Array<{ event: string; data: any }>>();
 const sdks: OpenIMSDK[] = [];
 
-function record(sdk: OpenIMSDK): void {
-  const seen: Array<{ event: string; data: any }> = [];
-  heard.set(sdk, seen);
-  for (const ev of Object.values(CbEvents)) sdk.on(ev, (r: { data: unknown }) => seen.push({ event: ev, data: r.data }));
-}
-
-async function waitEvent(sdk: OpenIMSDK, event: string, pred: (data: any) => boolean = () => true, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!heard.get(sdk)!.some((e) => e.event === event && pred(e.data))) {
-    if (Date.now() > deadline) throw new Error(`no ${event} within ${ms} ms; heard ${heard.get(sdk)!.map((e) => e.event).join(',')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-const count = (sdk: OpenIMSDK, event: string, pred: (data: any) => boolean) => heard.get(sdk)!.filter((e) => e.event === event && pred(e.data)).length;
-
 /** Logs `userID` in (a new data dir) with its first sync held on its profile request. */
-async function loginHeld(userID: string): Promise<{ sdk: OpenIMSDK; sync: Hold }> {
+async function loginHeld(userID: string): Promise<{ sdk: OpenIMSDK; log: CallbackLog; sync: Hold }> {
   const token = await stack.token(userID);
   const sync = proxy.hold('/user/get_users_info', (b) => b?.userIDs?.length === 1 && b.userIDs[0] === userID);
   const sdk = newSdk();
   sdks.push(sdk);
-  record(sdk);
+  const log = new CallbackLog(sdk);
   await until(sdk.login({ userID, token, platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 15_000, `${userID} login`);
   await until(sync.reached, 10_000, `${userID} first sync`);
-  return { sdk, sync };
+  return { sdk, log, sync };
 }
 
 /** Time for the notification's push to reach the held core (it queues behind the sync). */
@@ -66,25 +49,22 @@ describe('notifications during the first sync', () => {
     const a = await loginHeld('fia');
     const b = await loginHeld('fib');
     const added = a.sdk.addFriend({ toUserID: 'fib', reqMsg: 'hi' } as unknown as string);
-    await until((async () => {
-      const admin = await stack.im.adminToken();
-      for (;;) {
-        const got = await imPost<{ FriendRequests?: unknown[] }>(stack.im.apiAddress, '/friend/get_friend_apply_list', { userID: 'fib', pagination: { pageNumber: 1, showNumber: 10 } }, admin);
-        if (got.FriendRequests?.length) return;
-        await new Promise((r) => setTimeout(r, 20));
-      }
-    })(), 10_000, 'the request on the server');
+    const admin = await stack.im.adminToken();
+    await expect.poll(async () => {
+      const got = await imPost<{ FriendRequests?: unknown[] }>(stack.im.apiAddress, '/friend/get_friend_apply_list', { userID: 'fib', pagination: { pageNumber: 1, showNumber: 10 } }, admin);
+      return got.FriendRequests?.length ?? 0;
+    }, { timeout: 10_000, interval: 20, message: 'the request on the server' }).toBeGreaterThan(0);
     await settle();
     a.sync.release();
     b.sync.release();
     await until(added, 10_000, 'addFriend');
     const isIt = (d: any) => d.fromUserID === 'fia' && d.toUserID === 'fib';
-    await waitEvent(b.sdk, CbEvents.OnFriendApplicationAdded, isIt);
-    await waitEvent(a.sdk, CbEvents.OnFriendApplicationAdded, isIt);
+    await b.log.waitFor(CbEvents.OnFriendApplicationAdded, isIt);
+    await a.log.waitFor(CbEvents.OnFriendApplicationAdded, isIt);
     await settle();
-    expect(count(b.sdk, CbEvents.OnFriendApplicationAdded, isIt)).toBe(1);
-    expect(count(a.sdk, CbEvents.OnFriendApplicationAdded, isIt)).toBe(1);
-    const recv = ((await b.sdk.getFriendApplicationListAsRecipient()) as { data: any[] }).data;
+    expect(b.log.all(CbEvents.OnFriendApplicationAdded, isIt)).toHaveLength(1);
+    expect(a.log.all(CbEvents.OnFriendApplicationAdded, isIt)).toHaveLength(1);
+    const recv = (await answer<any[]>(b.sdk.getFriendApplicationListAsRecipient())).data;
     expect(recv).toEqual([expect.objectContaining({ fromUserID: 'fia', toUserID: 'fib', handleResult: 0 })]);
   }, 40_000);
 
@@ -95,10 +75,10 @@ describe('notifications during the first sync', () => {
     await settle();
     c.sync.release();
     const isIt = (d: any) => d.groupID === groupID;
-    await waitEvent(c.sdk, CbEvents.OnJoinedGroupAdded, isIt);
+    await c.log.waitFor(CbEvents.OnJoinedGroupAdded, isIt);
     await settle();
-    expect(count(c.sdk, CbEvents.OnJoinedGroupAdded, isIt)).toBe(1);
-    const joined = ((await c.sdk.getJoinedGroupList()) as { data: any[] }).data;
+    expect(c.log.all(CbEvents.OnJoinedGroupAdded, isIt)).toHaveLength(1);
+    const joined = (await answer<any[]>(c.sdk.getJoinedGroupList())).data;
     expect(joined.map((g) => g.groupID)).toEqual([groupID]);
   }, 40_000);
 });

@@ -3,11 +3,9 @@
 // their readers in attachedInfoElem.groupHasReadInfo, also for reads that happened while the
 // sender was logged out.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CbEvents, type MessageItem } from 'open-im-sdk';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
-import { SdkUser } from '../helpers/sdk-events.ts';
+import { describe, expect, test } from '../helpers/fixtures.ts';
+import type { SdkUser } from '../helpers/sdk-events.ts';
 
 interface ReadInfo {
   hasReadUserIDList: string[];
@@ -23,11 +21,8 @@ interface Receipt {
   sessionType: number;
 }
 
-let stack: Stack;
 let groupID: string;
 let conversationID: string;
-const users = new Map<string, SdkUser>();
-const u = (id: string) => users.get(id)!;
 const sent: string[] = [];
 
 async function history(who: SdkUser): Promise<Counted[]> {
@@ -41,71 +36,56 @@ async function readInfo(who: SdkUser, clientMsgID: string): Promise<ReadInfo | u
 
 /** `reader` marks the group read once it has both messages. */
 async function readAll(reader: SdkUser): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while ((await history(reader)).filter((m) => sent.includes(m.clientMsgID)).length < sent.length) {
-    if (Date.now() > deadline) throw new Error(`${reader.userID} never got the messages`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await expect
+    .poll(async () => (await history(reader)).filter((m) => sent.includes(m.clientMsgID)).length, { timeout: 10_000, interval: 50, message: `${reader.userID} gets the messages` })
+    .toBeGreaterThanOrEqual(sent.length);
   await reader.call(reader.sdk.markConversationMessageAsRead(conversationID), 'markConversationMessageAsRead');
 }
 
-beforeAll(async () => {
-  stack = await startStack({}, { coreModule: DEFAULT_CORE_MODULE });
+test.beforeAll(async ({ stack, login }) => {
   for (const id of ['alice', 'bob', 'carol', 'dave']) await stack.token(id);
   groupID = await stack.im.createGroup('alice', ['bob', 'carol', 'dave']);
   conversationID = `sg_${groupID}`;
-  for (const id of ['alice', 'bob', 'carol']) users.set(id, await SdkUser.login(stack, id));
+  const alice = await login('alice');
+  for (const id of ['bob', 'carol']) await login(id);
   for (const text of ['one', 'two']) {
-    const message = await u('alice').call<MessageItem>(u('alice').sdk.createTextMessage(text), 'createTextMessage');
-    await u('alice').call(u('alice').sdk.sendMessage({ recvID: '', groupID, message }), 'sendMessage');
+    const message = await alice.call<MessageItem>(alice.sdk.createTextMessage(text), 'createTextMessage');
+    await alice.call(alice.sdk.sendMessage({ recvID: '', groupID, message }), 'sendMessage');
     sent.push(message.clientMsgID);
   }
 }, 60_000);
 
-afterAll(async () => {
-  for (const s of users.values()) await s.logout();
-  await stack?.close();
-});
-
 describe('group read receipts', () => {
-  it("a sent group message knows the group's size", async () => {
-    expect(await readInfo(u('alice'), sent[0]!)).toMatchObject({ groupMemberCount: 4, hasReadCount: 0 });
+  test("a sent group message knows the group's size", async ({ login }) => {
+    expect(await readInfo(await login('alice'), sent[0]!)).toMatchObject({ groupMemberCount: 4, hasReadCount: 0 });
   });
 
-  it('a member reading reaches the sender as OnRecvGroupReadReceipt and a read count', async () => {
-    const from = u('alice').mark();
-    await readAll(u('bob'));
-    const receipts = await u('alice').waitEvent<Receipt[]>(CbEvents.OnRecvGroupReadReceipt, (r) => r.some((x) => x.userID === 'bob'), from);
+  test('a member reading reaches the sender as OnRecvGroupReadReceipt and a read count', async ({ login }) => {
+    const [alice, bob] = await Promise.all([login('alice'), login('bob')]);
+    const from = alice.mark();
+    await readAll(bob);
+    const receipts = await alice.waitEvent<Receipt[]>(CbEvents.OnRecvGroupReadReceipt, (r) => r.some((x) => x.userID === 'bob'), from);
     expect(receipts[0]).toMatchObject({ userID: 'bob', groupID, sessionType: 3 });
     expect([...receipts[0]!.msgIDList].sort()).toEqual([...sent].sort());
-    expect(await readInfo(u('alice'), sent[1]!)).toEqual({ hasReadUserIDList: ['bob'], hasReadCount: 1, unreadCount: 2, groupMemberCount: 4 });
+    expect(await readInfo(alice, sent[1]!)).toEqual({ hasReadUserIDList: ['bob'], hasReadCount: 1, unreadCount: 2, groupMemberCount: 4 });
     // The reader's own conversation is read; nothing is counted on messages that are not the reader's.
-    const bobs = await u('bob').call<{ unreadCount: number }>(u('bob').sdk.getOneConversation({ sourceID: groupID, sessionType: 3 }), 'getOneConversation');
+    const bobs = await bob.call<{ unreadCount: number }>(bob.sdk.getOneConversation({ sourceID: groupID, sessionType: 3 }), 'getOneConversation');
     expect(bobs.unreadCount).toBe(0);
   });
 
-  it('each further reader is counted once', async () => {
-    const from = u('alice').mark();
-    await readAll(u('carol'));
-    await u('alice').waitEvent<Receipt[]>(CbEvents.OnRecvGroupReadReceipt, (r) => r.some((x) => x.userID === 'carol'), from);
-    await u('bob').call(u('bob').sdk.markConversationMessageAsRead(conversationID), 'markConversationMessageAsRead again');
-    expect(await readInfo(u('alice'), sent[0]!)).toEqual({ hasReadUserIDList: ['bob', 'carol'], hasReadCount: 2, unreadCount: 1, groupMemberCount: 4 });
+  test('each further reader is counted once', async ({ login }) => {
+    const [alice, bob, carol] = await Promise.all([login('alice'), login('bob'), login('carol')]);
+    const from = alice.mark();
+    await readAll(carol);
+    await alice.waitEvent<Receipt[]>(CbEvents.OnRecvGroupReadReceipt, (r) => r.some((x) => x.userID === 'carol'), from);
+    await bob.call(bob.sdk.markConversationMessageAsRead(conversationID), 'markConversationMessageAsRead again');
+    expect(await readInfo(alice, sent[0]!)).toEqual({ hasReadUserIDList: ['bob', 'carol'], hasReadCount: 2, unreadCount: 1, groupMemberCount: 4 });
   });
 
-  it('a read while the sender was logged out is counted when it logs in again', async () => {
-    await u('alice').logout();
-    users.delete('alice');
-    const dave = await SdkUser.login(stack, 'dave');
-    users.set('dave', dave);
-    await readAll(dave);
-    const alice = await SdkUser.login(stack, 'alice');
-    users.set('alice', alice);
-    const deadline = Date.now() + 10_000;
-    let info = await readInfo(alice, sent[1]!);
-    while (info?.hasReadCount !== 3 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      info = await readInfo(alice, sent[1]!);
-    }
-    expect(info).toEqual({ hasReadUserIDList: ['bob', 'carol', 'dave'], hasReadCount: 3, unreadCount: 0, groupMemberCount: 4 });
+  test('a read while the sender was logged out is counted when it logs in again', async ({ login, client }) => {
+    await (await login('alice')).logout();
+    await readAll(await login('dave'));
+    const alice = await client('alice');
+    await expect.poll(() => readInfo(alice, sent[1]!), { timeout: 10_000, interval: 100 }).toEqual({ hasReadUserIDList: ['bob', 'carol', 'dave'], hasReadCount: 3, unreadCount: 0, groupMemberCount: 4 });
   });
 });

@@ -3,35 +3,27 @@
 // of the user's other sends fail (upstream the gateway would close the user's long connection and
 // fail them all with 10000); a group request over 1,000 user IDs is refused the same way.
 
-import { afterAll, beforeAll, expect, it } from 'vitest';
 import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
 import { SdkCode } from '../../src/core/errors.ts';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
-import { dropSdk, newSdk, settle, until, type SdkResponse } from '../helpers/client.ts';
+import type { Stack } from '../helpers/gateway.ts';
+import { answer, dropSdk, settle } from '../helpers/client.ts';
+import { expect, test } from '../helpers/fixtures.ts';
+import { loggedInSdk } from '../helpers/sdk-events.ts';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({}, { coreModule: DEFAULT_CORE_MODULE });
+test.beforeAll(({ stack: s }) => {
+  stack = s;
 });
-afterAll(async () => stack?.close());
 
-async function login(userID: string): Promise<OpenIMSDK> {
-  const sdk = newSdk();
-  const synced = new Promise((r) => sdk.on(CbEvents.OnSyncServerFinish, r));
-  const { ok, res } = await settle(sdk.login({ userID, token: await stack.token(userID), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 20_000);
-  expect(ok, JSON.stringify(res)).toBe(true);
-  await until(synced, 15_000, 'first sync');
-  return sdk;
-}
+const login = (userID: string): Promise<OpenIMSDK> => loggedInSdk(stack, userID, { waitSync: true });
 
-it('an oversized text answers 10290 and the user\'s 10 concurrent sends all succeed on an unbroken connection', async () => {
+test('an oversized text answers 10290 and the user\'s 10 concurrent sends all succeed on an unbroken connection', async () => {
   await stack.token('lim-peer');
   const sdk = await login('lim-sender');
   const reconnecting: unknown[] = [];
   sdk.on(CbEvents.OnConnecting, (e: unknown) => reconnecting.push(e));
 
-  const create = async (text: string) => ((await sdk.createTextMessage(text)) as unknown as SdkResponse).data as never;
+  const create = async (text: string) => (await answer(sdk.createTextMessage(text))).data as never;
   const big = await create('x'.repeat(60_000));
   const normal = await Promise.all(Array.from({ length: 10 }, (_, i) => create(`normal ${i}`)));
   const send = (message: never) => settle(sdk.sendMessage({ recvID: 'lim-peer', groupID: '', message }), 30_000);
@@ -47,7 +39,7 @@ it('an oversized text answers 10290 and the user\'s 10 concurrent sends all succ
   dropSdk(sdk);
 }, 60_000);
 
-it('a group request over 1,000 user IDs answers 10290 without reaching the server', async () => {
+test('a group request over 1,000 user IDs answers 10290 without reaching the server', async () => {
   const sdk = await login('lim-owner');
   const ids = Array.from({ length: 1_001 }, (_, i) => `lim-nobody-${i}`);
   const r = await settle(sdk.createGroup({ groupInfo: { groupName: 'big', groupType: 2 }, memberUserIDs: ids, adminUserIDs: [] } as never), 20_000);

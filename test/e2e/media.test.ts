@@ -4,12 +4,11 @@
 // and the peer fetching the bytes from the URL in the message it received.
 
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CbEvents, type MessageItem } from 'open-im-sdk';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { installFileReader } from '../helpers/file-reader.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
-import { SdkUser } from '../helpers/sdk-events.ts';
+import { describe, expect, test } from '../helpers/fixtures.ts';
+import type { Stack } from '../helpers/gateway.ts';
+import type { SdkUser } from '../helpers/sdk-events.ts';
 
 const MiB = 1024 * 1024;
 let stack: Stack;
@@ -31,20 +30,15 @@ async function deliver(message: MessageItem): Promise<MessageItem> {
   return got!;
 }
 
-beforeAll(async () => {
+test.beforeAll(async ({ stack: s, login }) => {
   installFileReader();
-  stack = await startStack({}, { coreModule: DEFAULT_CORE_MODULE });
-  alice = await SdkUser.login(stack, 'alice');
-  bob = await SdkUser.login(stack, 'bob');
+  stack = s;
+  alice = await login('alice');
+  bob = await login('bob');
 }, 60_000);
 
-afterAll(async () => {
-  for (const u of [alice, bob]) await u?.logout();
-  await stack?.close();
-});
-
 describe('media messages through the real client', () => {
-  it('uploadFile stores the bytes and answers a URL that serves them', async () => {
+  test('uploadFile stores the bytes and answers a URL that serves them', async () => {
     const bytes = randomBytes(40_000);
     const res = (await alice.sdk.uploadFile({ file: new File([bytes], 'notes.txt') } as never)) as { errCode: number; data: { url: string } };
     expect(res.errCode).toBe(0);
@@ -54,7 +48,7 @@ describe('media messages through the real client', () => {
     expect(got.headers.get('content-type')).toBe('text/plain; charset=utf-8');
   });
 
-  it('an image message from createImageMessageByFile reaches bob, who fetches identical bytes', async () => {
+  test('an image message from createImageMessageByFile reaches bob, who fetches identical bytes', async () => {
     const bytes = randomBytes(120_000);
     const pic = { uuid: 'u-img', type: 'image/png', size: bytes.length, width: 640, height: 480, url: '' };
     const message = await alice.call<MessageItem>(
@@ -72,7 +66,7 @@ describe('media messages through the real client', () => {
     expect(snapshot.headers.get('content-type')).toBe('image/png');
   });
 
-  it('a file message (several parts) from createFileMessageByFile reaches bob as an attachment', async () => {
+  test('a file message (several parts) from createFileMessageByFile reaches bob as an attachment', async () => {
     const bytes = randomBytes(11 * MiB + 7);
     const message = await alice.call<MessageItem>(
       alice.sdk.createFileMessageByFile({ filePath: '', fileName: 'report.pdf', uuid: 'u-file', sourceUrl: '', fileSize: bytes.length, file: new File([bytes], 'report.pdf') }),
@@ -87,7 +81,7 @@ describe('media messages through the real client', () => {
     expect(file.headers.get('content-disposition')).toMatch(/^attachment; filename="report.pdf"/);
   });
 
-  it('a video message uploads the video and its snapshot; bob fetches both', async () => {
+  test('a video message uploads the video and its snapshot; bob fetches both', async () => {
     const video = randomBytes(300_000);
     const snap = randomBytes(20_000);
     const message = await alice.call<MessageItem>(
@@ -106,7 +100,7 @@ describe('media messages through the real client', () => {
     expect((await fetchBytes(got.videoElem!.snapshotUrl)).body.equals(snap)).toBe(true);
   });
 
-  it('a sound message from createSoundMessageByFile reaches bob, who fetches identical bytes', async () => {
+  test('a sound message from createSoundMessageByFile reaches bob, who fetches identical bytes', async () => {
     const bytes = randomBytes(50_000);
     const message = await alice.call<MessageItem>(
       alice.sdk.createSoundMessageByFile({ uuid: 'u-snd', soundPath: '', sourceUrl: '', dataSize: bytes.length, duration: 4, file: new File([bytes], 'voice.mp3') }),
@@ -119,7 +113,7 @@ describe('media messages through the real client', () => {
     expect(sound.headers.get('content-type')).toBe('audio/mpeg');
   });
 
-  it('a file named with path characters is stored under a safe name and still reaches bob', async () => {
+  test('a file named with path characters is stored under a safe name and still reaches bob', async () => {
     const bytes = randomBytes(2_000);
     const message = await alice.call<MessageItem>(
       alice.sdk.createFileMessageByFile({ filePath: '', fileName: '../../x.png', uuid: 'u-evil', sourceUrl: '', fileSize: bytes.length, file: new File([bytes], '../../x.png') }),

@@ -5,23 +5,20 @@
 // no label that names a user. Each failed call logged once, at a level that fits, without its
 // arguments, and every line with the node id and version.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/errors.ts';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { VERSION } from '../../src/version.ts';
-import { newSdk, RawClient, settle, until, upgradeUrl, type SdkResponse } from '../helpers/client.ts';
-import { captureLogger, startStack, type Stack } from '../helpers/gateway.ts';
+import { answer, newSdk, RawClient, settle, upgradeUrl } from '../helpers/client.ts';
+import { captureLogger, type Stack } from '../helpers/gateway.ts';
+import { describe, expect, test, vi } from '../helpers/fixtures.ts';
 
 const cap = captureLogger('debug');
 let stack: Stack;
 let base: string;
 
-beforeAll(async () => {
-  stack = await startStack({ metricsToken: 'metrics-only', adminToken: 'adm', nodeId: 'node-a' }, { log: cap.log, coreModule: DEFAULT_CORE_MODULE });
+test.override('stackSetup', { overrides: { metricsToken: 'metrics-only', adminToken: 'adm', nodeId: 'node-a' }, deps: { log: cap.log } });
+test.beforeAll(async ({ stack: s }) => {
+  stack = s;
   base = stack.gateway.url.replace(/^ws/, 'http');
-});
-afterAll(async () => {
-  await stack?.close();
 });
 
 async function metrics(token = 'metrics-only'): Promise<string> {
@@ -36,11 +33,11 @@ function value(text: string, series: string): number {
 }
 
 describe('metrics and logs of calls', () => {
-  it('count by function and outcome, an upstream business error apart from gateway refusals, and log each failure once', async () => {
+  test('count by function and outcome, an upstream business error apart from gateway refusals, and log each failure once', async () => {
     const sdk = newSdk();
     const { ok, res } = await settle(sdk.login({ userID: 'met1', token: await stack.token('met1'), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 30_000);
     expect(ok, JSON.stringify(res)).toBe(true);
-    expect(((await sdk.getTotalUnreadMsgCount()) as unknown as SdkResponse).errCode).toBe(0);
+    expect((await answer(sdk.getTotalUnreadMsgCount())).errCode).toBe(0);
     const secret = 'an-argument-that-must-not-be-logged';
     const added = await settle(sdk.addFriend({ toUserID: 'met1', reqMsg: secret } as unknown as string));
     expect(added.res.errCode).toBe(1301); // CanNotAddYourself, from the IM server
@@ -82,24 +79,22 @@ describe('metrics and logs of calls', () => {
     sdk.logout().catch(() => {});
   }, 60_000);
 
-  it('show the per-session heap as one distribution over sessions, not a series per user', async () => {
+  test('show the per-session heap as one distribution over sessions, not a series per user', async () => {
     const sdk = newSdk();
     const { ok } = await settle(sdk.login({ userID: 'heap1', token: await stack.token('heap1'), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 30_000);
     expect(ok).toBe(true);
     // Telemetry arrives about once a second.
-    const text = await until((async () => {
-      for (;;) {
-        const t = await metrics();
-        if (value(t, 'sdkgate_session_heap_bytes_count') >= 1) return t;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })(), 15_000, 'a heap sample');
+    const text = await vi.waitFor(async () => {
+      const t = await metrics();
+      expect(value(t, 'sdkgate_session_heap_bytes_count'), 'a heap sample').toBeGreaterThanOrEqual(1);
+      return t;
+    }, { timeout: 15_000, interval: 100 });
     expect(value(text, 'sdkgate_session_heap_bytes_sum')).toBeGreaterThan(1024 * 1024);
     expect(text.split('\n').filter((l) => l.startsWith('sdkgate_session_heap_bytes_bucket')).every((l) => !l.includes('user'))).toBe(true);
     sdk.logout().catch(() => {});
   }, 60_000);
 
-  it('serve /metrics to the read-only metrics token, which does not open /admin', async () => {
+  test('serve /metrics to the read-only metrics token, which does not open /admin', async () => {
     expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer metrics-only' } })).status).toBe(200);
     expect((await fetch(`${base}/metrics`, { headers: { authorization: 'Bearer adm' } })).status).toBe(200);
     expect((await fetch(`${base}/admin/sessions`, { headers: { authorization: 'Bearer metrics-only' } })).status).toBe(401);

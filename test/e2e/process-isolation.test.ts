@@ -9,7 +9,8 @@ import type { OpenIMSDK } from 'open-im-sdk';
 import { catalog } from '../../src/errors.ts';
 import type { ChaosReport } from '../../src/supervisor/types.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
-import { newSdk, settle, until } from '../helpers/client.ts';
+import { settle } from '../helpers/client.ts';
+import { loggedInSdk } from '../helpers/sdk-events.ts';
 
 const ADMIN = 'admin-secret';
 const BASE = { faultInjection: true, adminToken: ADMIN, watchdogMs: 500, restartBackoffMs: 20, restartBackoffMaxMs: 100, restartIntensity: 1000 };
@@ -22,11 +23,7 @@ async function admin(stack: Stack, path: string, body?: unknown): Promise<Respon
   });
 }
 
-async function login(stack: Stack, userID: string): Promise<OpenIMSDK> {
-  const sdk = newSdk();
-  await until(sdk.login({ userID, token: await stack.token(userID), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 10_000, 'login');
-  return sdk;
-}
+const login = (stack: Stack, userID: string): Promise<OpenIMSDK> => loggedInSdk(stack, userID);
 
 const sleepCall = (sdk: OpenIMSDK) => sdk.searchLocalMessages({ conversationID: 'c', keywordList: ['sleep:20000'] });
 
@@ -68,11 +65,7 @@ describe('--isolation process, native faults through the admin API', () => {
       await new Promise((r) => setTimeout(r, 100));
       expect((await admin(stack, `/admin/sessions/pa-${kind}/5/fault`, { kind })).status).toBe(200);
       for (const o of await Promise.all(inFlight)) expect(o.res.errCode).toBe(catalog.GW_SESSION_CRASHED.code);
-      const deadline = Date.now() + 10_000;
-      while (!(await settle(a.getSelfUserInfo(), 5_000)).ok) {
-        if (Date.now() > deadline) throw new Error('A never recovered');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await expect.poll(async () => (await settle(a.getSelfUserInfo(), 5_000)).ok, { timeout: 10_000, interval: 100, message: 'A recovered' }).toBe(true);
       const bOut = await bLoad.stop();
       expect(bOut.length).toBeGreaterThanOrEqual(3);
       for (const o of bOut) expect(o.ok, JSON.stringify(o.res)).toBe(true);
@@ -132,7 +125,7 @@ describe('GET /admin/chaos', () => {
     }
     const outcomes = await Promise.all(loads.map((l) => l.stop()));
     const injected = (await report()).injected!;
-    while ((await report()).faults!.length < injected) await new Promise((r) => setTimeout(r, 100));
+    await expect.poll(async () => (await report()).faults!.length, { timeout: 60_000, interval: 100, message: 'every injected fault judged' }).toBeGreaterThanOrEqual(injected);
     const r = await report();
     const faults = r.faults!.slice(0, injected);
     expect(r).toMatchObject({ enabled: true, seed: 77, kinds: ['throw', 'abort', 'segfault', 'sigkill'] });

@@ -5,11 +5,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Gateway } from '../../src/index.ts';
 import { startImServer, type ImServerHandle } from '../../src/imserver/index.ts';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { newSdk, settle, until } from '../helpers/client.ts';
+import { answer, newSdk, settle } from '../helpers/client.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
 import { startTestIm, TEST_SECRET, type TestIm } from '../helpers/im.ts';
 
@@ -39,16 +39,6 @@ async function get(path: string): Promise<{ status: number; text: string }> {
   return { status: res.status, text: await res.text() };
 }
 
-async function poll<T>(what: string, ms: number, f: () => Promise<T | undefined>): Promise<T> {
-  return until((async () => {
-    for (;;) {
-      const v = await f();
-      if (v !== undefined) return v;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  })(), ms, what);
-}
-
 const reconnects = async (): Promise<number> => Number(/^sdkgate_upstream_ws_reconnects_total (\d+)/m.exec((await get('/metrics')).text)?.[1] ?? 0);
 
 describe('/readyz with the upstream stopped and started again', () => {
@@ -63,18 +53,19 @@ describe('/readyz with the upstream stopped and started again', () => {
     const api = new URL(im.apiAddress);
     const ws = new URL(im.wsAddress);
     await im.close();
-    const down = await poll('/readyz 503', 10_000, async () => {
+    const down = await vi.waitFor(async () => {
       const r = await get('/readyz');
-      return r.status === 503 ? r : undefined;
-    });
+      expect(r.status).toBe(503);
+      return r;
+    }, { timeout: 10_000, interval: 100 });
     expect(JSON.parse(down.text)).toMatchObject({ status: 'not_ready', reasons: ['upstream_api', 'msg_gateway'] });
     expect((await get('/healthz')).status).toBe(200); // liveness is not readiness
 
     restarted = await startImServer({ apiPort: Number(api.port), wsPort: Number(ws.port), host: '127.0.0.1', dataDir: join(dir, 'im'), secret: TEST_SECRET, logLevel: 'silent' });
-    await poll('/readyz 200', 15_000, async () => ((await get('/readyz')).status === 200 ? true : undefined));
+    await expect.poll(async () => (await get('/readyz')).status, { timeout: 15_000, interval: 100 }).toBe(200);
     // The core's long connection backs off (0.5 s doubling) before it redials.
-    await poll('a counted reconnect', 45_000, async () => ((await reconnects()) > before ? true : undefined));
-    expect(((await sdk.getLoginStatus()) as unknown as { data: number }).data).toBe(3);
+    await expect.poll(reconnects, { timeout: 45_000, interval: 100, message: 'a counted reconnect' }).toBeGreaterThan(before);
+    expect((await answer(sdk.getLoginStatus())).data).toBe(3);
     sdk.logout().catch(() => {});
   }, 90_000);
 });

@@ -4,26 +4,25 @@
 // connecting), OnSyncServerStart/OnSyncServerFinish as a pair when it joins during a sync. Tabs
 // already attached hear nothing twice. Real open-im-sdk@3.5.2 clients, the real core.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { OpenIMSDK } from 'open-im-sdk';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { CallbackLog, dropSdk, fastReconnect, newSdk, settle, until } from '../helpers/client.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
+import type { Stack } from '../helpers/gateway.ts';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy.ts';
+import { describe, expect, test } from '../helpers/fixtures.ts';
 
 let stack: Stack;
 let clientLink: TcpProxy;
 const open: OpenIMSDK[] = [];
 
-beforeAll(async () => {
-  stack = await startStack({ idleGraceMs: 30_000 }, { coreModule: DEFAULT_CORE_MODULE }, { proxyIm: true });
+test.override('stackSetup', { overrides: { idleGraceMs: 30_000 }, options: { proxyIm: true } });
+test.beforeAll(async ({ stack: s }) => {
+  stack = s;
   clientLink = await startTcpProxy(stack.gateway.address.port);
 }, 30_000);
 
-afterAll(async () => {
+test.afterAll(async () => {
   for (const s of open) dropSdk(s);
   await clientLink?.close();
-  await stack?.close();
 });
 
 interface Tab {
@@ -49,13 +48,11 @@ async function quiet(...tabs: Tab[]): Promise<void> {
 const lifecycle = (t: Tab, from = 0): string[] => t.log.names(from).filter((n) => n.startsWith('OnConnect') || n.startsWith('OnSyncServer'));
 
 async function connections(userID: string, n: number): Promise<void> {
-  await until((async () => {
-    while (stack.gateway.supervisor.get(userID, 5)?.connections !== n) await new Promise((r) => setTimeout(r, 20));
-  })(), 10_000, `${userID} to have ${n} connection(s)`);
+  await expect.poll(() => stack.gateway.supervisor.get(userID, 5)?.connections, { timeout: 10_000, interval: 20, message: `${userID} to have ${n} connection(s)` }).toBe(n);
 }
 
 describe('a tab that attaches to a running session', () => {
-  it('a second tab gets OnConnectSuccess once; the first tab gets no second one', async () => {
+  test('a second tab gets OnConnectSuccess once; the first tab gets no second one', async () => {
     const t1 = await tab('ra-second');
     await t1.log.waitFor('OnSyncServerFinish');
     const before = t1.log.heard.length;
@@ -66,7 +63,7 @@ describe('a tab that attaches to a running session', () => {
     expect(lifecycle(t1, before)).toEqual([]);
   });
 
-  it('a reload within the idle grace gets OnConnectSuccess once, from the same warm core', async () => {
+  test('a reload within the idle grace gets OnConnectSuccess once, from the same warm core', async () => {
     const t1 = await tab('ra-reload');
     await t1.log.waitFor('OnSyncServerFinish');
     const threadId = stack.gateway.supervisor.get('ra-reload', 5)!.threadId;
@@ -79,7 +76,7 @@ describe('a tab that attaches to a running session', () => {
     expect(stack.gateway.supervisor.get('ra-reload', 5)!.threadId).toBe(threadId);
   });
 
-  it('a client whose link dropped without a close frame reconnects: OnConnectSuccess once more, and what it missed meanwhile, once', async () => {
+  test('a client whose link dropped without a close frame reconnects: OnConnectSuccess once more, and what it missed meanwhile, once', async () => {
     await stack.token('ra-sender');
     const t1 = await tab('ra-drop', clientLink.url('ws'));
     fastReconnect(t1.sdk, 1_000);
@@ -99,7 +96,7 @@ describe('a tab that attaches to a running session', () => {
     expect(got).toEqual([away.clientMsgID, after.clientMsgID]);
   });
 
-  it('a tab that joins during a sync gets OnConnectSuccess, then OnSyncServerStart and OnSyncServerFinish as a pair', async () => {
+  test('a tab that joins during a sync gets OnConnectSuccess, then OnSyncServerStart and OnSyncServerFinish as a pair', async () => {
     const t1 = await tab('ra-sync');
     await t1.log.waitFor('OnSyncServerFinish');
     const from = t1.log.heard.length;
@@ -122,7 +119,7 @@ describe('a tab that attaches to a running session', () => {
     }
   });
 
-  it('a tab that joins while the core is connecting gets that, then OnConnectSuccess once', async () => {
+  test('a tab that joins while the core is connecting gets that, then OnConnectSuccess once', async () => {
     const t1 = await tab('ra-connecting');
     await t1.log.waitFor('OnSyncServerFinish');
     const from = t1.log.heard.length;
@@ -147,3 +144,4 @@ describe('a tab that attaches to a running session', () => {
     }
   }, 40_000);
 });
+

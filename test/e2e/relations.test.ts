@@ -1,38 +1,22 @@
 // Friends, blacklist, groups and online status with THREE real open-im-sdk@3.5.2 clients
 // (alice, bob, carol) through the gateway and the real SDK core to the embedded IM server.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
-import { newSdk, settle, until } from '../helpers/client.ts';
-
-type Res<T> = { data: T };
+import type { Stack } from '../helpers/gateway.ts';
+import { answer, CallbackLog, newSdk, settle, until } from '../helpers/client.ts';
+import { describe, expect, test } from '../helpers/fixtures.ts';
 
 let stack: Stack;
 let alice: OpenIMSDK;
 let bob: OpenIMSDK;
 let carol: OpenIMSDK;
-const events = new Map<OpenIMSDK, Array<{ event: string; data: unknown }>>();
+const logs = new Map<OpenIMSDK, CallbackLog>();
+const record = (sdk: OpenIMSDK): void => void logs.set(sdk, new CallbackLog(sdk));
+const mark = (sdk: OpenIMSDK) => logs.get(sdk)!.heard.length;
 
-function record(sdk: OpenIMSDK): void {
-  const seen: Array<{ event: string; data: unknown }> = [];
-  events.set(sdk, seen);
-  for (const ev of Object.values(CbEvents)) sdk.on(ev, (r: { data: unknown }) => seen.push({ event: ev, data: r.data }));
-}
-
-const mark = (sdk: OpenIMSDK) => events.get(sdk)!.length;
-
-/** Wait until `pred` holds for an event of `sdk` recorded at or after index `from` (bounded). */
-async function waitEvent<T = any>(sdk: OpenIMSDK, event: string, pred: (data: T) => boolean = () => true, from = 0, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const hit = events.get(sdk)!.slice(from).find((e) => e.event === event && pred(e.data as T));
-    if (hit) return hit.data as T;
-    if (Date.now() > deadline) throw new Error(`no ${event} within ${ms} ms; saw ${events.get(sdk)!.slice(from).map((e) => e.event).join(',')}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
+/** The data of the first `event` of `sdk` at or after index `from` satisfying `pred` (bounded). */
+const waitEvent = async <T = any>(sdk: OpenIMSDK, event: string, pred: (data: T) => boolean = () => true, from = 0): Promise<T> =>
+  (await logs.get(sdk)!.waitFor<T>(event, pred, 10_000, from)).data as T;
 
 async function login(sdk: OpenIMSDK, userID: string): Promise<void> {
   const token = await stack.token(userID);
@@ -42,7 +26,7 @@ async function login(sdk: OpenIMSDK, userID: string): Promise<void> {
 }
 
 async function call<T = any>(p: Promise<unknown>, what = 'call'): Promise<T> {
-  return ((await until(p, 10_000, what)) as Res<T>).data;
+  return (await answer<T>(p, 10_000, what)).data;
 }
 
 async function sendText(from: OpenIMSDK, t: string, recvID: string, groupID = ''): Promise<{ ok: boolean; errCode: number; data: any }> {
@@ -51,16 +35,8 @@ async function sendText(from: OpenIMSDK, t: string, recvID: string, groupID = ''
   return { ok: r.ok, errCode: r.res.errCode, data: r.res.data };
 }
 
-async function poll(check: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-beforeAll(async () => {
-  stack = await startStack({}, { coreModule: DEFAULT_CORE_MODULE });
+test.beforeAll(async ({ stack: s }) => {
+  stack = s;
   alice = newSdk();
   bob = newSdk();
   carol = newSdk();
@@ -69,13 +45,12 @@ beforeAll(async () => {
   await login(carol, 'carol');
 }, 60_000);
 
-afterAll(async () => {
+test.afterAll(async () => {
   for (const s of [alice, bob, carol]) await s?.logout().catch(() => undefined);
-  await stack?.close();
 });
 
 describe('friends through the gateway', () => {
-  it('a request accepted: callbacks on both sides, then both friend lists', async () => {
+  test('a request accepted: callbacks on both sides, then both friend lists', async () => {
     const a0 = mark(alice);
     const b0 = mark(bob);
     await call(alice.addFriend({ toUserID: 'bob', reqMsg: 'hi bob' } as unknown as string), 'addFriend');
@@ -97,7 +72,7 @@ describe('friends through the gateway', () => {
     ]);
   });
 
-  it('a request refused: OnFriendApplicationRejected on both sides', async () => {
+  test('a request refused: OnFriendApplicationRejected on both sides', async () => {
     const a0 = mark(alice);
     const c0 = mark(carol);
     await call(carol.addFriend({ toUserID: 'alice', reqMsg: 'hello' } as unknown as string));
@@ -110,7 +85,7 @@ describe('friends through the gateway', () => {
     expect(sent).toEqual([expect.objectContaining({ toUserID: 'alice', handleResult: -1 })]);
   });
 
-  it('remark: OnFriendInfoChanged and the remark in the list', async () => {
+  test('remark: OnFriendInfoChanged and the remark in the list', async () => {
     const a0 = mark(alice);
     await call(alice.setFriendRemark({ toUserID: 'bob', remark: 'Bobby' }));
     await waitEvent(alice, CbEvents.OnFriendInfoChanged, (d) => d.userID === 'bob' && d.remark === 'Bobby', a0);
@@ -118,7 +93,7 @@ describe('friends through the gateway', () => {
     expect(found).toEqual([expect.objectContaining({ userID: 'bob', remark: 'Bobby', relationship: 1 })]);
   });
 
-  it('black list: a blocked sender gets 1302, removal lets messages through', async () => {
+  test('black list: a blocked sender gets 1302, removal lets messages through', async () => {
     const b0 = mark(bob);
     await call(bob.addBlack({ toUserID: 'alice', ex: '' }));
     await waitEvent(bob, CbEvents.OnBlackAdded, (d) => d.userID === 'alice', b0);
@@ -132,7 +107,7 @@ describe('friends through the gateway', () => {
     expect((await sendText(alice, 'now?', 'bob')).ok).toBe(true);
   });
 
-  it('delete: OnFriendDeleted, the list loses the friend', async () => {
+  test('delete: OnFriendDeleted, the list loses the friend', async () => {
     const b0 = mark(bob);
     await call(bob.deleteFriend('alice'));
     await waitEvent(bob, CbEvents.OnFriendDeleted, (d) => d.userID === 'alice', b0);
@@ -144,26 +119,26 @@ describe('a group through the gateway', () => {
   let groupID = '';
   const conv = () => `sg_${groupID}`;
 
-  it('create with members: everyone gets OnJoinedGroupAdded', async () => {
+  test('create with members: everyone gets OnJoinedGroupAdded', async () => {
     const [a0, b0, c0] = [mark(alice), mark(bob), mark(carol)];
     const g = await call<any>(alice.createGroup({ memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'Trio', groupType: 2 }, adminUserIDs: [] } as any), 'createGroup');
     groupID = g.groupID;
     expect(g).toMatchObject({ groupName: 'Trio', ownerUserID: 'alice', memberCount: 3 });
     for (const [sdk, from] of [[alice, a0], [bob, b0], [carol, c0]] as const) {
       await waitEvent(sdk, CbEvents.OnJoinedGroupAdded, (d) => d.groupID === groupID, from);
-      await poll(async () => (await call<any[]>(sdk.getGroupMemberList({ groupID, filter: 0, offset: 0, count: 100 } as any))).length === 3, 'three members');
+      await expect.poll(async () => (await call<any[]>(sdk.getGroupMemberList({ groupID, filter: 0, offset: 0, count: 100 } as any))).length === 3, { timeout: 10_000, message: 'three members' }).toBe(true);
     }
     expect(await call<any[]>(carol.getJoinedGroupList())).toEqual([expect.objectContaining({ groupID, groupName: 'Trio' })]);
   });
 
-  it('a group message reaches all members with unread counts', async () => {
+  test('a group message reaches all members with unread counts', async () => {
     const [b0, c0] = [mark(bob), mark(carol)];
     const sent = await sendText(alice, 'hello trio', '', groupID);
     expect(sent.ok).toBe(true);
     expect(sent.data).toMatchObject({ sessionType: 3, groupID });
     for (const [sdk, from] of [[bob, b0], [carol, c0]] as const) {
       await waitEvent<any[]>(sdk, CbEvents.OnRecvNewMessages, (ms) => ms.some((m) => m.clientMsgID === sent.data.clientMsgID && m.textElem?.content === 'hello trio'), from);
-      await poll(async () => (await call<any>(sdk.getOneConversation({ sourceID: groupID, sessionType: 3 }))).unreadCount === 1, 'unread 1');
+      await expect.poll(async () => (await call<any>(sdk.getOneConversation({ sourceID: groupID, sessionType: 3 }))).unreadCount === 1, { timeout: 10_000, message: 'unread 1' }).toBe(true);
       const c = await call<any>(sdk.getOneConversation({ sourceID: groupID, sessionType: 3 }));
       expect(c).toMatchObject({ conversationID: conv(), showName: 'Trio', conversationType: 3, groupID });
     }
@@ -172,7 +147,7 @@ describe('a group through the gateway', () => {
     expect((await call<any>(carol.getOneConversation({ sourceID: groupID, sessionType: 3 }))).unreadCount).toBe(1);
   });
 
-  it('mute the group: a member send fails 1403; unmuted it goes through', async () => {
+  test('mute the group: a member send fails 1403; unmuted it goes through', async () => {
     const b0 = mark(bob);
     await call(alice.changeGroupMute({ groupID, isMute: true }));
     await waitEvent(bob, CbEvents.OnGroupInfoChanged, (d) => d.groupID === groupID && d.status === 3, b0);
@@ -184,7 +159,7 @@ describe('a group through the gateway', () => {
     expect((await sendText(bob, 'thanks', '', groupID)).ok).toBe(true);
   });
 
-  it('kick, a join application accepted, transfer the owner, dismiss', async () => {
+  test('kick, a join application accepted, transfer the owner, dismiss', async () => {
     let [a0, b0, c0] = [mark(alice), mark(bob), mark(carol)];
     await call(alice.kickGroupMember({ groupID, reason: 'out', userIDList: ['bob'] }));
     await waitEvent(bob, CbEvents.OnJoinedGroupDeleted, (d) => d.groupID === groupID, b0);
@@ -216,15 +191,15 @@ describe('a group through the gateway', () => {
 });
 
 describe('a user who was offline through the gateway', () => {
-  it('logs in again and gets the changes by incremental sync (request log), with the callbacks', async () => {
+  test('logs in again and gets the changes by incremental sync (request log), with the callbacks', async () => {
     // carol: a pending request to bob, and member of two groups.
     const b0 = mark(bob);
     await call(carol.addFriend({ toUserID: 'bob', reqMsg: 'friends?' } as unknown as string));
     await waitEvent(bob, CbEvents.OnFriendApplicationAdded, (d) => d.fromUserID === 'carol', b0);
     const g2 = (await call<any>(alice.createGroup({ memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'G2', groupType: 2 }, adminUserIDs: [] } as any))).groupID as string;
     const g3 = (await call<any>(alice.createGroup({ memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'G3', groupType: 2 }, adminUserIDs: [] } as any))).groupID as string;
-    await poll(async () => (await call<any[]>(carol.getGroupMemberList({ groupID: g3, filter: 0, offset: 0, count: 100 } as any))).length === 3, 'carol has G3');
-    await poll(async () => (await call<any[]>(carol.getJoinedGroupList())).some((g) => g.groupID === g2), 'carol has G2');
+    await expect.poll(async () => (await call<any[]>(carol.getGroupMemberList({ groupID: g3, filter: 0, offset: 0, count: 100 } as any))).length === 3, { timeout: 10_000, message: 'carol has G3' }).toBe(true);
+    await expect.poll(async () => (await call<any[]>(carol.getJoinedGroupList())).some((g) => g.groupID === g2), { timeout: 10_000, message: 'carol has G2' }).toBe(true);
 
     // alice follows carol's online status.
     const states = await call<any[]>(alice.subscribeUsersStatus(['carol']));
@@ -268,3 +243,4 @@ describe('a user who was offline through the gateway', () => {
     expect(memberFetches.filter((id) => id !== g4)).toEqual([]);
   });
 });
+

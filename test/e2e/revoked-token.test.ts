@@ -5,19 +5,19 @@
 // when the victim logged in with it. Also: what the cache still saves (a reconnect with the
 // session's own token asks upstream nothing).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll } from 'vitest';
 import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
 import { catalog } from '../../src/errors.ts';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
+import type { Stack } from '../helpers/gateway.ts';
 import { imPost } from '../helpers/im.ts';
-import { dropSdk, newSdk, noReconnect, settle, until, type SdkResponse } from '../helpers/client.ts';
+import { answer, dropSdk, newSdk, noReconnect, type SdkResponse, settle, until } from '../helpers/client.ts';
+import { describe, expect, test } from '../helpers/fixtures.ts';
 
 let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ idleGraceMs: 60_000 }, { coreModule: DEFAULT_CORE_MODULE });
+test.override('stackSetup', { overrides: { idleGraceMs: 60_000 } });
+test.beforeAll(({ stack: s }) => {
+  stack = s;
 });
-afterAll(async () => stack?.close());
 
 const clients: OpenIMSDK[] = [];
 afterAll(() => {
@@ -74,9 +74,7 @@ async function parseTokenCalls(): Promise<number> {
 }
 
 async function sessionGone(userID: string, sessionId: string): Promise<void> {
-  await until((async () => {
-    while (stack.gateway.supervisor.get(userID, 5)?.sessionId === sessionId) await new Promise((r) => setTimeout(r, 20));
-  })(), 10_000, 'the session to end');
+  await expect.poll(() => stack.gateway.supervisor.get(userID, 5)?.sessionId, { timeout: 10_000, interval: 20, message: 'the session to end' }).not.toBe(sessionId);
 }
 
 /** The attacker's login failed, and the victim's session holds the victim's connection only. */
@@ -87,7 +85,7 @@ function expectShutOut(attempt: { ok: boolean; res: SdkResponse }, userID: strin
 }
 
 describe('a revoked token', () => {
-  it('force_logout during the session: the kick voids the cached verdict, the old token is refused at the upgrade', async () => {
+  test('force_logout during the session: the kick voids the cached verdict, the old token is refused at the upgrade', async () => {
     const old = await issue('rv1');
     const victim = await online('rv1', old);
     const first = stack.gateway.supervisor.get('rv1', 5)!.sessionId;
@@ -102,7 +100,7 @@ describe('a revoked token', () => {
     expectShutOut(await login('rv1', old), 'rv1', catalog.GW_BAD_TOKEN.code);
   }, 60_000);
 
-  it('force_logout while no session runs: the still-cached old token passes the upgrade but its Login is refused', async () => {
+  test('force_logout while no session runs: the still-cached old token passes the upgrade but its Login is refused', async () => {
     const old = await issue('rv2');
     const victim = await loggedIn('rv2', old);
     const first = stack.gateway.supervisor.get('rv2', 5)!.sessionId;
@@ -115,7 +113,7 @@ describe('a revoked token', () => {
     const attempt = await login('rv2', old);
     expectShutOut(attempt, 'rv2', catalog.GW_BAD_TOKEN.code);
     // The victim's session is untouched and still serves the victim.
-    expect(((await fresh.getSelfUserInfo()) as unknown as SdkResponse).errCode).toBe(0);
+    expect((await answer(fresh.getSelfUserInfo())).errCode).toBe(0);
     // The refused connection was closed: nothing reaches the session through it.
     const after = await settle(attempt.sdk.getAllConversationList(), 3_000).catch(() => ({ ok: false, res: {} as SdkResponse }));
     expect(after.ok).toBe(false);
@@ -123,7 +121,7 @@ describe('a revoked token', () => {
 });
 
 describe('a superseded token', () => {
-  it('newer token attaches to the running session: tabs on the old one are kicked, the old token is refused, the core uses the new one', async () => {
+  test('newer token attaches to the running session: tabs on the old one are kicked, the old token is refused, the core uses the new one', async () => {
     const old = await issue('sp1');
     const tabA = await online('sp1', old);
     const session = stack.gateway.supervisor.get('sp1', 5)!.sessionId;
@@ -139,14 +137,14 @@ describe('a superseded token', () => {
     // and sign the whole session out).
     const peer = 'sp1-peer';
     await stack.token(peer);
-    const created = (await tabB.createTextMessage('still here')) as unknown as SdkResponse;
+    const created = await answer(tabB.createTextMessage('still here'));
     const sent = await settle(tabB.sendMessage({ recvID: peer, groupID: '', message: created.data as never }), 20_000);
     expect(sent.ok, JSON.stringify(sent.res)).toBe(true);
-    expect(((await tabB.setSelfInfo({ nickname: 'renamed' } as never)) as unknown as SdkResponse).errCode).toBe(0);
+    expect((await answer(tabB.setSelfInfo({ nickname: 'renamed' } as never))).errCode).toBe(0);
     expect(stack.gateway.supervisor.get('sp1', 5)!.sessionId).toBe(session);
   }, 60_000);
 
-  it('newer token starts a session while the old one is still cached: the old token is refused at Login', async () => {
+  test('newer token starts a session while the old one is still cached: the old token is refused at Login', async () => {
     const old = await issue('sp2');
     const victim = await loggedIn('sp2', old);
     const first = stack.gateway.supervisor.get('sp2', 5)!.sessionId;
@@ -159,7 +157,7 @@ describe('a superseded token', () => {
 });
 
 describe('what the cache still saves', () => {
-  it('a second tab or a reconnect with the running session\'s own token asks upstream nothing', async () => {
+  test('a second tab or a reconnect with the running session\'s own token asks upstream nothing', async () => {
     const token = await issue('ca1');
     await loggedIn('ca1', token);
     const before = await parseTokenCalls();
@@ -169,7 +167,7 @@ describe('what the cache still saves', () => {
     expect(await parseTokenCalls()).toBe(before);
   }, 60_000);
 
-  it('a session started from a cached verdict asks upstream once, at Login', async () => {
+  test('a session started from a cached verdict asks upstream once, at Login', async () => {
     const token = await issue('ca2');
     const first = await loggedIn('ca2', token);
     const id = stack.gateway.supervisor.get('ca2', 5)!.sessionId;

@@ -5,13 +5,14 @@
 // once, and every resend answered 0. Fault order and timing come from a printed seed
 // (SEED=<n> npx vitest run test/e2e/send-faults.test.ts replays one).
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { OpenIMSDK } from 'open-im-sdk';
 import { catalog } from '../../src/errors.ts';
 import type { FaultKind } from '../../src/protocol.ts';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
-import { dropSdk, newSdk, settle, until, type SdkResponse } from '../helpers/client.ts';
+import { answer, dropSdk, settle } from '../helpers/client.ts';
+import { loggedInSdk } from '../helpers/sdk-events.ts';
 
 const ADMIN = 'admin-secret';
 const MESSAGES = 60;
@@ -58,12 +59,7 @@ function burst(name: string, overrides: Record<string, unknown>, kinds: FaultKin
     /** The session's restart count when the last fault was posted (-1: none yet). */
     let postedAt = -1;
 
-    async function login(userID: string): Promise<OpenIMSDK> {
-      const sdk = newSdk();
-      const { ok, res } = await settle(sdk.login({ userID, token: await stack.token(userID), platformID: 5, apiAddr: stack.im.apiAddress, wsAddr: stack.gateway.url }), 20_000);
-      expect(ok, JSON.stringify(res)).toBe(true);
-      return sdk;
-    }
+    const login = (userID: string): Promise<OpenIMSDK> => loggedInSdk(stack, userID);
 
     /**
      * Inject a fault into a worker that took none yet: wait until the last fault's restart is
@@ -96,14 +92,11 @@ function burst(name: string, overrides: Record<string, unknown>, kinds: FaultKin
 
     /** The last fault has been taken (a 'loop' only ends at the watchdog) and the session is serving again. */
     async function recovered(sdk: OpenIMSDK): Promise<void> {
-      await until((async () => {
-        for (;;) {
-          const r = await settle(sdk.getLoginStatus(), 10_000);
-          const info = stack.gateway.supervisor.get(senderID, 5);
-          if (r.ok && r.res.data === 3 && info?.state === 'ready' && info.restarts > postedAt) return;
-          await new Promise((ok) => setTimeout(ok, 50));
-        }
-      })(), 30_000, 'the sender\'s session ready again');
+      await vi.waitFor(async () => {
+        const r = await settle(sdk.getLoginStatus(), 10_000);
+        const info = stack.gateway.supervisor.get(senderID, 5);
+        expect(r.ok && r.res.data === 3 && info?.state === 'ready' && info.restarts > postedAt, 'the sender\'s session ready again').toBe(true);
+      }, { timeout: 30_000, interval: 50 });
     }
 
     it(`every failed send is resent as it is and answers 0; the peer holds each message exactly once (${kinds.join(', ')})`, async () => {
@@ -114,7 +107,7 @@ function burst(name: string, overrides: Record<string, unknown>, kinds: FaultKin
 
       const messages: Array<{ clientMsgID: string }> = [];
       for (let i = 0; i < MESSAGES; i++) {
-        const r = (await sender.createTextMessage(`burst ${i}`)) as unknown as SdkResponse;
+        const r = await answer(sender.createTextMessage(`burst ${i}`));
         expect(r.errCode).toBe(0);
         messages.push(r.data as { clientMsgID: string });
       }
@@ -168,7 +161,7 @@ function burst(name: string, overrides: Record<string, unknown>, kinds: FaultKin
       for (const m of messages) expect(counts.get(m.clientMsgID), m.clientMsgID).toBe(1);
       expect(onServer).toHaveLength(MESSAGES);
 
-      const page = (await peer.getAdvancedHistoryMessageList({ conversationID, count: MESSAGES * 2, startClientMsgID: '', lastMinSeq: 0 } as never)) as unknown as SdkResponse;
+      const page = await answer(peer.getAdvancedHistoryMessageList({ conversationID, count: MESSAGES * 2, startClientMsgID: '', lastMinSeq: 0 } as never));
       expect(page.errCode).toBe(0);
       const seen = (page.data as { messageList: Array<{ clientMsgID: string }> }).messageList.map((m) => m.clientMsgID);
       expect(seen.length).toBe(MESSAGES);

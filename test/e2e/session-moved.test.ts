@@ -13,7 +13,7 @@ import { CbEvents } from 'open-im-sdk';
 import { catalog } from '../../src/errors.ts';
 import type { Gateway } from '../../src/index.ts';
 import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { dropSdk, newSdk, noReconnect, RawClient, until, upgradeUrl } from '../helpers/client.ts';
+import { dropSdk, newSdk, noReconnect, RawClient, upgradeUrl } from '../helpers/client.ts';
 import { startTestGateway } from '../helpers/gateway.ts';
 import { imPost, startTestIm, type TestIm } from '../helpers/im.ts';
 import { SdkUser } from '../helpers/sdk-events.ts';
@@ -57,16 +57,6 @@ async function newToken(userID: string): Promise<string> {
   return (await imPost<{ token: string }>(im.apiAddress, '/auth/get_user_token', { userID, platformID: 5 }, await im.adminToken())).token;
 }
 
-async function until0<T>(fn: () => T | undefined, what: string, ms = 15_000): Promise<T> {
-  return until((async () => {
-    for (;;) {
-      const v = fn();
-      if (v !== undefined) return v;
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })(), ms, what);
-}
-
 describe('one session per user across nodes', () => {
   it('ends the older node\'s session quietly when the same token logs in on another node, and its tabs redial', async () => {
     const [a, b] = nodes as [Gateway, Gateway];
@@ -82,7 +72,7 @@ describe('one session per user across nodes', () => {
     // The user's session starts on B (a node that came back, a changed hash): same token.
     const onB = await loginOn(b, 'mover', token);
     expect((await raw.whenClosed(15_000)).code).toBe(catalog.GW_SESSION_MOVED.close);
-    await until0(() => (a.supervisor.get('mover', 5)?.sessionId === sessionA ? undefined : true), 'A\'s session to end');
+    await expect.poll(() => a.supervisor.get('mover', 5)?.sessionId, { timeout: 15_000, message: 'A\'s session to end' }).not.toBe(sessionA);
     expect(a.supervisor.get('mover', 5)).toBeUndefined();
 
     // Nobody was told "kicked": the 3.5.2 client on A still redials (its socket manager lives on).
@@ -109,7 +99,7 @@ describe('one session per user across nodes', () => {
     const onA = await loginOn(a, 'replaced', await newToken('replaced'));
     const onB = await loginOn(b, 'replaced', await newToken('replaced')); // marks A's token kicked
     await onA.waitEvent(CbEvents.OnKickedOffline, () => true, 0, 15_000);
-    await until0(() => (a.supervisor.get('replaced', 5) ? undefined : true), 'A\'s session to end');
+    await expect.poll(() => a.supervisor.get('replaced', 5), { timeout: 15_000, message: 'A\'s session to end' }).toBeUndefined();
     expect(b.supervisor.get('replaced', 5)?.state).toBe('ready');
     expect(onB.events.map((e) => e.event)).not.toContain(CbEvents.OnKickedOffline);
   }, 90_000);

@@ -3,22 +3,20 @@
 // self), in seq order with what others write meanwhile; tab 1 does not get its own message back
 // as new. Real open-im-sdk@3.5.2 clients, the real core.
 
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MessageItem, OpenIMSDK } from 'open-im-sdk';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { CallbackLog, dropSdk, newSdk, settle, until } from '../helpers/client.ts';
-import { startStack, type Stack } from '../helpers/gateway.ts';
+import { answer, CallbackLog, dropSdk, newSdk, settle, until } from '../helpers/client.ts';
+import type { Stack } from '../helpers/gateway.ts';
+import { describe, expect, test } from '../helpers/fixtures.ts';
 
 let stack: Stack;
 const open: OpenIMSDK[] = [];
 
-beforeAll(async () => {
-  stack = await startStack({}, { coreModule: DEFAULT_CORE_MODULE });
-}, 30_000);
+test.beforeAll(({ stack: s }) => {
+  stack = s;
+});
 
-afterAll(async () => {
+test.afterAll(() => {
   for (const s of open) dropSdk(s);
-  await stack?.close();
 });
 
 interface Tab {
@@ -39,7 +37,7 @@ async function tab(userID: string, joining = false): Promise<Tab> {
 }
 
 async function send(from: Tab, to: { recvID?: string; groupID?: string }, text: string): Promise<MessageItem> {
-  const created = ((await from.sdk.createTextMessage(text)) as { data: MessageItem }).data;
+  const created = (await answer<MessageItem>(from.sdk.createTextMessage(text))).data;
   const r = await settle(from.sdk.sendMessage({ recvID: to.recvID ?? '', groupID: to.groupID ?? '', message: created }), 15_000);
   expect(r.ok, JSON.stringify(r.res)).toBe(true);
   return r.res.data as MessageItem;
@@ -54,13 +52,11 @@ async function quiet(...tabs: Tab[]): Promise<void> {
 }
 
 async function gotAll(t: Tab, ids: string[]): Promise<void> {
-  await until((async () => {
-    while (!ids.every((id) => received(t).some((m) => m.clientMsgID === id))) await new Promise((r) => setTimeout(r, 20));
-  })(), 15_000, `${ids.length} messages as new`);
+  await expect.poll(() => ids.every((id) => received(t).some((m) => m.clientMsgID === id)), { timeout: 15_000, interval: 20, message: `${ids.length} messages as new` }).toBe(true);
 }
 
 describe('tabs of one session', () => {
-  it('a message sent from one tab reaches the other tab as new exactly once, and not the sender', async () => {
+  test('a message sent from one tab reaches the other tab as new exactly once, and not the sender', async () => {
     const a1 = await tab('tb-alice');
     const a2 = await tab('tb-alice', true);
     const bob = await tab('tb-bob');
@@ -75,7 +71,7 @@ describe('tabs of one session', () => {
     expect(received(a1).filter((m) => m.clientMsgID === sent.clientMsgID)).toEqual([]);
   });
 
-  it('group messages too, and in seq order with what others write meanwhile', async () => {
+  test('group messages too, and in seq order with what others write meanwhile', async () => {
     const c1 = await tab('tb-carol');
     const c2 = await tab('tb-carol', true);
     const dan = await tab('tb-dan');

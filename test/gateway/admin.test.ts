@@ -86,7 +86,7 @@ describe('admin API', () => {
     const busy = await loggedIn(g, 'u1');
     const idle = await loggedIn(g, 'u2');
     const pending = busy.request('GetFriendList', []);
-    while (!release) await new Promise((r) => setTimeout(r, 5));
+    await expect.poll(() => release, { interval: 5, message: 'the call reached the worker' }).toBeTypeOf('function');
     expect((await http('POST', '/admin/drain', { token: null })).status).toBe(401);
     const drained = http('POST', '/admin/drain');
     // The idle tab goes at once, to reconnect elsewhere; the busy one gets its answer first.
@@ -159,7 +159,7 @@ describe('admin API', () => {
     sup.handlers.GetFriendList = () => new Promise((r) => (release = () => r([])));
     const c = await loggedIn(g, 'u1');
     const pending = c.request('GetFriendList', []);
-    while (!release) await new Promise((r) => setTimeout(r, 5));
+    await expect.poll(() => release, { interval: 5, message: 'the call reached the worker' }).toBeTypeOf('function');
     const closing = g.close();
     const h = await http('GET', '/healthz', { token: null });
     expect(h.status).toBe(503);

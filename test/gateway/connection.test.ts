@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { catalog } from '../../src/errors.ts';
 import type { Gateway } from '../../src/index.ts';
-import { RawClient, upgradeUrl, until, type WireFrame } from '../helpers/client.ts';
+import { RawClient, upgradeUrl, type WireFrame } from '../helpers/client.ts';
 import { startFakeIm, type FakeIm } from '../helpers/fake-im.ts';
 import { FakeSupervisor } from '../helpers/fake-supervisor.ts';
 import { startTestGateway, type OptionOverrides } from '../helpers/gateway.ts';
@@ -179,9 +179,7 @@ describe('ClientConnection', () => {
     const c = await open('u1');
     ok(await c.request('Login', ['u1', 't']));
     c.sendRaw(JSON.stringify({ reqFuncName: 'GetFriendList', operationID: 'dup', userID: 'u1', data: '[]' }));
-    await until((async () => {
-      while (!release) await new Promise((r) => setTimeout(r, 5));
-    })(), 2_000, 'call started');
+    await expect.poll(() => release, { timeout: 2_000, interval: 5, message: 'call started' }).toBeTruthy();
     c.sendRaw(JSON.stringify({ reqFuncName: 'GetBlackList', operationID: 'dup', userID: 'u1', data: '[]' }));
     const refused = await c.next((f) => f.operationID === 'dup' && f.event === 'GetBlackList');
     expect(refused.errCode).toBe(catalog.GW_DUPLICATE_OPERATION.code);
@@ -202,7 +200,7 @@ describe('ClientConnection', () => {
     const b = c.request('GetFriendList', [], { operationID: 'b' });
     const busy = await c.request('GetFriendList', [], { operationID: 'c' });
     expect(busy).toMatchObject({ event: 'GetFriendList', errCode: catalog.GW_BUSY.code, operationID: 'c' });
-    while (releases.length < 2) await new Promise((r) => setTimeout(r, 5));
+    await expect.poll(() => releases.length, { interval: 5, message: 'the calls reached the worker' }).toBe(2);
     releases.forEach((r) => r());
     expect((await a).errCode).toBe(0);
     expect((await b).errCode).toBe(0);
@@ -277,9 +275,7 @@ describe('ClientConnection', () => {
     const c = await open('u1');
     ok(await c.request('Login', ['u1', 't']));
     await c.close();
-    await until((async () => {
-      while (sup.detached.length === 0 || g.server.caps.total !== 0) await new Promise((r) => setTimeout(r, 5));
-    })(), 2_000, 'detach');
+    await expect.poll(() => sup.detached.length > 0 && g.server.caps.total === 0, { timeout: 2_000, interval: 5, message: 'detach' }).toBe(true);
     expect(sup.get('u1', 5)?.connections ?? 0).toBe(0);
   });
 
@@ -369,9 +365,7 @@ describe('ClientConnection', () => {
     const c = await open('u1');
     ok(await c.request('Login', ['u1', 't']));
     const inflight = c.request('GetFriendList', [], { operationID: 'slow' });
-    await until((async () => {
-      while (!release) await new Promise((r) => setTimeout(r, 5));
-    })(), 2_000, 'call started');
+    await expect.poll(() => release, { timeout: 2_000, interval: 5, message: 'call started' }).toBeTruthy();
     const closing = g.close();
     const refused = await c.request('GetBlackList', []);
     expect(refused.errCode).toBe(catalog.GW_DRAINING.code);

@@ -28,7 +28,7 @@ describe('GatewayServer#close', () => {
       return c;
     }));
     const inflight = tabs.map((c, i) => c.request('GetFriendList', [], { operationID: `slow${i}` }));
-    while (releases.length < 3) await new Promise((r) => setTimeout(r, 5));
+    await expect.poll(() => releases.length, { interval: 5, message: 'the calls reached the worker' }).toBe(3);
 
     const closing = g.close();
     // A new upgrade during the drain is refused in band: login() learns GW_DRAINING (try later).

@@ -99,7 +99,7 @@ describe('/readyz', () => {
     const c = await RawClient.open(upgradeUrl(g.url, { sendID: 'u1', token: im.issue('u1', 5), platformID: 5, operationID: 'o' }));
     expect((await c.request('Login', ['u1', 't'])).errCode).toBe(0);
     const pending = c.request('GetFriendList', []);
-    while (!release) await new Promise((r) => setTimeout(r, 5));
+    await expect.poll(() => release, { interval: 5, message: 'the call reached the worker' }).toBeTypeOf('function');
     const closing = g.close();
     const r = await readyz();
     expect(r.status).toBe(503);

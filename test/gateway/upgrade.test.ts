@@ -15,6 +15,7 @@ import { inBandRefusal, newSdk, rawUpgrade, settle, upgradeUrl, RawClient, until
 import { startFakeIm, type FakeIm } from '../helpers/fake-im.ts';
 import { FakeSupervisor } from '../helpers/fake-supervisor.ts';
 import { startTestGateway, type OptionOverrides } from '../helpers/gateway.ts';
+import { expectNoSocketHeld } from '../helpers/no-socket-held.ts';
 
 let im: FakeIm;
 let sup: FakeSupervisor;
@@ -38,17 +39,6 @@ async function start(overrides: OptionOverrides = {}): Promise<Gateway> {
   );
   gateways.push(g);
   return g;
-}
-
-/** Bounded wait until the HTTP server holds no socket and no cap slot is reserved. */
-async function expectNoSocketHeld(g: Gateway): Promise<void> {
-  const deadline = Date.now() + 3_000;
-  for (;;) {
-    const n = await new Promise<number>((resolve, reject) => g.server.server.getConnections((e, c) => (e ? reject(e) : resolve(c))));
-    if (n === 0 && g.server.caps.total === 0 && g.server.connections.size === 0) return;
-    if (Date.now() > deadline) throw new Error(`server still holds ${n} socket(s), ${g.server.caps.total} cap slot(s)`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 interface Case {
@@ -181,9 +171,7 @@ describe('upgrade refusals', () => {
     const bad = await settle(sdk.login({ userID: 'u1', token: 'expired-or-wrong', platformID: 5, apiAddr: im.apiAddress, wsAddr: g.url }));
     expect(bad.res.errCode).toBe(catalog.GW_BAD_TOKEN.code);
     // The Logout frame made 3.5.2 drop its dead socket: no "login repeat" answer without trying.
-    await until((async () => {
-      while ((sdk as unknown as { wsManager?: unknown }).wsManager) await new Promise((r) => setTimeout(r, 10));
-    })(), 3_000, 'the client to reset');
+    await expect.poll(() => (sdk as unknown as { wsManager?: unknown }).wsManager, { timeout: 3_000, interval: 10, message: 'the client to reset' }).toBeFalsy();
     const good = await settle(sdk.login({ userID: 'u1', token: im.issue('u1', 5), platformID: 5, apiAddr: im.apiAddress, wsAddr: g.url }));
     expect(good).toMatchObject({ ok: true, res: { errCode: 0 } });
     await settle(sdk.logout());
@@ -287,9 +275,7 @@ describe('upgrade refusals', () => {
     const other = await RawClient.open(upgradeUrl(g.url, { sendID: 'u1', token: im.issue('u1', 2), platformID: 2, operationID: 'o' }));
     await Promise.all([...opened, other].map((c) => c.close()));
     // Closing frees the slots.
-    await until((async () => {
-      while (g.server.caps.total !== 0) await new Promise((r) => setTimeout(r, 10));
-    })(), 3_000, 'slots released');
+    await expect.poll(() => g.server.caps.total, { timeout: 3_000, interval: 10, message: 'slots released' }).toBe(0);
     const again = await RawClient.open(url);
     await again.close();
   });
@@ -299,9 +285,7 @@ describe('upgrade refusals', () => {
     const token = im.issue('victim', 5);
     const url = upgradeUrl(g.url, { sendID: 'victim', token, platformID: 5, operationID: 'o' });
     await (await RawClient.open(url)).close(); // the victim's verdict is now cached
-    await until((async () => {
-      while (g.server.caps.total !== 0) await new Promise((r) => setTimeout(r, 10));
-    })(), 3_000, 'slot released');
+    await expect.poll(() => g.server.caps.total, { timeout: 3_000, interval: 10, message: 'slot released' }).toBe(0);
     // A slow upstream keeps the attacker's made-up tokens in parse_token...
     im.mode = 'hang';
     const fakes = Array.from({ length: 5 }, (_, i) =>

@@ -3,7 +3,7 @@
 
 import { request as httpRequest } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { CbEvents, OpenIMSDK } from 'open-im-sdk';
+import { CbEvents, OpenIMSDK, type WsResponse } from 'open-im-sdk';
 import WebSocket from 'ws';
 
 export interface WireFrame {
@@ -163,21 +163,24 @@ export function newSdk(): OpenIMSDK {
   return new OpenIMSDK();
 }
 
-export interface SdkResponse {
-  event: string;
-  errCode: number;
-  errMsg: string;
-  data: unknown;
-  operationID: string;
+/** A response or callback of the real client; `T` is the `data` type where the test knows it. */
+export type SdkResponse<T = unknown> = WsResponse<T>;
+
+/**
+ * Await a call of the real client (bounded) and type its `data` as the test knows it: the
+ * client's own declared types do not cover the fixture cores' answers or raw JSON.
+ */
+export function answer<T = unknown>(p: Promise<unknown>, ms = 15_000, what = 'client call'): Promise<SdkResponse<T>> {
+  return until(p as Promise<SdkResponse<T>>, ms, what);
 }
 
 /** Await a client promise, returning its settled response (the client rejects with the frame). */
-export async function settle(p: Promise<unknown>, ms = 10_000): Promise<{ ok: boolean; res: SdkResponse }> {
+export async function settle<T = unknown>(p: Promise<unknown>, ms = 10_000): Promise<{ ok: boolean; res: SdkResponse<T> }> {
   try {
-    return { ok: true, res: (await until(p, ms, 'client call')) as SdkResponse };
+    return { ok: true, res: await answer<T>(p, ms) };
   } catch (e) {
     if (e instanceof Error && e.message.startsWith('timed out')) throw e;
-    return { ok: false, res: e as SdkResponse };
+    return { ok: false, res: e as SdkResponse<T> };
   }
 }
 
@@ -231,6 +234,11 @@ export class CallbackLog {
 
   count(event: string, from = 0): number {
     return this.heard.slice(from).filter((h) => h.event === event).length;
+  }
+
+  /** The callbacks of `event` (from index `from`) whose data satisfies `pred`. */
+  all<T = unknown>(event: string, pred: (data: T) => boolean = () => true, from = 0): Heard[] {
+    return this.heard.slice(from).filter((h) => h.event === event && pred(h.data as T));
   }
 
   /** The first callback (from index `from`) matching; rejects after `ms`. */

@@ -36,14 +36,27 @@ export function startProcess(cmd: string, args: readonly string[], options: Spaw
 
 /** Resolves with the first match of `re` on stdout; rejects if the process exits first. */
 export function waitForOutput(p: Proc, re: RegExp, ms = 20_000): Promise<RegExpExecArray> {
-  return until((async () => {
-    for (;;) {
-      const m = re.exec(p.stdout());
-      if (m) return m;
-      if (p.child.exitCode !== null || p.child.signalCode !== null) throw new Error(`exited ${p.child.exitCode ?? p.child.signalCode}: ${p.stderr()}`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
-  })(), ms, `${re} on stdout`);
+  const { child } = p;
+  let stop = (): void => {};
+  return until(
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      // Runs after startProcess's own 'data' listener, so p.stdout() already holds the chunk.
+      const check = (): void => {
+        const m = re.exec(p.stdout());
+        if (m) resolve(m);
+        else if (child.exitCode !== null || child.signalCode !== null) reject(new Error(`exited ${child.exitCode ?? child.signalCode}: ${p.stderr()}`));
+      };
+      child.stdout!.on('data', check);
+      child.once('exit', check);
+      stop = () => {
+        child.stdout!.off('data', check);
+        child.off('exit', check);
+      };
+      check();
+    }).finally(() => stop()),
+    ms,
+    `${re} on stdout`,
+  );
 }
 
 /** Is this pid still running? */

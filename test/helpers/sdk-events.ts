@@ -1,24 +1,29 @@
 // Logged-in real clients (open-im-sdk@3.5.2) on a Stack, with every callback they receive
-// recorded in order, and bounded waits on them.
+// recorded in order (CallbackLog), and bounded waits on them.
 
 import { CbEvents, type OpenIMSDK } from 'open-im-sdk';
-import { newSdk, until } from './client.ts';
+import { answer, CallbackLog, newSdk, until, type Heard } from './client.ts';
 import type { Stack } from './gateway.ts';
 
-export interface Recorded {
-  readonly event: string;
-  readonly data: unknown;
+/** A new real client logged in through the stack's gateway; `waitSync`: after its first sync too. */
+export async function loggedInSdk(stack: Stack, userID: string, o: { platformID?: number; waitSync?: boolean } = {}): Promise<OpenIMSDK> {
+  return (await SdkUser.loginWith(stack, userID, newSdk(), { waitSync: false, ...o })).sdk;
 }
 
 export class SdkUser {
   readonly sdk: OpenIMSDK;
   readonly userID: string;
-  readonly events: Recorded[] = [];
+  readonly log: CallbackLog;
 
   private constructor(sdk: OpenIMSDK, userID: string) {
     this.sdk = sdk;
     this.userID = userID;
-    for (const ev of Object.values(CbEvents)) sdk.on(ev, (r: { data: unknown }) => this.events.push({ event: ev, data: r.data }));
+    this.log = new CallbackLog(sdk);
+  }
+
+  /** Every callback so far, in arrival order. */
+  get events(): readonly Heard[] {
+    return this.log.heard;
   }
 
   /** A new client for `userID`, logged in through the stack's gateway, first sync finished. */
@@ -38,25 +43,17 @@ export class SdkUser {
 
   /** The index the next recorded event gets (pass to waitEvent as `from`). */
   mark(): number {
-    return this.events.length;
+    return this.log.heard.length;
   }
 
-  /** The first `event` at or after `from` whose data satisfies `pred` (polls; bounded). */
+  /** The data of the first `event` at or after `from` whose data satisfies `pred` (bounded). */
   async waitEvent<T = any>(event: string, pred: (data: T) => boolean = () => true, from = 0, ms = 10_000): Promise<T> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const hit = this.events.slice(from).find((e) => e.event === event && pred(e.data as T));
-      if (hit) return hit.data as T;
-      if (Date.now() > deadline) {
-        throw new Error(`${this.userID}: no matching ${event} within ${ms} ms; saw ${this.events.slice(from).map((e) => e.event).join(',')}`);
-      }
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    return (await this.log.waitFor<T>(event, pred, ms, from)).data as T;
   }
 
   /** Await a client call and unwrap its `data`. */
   async call<T = any>(p: Promise<unknown>, what = 'call', ms = 15_000): Promise<T> {
-    return ((await until(p, ms, `${this.userID} ${what}`)) as { data: T }).data;
+    return (await answer<T>(p, ms, `${this.userID} ${what}`)).data;
   }
 
   async logout(): Promise<void> {

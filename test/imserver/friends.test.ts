@@ -1,5 +1,5 @@
 // Friend requests, friends, remarks, blacklists and deletes over raw REST and the gateway,
-// with the notifications each side receives (spec §1.4, §3.7).
+// with the notifications each side receives (docs/protocol.md "Notifications").
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestIm, type TestIm } from '../helpers/im.ts';

@@ -1,5 +1,5 @@
-// Version ("incremental") sync for friends, blacks, joined groups and group members (spec
-// §4.3): changes made while a user was away come back as insert/update/delete; a foreign
+// Version ("incremental") sync for friends, blacks, joined groups and group members (docs/protocol.md
+// "Version sync"): changes made while a user was away come back as insert/update/delete; a foreign
 // versionID or a truncated log answers `full`. The request log shows which routes were used.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

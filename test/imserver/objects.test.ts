@@ -246,9 +246,7 @@ describe('uploads across a restart and abandoned uploads', () => {
       expect((await putPart(url, bytes)).status).toBe(200);
       const dir = join(im.dataDir, 'uploads', up.initiated.upload!.uploadID);
       expect(existsSync(dir)).toBe(true);
-      const deadline = Date.now() + 10_000;
-      while (existsSync(dir) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(existsSync(dir)).toBe(false);
+      await expect.poll(() => existsSync(dir), { timeout: 10_000, interval: 50, message: 'the abandoned upload swept' }).toBe(false);
       expect((await putPart(url, bytes)).status).toBe(403);
       expect(await errCodeOf(complete(im.apiAddress, eve, up, 'eve/left.bin', ''))).toBe(1004);
       // The reservation is gone: the same size fits in the quota again.

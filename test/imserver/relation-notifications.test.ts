@@ -1,4 +1,4 @@
-// How friend and group notifications travel (spec §3.7): every one is pushed online only in the
+// How friend and group notifications travel (docs/protocol.md "Notifications"): every one is pushed online only in the
 // n_ stream with seq 0; isSendMsg ones also leave a stored copy, with a real seq, in the chat
 // conversation. A profile change tells each friend (1209) and bumps their friend lists, and each
 // group where the member shows the profile (1516), as upstream.

@@ -1,4 +1,4 @@
-// REST envelope and routes, checked field by field against the spec (section 1).
+// REST envelope and routes, checked field by field against docs/protocol.md "REST conventions".
 
 import { PbCoder } from '@openim/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

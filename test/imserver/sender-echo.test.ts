@@ -49,8 +49,7 @@ describe('the echo to the sending connection', () => {
   it('follows the response by enough that an async core recognises every echo; others get the push first', async () => {
     const sent: string[] = [];
     for (let i = 0; i < 10; i++) sent.push(await amy.send('bo', `m${i}`));
-    const deadline = Date.now() + 5000;
-    while (amy.echoes.length + amy.reportedNew.length < sent.length && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await expect.poll(() => amy.echoes.length + amy.reportedNew.length, { interval: 20 }).toBeGreaterThanOrEqual(sent.length);
     expect(amy.reportedNew).toEqual([]);
     expect(amy.echoes).toEqual(sent);
     for (const id of sent) {

@@ -5,7 +5,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { fakeClient } from '../helpers/clients.ts';
 import { RecordingTokens } from '../helpers/tokens.ts';
-import { disposeAll, makeSupervisor, settle, until } from './harness.ts';
+import { disposeAll, makeSupervisor, settle } from './harness.ts';
 
 afterAll(disposeAll);
 
@@ -60,7 +60,7 @@ describe('Supervisor#login and tokens', () => {
     await supervisor.login(newTab, 'op');
 
     expect(tokens.supersessions.map((s) => s.token)).toEqual(['tok-kept', 'tok-new']);
-    await until(() => oldTab.names().includes('OnKickedOffline'), 5000, 'the old tab expelled');
+    await expect.poll(() => oldTab.names().includes('OnKickedOffline'), { timeout: 5000, message: 'the old tab expelled' }).toBe(true);
     expect(supervisor.loginStatus(oldTab)).toBe(1);
     expect(supervisor.loginStatus(keptTab)).toBe(3); // upstream still accepts it
     expect(supervisor.get('adopt', 5)!.connections).toBe(2);
@@ -80,7 +80,7 @@ describe('Supervisor#login and tokens', () => {
     await supervisor.login(c, 'op');
     tokens.refused.add('tok-k'); // the kick revoked it (a kick that left it valid: kick-moved.test.ts)
     await supervisor.call(c, 'Emit', ['OnKickedOffline', 1], 'op').catch(() => undefined);
-    await until(() => tokens.revocations.length === 1, 5000, 'revoked');
+    await expect.poll(() => tokens.revocations.length === 1, { timeout: 5000, message: 'revoked' }).toBe(true);
     expect(tokens.revocations).toEqual([{ userID: 'kicked', platformID: 5 }]);
   });
 });

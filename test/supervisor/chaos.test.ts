@@ -12,7 +12,7 @@ import { Chaos, type ChaosTarget } from '../../src/supervisor/chaos.ts';
 import { sessionKey } from '../../src/supervisor/registry.ts';
 import type { SessionState } from '../../src/supervisor/types.ts';
 import { fakeClient, type FakeClient } from '../helpers/clients.ts';
-import { disposeAll, makeSupervisor, until } from './harness.ts';
+import { disposeAll, makeSupervisor } from './harness.ts';
 
 afterAll(disposeAll);
 
@@ -94,7 +94,7 @@ async function runFake(seed: number, n: number, opts: { failNeighbourOf?: string
     }
   });
   chaos.start();
-  await until(() => (chaos.report().faults?.length ?? 0) >= n, 20_000, `${n} judged faults`);
+  await expect.poll(() => (chaos.report().faults?.length ?? 0) >= n, { timeout: 20_000, message: `${n} judged faults` }).toBe(true);
   await chaos.stop();
   stop = true;
   await Promise.all(loops);
@@ -193,11 +193,11 @@ describe('chaos against real session processes', () => {
     const clients = ['c1', 'c2', 'c3'].map((u) => fakeClient(u));
     await Promise.all(clients.map((c) => h.supervisor.login(c, 'op')));
     const load = keepCalling(h.supervisor, clients);
-    await until(() => (h.supervisor.chaosReport().faults?.length ?? 0) >= 6, 45_000, 'six judged faults');
+    await expect.poll(() => (h.supervisor.chaosReport().faults?.length ?? 0) >= 6, { timeout: 45_000, message: 'six judged faults' }).toBe(true);
     const failures = await load.stop();
     // Every fault injected while the clients were calling is judged before we look.
     const injected = h.supervisor.chaosReport().injected!;
-    await until(() => h.supervisor.chaosReport().faults!.length >= injected, 15_000, 'the last fault judged');
+    await expect.poll(() => h.supervisor.chaosReport().faults!.length >= injected, { timeout: 15_000, message: 'the last fault judged' }).toBe(true);
     const report = { ...h.supervisor.chaosReport(), faults: h.supervisor.chaosReport().faults!.slice(0, injected) };
     if (process.env.SHOW) console.log(JSON.stringify(report, null, 1));
     expect(report).toMatchObject({ enabled: true, seed: 4242 });

@@ -7,7 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { FaultKind } from '../../src/protocol.ts';
 import type { ExitReason } from '../../src/errors.ts';
 import { fakeClient } from '../helpers/clients.ts';
-import { disposeAll, makeSupervisor, settle, until } from './harness.ts';
+import { disposeAll, makeSupervisor, settle } from './harness.ts';
 
 afterAll(disposeAll);
 
@@ -63,7 +63,7 @@ describe.each([
           await new Promise((r) => setTimeout(r, 10));
         }
       })();
-      await until(() => supervisor.get(a.principal.userID, 5)!.inFlight === 3, 5000, 'calls in flight');
+      await expect.poll(() => supervisor.get(a.principal.userID, 5)!.inFlight === 3, { timeout: 5000, message: 'calls in flight' }).toBe(true);
       const eventsBefore = a.events.length;
 
       const faultedAt = Date.now();
@@ -83,7 +83,7 @@ describe.each([
       const connecting = await a.waitFor('OnConnecting', 5000, eventsBefore);
       expect(connecting.data).toBe('');
       await a.waitFor('OnConnectSuccess', 10_000, eventsBefore);
-      await until(() => supervisor.get(a.principal.userID, 5)!.state === 'ready', 10_000, 'ready again');
+      await expect.poll(() => supervisor.get(a.principal.userID, 5)!.state === 'ready', { timeout: 10_000, message: 'ready again' }).toBe(true);
       const after = (await supervisor.call(a, 'Info', [], 'op')) as Info;
       expect(hostOf(after)).not.toBe(hostOf(aInfo));
       expect(after.opens).toBe(aInfo.opens + 1); // same data dir, reopened

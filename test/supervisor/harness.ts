@@ -94,15 +94,6 @@ export async function disposeAll(): Promise<void> {
   await Promise.all([...live].map((h) => h.dispose()));
 }
 
-/** Poll until `pred` holds; a hang bound, not a timing assertion. */
-export async function until(pred: () => boolean, timeoutMs = 5000, what = 'condition'): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /** Settle a promise into a value or its error, for assertions. */
 export function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T; at: number } | { ok: false; error: any; at: number }> {
   return p.then(

@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { isGatewayError } from '../../src/errors.ts';
 import { resolveOptions } from '../../src/options.ts';
 import { fakeClient } from '../helpers/clients.ts';
-import { disposeAll, makeSupervisor, settle, THROWING_CORE, until } from './harness.ts';
+import { disposeAll, makeSupervisor, settle, THROWING_CORE } from './harness.ts';
 
 afterAll(disposeAll);
 
@@ -56,7 +56,7 @@ describe('--isolation none', () => {
     const r = await settle(supervisor.login(fakeClient('inproc-bad'), 'op'));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBeTypeOf('number');
-    await until(() => supervisor.get('inproc-bad', 5) === undefined, 5_000, 'the failed session to stop');
+    await expect.poll(() => supervisor.get('inproc-bad', 5) === undefined, { timeout: 5_000, message: 'the failed session to stop' }).toBe(true);
   });
 
   it('is refused together with --fault-injection', () => {

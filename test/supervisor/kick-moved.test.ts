@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/errors.ts';
 import { fakeClient } from '../helpers/clients.ts';
 import { RecordingTokens } from '../helpers/tokens.ts';
-import { disposeAll, makeSupervisor, settle, until } from './harness.ts';
+import { disposeAll, makeSupervisor, settle } from './harness.ts';
 
 afterAll(disposeAll);
 
@@ -19,14 +19,14 @@ describe('a kick of the core', () => {
     const tabs = [fakeClient('moved', 5, 'tok-m'), fakeClient('moved', 5, 'tok-m')];
     for (const t of tabs) await supervisor.login(t, 'op');
     await supervisor.call(tabs[0]!, 'Emit', ['OnKickedOffline', 1], 'op').catch(() => undefined);
-    await until(() => tabs.every((t) => t.closed !== null), 5000, 'tabs closed');
+    await expect.poll(() => tabs.every((t) => t.closed !== null), { timeout: 5000, message: 'tabs closed' }).toBe(true);
     for (const t of tabs) {
       expect(t.closed).toEqual({ code: catalog.GW_SESSION_MOVED.close, reason: 'session moved to another node' });
       expect(t.names()).not.toContain('OnKickedOffline');
     }
     expect(tokens.rechecks).toContain('tok-m');
     expect(tokens.revocations).toEqual([]);
-    await until(() => supervisor.get('moved', 5) === undefined, 5000, 'session stopped');
+    await expect.poll(() => supervisor.get('moved', 5) === undefined, { timeout: 5000, message: 'session stopped' }).toBe(true);
     // A login that reaches this node afterwards starts a fresh session here.
     const back = fakeClient('moved', 5, 'tok-m');
     await supervisor.login(back, 'op');

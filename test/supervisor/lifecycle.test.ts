@@ -11,7 +11,7 @@ import { loginStatusOf, refusalOf, stateOf, type Life } from '../../src/supervis
 import { Session } from '../../src/supervisor/session.ts';
 import { sessionSpec, spawnHost } from '../../src/supervisor/spawn.ts';
 import { fakeClient } from '../helpers/clients.ts';
-import { disposeAll, ECHO_CORE, makeSupervisor, settle, until } from './harness.ts';
+import { disposeAll, ECHO_CORE, makeSupervisor, settle } from './harness.ts';
 
 afterAll(disposeAll);
 
@@ -45,7 +45,7 @@ describe('Session#close and #destroy', () => {
     const c = fakeClient('close-me');
     await session.login(c, c.principal.token);
     const running = settle(session.call(c, 'Sleep', [300], 'op-1').then(decoded));
-    await until(() => session.info().inFlight === 1, 5_000, 'the call in flight');
+    await expect.poll(() => session.info().inFlight === 1, { timeout: 5_000, message: 'the call in flight' }).toBe(true);
     const closing = session.close('admin');
     expect(session.closing).toBe(true);
     const late = await settle(session.call(c, 'Echo', ['late'], 'op-2'));
@@ -62,7 +62,7 @@ describe('Session#close and #destroy', () => {
     const c = fakeClient('destroy-me');
     await session.login(c, c.principal.token);
     const running = settle(session.call(c, 'Sleep', [20_000], 'op-1'));
-    await until(() => session.info().inFlight === 1, 5_000, 'the call in flight');
+    await expect.poll(() => session.info().inFlight === 1, { timeout: 5_000, message: 'the call in flight' }).toBe(true);
     const t0 = Date.now();
     await session.destroy('admin');
     const r = await running;
@@ -90,7 +90,7 @@ describe('leaving a state ends what it owns', () => {
     const c = fakeClient('no-relaunch');
     await h.supervisor.login(c, 'op');
     h.supervisor.fault('no-relaunch', 5, 'throw');
-    await until(() => h.supervisor.get('no-relaunch', 5)?.state === 'backoff', 5_000, 'backoff');
+    await expect.poll(() => h.supervisor.get('no-relaunch', 5)?.state === 'backoff', { timeout: 5_000, message: 'backoff' }).toBe(true);
     await h.supervisor.logout(c, 'op');
     expect(h.supervisor.get('no-relaunch', 5)).toBeUndefined();
     await new Promise((r) => setTimeout(r, 800)); // past the longest backoff (400 ms)

@@ -13,7 +13,7 @@ import { resolveOptions } from '../../src/options.ts';
 import { LAUNCHER_FAILED, launchCommand, NO_OS_LIMITS, probeOsEnv, SESSION_NICE } from '../../src/supervisor/os-limits.ts';
 import { mainThreadCpuNs, softLimit } from '../../src/supervisor/proc-stats.ts';
 import { fakeClient, type FakeClient } from '../helpers/clients.ts';
-import { disposeAll, makeSupervisor, settle, until, type Harness } from './harness.ts';
+import { disposeAll, makeSupervisor, settle, type Harness } from './harness.ts';
 
 const tmpDirs: string[] = [];
 afterAll(async () => {
@@ -65,7 +65,7 @@ describe('OS limits of a session process', () => {
     const bOut = await neighbourDuring(h.supervisor, cb, async () => {
       // 400 MB of Buffers: the 32 MB heap limit never sees them; the RSS cap does.
       hoard = await settle(h.supervisor.call(ca, 'Hoard', [400], 'op'));
-      await until(() => h.supervisor.get('rss-a', 5)!.state === 'ready', 10_000, 'A back');
+      await expect.poll(() => h.supervisor.get('rss-a', 5)!.state === 'ready', { timeout: 10_000, message: 'A back' }).toBe(true);
     });
     expect(hoard!.ok).toBe(false);
     expect(hoard!.error).toMatchObject({ errorName: 'GW_SESSION_CRASHED', detail: { reason: 'memory_limit' } });
@@ -83,7 +83,7 @@ describe('OS limits of a session process', () => {
     expect(softLimit(aPid, 'Max open files')).toBe(128);
     const bOut = await neighbourDuring(h.supervisor, cb, async () => {
       expect(h.supervisor.fault('fd-a', 5, 'fd-exhaustion')).toBe(true);
-      await until(() => h.supervisor.get('fd-a', 5)!.restarts === 1 && h.supervisor.get('fd-a', 5)!.state === 'ready', 10_000, 'A restarted');
+      await expect.poll(() => h.supervisor.get('fd-a', 5)!.restarts === 1 && h.supervisor.get('fd-a', 5)!.state === 'ready', { timeout: 10_000, message: 'A restarted' }).toBe(true);
     });
     expect(h.supervisor.get('fd-a', 5)!.lastExit).toMatchObject({ reason: 'fd_limit', detail: expect.stringMatching(/limit of 128/) });
     expect(bOut.every((o) => o.ok)).toBe(true);
@@ -98,7 +98,7 @@ describe('OS limits of a session process', () => {
     const bOut = await neighbourDuring(h.supervisor, cb, async () => {
       expect(h.supervisor.fault('cpu-a', 5, 'cpu-burn')).toBe(true);
       // One CPU second of burning, however long the shared machine takes to grant it.
-      await until(() => h.supervisor.get('cpu-a', 5)!.restarts === 1 && h.supervisor.get('cpu-a', 5)!.state === 'ready', 20_000, 'A restarted');
+      await expect.poll(() => h.supervisor.get('cpu-a', 5)!.restarts === 1 && h.supervisor.get('cpu-a', 5)!.state === 'ready', { timeout: 20_000, message: 'A restarted' }).toBe(true);
     });
     expect(h.supervisor.get('cpu-a', 5)!.lastExit).toMatchObject({ reason: 'cpu_limit', detail: expect.stringMatching(/SIGXCPU/) });
     expect(bOut.every((o) => o.ok)).toBe(true);
@@ -153,7 +153,7 @@ describe('OS limits of a session process', () => {
     // The launcher joined the cgroup before it exec'd Node: the pid it wrote is the session's.
     expect(readFileSync(join(parent, dir!, 'cgroup.procs'), 'utf8').trim()).toBe(String(pid));
     await h.supervisor.logout(a, 'op');
-    await until(() => !existsSync(join(parent, dir!)), 5_000, 'the session cgroup removed');
+    await expect.poll(() => !existsSync(join(parent, dir!)), { timeout: 5_000, message: 'the session cgroup removed' }).toBe(true);
     await h.dispose();
     expect(existsSync(parent)).toBe(false);
   });
@@ -203,7 +203,7 @@ describe('per-user isolation (--limits-file)', () => {
     expect(() => h.supervisor.fault('other', 5, 'segfault')).toThrow(expect.objectContaining({ errorName: 'GW_FAULT_NEEDS_PROCESS' }));
     const bOut = await neighbourDuring(h.supervisor, other, async () => {
       expect(h.supervisor.fault('suspect', 5, 'segfault')).toBe(true);
-      await until(() => h.supervisor.get('suspect', 5)!.restarts === 1 && h.supervisor.get('suspect', 5)!.state === 'ready', 10_000, 'suspect back');
+      await expect.poll(() => h.supervisor.get('suspect', 5)!.restarts === 1 && h.supervisor.get('suspect', 5)!.state === 'ready', { timeout: 10_000, message: 'suspect back' }).toBe(true);
     });
     expect(h.supervisor.get('suspect', 5)!.lastExit?.reason).toBe('native_crash');
     expect(bOut.every((x) => x.ok)).toBe(true);

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fakeClient } from '../helpers/clients.ts';
-import { disposeAll, makeSupervisor, settle, until } from './harness.ts';
+import { disposeAll, makeSupervisor, settle } from './harness.ts';
 
 afterAll(disposeAll);
 
@@ -46,20 +46,20 @@ describe('a session process', () => {
     expect(dead(pids.idle) || dead(pids.stuck)).toBe(false);
     gw.kill('SIGKILL');
     // The idle one reads the IPC disconnect; the spinning one never would: PR_SET_PDEATHSIG.
-    await until(() => dead(pids.idle) && dead(pids.stuck), 10_000, 'both session processes gone');
+    await expect.poll(() => dead(pids.idle) && dead(pids.stuck), { timeout: 10_000, message: 'both session processes gone' }).toBe(true);
   });
 
   it('fails a Login whose session process dies of a signal during the core Login (init_failed), and starts afresh on the next', async () => {
     const { supervisor } = makeSupervisor({ isolation: 'process' });
     // 'slow:' makes the fixture core's Login take 300 ms.
     const first = settle(supervisor.login(fakeClient('sig-login', 5, 'slow:tok'), 'op'));
-    await until(() => (supervisor.get('sig-login', 5)?.pid ?? null) !== null, 10_000, 'a session process');
+    await expect.poll(() => (supervisor.get('sig-login', 5)?.pid ?? null) !== null, { timeout: 10_000, message: 'a session process' }).toBe(true);
     const pid = supervisor.get('sig-login', 5)!.pid!;
     expect(supervisor.get('sig-login', 5)!.state).toBe('starting');
     process.kill(pid, 'SIGSEGV');
     const r = await first;
     expect(!r.ok && r.error).toMatchObject({ errorName: 'GW_INTERNAL', detail: { reason: 'init_failed' } });
-    await until(() => supervisor.get('sig-login', 5) === undefined, 5_000, 'the failed session gone');
+    await expect.poll(() => supervisor.get('sig-login', 5) === undefined, { timeout: 5_000, message: 'the failed session gone' }).toBe(true);
     await new Promise((res) => setTimeout(res, 150)); // the start cooldown
     const again = fakeClient('sig-login');
     await supervisor.login(again, 'op');

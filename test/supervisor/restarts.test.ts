@@ -9,7 +9,7 @@ import { sessionDataDir } from '../../src/ids.ts';
 import { createMetrics } from '../../src/metrics.ts';
 import { REFUSE_LOGIN_FILE } from '../fixtures/cores/echo-core.ts';
 import { fakeClient } from '../helpers/clients.ts';
-import { disposeAll, makeSupervisor, settle, until } from './harness.ts';
+import { disposeAll, makeSupervisor, settle } from './harness.ts';
 import { readFileSync, existsSync } from 'node:fs';
 
 afterAll(disposeAll);
@@ -32,9 +32,9 @@ describe('restart intensity', () => {
     const c = fakeClient('q');
     await supervisor.login(c, 'op');
     supervisor.fault('q', 5, 'throw');
-    await until(() => supervisor.get('q', 5)!.restarts === 1 && supervisor.get('q', 5)!.state === 'ready', 5000, 'first restart');
+    await expect.poll(() => supervisor.get('q', 5)!.restarts === 1 && supervisor.get('q', 5)!.state === 'ready', { timeout: 5000, message: 'first restart' }).toBe(true);
     supervisor.fault('q', 5, 'exit');
-    await until(() => supervisor.get('q', 5)!.state === 'quarantined', 5000, 'quarantine');
+    await expect.poll(() => supervisor.get('q', 5)!.state === 'quarantined', { timeout: 5000, message: 'quarantine' }).toBe(true);
 
     const failed = await c.waitFor('OnConnectFailed');
     expect(failed.errCode).toBe(20011);
@@ -64,7 +64,7 @@ describe('restart intensity', () => {
     await supervisor.login(c, 'op');
     supervisor.detach(c); // the socket dropped: the idle grace is armed
     supervisor.fault('qi', 5, 'exit');
-    await until(() => supervisor.get('qi', 5)?.state === 'quarantined', 5000, 'quarantine');
+    await expect.poll(() => supervisor.get('qi', 5)?.state === 'quarantined', { timeout: 5000, message: 'quarantine' }).toBe(true);
     await new Promise((r) => setTimeout(r, 600)); // well past the grace
     expect(supervisor.get('qi', 5)?.state).toBe('quarantined');
     const l = await settle(supervisor.login(fakeClient('qi'), 'op'));
@@ -86,7 +86,7 @@ describe('restart intensity', () => {
     expect(threads.size).toBe(3);
     expect(supervisor.get('adm', 5)!.lastExit?.reason).toBe('normal');
     supervisor.fault('adm', 5, 'throw');
-    await until(() => supervisor.get('adm', 5)!.restarts === 3 && supervisor.get('adm', 5)!.state === 'ready', 5000, 'crash restart');
+    await expect.poll(() => supervisor.get('adm', 5)!.restarts === 3 && supervisor.get('adm', 5)!.state === 'ready', { timeout: 5000, message: 'crash restart' }).toBe(true);
     expect(await supervisor.restart('nobody', 5)).toBe(false);
   });
 
@@ -100,7 +100,7 @@ describe('restart intensity', () => {
     expect(await restarting).toBe(true);
     const r = await inFlight;
     expect(!r.ok && r.error.errorName).toBe('GW_SESSION_CRASHED');
-    await until(() => h.supervisor.get('race', 5)!.state === 'ready', 5000, 'ready');
+    await expect.poll(() => h.supervisor.get('race', 5)!.state === 'ready', { timeout: 5000, message: 'ready' }).toBe(true);
     const { threadId } = (await h.supervisor.call(c, 'Info', [], 'op')) as CoreInfo;
     await new Promise((res) => setTimeout(res, 300));
     expect(h.logs.filter((l) => l.includes('"session ready"')).length).toBe(2);
@@ -132,7 +132,7 @@ describe('restart intensity', () => {
     h.supervisor.fault('expired', 5, 'throw');
     const failed = await c.waitFor('OnConnectFailed');
     expect(failed.errCode).toBe(1501);
-    await until(() => h.supervisor.list().length === 0, 5000, 'session stopped');
+    await expect.poll(() => h.supervisor.list().length === 0, { timeout: 5000, message: 'session stopped' }).toBe(true);
     expect(h.supervisor.loginStatus(c)).toBe(1);
     const r = await settle(h.supervisor.call(c, 'Echo', [], 'op'));
     expect(!r.ok && r.error.errorName).toBe('GW_NOT_LOGGED_IN');
@@ -148,7 +148,7 @@ describe('metrics', () => {
     await supervisor.call(c, 'Echo', [], 'op');
     supervisor.fault('metered', 5, 'exit');
     await c.waitFor('OnConnectSuccess', 5000, 2);
-    await until(() => supervisor.get('metered', 5)!.state === 'ready', 5000, 'ready');
+    await expect.poll(() => supervisor.get('metered', 5)!.state === 'ready', { timeout: 5000, message: 'ready' }).toBe(true);
     const text = await metrics.registry.metrics();
     expect(text).toContain('sdkgate_sessions{state="ready"} 1');
     expect(text).toContain('sdkgate_session_exits_total{reason="exit"} 1');
@@ -164,11 +164,11 @@ describe('soft heap watchdog', () => {
     const c = fakeClient('fat');
     await supervisor.login(c, 'op');
     await settle(supervisor.call(c, 'Retain', [40], 'op'));
-    await until(() => supervisor.get('fat', 5)!.lastExit !== null, 5000, 'soft restart');
+    await expect.poll(() => supervisor.get('fat', 5)!.lastExit !== null, { timeout: 5000, message: 'soft restart' }).toBe(true);
     const exit = supervisor.get('fat', 5)!.lastExit!;
     expect(exit.reason).toBe('oom');
     expect(exit.detail).toContain('soft heap watchdog');
-    await until(() => supervisor.get('fat', 5)!.state === 'ready', 5000, 'ready again');
+    await expect.poll(() => supervisor.get('fat', 5)!.state === 'ready', { timeout: 5000, message: 'ready again' }).toBe(true);
     expect(await supervisor.call(c, 'Echo', [1], 'op')).toEqual([1]);
   });
 });
@@ -284,7 +284,7 @@ describe('resources', () => {
       await h.supervisor.call(c, 'Echo', [], 'op');
       h.supervisor.fault('leak', 5, 'throw');
       await c.waitFor('OnConnectSuccess', 5000, 2);
-      await until(() => h.supervisor.get('leak', 5)!.state === 'ready', 5000, 'ready');
+      await expect.poll(() => h.supervisor.get('leak', 5)!.state === 'ready', { timeout: 5000, message: 'ready' }).toBe(true);
       await h.supervisor.logout(c, 'op');
     }
     await new Promise((r) => setTimeout(r, 100));

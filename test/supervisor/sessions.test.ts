@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { sessionDataDir } from '../../src/ids.ts';
 import { fakeClient } from '../helpers/clients.ts';
-import { disposeAll, HANGING_CORE, makeSupervisor, settle, THROWING_CORE, until } from './harness.ts';
+import { disposeAll, HANGING_CORE, makeSupervisor, settle, THROWING_CORE } from './harness.ts';
 
 afterAll(disposeAll);
 
@@ -53,7 +53,7 @@ describe('Supervisor#login', () => {
     const r = await settle(h.supervisor.login(c, 'op'));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.code).toBe(1501);
-    await until(() => h.supervisor.list().length === 0, 5000, 'session removed');
+    await expect.poll(() => h.supervisor.list().length === 0, { timeout: 5000, message: 'session removed' }).toBe(true);
     expect(h.supervisor.loginStatus(c)).toBe(1);
     expect(closes(h.dbDir, 'refused')).toEqual(['idle']); // closed, never told the server "logout"
     const exits = h.logs.filter((l) => l.includes('session worker exited')).map((l) => JSON.parse(l).reason);
@@ -70,7 +70,7 @@ describe('Supervisor#login', () => {
     const r = await settle(h.supervisor.login(c, 'op'));
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.errorName).toBe('GW_INTERNAL');
-    await until(() => h.supervisor.list().length === 0, 5000, 'session removed');
+    await expect.poll(() => h.supervisor.list().length === 0, { timeout: 5000, message: 'session removed' }).toBe(true);
     const exits = h.logs.filter((l) => l.includes('session worker exited')).map((l) => JSON.parse(l).reason);
     expect(exits).toEqual(['init_failed']);
   });
@@ -78,7 +78,7 @@ describe('Supervisor#login', () => {
     const h = makeSupervisor({ restartBackoffMs: 300, restartBackoffMaxMs: 5_000 }, { coreModule: THROWING_CORE });
     const first = await settle(h.supervisor.login(fakeClient('cool'), 'op'));
     expect(!first.ok && first.error.errorName).toBe('GW_INTERNAL');
-    await until(() => h.supervisor.list().length === 0, 5000, 'session removed');
+    await expect.poll(() => h.supervisor.list().length === 0, { timeout: 5000, message: 'session removed' }).toBe(true);
     const early = await settle(h.supervisor.login(fakeClient('cool'), 'op'));
     expect(!early.ok && early.error.errorName).toBe('GW_SESSION_RESTARTING');
     const wait = !early.ok ? (early.error.detail.restartInMs as number) : 0;
@@ -87,7 +87,7 @@ describe('Supervisor#login', () => {
     await new Promise((r) => setTimeout(r, wait + 20));
     const second = await settle(h.supervisor.login(fakeClient('cool'), 'op'));
     expect(!second.ok && second.error.errorName).toBe('GW_INTERNAL'); // a real second attempt
-    await until(() => h.supervisor.list().length === 0, 5000, 'session removed');
+    await expect.poll(() => h.supervisor.list().length === 0, { timeout: 5000, message: 'session removed' }).toBe(true);
     const again = await settle(h.supervisor.login(fakeClient('cool'), 'op'));
     expect(!again.ok && (again.error.detail.restartInMs as number)).toBeGreaterThan(300); // doubled
     // Another user is not held back by this one's failures.
@@ -101,12 +101,12 @@ describe('Supervisor#login', () => {
     const h = makeSupervisor({ startTimeoutMs: 400 }, { coreModule: HANGING_CORE });
     const c = fakeClient('hang');
     const pending = settle(h.supervisor.login(c, 'op'));
-    await until(() => h.supervisor.loginStatus(c) === 2, 2000, 'logging in');
+    await expect.poll(() => h.supervisor.loginStatus(c) === 2, { timeout: 2000, message: 'logging in' }).toBe(true);
     const r = await pending;
     expect(!r.ok && r.error.errorName).toBe('GW_INTERNAL');
     expect(!r.ok && r.error.detail.reason).toBe('init_failed');
     expect(!r.ok && r.error.detail.detail).toContain('not logged in within 400 ms');
-    await until(() => h.supervisor.list().length === 0, 5000, 'session removed');
+    await expect.poll(() => h.supervisor.list().length === 0, { timeout: 5000, message: 'session removed' }).toBe(true);
   });
 });
 
@@ -209,8 +209,8 @@ describe('Supervisor#call', () => {
     const before = (await h.supervisor.call(c, 'Info', [], 'op')) as CoreInfo;
     const r = await settle(h.supervisor.call(c, 'Stubborn', [60_000], 'op'));
     expect(!r.ok && r.error.errorName).toBe('GW_CALL_TIMEOUT');
-    await until(() => h.supervisor.get('stubborn', 5)!.lastExit?.reason === 'watchdog', 5000, 'watchdog exit');
-    await until(() => h.supervisor.get('stubborn', 5)!.state === 'ready', 5000, 'ready again');
+    await expect.poll(() => h.supervisor.get('stubborn', 5)!.lastExit?.reason === 'watchdog', { timeout: 5000, message: 'watchdog exit' }).toBe(true);
+    await expect.poll(() => h.supervisor.get('stubborn', 5)!.state === 'ready', { timeout: 5000, message: 'ready again' }).toBe(true);
     const after = (await h.supervisor.call(c, 'Info', [], 'op')) as CoreInfo;
     expect(after.threadId).not.toBe(before.threadId);
   });
@@ -220,7 +220,7 @@ describe('Supervisor#call', () => {
     const c = fakeClient('eta');
     await h.supervisor.login(c, 'op');
     h.supervisor.fault('eta', 5, 'throw');
-    await until(() => h.supervisor.get('eta', 5)!.state === 'backoff', 5000, 'backoff');
+    await expect.poll(() => h.supervisor.get('eta', 5)!.state === 'backoff', { timeout: 5000, message: 'backoff' }).toBe(true);
     const r = await settle(h.supervisor.call(c, 'Echo', [], 'op'));
     expect(!r.ok && r.error.errorName).toBe('GW_SESSION_RESTARTING');
     if (!r.ok) {
@@ -330,7 +330,7 @@ describe('idle grace', () => {
     const c = fakeClient('cold');
     await h.supervisor.login(c, 'op');
     h.supervisor.detach(c);
-    await until(() => h.supervisor.list().length === 0, 5000, 'idle stop');
+    await expect.poll(() => h.supervisor.list().length === 0, { timeout: 5000, message: 'idle stop' }).toBe(true);
     expect(closes(h.dbDir, 'cold')).toEqual(['idle']);
   });
 });

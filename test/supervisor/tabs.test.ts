@@ -4,7 +4,7 @@
 
 import { afterAll, describe, expect, it } from 'vitest';
 import { fakeClient } from '../helpers/clients.ts';
-import { disposeAll, makeSupervisor, until } from './harness.ts';
+import { disposeAll, makeSupervisor } from './harness.ts';
 
 afterAll(disposeAll);
 
@@ -29,7 +29,7 @@ describe('a tab that joins a running session', () => {
     const t1 = fakeClient('join-backoff');
     await supervisor.login(t1, 'op');
     supervisor.fault('join-backoff', 5, 'exit');
-    await until(() => supervisor.get('join-backoff', 5)!.state === 'backoff', 5000, 'backoff');
+    await expect.poll(() => supervisor.get('join-backoff', 5)!.state === 'backoff', { timeout: 5000, message: 'backoff' }).toBe(true);
     const t2 = fakeClient('join-backoff');
     await supervisor.login(t2, 'op');
     expect(t2.names()).toEqual(['OnConnecting', 'OnConnectSuccess']);
@@ -44,7 +44,7 @@ describe('every tab across a crash', () => {
     await supervisor.login(t1, 'op');
     await supervisor.call(t1, 'Emit', ['OnSyncServerStart', 1], 'op');
     supervisor.fault('crash-sync', 5, 'exit');
-    await until(() => supervisor.get('crash-sync', 5)!.restarts === 1 && supervisor.get('crash-sync', 5)!.state === 'ready', 5000, 'restart');
+    await expect.poll(() => supervisor.get('crash-sync', 5)!.restarts === 1 && supervisor.get('crash-sync', 5)!.state === 'ready', { timeout: 5000, message: 'restart' }).toBe(true);
     // The new core syncs again; the tabs still have the first Start open.
     await supervisor.call(t1, 'Emit', ['OnSyncServerStart', 1], 'op');
     await supervisor.call(t1, 'Emit', ['OnSyncServerFinish', 1], 'op');

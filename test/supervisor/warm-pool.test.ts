@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NO_OS_LIMITS } from '../../src/supervisor/os-limits.ts';
 import { fakeClient } from '../helpers/clients.ts';
-import { disposeAll, makeSupervisor, until } from './harness.ts';
+import { disposeAll, makeSupervisor } from './harness.ts';
 
 afterAll(disposeAll);
 
@@ -19,7 +19,7 @@ describe('warm pool', () => {
     const { supervisor } = makeSupervisor({ warmPool: 2 });
     const pool = supervisor.warmPool!;
     expect(pool.size).toBe(2);
-    await until(() => pool.available === 2, 10_000, 'two spares');
+    await expect.poll(() => pool.available === 2, { timeout: 10_000, message: 'two spares' }).toBe(true);
     const spares = pool.threadIds();
     const spawnedBefore = pool.spawned;
     const a = fakeClient('warm-a');
@@ -29,7 +29,7 @@ describe('warm pool', () => {
     const info = supervisor.get('warm-a', 5)!;
     expect(info.threadId ?? info.pid).toBe(t); // a session process has no thread id: its pid
     // Refilled, with a new worker, not the one the user got.
-    await until(() => pool.available === 2, 10_000, 'refill');
+    await expect.poll(() => pool.available === 2, { timeout: 10_000, message: 'refill' }).toBe(true);
     expect(pool.spawned).toBe(spawnedBefore + 1);
     expect(pool.threadIds()).not.toContain(t);
   });
@@ -37,12 +37,12 @@ describe('warm pool', () => {
   it('never hands out a worker again after its user: logout then login gets another thread', async () => {
     const { supervisor } = makeSupervisor({ warmPool: 1 });
     const pool = supervisor.warmPool!;
-    await until(() => pool.available === 1, 10_000, 'a spare');
+    await expect.poll(() => pool.available === 1, { timeout: 10_000, message: 'a spare' }).toBe(true);
     const a = fakeClient('warm-reuse');
     await supervisor.login(a, 'op');
     const first = await threadOf(supervisor, a);
     await supervisor.logout(a, 'op');
-    await until(() => pool.available === 1, 10_000, 'refill');
+    await expect.poll(() => pool.available === 1, { timeout: 10_000, message: 'refill' }).toBe(true);
     expect(pool.threadIds()).not.toContain(first);
     const again = fakeClient('warm-reuse');
     await supervisor.login(again, 'op');
@@ -57,18 +57,18 @@ describe('warm pool', () => {
   it('does not return a faulted worker: the restart binds a fresh worker', async () => {
     const { supervisor } = makeSupervisor({ warmPool: 1 });
     const pool = supervisor.warmPool!;
-    await until(() => pool.available === 1, 10_000, 'a spare');
+    await expect.poll(() => pool.available === 1, { timeout: 10_000, message: 'a spare' }).toBe(true);
     const a = fakeClient('warm-fault');
     await supervisor.login(a, 'op');
     const before = await threadOf(supervisor, a);
     const fromPool = pool.threadIds();
     expect(supervisor.fault('warm-fault', 5, 'exit')).toBe(true);
-    await until(() => supervisor.get('warm-fault', 5)?.state === 'ready' && supervisor.get('warm-fault', 5)!.restarts === 1, 10_000, 'restart');
+    await expect.poll(() => supervisor.get('warm-fault', 5)?.state === 'ready' && supervisor.get('warm-fault', 5)!.restarts === 1, { timeout: 10_000, message: 'restart' }).toBe(true);
     const after = await threadOf(supervisor, a);
     expect(after).not.toBe(before);
     // It was the spare waiting at the time (or a fresh spawn), never the faulted one.
     expect([...fromPool, ...pool.threadIds()]).not.toContain(before);
-    await until(() => pool.available === 1, 10_000, 'refill');
+    await expect.poll(() => pool.available === 1, { timeout: 10_000, message: 'refill' }).toBe(true);
     expect(pool.threadIds()).not.toContain(before);
     expect(pool.threadIds()).not.toContain(after);
   });
@@ -78,7 +78,7 @@ describe('warm pool', () => {
     writeFileSync(limitsFile, JSON.stringify({ users: { big: { sessionHeapMb: 48 } } }));
     const h = makeSupervisor({ warmPool: 1, limitsFile });
     const pool = h.supervisor.warmPool!;
-    await until(() => pool.available === 1, 10_000, 'a spare');
+    await expect.poll(() => pool.available === 1, { timeout: 10_000, message: 'a spare' }).toBe(true);
     const spare = pool.threadIds()[0];
     const big = fakeClient('big');
     await h.supervisor.login(big, 'op');
@@ -92,7 +92,7 @@ describe('warm pool', () => {
     writeFileSync(limitsFile, JSON.stringify({ users: { other: { sessionHeapMb: 48 } } }));
     const h = makeSupervisor({ warmPool: 1, limitsFile });
     const pool = h.supervisor.warmPool!;
-    await until(() => pool.available === 1, 10_000, 'a spare');
+    await expect.poll(() => pool.available === 1, { timeout: 10_000, message: 'a spare' }).toBe(true);
     writeFileSync(limitsFile, JSON.stringify({ users: { other: { sessionQueue: 3 }, another: { callTimeoutMs: 60_000 } } }));
     h.log.level = 'info'; // what the gateway does before supervisor.reload
     h.supervisor.reload(h.options);
@@ -105,7 +105,7 @@ describe('warm pool', () => {
   it('terminates its spares on drain', async () => {
     const h = makeSupervisor({ warmPool: 2 });
     const pool = h.supervisor.warmPool!;
-    await until(() => pool.available === 2, 10_000, 'two spares');
+    await expect.poll(() => pool.available === 2, { timeout: 10_000, message: 'two spares' }).toBe(true);
     await h.supervisor.drain(2_000);
     expect(pool.available).toBe(0);
     const boot = { protocolVersion: 1, coreModule: 'x', heapLimitMb: 32, faultInjection: true, logLevel: 'debug' } as const;

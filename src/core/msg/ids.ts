@@ -1,4 +1,4 @@
-// Conversation IDs (openim-server-protocol.md §3.5) and client message IDs.
+// Conversation IDs (docs/protocol.md "Conversation IDs") and client message IDs.
 
 import { createHash, randomBytes } from 'node:crypto';
 import { SessionType } from '../types.ts';

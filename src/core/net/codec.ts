@@ -1,4 +1,4 @@
-// The message gateway's JSON envelopes (openim-server-protocol.md §2.3) and the protobuf payloads.
+// The message gateway's JSON envelopes (docs/protocol.md "Message gateway") and the protobuf payloads.
 
 import { PbCoder } from '@openim/protocol';
 

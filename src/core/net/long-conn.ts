@@ -1,4 +1,4 @@
-// The long connection to the OpenIM message gateway (openim-server-protocol.md §2):
+// The long connection to the OpenIM message gateway (docs/protocol.md "Message gateway"):
 // sdkType=js + isMsgResp=true, the first text frame is the auth result, requests are binary JSON
 // envelopes correlated by msgIncr with a deadline, a text heartbeat, and reconnects with back-off.
 // A kick (2002) or a token error ends it for good; everything else is retried.

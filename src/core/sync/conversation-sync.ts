@@ -1,4 +1,4 @@
-// Conversation settings by version sync (openim-server-protocol.md §4.3): ask for the changes
+// Conversation settings by version sync (docs/protocol.md "Version sync"): ask for the changes
 // since the stored {versionID, version}; `full` (first sync, or the server's log was cut) means
 // fetch the whole list. The version is stored only after the changes are applied.
 

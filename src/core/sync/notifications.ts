@@ -1,4 +1,4 @@
-// Notifications from the `n_` streams (openim-server-protocol.md §3.6–3.7): their content is
+// Notifications from the `n_` streams (docs/protocol.md "Notifications"): their content is
 // `{"detail": "<JSON of the tips>"}`. Handled: 2101 revoke, 2200 read receipt (group ones in
 // group-receipts.ts), 2102 delete, 1303 user info updated, 1300 conversation changed, 1701
 // private chat; friend and group ones in relation-notifications.ts.

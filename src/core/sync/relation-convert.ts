@@ -1,4 +1,4 @@
-// Server entities (openim-server-protocol.md §3.9) → the client's shapes (open-im-sdk entity.ts).
+// Server entities (docs/protocol.md "Entity shapes") → the client's shapes (open-im-sdk entity.ts).
 
 import type { BlackUserItem, FriendApplicationItem, FriendUserItem, GroupApplicationItem, GroupItem, GroupMemberItem } from '../types.ts';
 import { asNumber as num, asObject as obj, asString as str, type JsonObject as O } from '../loose.ts';

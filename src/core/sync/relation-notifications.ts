@@ -1,4 +1,4 @@
-// Friend (1201–1210) and group (1501–1520) notifications (openim-server-protocol.md §3.3, §3.7).
+// Friend (1201–1210) and group (1501–1520) notifications (docs/protocol.md "Constants", "Notifications").
 // They are online-only, so they are hints: a list whose tips carry its next version
 // (friendVersion / groupMemberVersion) and the changed rows is updated in place; any other
 // case syncs the list incrementally, whose deltas emit the callbacks. Requests are re-listed.

@@ -1,4 +1,4 @@
-// Keeps the local store in step with the server (openim-server-protocol.md §4.4):
+// Keeps the local store in step with the server (docs/protocol.md "What a core does after login"):
 // - on every (re)connect: self profile, seqs (1006), conversation settings, then per conversation
 //   the last message (first sync) or the missing range (1002 in batches of 100), and the missed
 //   notifications of the `n_` streams we already follow;

@@ -1,4 +1,4 @@
-// Online status subscriptions (2005 WsSubUserOnlineStatus, openim-server-protocol.md §2.4): the
+// Online status subscriptions (2005 WsSubUserOnlineStatus, docs/imserver.md "Message gateway"): the
 // server answers a subscription with the users' current platforms and later pushes 2005 frames
 // (msgIncr "") when they change. Subscriptions live on the connection, so they are renewed after
 // every reconnect.

@@ -1,4 +1,4 @@
-// Version ("incremental") sync of one list (openim-server-protocol.md §4.3): ask for the changes
+// Version ("incremental") sync of one list (docs/protocol.md "Version sync"): ask for the changes
 // since the stored {versionID, version}; `full` (or no version yet) → fetch the whole list and
 // diff it with the local one. Every insert, update and delete is reported through the list's
 // callbacks, except on the very first sync of a list (nothing was shown from it yet). The version

@@ -1,5 +1,5 @@
 // /friend/*: applications, friends, remarks, blacklists and their version sync
-// (open-im-server internal/rpc/relation). Notifications follow spec §3.7: all online-only in
+// (open-im-server internal/rpc/relation). Notifications follow docs/protocol.md "Notifications": all online-only in
 // the n_ stream, except that an approval (1201) also leaves a stored copy in the si_ chat.
 
 import { SESSION_SINGLE } from '../convid.ts';

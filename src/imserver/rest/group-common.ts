@@ -30,7 +30,7 @@ export const CT_GROUP_MEMBER_SET_TO_ORDINARY = 1518;
 export const CT_GROUP_INFO_SET_ANNOUNCEMENT = 1519;
 export const CT_GROUP_INFO_SET_NAME = 1520;
 
-/** config/notification.yml isSendMsg for each group notification (spec §3.7). */
+/** config/notification.yml isSendMsg for each group notification (docs/protocol.md "Notifications"). */
 const STORED = new Set([
   CT_GROUP_CREATED,
   CT_MEMBER_QUIT,

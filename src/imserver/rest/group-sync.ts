@@ -1,4 +1,4 @@
-// Version sync for groups (spec §4.3): the joined groups of a user and the members of a group,
+// Version sync for groups (docs/protocol.md "Version sync"): the joined groups of a user and the members of a group,
 // incremental and full-ID forms. A member delta also carries the group when its own info
 // changed (the empty element in the member log) or when the client must reload everything.
 
