@@ -92,6 +92,8 @@ describe.each([
       expect(info.restarts).toBe(1);
       expect([reason].flat()).toContain(info.lastExit?.reason);
 
+      // B's loop ran beside the whole episode; let it make a few calls more if a fast restart left it few.
+      await expect.poll(() => bResults.length, { timeout: 10_000, message: 'B keeps calling' }).toBeGreaterThan(5);
       bStop = true;
       await bLoop;
       const bOutcomes = await Promise.all(bResults.map((p) => settle(p)));
