@@ -1,0 +1,51 @@
+// Lint for correctness, not style: typescript-eslint's type-checked recommended rules (a promise
+// nobody awaits, a promise handed where a callback's result is ignored, `any` leaking into typed
+// code, an await of a non-thenable). Who may import whom and "no cycles" are checked by
+// dependency-cruiser (.dependency-cruiser.cjs); dead files, exports and dependencies by knip
+// (knip.json). All three run in `npm test` (npm run lint).
+
+import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
+import tseslint from 'typescript-eslint';
+
+export default defineConfig(
+  // web/ is browser code with its own tsconfig (DOM, bundler resolution), checked by tsc only.
+  { ignores: ['dist/', 'coverage/', 'web/'] },
+  {
+    files: ['**/*.ts'],
+    extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
+    languageOptions: {
+      // Each file's nearest tsconfig.json: the root one, or test/browser's (with the DOM types).
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      // A rejected promise must reach a handler even through `return` inside try/catch/finally.
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+      // tsc reports unused locals and parameters (noUnusedLocals/Parameters): one checker.
+      '@typescript-eslint/no-unused-vars': 'off',
+      // `async` without `await` is how a function promises to reject instead of throwing.
+      '@typescript-eslint/require-await': 'off',
+      // `ErrorName | string` documents the known names; the rule calls that redundant.
+      '@typescript-eslint/no-redundant-type-constituents': 'off',
+    },
+  },
+  {
+    // Tests and benchmarks parse what servers send (JSON, `any` by nature) and poke at
+    // internals: the `any` rules would only add casts. The promise rules stay: a floating
+    // promise in a test is an assertion that never runs or a rejection that lands elsewhere.
+    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-explicit-any': 'off',
+      '@typescript-eslint/no-unsafe-argument': 'off',
+      '@typescript-eslint/no-unsafe-assignment': 'off',
+      '@typescript-eslint/no-unsafe-call': 'off',
+      '@typescript-eslint/no-unsafe-member-access': 'off',
+      '@typescript-eslint/no-unsafe-return': 'off',
+    },
+  },
+  {
+    files: ['**/*.js'],
+    extends: [js.configs.recommended],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+);
