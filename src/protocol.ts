@@ -114,6 +114,8 @@ export interface PingMessage {
 export type FaultKind =
   | 'throw' | 'reject' | 'exit' | 'loop' | 'oom'
   | 'abort' | 'segfault' | 'sigkill' | 'fd-exhaustion' | 'cpu-burn';
+/** How long cpu-burn keeps a core busy (workers/faults.ts burns; the supervisor's chaos judges the burn by it). */
+export const CPU_BURN_MS = 5_000;
 export interface FaultMessage {
   readonly type: 'fault';
   readonly kind: FaultKind;
