@@ -24,7 +24,7 @@ export interface NetTuning {
  * A Login whose data dir has its first sync still to come returns once the first dial has an
  * outcome (connected, refused, failed), or after this long: see Login.
  */
-export const FIRST_DIAL_WAIT_MS = 5000;
+const FIRST_DIAL_WAIT_MS = 5000;
 
 /** The outcome of the network's first dial, which such a Login waits for. */
 interface FirstDial {
@@ -50,7 +50,7 @@ function onTokenError(s: CoreSession, code: number, message: string): void {
 }
 
 /** Starts the network side: REST client, long connection, sync. Returns at once (offline-first), with the first dial to come. */
-export function startNetwork(s: CoreSession, tuning: NetTuning = {}): FirstDial {
+function startNetwork(s: CoreSession, tuning: NetTuning = {}): FirstDial {
   let settle!: () => void;
   const dial: FirstDial = { settled: new Promise<void>((r) => (settle = r)), waiting: false };
   const fatal = (end: () => void) => {

@@ -15,7 +15,7 @@ import { getConvSeqs, pullRange, RANGE_BATCH } from '../sync/pull.ts';
 import type { MessageItem } from '../types.ts';
 
 /** Seqs read at most, newest first. */
-export const LOOKBACK = 1_000;
+const LOOKBACK = 1_000;
 /** How far the server's clock may be behind this one (a message's sendTime vs its createTime). */
 const CLOCK_ALLOWANCE_MS = 60_000;
 /** Waiting for the long connection before asking. */

@@ -11,7 +11,7 @@ import { online } from './guard.ts';
 
 const optStr = (name: string, v: unknown): string => (v === undefined || v === null ? '' : requireString(name, v));
 
-export function fullUser(s: CoreSession, userID: string, f: FriendUserItem | undefined): Record<string, unknown> {
+function fullUser(s: CoreSession, userID: string, f: FriendUserItem | undefined): Record<string, unknown> {
   const b = s.db().friends.black(userID) ?? null;
   const cached = s.db().users.get(userID);
   const named = f ?? b ?? cached;

@@ -5,7 +5,7 @@
 
 import type { MessageItem } from '../types.ts';
 
-export interface GroupHasReadInfo {
+interface GroupHasReadInfo {
   hasReadUserIDList: string[];
   hasReadCount: number;
   /** Members besides the sender who have not read it yet (open-im-sdk's type has it; upstream v3.5 does not). */

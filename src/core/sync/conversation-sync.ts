@@ -6,7 +6,7 @@ import type { CoreSession } from '../core-session.ts';
 import { ConvChanges } from './conv-changes.ts';
 import { applyServerSettings, ensureConversation, type ServerConversation } from './conversations.ts';
 
-export const CONVERSATIONS_TABLE = 'conversations';
+const CONVERSATIONS_TABLE = 'conversations';
 
 interface IncrementalResp {
   version?: number;

@@ -8,7 +8,7 @@ import { SessionType, type ConversationItem, type MessageItem } from '../types.t
 import { usersCached } from './users.ts';
 
 /** Type of a conversation from its ID prefix. */
-export function sessionTypeOf(conversationID: string): number {
+function sessionTypeOf(conversationID: string): number {
   if (conversationID.startsWith('sg_')) return SessionType.Group;
   if (conversationID.startsWith('sn_')) return SessionType.Notification;
   return SessionType.Single;

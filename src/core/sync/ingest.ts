@@ -19,7 +19,7 @@ import { ensureConversation } from './conversations.ts';
 export type IngestMode = 'push' | 'catchup' | 'initial' | 'history';
 
 /** A status-4 placeholder may carry no clientMsgID; key it by position so it is stored once. */
-export function placeholderID(conversationID: string, seq: number): string {
+function placeholderID(conversationID: string, seq: number): string {
   return `~deleted:${conversationID}:${seq}`;
 }
 

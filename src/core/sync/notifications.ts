@@ -51,7 +51,7 @@ export async function handleNotification(s: CoreSession, d: SdkWsProto.MsgData, 
 }
 
 /** The RevokedInfo the client receives, and the detail stored on the revoked message. */
-export function revokedInfo(tips: Record<string, unknown>, source: MessageItem | undefined, revokerNickname: string): Record<string, unknown> {
+function revokedInfo(tips: Record<string, unknown>, source: MessageItem | undefined, revokerNickname: string): Record<string, unknown> {
   return {
     revokerID: str(tips.revokerUserID),
     revokerRole: 0,

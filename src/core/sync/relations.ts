@@ -73,7 +73,7 @@ export function blackList(s: CoreSession): VersionedList<BlackUserItem> {
 }
 
 /** Keeps the `sg_` conversation's name, face and isNotInGroup in step with the group row. */
-export function groupConversationUpkeep(s: CoreSession, groupID: string, g: GroupItem | undefined, notInGroup: boolean): void {
+function groupConversationUpkeep(s: CoreSession, groupID: string, g: GroupItem | undefined, notInGroup: boolean): void {
   const store = s.db();
   const id = 'sg_' + groupID;
   const c = store.conversations.get(id);
@@ -320,7 +320,7 @@ export function groupRequestKey(r: { groupID: string; userID: string }): string 
 }
 
 /** What a request's callback says: its outcome (accepted / rejected), or added while pending. */
-export function requestKind(handleResult: number): 'added' | 'accepted' | 'rejected' {
+function requestKind(handleResult: number): 'added' | 'accepted' | 'rejected' {
   return handleResult === 1 ? 'accepted' : handleResult === -1 ? 'rejected' : 'added';
 }
 

@@ -24,7 +24,7 @@ const windows = new WeakMap<CoreSession, SyncWindow>();
  * Pushes that arrive this long after the sync ended still belong to it: the push of a change the
  * sync already read over REST travels on the other socket and may be read after the sync's end.
  */
-export const LATE_PUSH_GRACE_MS = 2000;
+const LATE_PUSH_GRACE_MS = 2000;
 
 export class SyncWindow {
   readonly #s: CoreSession;

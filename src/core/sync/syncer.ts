@@ -24,7 +24,7 @@ const LAST_MESSAGE_BATCH = 50;
  * At most this many missed messages per conversation are pulled (and reported) at a reconnect;
  * older ones stay on the server until history paging asks for them (1005 fills the window).
  */
-export const DEFAULT_CATCHUP_LIMIT = 2000;
+const DEFAULT_CATCHUP_LIMIT = 2000;
 /** sync_versions row written once the first sync of a data dir has stored its messages. */
 const FIRST_SYNC_DONE = 'first_sync_done';
 

@@ -56,7 +56,7 @@ function renameInConversations(s: CoreSession, users: readonly PublicUserInfo[])
 }
 
 /** How long a cached profile of another user is served without asking the server again. */
-export const USER_CACHE_TTL_MS = 10 * 60_000;
+const USER_CACHE_TTL_MS = 10 * 60_000;
 
 /** Cached profiles; missing or stale ones are fetched when online (stale ones still serve offline). */
 export async function usersCached(s: CoreSession, userIDs: readonly string[], operationID: string): Promise<Map<string, PublicUserInfo>> {

@@ -82,7 +82,7 @@ export function applyDelta<T>(s: CoreSession, list: VersionedList<T>, delta: Del
 }
 
 /** Everything local that the full list lacks is deleted; everything else is upserted. */
-export function fullDelta<T>(list: VersionedList<T>, raw: readonly unknown[]): Delta<T> {
+function fullDelta<T>(list: VersionedList<T>, raw: readonly unknown[]): Delta<T> {
   const upserts = raw.map((r) => list.convert(r)).filter((t) => list.keyOf(t));
   const keep = new Set(upserts.map((t) => list.keyOf(t)));
   return { upserts, deletes: list.keys().filter((k) => !keep.has(k)) };
