@@ -18,9 +18,9 @@ import { Users } from './users.ts';
 import { Versions } from './versions.ts';
 
 export const DEFAULT_SECRET = 'openIM123';
-export const ADMIN_USER_ID = 'imAdmin';
+const ADMIN_USER_ID = 'imAdmin';
 /** OpenIM's tokenPolicy.expire default: 90 days. */
-export const TOKEN_TTL_SECONDS = 90 * 24 * 3600;
+const TOKEN_TTL_SECONDS = 90 * 24 * 3600;
 
 export interface ImContext {
   readonly db: Db;

@@ -30,7 +30,6 @@ export const ALL_NEED_VERIFICATION = 1;
 export const DIRECTLY = 2;
 
 // joinSource
-export const JOIN_BY_ADMIN = 1;
 export const JOIN_BY_INVITATION = 2;
 
 /** The member-list element that stands for "the group's own info changed". */

@@ -25,7 +25,7 @@ interface MsgRow {
   revoke: string | null;
 }
 
-export const CT_REVOKE_NOTIFICATION = 2101;
+const CT_REVOKE_NOTIFICATION = 2101;
 
 export class Messages {
   #db: Db;

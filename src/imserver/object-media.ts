@@ -13,7 +13,7 @@ const INLINE = /^(image\/(png|jpeg|gif|webp|bmp|avif)|audio\/[a-z0-9][\w.+-]*|vi
 const ACTIVE = /html|xml|javascript|ecmascript|^text\/(css|xsl|vtt)$|^multipart\/|shockwave|^application\/pdf$/;
 const ESSENCE = /^[a-z0-9][\w.+-]*\/[a-z0-9][\w.+-]*$/;
 const MAX_CONTENT_TYPE = 255;
-export const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
 
 /** The essence (`type/subtype`, lower case) of what the client declared; junk → octet-stream. */
 export function normaliseContentType(declared: string): string {

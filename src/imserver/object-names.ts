@@ -13,7 +13,7 @@
 import { imArgsError, ImCode, imError } from './errs.ts';
 
 /** Upstream's checkValidObjectNamePrefix limit. */
-export const MAX_NAME_LENGTH = 1024;
+const MAX_NAME_LENGTH = 1024;
 /** The URL path prefix objects are served under (upstream's `GET /object/*name`). */
 export const OBJECT_PATH = '/object/';
 

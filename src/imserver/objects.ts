@@ -43,12 +43,12 @@ const MAX_PARTS = 10_000;
 const ACCESS_URL_TTL_MS = 24 * 3_600_000;
 const HEX32 = /^[0-9a-f]{32}$/;
 
-export interface KeyValues {
+interface KeyValues {
   key: string;
   values: string[];
 }
 
-export interface SignPart {
+interface SignPart {
   partNumber: number;
   url: string;
   query: KeyValues[];

@@ -8,10 +8,10 @@ export const OPT_OFFLINE_PUSH = 'offlinePush';
 export const OPT_UNREAD_COUNT = 'unreadCount';
 export const OPT_CONVERSATION_UPDATE = 'conversationUpdate';
 export const OPT_SENDER_SYNC = 'senderSync';
-export const OPT_NOT_PRIVATE = 'notPrivate';
-export const OPT_SENDER_CONVERSATION_UPDATE = 'senderConversationUpdate';
-export const OPT_SENDER_NOTIFICATION_PUSH = 'senderNotificationPush';
-export const OPT_REACTION_FROM_CACHE = 'reactionFromCache';
+const OPT_NOT_PRIVATE = 'notPrivate';
+const OPT_SENDER_CONVERSATION_UPDATE = 'senderConversationUpdate';
+const OPT_SENDER_NOTIFICATION_PUSH = 'senderNotificationPush';
+const OPT_REACTION_FROM_CACHE = 'reactionFromCache';
 export const OPT_IS_NOT_NOTIFICATION = 'isNotNotification';
 export const OPT_IS_SEND_MSG = 'isSendMsg';
 

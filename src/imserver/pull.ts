@@ -9,7 +9,7 @@ import { imArgsError } from './errs.ts';
 import type { Messages } from './messages.ts';
 
 /** Most messages one range (1002) or one conversation's seq list (1005) returns. */
-export const MAX_PULL_PER_CONVERSATION = 1000;
+const MAX_PULL_PER_CONVERSATION = 1000;
 
 export interface PullResult {
   msgs: Record<string, PullMsgs>;

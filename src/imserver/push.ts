@@ -9,7 +9,7 @@ import type { MsgData } from './codec.ts';
 import { isNotificationId } from './convid.ts';
 import { encodeResp } from './msg-gateway/frames.ts';
 
-export const WS_PUSH_MSG = 2001;
+const WS_PUSH_MSG = 2001;
 export const WS_KICK_ONLINE_MSG = 2002;
 export const WS_SUB_USER_ONLINE_STATUS = 2005;
 
@@ -42,7 +42,7 @@ export interface PushTarget {
   kick(): void;
 }
 
-export function encodePush(conversationID: string, msg: MsgData): Uint8Array {
+function encodePush(conversationID: string, msg: MsgData): Uint8Array {
   const pull = { [conversationID]: { Msgs: [msg], isEnd: false } };
   const notif = isNotificationId(conversationID);
   return PbCoder.PushMessages.encode({ msgs: notif ? {} : pull, notificationMsgs: notif ? pull : {} }).finish();

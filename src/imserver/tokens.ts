@@ -5,8 +5,8 @@ import { stmt, type Db } from './db.ts';
 import { ImCode, imError } from './errs.ts';
 import { signToken, verifyToken, type JwtClaims } from './jwt.ts';
 
-export const TOKEN_NORMAL = 0;
-export const TOKEN_KICKED = 2;
+const TOKEN_NORMAL = 0;
+const TOKEN_KICKED = 2;
 export const ADMIN_PLATFORM_ID = 10;
 
 export class Tokens {

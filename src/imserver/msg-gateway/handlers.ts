@@ -11,18 +11,18 @@ import { imArgsError, ImCode, imError } from '../errs.ts';
 import { encodeOnlineStatus, WS_SUB_USER_ONLINE_STATUS, type PushTarget } from '../push.ts';
 import { readFields } from '../wire.ts';
 
-export const WS_GET_NEWEST_SEQ = 1001;
-export const WS_PULL_MSG_BY_SEQ_LIST = 1002;
-export const WS_SEND_MSG = 1003;
-export const WS_PULL_MSG = 1005;
-export const WS_GET_CONV_MAX_READ_SEQ = 1006;
-export const WS_PULL_CONV_LAST_MESSAGE = 1007;
-export const WS_LOGOUT_MSG = 2003;
-export const WS_SET_BACKGROUND_STATUS = 2004;
+const WS_GET_NEWEST_SEQ = 1001;
+const WS_PULL_MSG_BY_SEQ_LIST = 1002;
+const WS_SEND_MSG = 1003;
+const WS_PULL_MSG = 1005;
+const WS_GET_CONV_MAX_READ_SEQ = 1006;
+const WS_PULL_CONV_LAST_MESSAGE = 1007;
+const WS_LOGOUT_MSG = 2003;
+const WS_SET_BACKGROUND_STATUS = 2004;
 
-export type HandlerConn = PushTarget;
+type HandlerConn = PushTarget;
 
-export interface HandlerResult {
+interface HandlerResult {
   data: Uint8Array | null;
   after?: () => void;
   /** Close the connection after the response (2003 logout). */

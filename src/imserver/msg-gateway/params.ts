@@ -17,7 +17,7 @@ export interface ConnParams {
 }
 
 /** Go's strconv.ParseBool. */
-export function parseGoBool(v: string): boolean | undefined {
+function parseGoBool(v: string): boolean | undefined {
   if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
   if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
   return undefined;

@@ -12,7 +12,7 @@ import { MsgGatewayConn, type ConnLimits } from './conn.ts';
 import { parseConnParams, wantsMsgResp, type ConnParams } from './params.ts';
 
 /** OpenIM's maxMessageSize for one incoming frame. */
-export const MAX_FRAME_BYTES = 51_200;
+const MAX_FRAME_BYTES = 51_200;
 
 export interface MsgGatewayOptions extends ConnLimits {
   maxConns: number;

@@ -108,7 +108,7 @@ export function required(value: string, key: string): string {
  * checked by CreateGroupReq, InviteUserToGroupReq, KickGroupMemberReq, SetGroupMemberInfoReq,
  * ImportFriendReq, UpdateFriendsReq and GetSpecifiedFriendsInfoReq: 1001 ArgsError).
  */
-export const PARAM_MAX_LENGTH = 1000;
+const PARAM_MAX_LENGTH = 1000;
 
 export function maxLength<T>(list: T[], key: string): T[] {
   if (list.length > PARAM_MAX_LENGTH) throw imArgsError(`too many ${key}, need to be less than ${PARAM_MAX_LENGTH}`);

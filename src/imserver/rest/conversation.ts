@@ -10,12 +10,12 @@ import { field, int, obj, optBool, optInt, optStr, required, str, strList, type 
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
 
 /** idHash: the first 8 bytes (big-endian) of MD5(JSON of the ID list), as a uint64. */
-export function idHash(ids: readonly string[]): bigint {
+function idHash(ids: readonly string[]): bigint {
   return createHash('md5').update(JSON.stringify(ids)).digest().readBigUInt64BE(0);
 }
 
 /** Compare a JSON-number idHash; values above 2^53 lose precision, so only exact safe values match. */
-export function sameIdHash(requested: unknown, ids: readonly string[]): boolean {
+function sameIdHash(requested: unknown, ids: readonly string[]): boolean {
   if (typeof requested !== 'number' || !Number.isSafeInteger(requested) || requested === 0) return false;
   return BigInt(requested) === idHash(ids);
 }

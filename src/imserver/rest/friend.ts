@@ -13,16 +13,14 @@ import { pageOf } from './paging.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
 
 // contentType (constant.go)
-export const CT_FRIEND_APPROVED = 1201;
-export const CT_FRIEND_REJECTED = 1202;
-export const CT_FRIEND_APPLICATION = 1203;
-export const CT_FRIEND_ADDED = 1204;
-export const CT_FRIEND_DELETED = 1205;
-export const CT_FRIEND_REMARK_SET = 1206;
-export const CT_BLACK_ADDED = 1207;
-export const CT_BLACK_DELETED = 1208;
-export const CT_FRIEND_INFO_UPDATED = 1209;
-export const CT_FRIENDS_INFO_UPDATE = 1210;
+const CT_FRIEND_APPROVED = 1201;
+const CT_FRIEND_REJECTED = 1202;
+const CT_FRIEND_APPLICATION = 1203;
+const CT_FRIEND_DELETED = 1205;
+const CT_FRIEND_REMARK_SET = 1206;
+const CT_BLACK_ADDED = 1207;
+const CT_BLACK_DELETED = 1208;
+const CT_FRIENDS_INFO_UPDATE = 1210;
 
 const AGREE = 1;
 const REFUSE = -1;

@@ -48,7 +48,7 @@ function reader(req: RouteRequest, groupID: string): void {
 }
 
 /** Ask the owner and admins to approve `applicant` (1503 to each of them and to the applicant). */
-export function askManagers(req: RouteRequest, groupID: string, applicant: string, reqMsg: string): Deliver {
+function askManagers(req: RouteRequest, groupID: string, applicant: string, reqMsg: string): Deliver {
   const u = req.im.users.get(applicant);
   const tips = {
     group: req.im.groups.get(groupID),

@@ -13,7 +13,7 @@ import { OBJECT_PATH } from '../object-names.ts';
 import { UPLOAD_PATH } from '../objects.ts';
 
 /** Request bodies above this are refused with ArgsError and the connection is closed. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 
 const CORS_HEADERS = {
   'Access-Control-Allow-Origin': '*',

@@ -6,7 +6,7 @@ import { ImCode, imError } from '../errs.ts';
 import type { Body } from './body.ts';
 
 /** public: no token header (OpenIM's whitelist); user: any valid token; admin: an admin's token. */
-export type RouteAuth = 'public' | 'user' | 'admin';
+type RouteAuth = 'public' | 'user' | 'admin';
 
 export interface RouteRequest {
   readonly im: ImContext;
