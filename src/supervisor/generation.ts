@@ -21,7 +21,7 @@ export interface GenerationOptions {
 }
 
 /** The worker's heap, as its last pong reported it. */
-export interface HeapFigures {
+interface HeapFigures {
   readonly heapUsed: number;
   readonly heapLimit: number;
   readonly external: number;

@@ -23,8 +23,6 @@ import { StartGate } from './start-gate.ts';
 import type { Principal, SessionClient, SessionInfo, Supervisor, SupervisorOverview, TokenAuthority } from './types.ts';
 import { defaultPoolSize, WarmPool } from './warm-pool.ts';
 
-export type { Supervisor, SessionClient, SessionInfo, SupervisorOverview, Principal, TokenAuthority } from './types.ts';
-
 export interface SupervisorDeps {
   readonly options: GatewayOptions;
   readonly log: Logger;
