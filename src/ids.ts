@@ -33,7 +33,7 @@ const MAX_SEGMENT = 96;
  * becomes `_xx`. Over-long results keep a readable prefix plus a SHA-256, joined by '~', which
  * the escaping never produces, so hashed and unhashed names cannot collide.
  */
-export function encodePathSegment(id: string): string {
+function encodePathSegment(id: string): string {
   if (id.length === 0) throw new Error('empty id');
   let out = '';
   for (const byte of Buffer.from(id, 'utf8')) {

@@ -30,7 +30,7 @@ export const OPTION_GROUPS = {
   process: 'Process: config, logs, shutdown',
   embedded: 'Embedded IM server (when no upstream is given)',
 } as const;
-export type OptionGroup = keyof typeof OPTION_GROUPS;
+type OptionGroup = keyof typeof OPTION_GROUPS;
 
 interface OptionSpec<T> {
   readonly group: OptionGroup;
@@ -237,7 +237,7 @@ export function parseOption<K extends OptionKey>(key: K, raw: string, source: st
  * 500, "allowed-origins": ["https://a"]}`), values as JSON strings, numbers, booleans, or arrays
  * for list options. Returns the raw text per option, validated later with the flag's parser.
  */
-export function readConfigFile(path: string): Map<OptionKey, string> {
+function readConfigFile(path: string): Map<OptionKey, string> {
   const where = `--config ${path}`;
   let doc: unknown;
   try {

@@ -71,7 +71,7 @@ export interface LoadedMessage {
   readonly type: 'loaded';
   readonly heapSizeLimit: number;
 }
-export interface FatalMessage {
+interface FatalMessage {
   readonly type: 'fatal';
   readonly error: WireError;
 }
@@ -97,11 +97,11 @@ export interface CallMessage {
   /** Absolute deadline, ms since epoch. The worker abandons work past it. */
   readonly deadline: number;
 }
-export interface CancelMessage {
+interface CancelMessage {
   readonly type: 'cancel';
   readonly id: number;
 }
-export interface PingMessage {
+interface PingMessage {
   readonly type: 'ping';
   readonly seq: number;
 }
@@ -116,7 +116,7 @@ export type FaultKind =
   | 'abort' | 'segfault' | 'sigkill' | 'fd-exhaustion' | 'cpu-burn';
 /** How long cpu-burn keeps a core busy (workers/faults.ts burns; the supervisor's chaos judges the burn by it). */
 export const CPU_BURN_MS = 5_000;
-export interface FaultMessage {
+interface FaultMessage {
   readonly type: 'fault';
   readonly kind: FaultKind;
 }
@@ -127,7 +127,7 @@ export interface ShutdownMessage {
   readonly reason: 'logout' | 'idle' | 'admin' | 'drain' | 'restart' | 'signed_out';
 }
 /** The gateway's log level changed (SIGHUP): drop lines below `level` from now on. */
-export interface LogLevelMessage {
+interface LogLevelMessage {
   readonly type: 'log-level';
   readonly level: string;
 }
@@ -169,7 +169,7 @@ export interface PongMessage {
   readonly external: number;
 }
 /** The core closed cleanly (databases flushed); the worker exits right after. */
-export interface ClosedMessage {
+interface ClosedMessage {
   readonly type: 'closed';
 }
 /**

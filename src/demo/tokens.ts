@@ -9,7 +9,7 @@
 
 import { randomBytes } from 'node:crypto';
 
-export const DEMO_PLATFORM_ID = 5;
+const DEMO_PLATFORM_ID = 5;
 /** The IM server's admin user: never handed out. */
 const ADMIN_USER_ID = 'imAdmin';
 const REQUEST_TIMEOUT_MS = 5_000;

@@ -16,7 +16,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { KeyedRateLimiter } from './rate-limit.ts';
 
 export const COOKIE_NAME = 'sdkgate_admin';
-export const CSRF_HEADER = 'x-sdkgate-admin';
+const CSRF_HEADER = 'x-sdkgate-admin';
 const SESSION_TTL_MS = 8 * 60 * 60_000;
 const MAX_SESSIONS = 64;
 

@@ -23,7 +23,7 @@ export const SERIES: Readonly<Record<string, readonly string[]>> = {
   restartsPerS: ['sdkgate_session_restarts_total'],
 };
 
-export interface Sample {
+interface Sample {
   /** ms since epoch */
   readonly at: number;
   readonly [series: string]: number | null;

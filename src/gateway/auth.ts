@@ -55,7 +55,7 @@ const PLATFORM_BY_NAME: Readonly<Record<string, number>> = {
 };
 
 /** Seconds until retrying makes sense after the upstream failed. */
-export const UPSTREAM_RETRY_AFTER_S = 2;
+const UPSTREAM_RETRY_AFTER_S = 2;
 
 /**
  * How old an upstream acceptance may be and still count as "just verified" for attaching to a

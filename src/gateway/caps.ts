@@ -13,7 +13,7 @@ export interface Reservation {
   release(): void;
 }
 
-export function capKey(userID: string, platformID: number): string {
+function capKey(userID: string, platformID: number): string {
   return `${userID}\u0000${platformID}`;
 }
 

@@ -14,7 +14,7 @@ import { GatewayError, gatewayError, toWire } from '../errors.ts';
 import { isValidOperationId } from '../ids.ts';
 import { checkArgs, functions, lookupFunction, type CallableSpec } from './functions.ts';
 
-export const PROTOCOL_ERROR_EVENT = 'Protocol Error';
+const PROTOCOL_ERROR_EVENT = 'Protocol Error';
 
 export interface Request {
   readonly reqFuncName: string;

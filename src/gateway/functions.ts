@@ -21,16 +21,16 @@
 
 import { gatewayError } from '../errors.ts';
 
-export type ArgKind = 'string' | 'integer' | 'number' | 'boolean' | 'json' | 'json?';
+type ArgKind = 'string' | 'integer' | 'number' | 'boolean' | 'json' | 'json?';
 
-export interface ArgSpec {
+interface ArgSpec {
   readonly name: string;
   readonly kind: ArgKind;
   /** For json kinds: what the decoded value must be. */
   readonly shape?: 'object' | 'array';
 }
 
-export type FunctionGroup = 'login' | 'user' | 'friend' | 'group' | 'conversation' | 'message';
+type FunctionGroup = 'login' | 'user' | 'friend' | 'group' | 'conversation' | 'message';
 
 export interface CallableSpec {
   readonly access: 'core' | 'gateway';
@@ -40,7 +40,7 @@ export interface CallableSpec {
   readonly target?: string;
 }
 
-export interface ForbiddenSpec {
+interface ForbiddenSpec {
   readonly access: 'forbidden';
   readonly reason: string;
 }

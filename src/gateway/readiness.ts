@@ -15,7 +15,7 @@
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.ts';
 
-export type NotReadyReason = 'draining' | 'upstream_api' | 'msg_gateway' | 'at_capacity';
+type NotReadyReason = 'draining' | 'upstream_api' | 'msg_gateway' | 'at_capacity';
 
 export interface ReadinessReport {
   readonly ready: boolean;

@@ -34,7 +34,7 @@ export function refusalCloseCode(err: GatewayError, status = err.http ?? 500): n
   return 4000 + status;
 }
 
-export function refusalFrames(err: GatewayError, operationID: string): [string, string] {
+function refusalFrames(err: GatewayError, operationID: string): [string, string] {
   return [
     JSON.stringify({ event: 'Login', errCode: err.code, errMsg: err.message, data: '', operationID }),
     JSON.stringify({ event: 'Logout', errCode: 0, errMsg: '', data: '', operationID: '' }),

@@ -61,7 +61,7 @@ const DRAIN_RETRY_AFTER_S = 5;
 /**
  * Write a raw HTTP error and destroy the socket without upgrading. Exported for tests.
  */
-export function rejectUpgrade(socket: Duplex, err: GatewayError, status = err.http ?? 400, headers: Record<string, string> = {}): void {
+function rejectUpgrade(socket: Duplex, err: GatewayError, status = err.http ?? 400, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return;
   if (!socket.writable) {
     socket.destroy();

@@ -27,7 +27,7 @@ import type {
 } from '../protocol.ts';
 import { fromWire, gatewayError, type WireError } from '../errors.ts';
 
-export interface RpcClientHooks {
+interface RpcClientHooks {
   onEvent?(event: EventMessage): void;
   /** A pong, with the worker's heap figures. */
   onPong?(pong: PongMessage): void;

@@ -13,7 +13,7 @@ import type { RpcServer } from './server.ts';
  * every export, and the lazy `promises` getter alone loads fs/promises, readline and the REPL
  * history module into every session worker (~0.7 MB each, docs/performance.md).
  */
-export const fs = process.getBuiltinModule('node:fs');
+const fs = process.getBuiltinModule('node:fs');
 
 /** Import a core module by path or specifier; it must export createCore. */
 export async function importCore(spec: string): Promise<CoreModule> {

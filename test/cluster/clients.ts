@@ -62,7 +62,7 @@ export function installBoundWebSocket(): () => void {
 }
 
 /** The n-th user's loopback address: 127.0.1.2, 127.0.1.3, ... (254 per /24). */
-export function loopbackAddress(n: number): string {
+function loopbackAddress(n: number): string {
   return `127.0.${1 + Math.floor(n / 250)}.${2 + (n % 250)}`;
 }
 
@@ -210,6 +210,6 @@ export class ClusterUser {
 }
 
 /** OpenIM's single-chat conversationID: si_ + the two userIDs sorted. */
-export function singleChatID(a: string, b: string): string {
+function singleChatID(a: string, b: string): string {
   return `si_${[a, b].sort().join('_')}`;
 }
