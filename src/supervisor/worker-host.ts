@@ -92,7 +92,7 @@ export class WorkerHost extends HostBase implements SessionHost {
 
   readonly #log: Logger;
   #phase: Phase = 'booting';
-  #error: Error | null = null;
+  #error: (Error & { code?: unknown }) | null = null;
   #fatal: WireError | null = null;
 
   constructor(options: WorkerHostOptions) {
@@ -118,7 +118,7 @@ export class WorkerHost extends HostBase implements SessionHost {
         this.#fatal = m.error;
       }
     });
-    this.worker.on('error', (e) => {
+    this.worker.on('error', (e: Error) => {
       this.#error = e;
     });
     this.worker.on('messageerror', (e) => {
@@ -175,7 +175,7 @@ export class WorkerHost extends HostBase implements SessionHost {
 
   #classify(code: number): ExitInfo {
     const fatal = this.#fatal;
-    const e = this.#error as (Error & { code?: unknown }) | null;
+    const e = this.#error;
     const intent = this.intent;
     const make = (reason: ExitReason, detail: string): ExitInfo => ({ reason, code, detail, error: fatal });
     if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') return make('oom', e.message);
