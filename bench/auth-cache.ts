@@ -94,7 +94,7 @@ try {
     await first.c.close();
     await sleep(300);
     const before = await parseTokens();
-    (await login(cached.url, users[2]!, token)).c.close();
+    await (await login(cached.url, users[2]!, token)).c.close();
     newSessionCalls = String((await parseTokens()) - before);
   } finally {
     await cached.close();

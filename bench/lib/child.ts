@@ -177,7 +177,7 @@ process.on('message', (m: Msg) => {
   } else if (m.type === 'tree') {
     send({ type: 'tree', ...treeMemory() });
   } else if (m.type === 'close') {
-    close().finally(() => process.exit(0));
+    void close().finally(() => process.exit(0));
   }
 });
 process.on('disconnect', () => void close().finally(() => process.exit(0)));

@@ -3,7 +3,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { catalog } from '../../src/errors.ts';
-import { inBandRefusal, newSdk, noReconnect, RawClient, settle, upgradeUrl, type SdkResponse } from '../helpers/client.ts';
+import { inBandRefusal, newSdk, noReconnect, RawClient, settle, upgradeUrl } from '../helpers/client.ts';
 import { startStack, type Stack } from '../helpers/gateway.ts';
 
 let stack: Stack;
@@ -40,7 +40,7 @@ describe('drain', () => {
     const results = await Promise.all(inflight);
     for (const { ok, res } of results) {
       expect(ok, JSON.stringify(res)).toBe(true);
-      expect((res as SdkResponse).data).toEqual({ totalCount: 0, searchResultItems: [] });
+      expect(res.data).toEqual({ totalCount: 0, searchResultItems: [] });
     }
     await closing;
     expect((await watcher.whenClosed()).code).toBe(1001);

@@ -171,6 +171,6 @@ export function recordConsole(page: Page): string[] {
 export async function docScreenshot(page: Page, name: string): Promise<void> {
   const path = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots', name) : join(tmpdir(), `sdkgate-screenshot-${process.pid}-${name}`);
   mkdirSync(join(path, '..'), { recursive: true });
-  await page.screenshot({ path: path as `${string}.png`, type: 'png' });
+  await page.screenshot({ path, type: 'png' });
   if (process.env.UPDATE_SCREENSHOTS !== '1') rmSync(path, { force: true });
 }
