@@ -27,6 +27,8 @@ export default defineConfig(
       '@typescript-eslint/require-await': 'off',
       // `ErrorName | string` documents the known names; the rule calls that redundant.
       '@typescript-eslint/no-redundant-type-constituents': 'off',
+      // `reject(signal.reason)` passes an abort reason on as is, as AbortSignal APIs do.
+      '@typescript-eslint/prefer-promise-reject-errors': ['error', { allowThrowingAny: true }],
     },
   },
   {
@@ -41,6 +43,11 @@ export default defineConfig(
       '@typescript-eslint/no-unsafe-call': 'off',
       '@typescript-eslint/no-unsafe-member-access': 'off',
       '@typescript-eslint/no-unsafe-return': 'off',
+      // They compare the client's enums with the wire's numbers on purpose (`contentType === 101`).
+      '@typescript-eslint/no-unsafe-enum-comparison': 'off',
+      // `String(data)` of a ws message: a Buffer here (binaryType 'nodebuffer'), though ws types
+      // it as Buffer | ArrayBuffer | Buffer[].
+      '@typescript-eslint/no-base-to-string': 'off',
     },
   },
   {

@@ -76,7 +76,7 @@ async function reconnects(name: string, gw: Proc & { url: string }, userID: stri
 }
 
 const rows: Result[] = [];
-let newSessionCalls = 'n/a';
+let newSessionCalls: string;
 try {
   const admin = new ImAdmin(im.apiAddress);
   const run = Date.now().toString(36);

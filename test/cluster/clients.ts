@@ -123,7 +123,8 @@ export class ClusterUser {
     for (let attempt = 1; ; attempt++) {
       try {
         const r = (await until(this.sdk.login({ userID: this.userID, token, platformID: 5, apiAddr, wsAddr }), ms, `${this.userID} login`)) as { errCode: number };
-        if (r.errCode !== 0) throw r; // 3.5.2 resolves "login repeat" instead of rejecting
+        // 3.5.2 resolves "login repeat" instead of rejecting.
+        if (r.errCode !== 0) throw Object.assign(new Error(`${this.userID} login answered ${r.errCode}`), { errCode: r.errCode });
         break;
       } catch (e) {
         const code = (e as { errCode?: unknown }).errCode;
