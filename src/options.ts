@@ -82,7 +82,7 @@ const proxyList: Parser<readonly string[]> = (raw) => {
 
 // OpenIM's numeric log levels (6 = debug ... 1 = fatal) are accepted beside pino's names.
 const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+type LogLevel = (typeof LOG_LEVELS)[number];
 const logLevel: Parser<LogLevel> = (raw) => {
   const v = raw.trim().toLowerCase();
   const numeric: Record<string, LogLevel> = { '0': 'silent', '1': 'fatal', '2': 'error', '3': 'warn', '4': 'info', '5': 'debug', '6': 'debug' };
