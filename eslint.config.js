@@ -21,6 +21,9 @@ export default defineConfig(
     rules: {
       // A rejected promise must reach a handler even through `return` inside try/catch/finally.
       '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+      // A switch over a union (a lifecycle state, a message type) names every member or has a
+      // default: a new member cannot slip through unhandled.
+      '@typescript-eslint/switch-exhaustiveness-check': ['error', { considerDefaultExhaustiveForUnions: true }],
       // tsc reports unused locals and parameters (noUnusedLocals/Parameters): one checker.
       '@typescript-eslint/no-unused-vars': 'off',
       // `async` without `await` is how a function promises to reject instead of throwing.
