@@ -1,7 +1,7 @@
 // Lint for correctness, not style: typescript-eslint's type-checked recommended rules (a promise
 // nobody awaits, a promise handed where a callback's result is ignored, `any` leaking into typed
 // code, an await of a non-thenable). Who may import whom and "no cycles" are checked by
-// dependency-cruiser (.dependency-cruiser.cjs); dead files, exports and dependencies by knip
+// dependency-cruiser (.dependency-cruiser.js); dead files, exports and dependencies by knip
 // (knip.json). All three run in `npm test` (npm run lint).
 
 import js from '@eslint/js';
