@@ -9,10 +9,10 @@ import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  // web/ is browser code with its own tsconfig (DOM, bundler resolution), checked by tsc only.
-  { ignores: ['dist/', 'coverage/', 'web/'] },
+  { ignores: ['dist/', 'coverage/'] },
   {
     files: ['**/*.ts'],
+    ignores: ['web/**'],
     extends: [js.configs.recommended, tseslint.configs.recommendedTypeChecked],
     languageOptions: {
       // Each file's nearest tsconfig.json: the root one, or test/browser's (with the DOM types).
@@ -54,7 +54,24 @@ export default defineConfig(
     },
   },
   {
+    // The browser code (demo page, dashboard; web/tsconfig.json, JSDoc-typed JS): tsc checks
+    // its types, this its promises, as in the pages' event handlers.
+    files: ['web/**/*.{ts,js}'],
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/await-thenable': 'error',
+      '@typescript-eslint/return-await': ['error', 'in-try-catch'],
+    },
+  },
+  {
     files: ['**/*.js'],
+    ignores: ['web/**'],
     extends: [js.configs.recommended],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
