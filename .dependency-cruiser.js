@@ -69,9 +69,9 @@ export default {
     {
       name: 'workers-thin',
       severity: 'error',
-      comment: 'A worker entry imports only the protocol, the error catalog, the RPC and the core contract (README: workers/).',
+      comment: "A worker entry imports only the protocol, the error catalog, the RPC's worker half (not its client) and the core contract (workers/session-worker.ts).",
       from: { path: '^workers/' },
-      to: { path: '^src/', pathNot: '^src/(protocol|errors)[.]ts$|^src/rpc/|^src/core/contract[.]ts$' },
+      to: { path: '^src/', pathNot: '^src/(protocol|errors)[.]ts$|^src/rpc/(?!client[.]ts$)|^src/core/contract[.]ts$' },
     },
     {
       name: 'src-not-tests',
