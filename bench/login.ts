@@ -11,7 +11,8 @@
 // in this process.
 //
 // Knobs: BENCH_LOGIN_N (20) sequential logins per case, BENCH_LOGIN_CONCURRENT (50),
-// BENCH_LOGIN_GAP_MS (300) between sequential logins, BENCH_LOGIN_SPAWNS (20).
+// BENCH_LOGIN_GAP_MS (300) between sequential logins, BENCH_LOGIN_SPAWNS (20),
+// BENCH_LOGIN_SPAWNS_ONLY=1 (the cold start tables only).
 //
 //   npx node bench/login.ts
 
@@ -22,9 +23,10 @@ import { PROTOCOL_VERSION } from '../src/protocol.ts';
 import { DEFAULT_CORE_MODULE } from '../src/supervisor/index.ts';
 import { WorkerHost } from '../src/supervisor/worker-host.ts';
 import { defaultPoolSize } from '../src/supervisor/warm-pool.ts';
+import { sessionWorkerBundle } from '../src/supervisor/worker-bundle.ts';
 import { ImAdmin } from './lib/im-admin.ts';
 import { benchOverrides, GATEWAY_FIXTURE_CORE, mapLimit, startGateway, startIm } from './lib/procs.ts';
-import { envInt, header, printTable, sleep, table, type Sample } from './lib/stats.ts';
+import { envInt, header, percentile, printTable, sleep, table, type Sample } from './lib/stats.ts';
 import { WireClient } from './lib/wsclient.ts';
 
 const N = envInt('BENCH_LOGIN_N', 20);
@@ -35,43 +37,69 @@ const SPAWNS = envInt('BENCH_LOGIN_SPAWNS', 20);
 header('bench/login.ts');
 
 // ---- cold start: worker spawn + core load, in this process ----
-async function spawns(name: string, coreModule: string, compileCache = true): Promise<Sample> {
-  const latencies: number[] = [];
-  const start = performance.now();
-  if (!compileCache) process.env.NODE_DISABLE_COMPILE_CACHE = '1';
-  for (let i = 0; i < SPAWNS; i++) {
-    const t = performance.now();
-    const host = new WorkerHost({
-      boot: { protocolVersion: PROTOCOL_VERSION, coreModule, heapLimitMb: 128, faultInjection: false, logLevel: 'silent' },
-      log: pino({ level: 'silent' }),
-    });
-    await host.loaded;
-    latencies.push(performance.now() - t);
-    await host.terminate('normal', 'bench');
-  }
+// The cases take turns, one spawn each, so a change in the machine's load hits them alike.
+interface SpawnCase {
+  readonly name: string;
+  readonly coreModule: string;
+  readonly compileCache: boolean;
+  readonly workerFile?: URL | undefined;
+}
+async function spawnOnce(c: SpawnCase): Promise<{ ms: number; cpuMs: number }> {
+  if (!c.compileCache) process.env.NODE_DISABLE_COMPILE_CACHE = '1';
+  const t = performance.now();
+  const host = new WorkerHost({
+    boot: { protocolVersion: PROTOCOL_VERSION, coreModule: c.coreModule, heapLimitMb: 128, faultInjection: false, logLevel: 'silent' },
+    log: pino({ level: 'silent' }),
+    ...(c.workerFile ? { workerFile: c.workerFile } : {}),
+  });
   delete process.env.NODE_DISABLE_COMPILE_CACHE;
-  return { name, latencies, ops: SPAWNS, seconds: (performance.now() - start) / 1000 };
+  await host.loaded;
+  const ms = performance.now() - t;
+  const cpu = await host.worker.cpuUsage();
+  await host.terminate('normal', 'bench');
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
-async function bareWorkers(): Promise<Sample> {
-  const latencies: number[] = [];
-  const start = performance.now();
-  for (let i = 0; i < SPAWNS; i++) {
-    const t = performance.now();
-    const w = new Worker('require("node:worker_threads").parentPort.postMessage(1)', { eval: true });
-    await new Promise((r) => w.once('message', r));
-    latencies.push(performance.now() - t);
-    await w.terminate();
-  }
-  return { name: 'bare Worker (eval, posts once): the floor', latencies, ops: SPAWNS, seconds: (performance.now() - start) / 1000 };
+async function bareWorker(): Promise<{ ms: number; cpuMs: number }> {
+  const t = performance.now();
+  const w = new Worker('require("node:worker_threads").parentPort.postMessage(1); setTimeout(() => {}, 60_000)', { eval: true });
+  await new Promise((r) => w.once('message', r));
+  const ms = performance.now() - t;
+  const cpu = await w.cpuUsage();
+  await w.terminate();
+  return { ms, cpuMs: (cpu.user + cpu.system) / 1000 };
 }
-const spawnRows = [
-  await bareWorkers(),
-  await spawns('session worker + fixture core, no compile cache', GATEWAY_FIXTURE_CORE, false),
-  await spawns('session worker + fixture core', GATEWAY_FIXTURE_CORE),
-  await spawns('session worker + real core, no compile cache', DEFAULT_CORE_MODULE, false),
-  await spawns('session worker + real core', DEFAULT_CORE_MODULE),
+const bundle = sessionWorkerBundle(DEFAULT_CORE_MODULE, 'thread', pino());
+const BARE = 'bare Worker (eval, posts once): the floor';
+const cases: SpawnCase[] = [
+  { name: 'session worker + fixture core, no compile cache', coreModule: GATEWAY_FIXTURE_CORE, compileCache: false },
+  { name: 'session worker + fixture core', coreModule: GATEWAY_FIXTURE_CORE, compileCache: true },
+  { name: 'session worker + real core, no compile cache', coreModule: DEFAULT_CORE_MODULE, compileCache: false },
+  { name: 'session worker + real core', coreModule: DEFAULT_CORE_MODULE, compileCache: true },
+  ...(bundle
+    ? [
+        { name: 'worker bundle (entry + real core), no compile cache', coreModule: DEFAULT_CORE_MODULE, compileCache: false, workerFile: bundle },
+        { name: 'worker bundle (entry + real core): what sessions run', coreModule: DEFAULT_CORE_MODULE, compileCache: true, workerFile: bundle },
+      ]
+    : []),
 ];
-printTable(`Cold start: new Worker → core module loaded (WorkerHost.loaded; ${SPAWNS} sequential); ratio = p50 ÷ bare Worker`, table(spawnRows, spawnRows[0]!.name, 'p50'));
+const got = new Map<string, { ms: number[]; cpuMs: number[] }>([BARE, ...cases.map((c) => c.name)].map((n) => [n, { ms: [], cpuMs: [] }]));
+const spawnStart = performance.now();
+for (let i = 0; i < SPAWNS; i++) {
+  for (const c of [null, ...cases]) {
+    const r = c ? await spawnOnce(c) : await bareWorker();
+    const g = got.get(c ? c.name : BARE)!;
+    g.ms.push(r.ms);
+    g.cpuMs.push(r.cpuMs);
+  }
+}
+const spawnSeconds = (performance.now() - spawnStart) / 1000;
+const spawnRows: Sample[] = [...got].map(([name, g]) => ({ name, latencies: g.ms, ops: SPAWNS, seconds: spawnSeconds }));
+printTable(`Cold start: new Worker → core module loaded (WorkerHost.loaded; ${SPAWNS} of each, taking turns); ratio = p50 ÷ bare Worker`, table(spawnRows, BARE, 'p50'));
+printTable('The same spawns: CPU of the worker thread until loaded (worker.cpuUsage())', [...got].map(([name, g]) => {
+  const sorted = [...g.cpuMs].sort((x, y) => x - y);
+  return { case: name, 'CPU ms p50': percentile(sorted, 50).toFixed(1), 'CPU ms min': sorted[0]!.toFixed(1) };
+}));
+if (process.env.BENCH_LOGIN_SPAWNS_ONLY === '1') process.exit(0);
 
 // ---- logins through the gateway ----
 const im = await startIm();

@@ -7,6 +7,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { catalog } from './errors.ts';
 
 const MiB = 1024 * 1024;
+const EVENT_LOOP_SAMPLE_MS = 100;
 
 /** OpenIM REST route families (the first path segment); anything else is `other`. */
 const ROUTE_FAMILIES = new Set(['auth', 'user', 'friend', 'group', 'conversation', 'msg', 'jssdk', 'third', 'object', 'statistics']);
@@ -30,7 +31,11 @@ export function codeLabel(code: number): string {
 
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'sdkgate_' });
+  // The event-loop delay histogram samples with a timer: at prom-client's default of 10 ms that
+  // is ~100 wake-ups a second of the main thread whatever the load (docs/performance.md). At
+  // 100 ms the lag figures still catch any stall worth alerting on; each includes the interval
+  // (an idle loop reads ~0.1 s), see docs/metrics.md.
+  collectDefaultMetrics({ register: registry, prefix: 'sdkgate_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
   let heapSource: () => Iterable<number> = () => [];
   const registers = [registry];
   const m = {

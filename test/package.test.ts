@@ -58,6 +58,8 @@ describe('the installed package', () => {
     expect(() => readFileSync(join(pkg, 'dist', 'src', 'index.js'))).not.toThrow();
     expect(() => readFileSync(join(pkg, 'dist', 'src', 'index.d.ts'))).not.toThrow();
     expect(() => readFileSync(join(pkg, 'dist', 'workers', 'session-worker.js'))).not.toThrow();
+    // Built at pack time (src/supervisor/worker-bundle.ts): esbuild is not installed here.
+    expect(() => readFileSync(join(pkg, 'dist', 'workers', 'session-worker.bundle.mjs'))).not.toThrow();
     expect(() => readFileSync(join(pkg, 'src', 'cli.ts'))).toThrow();
     expect(readFileSync(join(pkg, 'LICENSE'), 'utf8')).toContain('Apache License');
   });

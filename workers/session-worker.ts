@@ -12,7 +12,8 @@
 //              resourceLimits: {old, young}) ────────▶ 1. check v8 heap_size_limit == asked
 //                                                         (NODE_OPTIONS=--max-old-space-size
 //                                                          silently overrides resourceLimits)
-//                                                      2. import(boot.coreModule)
+//                                                      2. import(boot.coreModule), or the
+//                                                         core linked into the bundle
 //                    parentPort ◀──────────────────── LoadedMessage | FatalMessage (+ exit 1)
 //   BindMessage {binding, port} ── parentPort ───────▶ 3. mkdir -p dataDir; createCore(init)
 //   ═══════════════════ session MessagePort (src/rpc) ═══════════════════
@@ -38,6 +39,7 @@ import { gatewayError, toWire } from '../src/errors.ts';
 import { importCore, openCore } from '../src/rpc/core-host.ts';
 import { IpcPort, type RpcPort } from '../src/rpc/port.ts';
 import { RpcServer } from '../src/rpc/server.ts';
+import { linkedCore } from './linked-core.ts';
 import { injectFault } from './faults.ts';
 
 const MiB = 1024 * 1024;
@@ -147,7 +149,7 @@ function checkHeapLimit(): number {
 
 async function loadCore(): Promise<CoreModule> {
   try {
-    const mod = await importCore(boot.coreModule);
+    const mod = linkedCore() ?? (await importCore(boot.coreModule));
     // Node writes the compile cache when a thread exits: without this, every worker spawned
     // before the first one ends compiles the sources (and loads the TypeScript stripper, ~5 MB)
     // again. Entries already on disk are not rewritten, so a warm start pays ~nothing here.

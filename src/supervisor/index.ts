@@ -22,6 +22,7 @@ import { StartCooldown } from './start-cooldown.ts';
 import { StartGate } from './start-gate.ts';
 import type { Principal, SessionClient, SessionInfo, Supervisor, SupervisorOverview, TokenAuthority } from './types.ts';
 import { defaultPoolSize, WarmPool } from './warm-pool.ts';
+import { sessionWorkerBundle } from './worker-bundle.ts';
 
 export interface SupervisorDeps {
   readonly options: GatewayOptions;
@@ -69,7 +70,7 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
   }
   // Said once at start: which mechanism enforces each limit on this host.
   if (inProcesses.length > 0) log.info({ isolation: options.isolation, ...osEnv.mechanisms }, 'process isolation: OS limits');
-  const spawnDeps = { workerFile: deps.workerFile, execArgv: deps.execArgv, osEnv };
+  const spawnDeps = { workerFile: deps.workerFile ?? sessionWorkerBundle(coreModule, options.isolation, log), execArgv: deps.execArgv, osEnv };
   const spawn = (spec: HostSpec, hostLog: Logger) => spawnHost(spec, hostLog, spawnDeps);
   let draining = false;
   /** Clients whose connection closed; a Login still in flight for one must not attach it. */
