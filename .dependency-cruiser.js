@@ -32,8 +32,8 @@ export default {
     {
       name: 'core-through-its-contract',
       severity: 'error',
-      comment: 'The core is loaded by URL (CoreModule); outside it, only its contract (src/core/contract.ts) is imported.',
-      from: { path: OURS, pathNot: '^src/core/' },
+      comment: "The core is loaded by URL (CoreModule); outside it, only its contract (src/core/contract.ts) is imported. The worker bundle's entry links the default core in (next rule).",
+      from: { path: OURS, pathNot: '^src/core/|^workers/bundle-entry[.]ts$' },
       to: { path: '^src/core/', pathNot: '^src/core/contract[.]ts$' },
     },
     {
@@ -70,8 +70,15 @@ export default {
       name: 'workers-thin',
       severity: 'error',
       comment: "A worker entry imports only the protocol, the error catalog, the RPC's worker half (not its client) and the core contract (workers/session-worker.ts).",
-      from: { path: '^workers/' },
+      from: { path: '^workers/', pathNot: '^workers/bundle-entry[.]ts$' },
       to: { path: '^src/', pathNot: '^src/(protocol|errors)[.]ts$|^src/rpc/(?!client[.]ts$)|^src/core/contract[.]ts$' },
+    },
+    {
+      name: 'bundle-entry-links-the-core',
+      severity: 'error',
+      comment: "The session worker's bundle entry (src/supervisor/worker-bundle.ts) links the default core, by its module entry, into the worker; nothing else of src/.",
+      from: { path: '^workers/bundle-entry[.]ts$' },
+      to: { path: '^src/', pathNot: '^src/core/index[.]ts$' },
     },
     {
       name: 'src-not-tests',
@@ -83,8 +90,8 @@ export default {
     {
       name: 'src-not-dev-dependencies',
       severity: 'error',
-      comment: 'The installed package has no devDependencies. The demo bundles its page with esbuild only in a checkout (src/demo/bundle.ts imports it lazily; the package ships dist/web/).',
-      from: { path: OURS, pathNot: '^src/demo/bundle[.]ts$' },
+      comment: 'The installed package has no devDependencies. esbuild bundles the demo page and the session worker only in a checkout (src/demo/bundle.ts, src/supervisor/worker-bundle.ts import it lazily; the package ships dist/web/ and the prebuilt worker bundle).',
+      from: { path: OURS, pathNot: '^src/demo/bundle[.]ts$|^src/supervisor/worker-bundle[.]ts$' },
       to: { dependencyTypes: ['npm-dev'] },
     },
     {
