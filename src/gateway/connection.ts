@@ -44,7 +44,6 @@ export class ClientConnection implements SessionClient {
   readonly #bucket: TokenBucket;
   readonly #reservation: Reservation;
   readonly #inflight = new Set<string>();
-  readonly #maxInflight: number;
   #idleWaiters: Array<() => void> = [];
   #alive = true;
   #closing = false;
@@ -63,8 +62,6 @@ export class ClientConnection implements SessionClient {
     this.#deps = deps;
     this.#log = deps.log.child({ conn: this.id, userID: principal.userID, platformID: principal.platformID, ip: deps.ip });
     this.#bucket = new TokenBucket(deps.options.ratePerConn, deps.options.rateBurst);
-    // Enough for a full session queue plus the running calls; more can only be a runaway client.
-    this.#maxInflight = deps.options.sessionConcurrency + deps.options.sessionQueue;
   }
 
   /** Wire the socket and greet the client with InitSDK (echoing the upgrade operationID). */
@@ -220,7 +217,9 @@ export class ClientConnection implements SessionClient {
     const { reqFuncName: fn, operationID } = req;
     if (this.#deps.isDraining()) return this.#reject(fn, operationID, gatewayError('GW_DRAINING'));
     if (this.#inflight.has(operationID)) return this.#reject(fn, operationID, gatewayError('GW_DUPLICATE_OPERATION'));
-    if (this.#inflight.size >= this.#maxInflight) return this.#reject(fn, operationID, gatewayError('GW_BUSY', 'too many calls in flight on this connection'));
+    // Enough for a full session queue plus the running calls (the user's limits, --limits-file);
+    // more can only be a runaway client.
+    if (this.#inflight.size >= this.#deps.supervisor.maxInFlight(this.principal.userID)) return this.#reject(fn, operationID, gatewayError('GW_BUSY', 'too many calls in flight on this connection'));
 
     this.#inflight.add(operationID);
     this.#log.debug({ fn, operationID }, 'call');

@@ -25,7 +25,7 @@ import type {
   UpstreamMessage,
   WorkerToMain,
 } from '../protocol.ts';
-import { fromWire, gatewayError, type WireError } from '../errors.ts';
+import { fromWire, gatewayError } from '../errors.ts';
 
 interface RpcClientHooks {
   onEvent?(event: EventMessage): void;
@@ -34,8 +34,6 @@ interface RpcClientHooks {
   onLog?(line: LogMessage): void;
   /** A REST request the core made upstream (route and timing). */
   onUpstream?(sample: UpstreamMessage['sample']): void;
-  /** The worker reported a fatal error on the session port (e.g. createCore failed). */
-  onFatal?(error: WireError): void;
   /** A call stayed unanswered `overdueGraceMs` past its deadline: the worker ignores cancellation. */
   onOverdue?(call: { id: number; fn: string; overdueMs: number }): void;
   /** A message could not be deserialised: some call's answer may be lost. */
@@ -284,7 +282,6 @@ export class RpcClient {
         return;
       case 'fatal':
         this.#readyReject(fromWire(m.error));
-        this.#opts.onFatal?.(m.error);
         return;
     }
   }

@@ -83,7 +83,7 @@ export class Admission {
     }
     this.#d.metrics.sessionsEvicted.inc();
     this.#d.log.info({ userID: victim.userID, platformID: victim.platformID, sessionId: victim.sessionId, maxSessions: max }, 'evicting the least recently used idle session to admit a login');
-    await victim.stop('idle', this.#d.boundMs);
+    await victim.close('idle', this.#d.boundMs);
   }
 
   /** No room, and no idle session to make room with: a new session would get GW_CAPACITY. */

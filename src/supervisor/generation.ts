@@ -1,14 +1,13 @@
 // One worker lifetime of a session: spawn, boot, bind, core Login, the watchdogs while it serves,
-// and its end (asked for, or forced). The session decides what happens between generations.
+// and its end (asked for, or forced). What happens between generations is lifecycle.ts's.
 
 import type { Logger } from 'pino';
 import type { ExitReason, GatewayError } from '../errors.ts';
-import type { EventMessage, LogMessage, SessionBinding, ShutdownMessage, UpstreamMessage, WorkerBoot } from '../protocol.ts';
+import type { EventMessage, LogMessage, PongMessage, SessionBinding, ShutdownMessage, UpstreamMessage, WorkerBoot } from '../protocol.ts';
 import type { RpcClient } from '../rpc/client.ts';
 import type { ExitInfo, SessionHost } from './host.ts';
+import type { SessionBase } from './spawn.ts';
 import { Watchdog } from './watchdog.ts';
-
-export type { SessionHost } from './host.ts';
 
 export interface GenerationOptions {
   /** A fresh host, or a pre-spawned spare from the warm pool (spawn.ts), booted with `boot`. */
@@ -20,39 +19,50 @@ export interface GenerationOptions {
   readonly startTimeoutMs: number;
 }
 
-/** The worker's heap, as its last pong reported it. */
-interface HeapFigures {
-  readonly heapUsed: number;
-  readonly heapLimit: number;
-  readonly external: number;
-}
-
 export interface GenerationHooks {
   onEvent(e: EventMessage): void;
-  onTelemetry(t: HeapFigures): void;
-  onLog(line: LogMessage): void;
   onUpstream(sample: UpstreamMessage['sample']): void;
   /** Heap above the soft limit while serving: the session drains and restarts. */
   onSoftHeap(detail: string): void;
 }
 
+/** A session's next generation: a warm spare for its spec if the pool has one, else a fresh host. */
+export function openGeneration(s: SessionBase, hooks: GenerationHooks): Generation {
+  const o = s.options;
+  return new Generation(
+    {
+      host: s.spares?.take(s.spec) ?? s.spawn(s.spec, s.log),
+      boot: s.spec.boot,
+      log: s.log,
+      watchdogMs: o.watchdogMs,
+      softHeapBytes: s.spec.boot.heapLimitMb * 1024 * 1024 * o.heapSoftRatio,
+      startTimeoutMs: o.startTimeoutMs,
+    },
+    hooks,
+  );
+}
+
 export class Generation {
   readonly host: SessionHost;
   rpc: RpcClient | null = null;
-  /** Logged in and serving; an exit now is a crash (before it, the launch handles it). */
-  running = false;
+  /** The worker's heap as its last pong reported it (the admin API, the stuck-loop verdict). */
+  lastPong: PongMessage | null = null;
   /** Set when the worker died abnormally while serving: what its calls were rejected with. */
   crashError: GatewayError | null = null;
 
   readonly #o: GenerationOptions;
   readonly #hooks: GenerationHooks;
   #watchdog: Watchdog | null = null;
-  #heapUsed: number | null = null;
 
   constructor(options: GenerationOptions, hooks: GenerationHooks) {
     this.#o = options;
     this.#hooks = hooks;
     this.host = options.host;
+  }
+
+  /** Logged in, alive, and its port open: a call posted now reaches the core. */
+  get serving(): boolean {
+    return this.host.running && this.host.alive && this.rpc !== null && !this.rpc.dead;
   }
 
   get exited(): Promise<ExitInfo> {
@@ -74,11 +84,10 @@ export class Generation {
         overdueGraceMs: watchdogMs,
         onEvent: (e) => this.#hooks.onEvent(e),
         onPong: (p) => {
-          this.#heapUsed = p.heapUsed;
-          this.#hooks.onTelemetry(p);
+          this.lastPong = p;
           this.#watchdog?.pong(p.seq, p.heapUsed);
         },
-        onLog: (line) => this.#hooks.onLog(line),
+        onLog: (line) => this.#forwardLog(line),
         onUpstream: (sample) => this.#hooks.onUpstream(sample),
         onOverdue: (c) => this.kill('watchdog', `call ${c.fn} ignored cancellation for ${c.overdueMs} ms past its deadline`),
         onBroken: (e) => this.kill('exception', `messageerror: ${e.message}`),
@@ -94,10 +103,9 @@ export class Generation {
     }
   }
 
-  /** The core is logged in: failures are crashes from now on, and the watchdogs run. */
+  /** The core is logged in: failures are crashes from now on (host.running), and the watchdogs run. */
   goLive(): void {
     this.host.markRunning();
-    this.running = true;
     // In-process cores have no thread to watch (or to terminate): see in-process-host.ts.
     const busy = this.host.busySampler();
     if (!busy) return;
@@ -142,12 +150,19 @@ export class Generation {
     return this.host.terminate(intent, `${detail}; terminated after ${boundMs} ms`);
   }
 
+  /** A core log line, written by the session's logger (the worker has none of its own). */
+  #forwardLog(line: LogMessage): void {
+    const obj = { ...line.obj, from: 'core' };
+    if (line.msg === undefined) this.#o.log[line.level](obj);
+    else this.#o.log[line.level](obj, line.msg);
+  }
+
   /**
    * A worker that stopped answering above its soft heap limit is thrashing in GC on its way to
    * an OOM: classify it 'oom', not 'watchdog', so operators see the real cause.
    */
   async #onStuck(detail: string): Promise<void> {
-    const used = (await this.host.heapUsedNow(250)) ?? this.#heapUsed;
+    const used = (await this.host.heapUsedNow(250)) ?? this.lastPong?.heapUsed ?? null;
     if (used !== null && used >= this.#o.softHeapBytes) {
       this.kill('oom', `unresponsive at ${Math.round(used / 1024 / 1024)} MB heap, above the soft limit (GC thrash): ${detail}`);
     } else {

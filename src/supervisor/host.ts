@@ -9,7 +9,7 @@
 // first intent wins, a later terminate() with the same reason refines its detail, and each host's
 // classification decides what outranks it (a crash during a shutdown is still a crash).
 
-import type { ExitReason, WireError } from '../errors.ts';
+import { fromWire, gatewayError, type ExitReason, type WireError } from '../errors.ts';
 import type { LoadedMessage, SessionBinding } from '../protocol.ts';
 import type { RpcClient, RpcClientOptions } from '../rpc/client.ts';
 
@@ -33,14 +33,15 @@ export interface SessionHost {
   readonly threadId: number | null;
   /** The process the core runs in: the child's pid for `process`, the gateway's otherwise. */
   readonly pid: number;
-  readonly spawnedAt: number;
-  /** When the core module finished loading (Date.now()), or null before. */
-  readonly loadedAt: number | null;
   /** The core module is imported and the heap check passed. Rejects if the host died first. */
   readonly loaded: Promise<LoadedMessage>;
+  /** `loaded` has resolved (a warm spare that has is preferred). */
+  readonly isLoaded: boolean;
   /** Resolves once, with the classified exit. Never rejects. */
   readonly exited: Promise<ExitInfo>;
   readonly alive: boolean;
+  /** The core was logged in (markRunning): an exit now is a crash, not a failed start. */
+  readonly running: boolean;
   /** Hand the host its session; returns the RPC client on the session's port. */
   bind(binding: SessionBinding, options: RpcClientOptions): RpcClient;
   /** The core is logged in: from now on a failure is a crash, not an init failure. */
@@ -63,13 +64,16 @@ export interface Intent {
   readonly detail: string;
 }
 
+/** How a host's end reads in the error a pending `loaded` rejects with. */
+const ENDED: Record<Isolation, string> = { thread: 'session worker', process: 'session process', none: 'in-process core' };
+
 export abstract class HostBase {
-  readonly spawnedAt = Date.now();
-  loadedAt: number | null = null;
+  abstract readonly isolation: Isolation;
   readonly loaded: Promise<LoadedMessage>;
   readonly exited: Promise<ExitInfo>;
 
   #alive = true;
+  #loaded = false;
   #running = false;
   #intent: Intent | null = null;
   #loadedResolve!: (m: LoadedMessage) => void;
@@ -89,8 +93,11 @@ export abstract class HostBase {
     return this.#alive;
   }
 
-  /** Logged in and serving (markRunning was called). */
-  protected get running(): boolean {
+  get isLoaded(): boolean {
+    return this.#loaded;
+  }
+
+  get running(): boolean {
     return this.#running;
   }
 
@@ -118,15 +125,18 @@ export abstract class HostBase {
   protected abstract kill(): void | Promise<void>;
 
   protected markLoaded(m: LoadedMessage): void {
-    this.loadedAt = Date.now();
+    this.#loaded = true;
     this.#loadedResolve(m);
   }
 
-  /** The host is gone: settle `loaded` (if still pending) with `loadError`, and `exited`. Once. */
-  protected ended(info: ExitInfo, loadError: Error): void {
+  /**
+   * The host is gone: settle `loaded` (if still pending: with what the worker reported, else why
+   * it ended) and `exited`. Once.
+   */
+  protected ended(info: ExitInfo): void {
     if (!this.#alive) return;
     this.#alive = false;
-    this.#loadedReject(loadError);
+    this.#loadedReject(info.error ? fromWire(info.error) : gatewayError('GW_INTERNAL', `${ENDED[this.isolation]} ended: ${info.reason}`, { reason: info.reason }));
     this.#exitResolve(info);
   }
 }

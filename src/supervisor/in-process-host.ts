@@ -122,6 +122,6 @@ export class InProcessHost extends HostBase implements SessionHost {
     const info: ExitInfo = { reason, code, detail: intent?.detail ?? `in-process core ended (code ${code})`, error: fatal };
     if (fatal && !this.running) this.#client?.failAll(fromWire(fatal));
     this.#sdk = null;
-    this.ended(info, fatal ? fromWire(fatal) : gatewayError('GW_INTERNAL', `in-process core ended: ${reason}`, { reason }));
+    this.ended(info);
   }
 }

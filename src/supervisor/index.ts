@@ -1,5 +1,6 @@
 // createSupervisor(): the Supervisor the gateway calls (src/supervisor/types.ts). Wires the
-// registry, sessions, limits and metrics; the behaviour lives in session.ts.
+// registry, sessions, limits and metrics; a session's behaviour lives in session.ts and its
+// worker lifecycle in lifecycle.ts.
 
 import { randomUUID } from 'node:crypto';
 import { availableParallelism } from 'node:os';
@@ -13,11 +14,11 @@ import { CPU_BURN_MS, type FaultKind } from '../protocol.ts';
 import { Admission, capacity, type Capacity } from './admission.ts';
 import { CallLedger } from './call-ledger.ts';
 import { Chaos } from './chaos.ts';
-import { loadLimits, osLimitsOf, readLimits } from './limits.ts';
+import { loadLimits, readLimits } from './limits.ts';
 import { probeOsEnv, releaseOsEnv, type OsEnv } from './os-limits.ts';
 import { Registry, sessionKey } from './registry.ts';
 import { Session } from './session.ts';
-import { hostSpec, sessionBoot, spawnHost, type HostSpec } from './spawn.ts';
+import { sessionSpec, spawnHost, type HostSpec } from './spawn.ts';
 import { StartCooldown } from './start-cooldown.ts';
 import { StartGate } from './start-gate.ts';
 import type { Principal, SessionClient, SessionInfo, Supervisor, SupervisorOverview, TokenAuthority } from './types.ts';
@@ -79,13 +80,14 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
   const countedFailures = new WeakSet<Session>();
 
   const poolSize = options.isolation !== 'none' ? (options.warmPool === 'auto' ? defaultPoolSize() : options.warmPool) : 0;
-  // The spec every default-limits session uses (session.ts builds the same one).
+  // Spares are booted for the default limits: sessions with them take one (sessionSpec, the same
+  // function that builds each session's spec).
   const poolLog = log.child({ component: 'warm-pool' });
   const warmPool =
     poolSize > 0
       ? new WarmPool({
           size: poolSize,
-          spec: hostSpec(options.isolation, sessionBoot(options, coreModule, options.sessionHeapMb), osLimitsOf(defaults)),
+          spec: sessionSpec(options, coreModule, defaults),
           log: poolLog,
           metrics,
           spawn: (spec) => spawn(spec, poolLog),
@@ -96,17 +98,18 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
 
   const registry: Registry = new Registry((p: Principal) => {
     const sessionId = randomUUID().slice(0, 13);
+    const limits = limitsFor(p.userID);
     return new Session(
       {
         userID: p.userID,
         platformID: p.platformID,
         sessionId,
         options,
-        limits: limitsFor(p.userID),
+        limits,
+        spec: sessionSpec(options, coreModule, limits),
         // Fixed keys only (pino child-logger advice); never the principal object (it holds the token).
         log: log.child({ userID: p.userID, platformID: p.platformID, sessionId }),
         metrics,
-        coreModule,
         spawn,
         spares: warmPool ?? undefined,
         onStopped: (s) => registry.remove(s),
@@ -173,7 +176,7 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
         if (gone.has(client)) throw gatewayError('GW_SESSION_STOPPED', 'the connection closed during Login');
       };
       stillWanted();
-      const key = `${client.principal.userID}\u0000${client.principal.platformID}`;
+      const key = sessionKey(client.principal.userID, client.principal.platformID);
       let current = registry.sessionOf(client);
       if (current && current.state === 'ready') return;
       if (current?.closing) {
@@ -274,6 +277,11 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       return registry.sessionOf(client)?.loginStatus() ?? 1;
     },
 
+    maxInFlight(userID: string): number {
+      const l = limitsFor(userID);
+      return l.sessionConcurrency + l.sessionQueue;
+    },
+
     list(): SessionInfo[] {
       return registry.all().map((s) => s.info());
     },
@@ -328,7 +336,7 @@ export function createSupervisor(deps: SupervisorDeps): LocalSupervisor {
       const pool = warmPool?.close();
       const sessions = registry.all();
       log.info({ sessions: sessions.length, timeoutMs }, 'draining sessions');
-      await Promise.all([pool, ...sessions.map((s) => s.stop('drain', timeoutMs))]);
+      await Promise.all([pool, ...sessions.map((s) => s.close('drain', timeoutMs))]);
       releaseOsEnv(osEnv);
     },
   };

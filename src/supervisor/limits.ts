@@ -102,10 +102,11 @@ export function readLimits(options: GatewayOptions): Limits {
   } catch (e) {
     throw invalid(`cannot read ${options.limitsFile} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
-  const overrides = parseLimits(text);
+  // Merged once: limitsFor() is asked on every frame (the connection's in-flight cap).
+  const merged = new Map([...parseLimits(text)].map(([userID, o]) => [userID, { ...defaults, ...o }] as const));
   return {
-    limitsFor: (userID) => ({ ...defaults, ...overrides.get(userID) }),
+    limitsFor: (userID) => merged.get(userID) ?? defaults,
     defaults,
-    all: [defaults, ...[...overrides.values()].map((o) => ({ ...defaults, ...o }))],
+    all: [defaults, ...merged.values()],
   };
 }

@@ -21,7 +21,6 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from 'pino';
 import type { ExitReason, WireError } from '../errors.ts';
-import { fromWire, gatewayError } from '../errors.ts';
 import type { BindMessage, CrashMessage, SessionBinding, WorkerBoot, WorkerControlMessage, WorkerToMain } from '../protocol.ts';
 import { RpcClient, type RpcClientOptions } from '../rpc/client.ts';
 import { IpcPort } from '../rpc/port.ts';
@@ -220,8 +219,7 @@ export class ProcessHost extends HostBase implements SessionHost {
     clearInterval(this.#monitor);
     this.#port?.close();
     if (this.#cgroup) removeWhenEmpty(this.#cgroup);
-    const info = spawnError ? { reason: 'init_failed' as const, code: -1, detail: spawnError, error: null } : this.#classify(code, signal);
-    this.ended(info, this.#fatal ? fromWire(this.#fatal) : gatewayError('GW_INTERNAL', `session process ended: ${info.reason}`, { reason: info.reason }));
+    this.ended(spawnError ? { reason: 'init_failed', code: -1, detail: spawnError, error: null } : this.#classify(code, signal));
   }
 
   #classify(code: number | null, signal: NodeJS.Signals | null): ExitInfo {

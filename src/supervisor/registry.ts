@@ -8,6 +8,11 @@
 import type { Principal, SessionClient } from './types.ts';
 import type { Session } from './session.ts';
 
+/**
+ * The one name of a (userID, platformID) pair, for every map and counter keyed by it (the
+ * registry, the start cooldown, the chaos ledger, the gateway's caps and token verdicts). A
+ * platformID is a number, so the first ':' ends it and no two pairs share a key.
+ */
 export function sessionKey(userID: string, platformID: number): string {
   return `${platformID}:${userID}`;
 }

@@ -122,6 +122,11 @@ export interface Supervisor {
   detach(client: SessionClient): void;
   /** 1 logged out, 2 logging in / restarting, 3 logged in (the client's LoginStatus enum). */
   loginStatus(client: SessionClient): 1 | 2 | 3;
+  /**
+   * Calls one connection of this user may have in flight: its session's running slots plus a
+   * full queue, from the user's limits (--limits-file, as last loaded: a SIGHUP applies at once).
+   */
+  maxInFlight(userID: string): number;
 
   list(): SessionInfo[];
   get(userID: string, platformID: number): SessionInfo | undefined;

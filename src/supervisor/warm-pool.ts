@@ -8,17 +8,18 @@
 // There is no way back in: a worker that was bound to a user is never returned, whatever happens
 // to its session (logout, crash, fault, restart), so no state can leak from one user to the next.
 //
-// A spare is only handed out for a spec identical to the one it was spawned with (same isolation,
-// core, heap limit, OS limits, log level...): a user with a per-user override from --limits-file
-// gets a cold spawn. Spares are unref'd while they wait (they never keep the process alive) and ref'd when
+// A spare is only handed out for a spec equal to the one it was spawned with (same isolation,
+// core, heap limit, OS limits, log level...; compared field by field, so a field added to the
+// spec is compared too): a user with a per-user override from --limits-file gets a cold spawn. Spares are unref'd while they wait (they never keep the process alive) and ref'd when
 // taken. If spares keep dying before they load (a broken core module), refilling stops after a
 // few attempts instead of spinning; the next take() tries again.
 
 import { availableParallelism } from 'node:os';
+import { isDeepStrictEqual } from 'node:util';
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.ts';
 import type { SessionHost } from './host.ts';
-import { specKey, type HostSpec } from './spawn.ts';
+import type { HostSpec } from './spawn.ts';
 
 export interface WarmPoolOptions {
   /** How many spares to keep. 0 disables the pool. */
@@ -39,7 +40,6 @@ const MAX_FAILURES = 3;
 
 export class WarmPool {
   readonly #o: WarmPoolOptions;
-  readonly #key: string;
   readonly #spares: SessionHost[] = [];
   #filling = false;
   #closed = false;
@@ -49,7 +49,6 @@ export class WarmPool {
 
   constructor(options: WarmPoolOptions) {
     this.#o = options;
-    this.#key = specKey(options.spec);
     this.#fill();
   }
 
@@ -72,9 +71,9 @@ export class WarmPool {
    * already loaded its core. The caller owns the worker from here on; it never comes back.
    */
   take(spec: HostSpec): SessionHost | null {
-    if (this.#closed || this.#o.size === 0 || specKey(spec) !== this.#key) return null;
+    if (this.#closed || this.#o.size === 0 || !isDeepStrictEqual(spec, this.#o.spec)) return null;
     this.#failures = 0;
-    let i = this.#spares.findIndex((h) => h.alive && h.loadedAt !== null);
+    let i = this.#spares.findIndex((h) => h.alive && h.isLoaded);
     if (i < 0) i = this.#spares.findIndex((h) => h.alive);
     const host = i >= 0 ? this.#spares.splice(i, 1)[0]! : null;
     this.#o.metrics.warmPoolTakes.inc({ result: host ? 'hit' : 'miss' });

@@ -10,7 +10,6 @@ import { setFlagsFromString } from 'node:v8';
 import { MessageChannel, Worker } from 'node:worker_threads';
 import type { Logger } from 'pino';
 import type { ExitReason, WireError } from '../errors.ts';
-import { fromWire, gatewayError } from '../errors.ts';
 import type { BindMessage, SessionBinding, WorkerBoot, WorkerControlMessage } from '../protocol.ts';
 import { moduleUrl } from '../module-url.ts';
 import { RpcClient, type RpcClientOptions } from '../rpc/client.ts';
@@ -28,8 +27,6 @@ export interface WorkerHostOptions {
   /** Tests only: extra V8/Node flags for the worker. */
   readonly execArgv?: readonly string[];
 }
-
-type Phase = 'booting' | 'binding' | 'running';
 
 let cacheDir: string | null | undefined;
 
@@ -91,7 +88,6 @@ export class WorkerHost extends HostBase implements SessionHost {
   readonly pid = process.pid;
 
   readonly #log: Logger;
-  #phase: Phase = 'booting';
   #error: (Error & { code?: unknown }) | null = null;
   #fatal: WireError | null = null;
 
@@ -112,7 +108,6 @@ export class WorkerHost extends HostBase implements SessionHost {
 
     this.worker.on('message', (m: WorkerControlMessage) => {
       if (m.type === 'loaded') {
-        this.#phase = 'binding';
         this.markLoaded(m);
       } else if (m.type === 'fatal') {
         this.#fatal = m.error;
@@ -125,8 +120,7 @@ export class WorkerHost extends HostBase implements SessionHost {
       this.#log.error({ err: e }, 'worker control message could not be deserialised');
     });
     this.worker.once('exit', (code) => {
-      const info = this.#classify(code);
-      this.ended(info, this.#fatal ? fromWire(this.#fatal) : gatewayError('GW_INTERNAL', `session worker ended: ${info.reason}`, { reason: info.reason }));
+      this.ended(this.#classify(code));
     });
   }
 
@@ -137,11 +131,6 @@ export class WorkerHost extends HostBase implements SessionHost {
     const msg: BindMessage = { type: 'bind', binding, port: port2 };
     this.worker.postMessage(msg, [port2]);
     return client;
-  }
-
-  override markRunning(): void {
-    super.markRunning();
-    this.#phase = 'running';
   }
 
   ref(): void {
@@ -180,7 +169,7 @@ export class WorkerHost extends HostBase implements SessionHost {
     const make = (reason: ExitReason, detail: string): ExitInfo => ({ reason, code, detail, error: fatal });
     if (e?.code === 'ERR_WORKER_OUT_OF_MEMORY') return make('oom', e.message);
     if (intent && (intent.reason !== 'normal' || !e)) return make(intent.reason, intent.detail);
-    if (fatal || this.#phase !== 'running') {
+    if (fatal || !this.running) {
       return make('init_failed', fatal ? `${fatal.name}: ${fatal.message}` : e ? `${e.name}: ${e.message}` : `exit code ${code} before ready`);
     }
     if (e?.name === 'UnhandledRejection') return make('unhandled_rejection', e.message);

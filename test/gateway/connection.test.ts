@@ -192,7 +192,8 @@ describe('ClientConnection', () => {
   });
 
   it('bounds the calls in flight on one connection with GW_BUSY', async () => {
-    const { open, sup } = await setup({ sessionConcurrency: 1, sessionQueue: 1 });
+    const { open, sup } = await setup();
+    sup.inFlightCap = 2; // what a real supervisor answers for sessionConcurrency 1 + sessionQueue 1
     const releases: Array<() => void> = [];
     sup.handlers.GetFriendList = () => new Promise((r) => releases.push(() => r([])));
     const c = await open('u1');

@@ -38,6 +38,8 @@ export class FakeSupervisor implements Supervisor {
     SetConversationDraft: () => '',
   };
   drained = false;
+  /** What maxInFlight() answers for every user (the option defaults: 8 running + 256 queued). */
+  inFlightCap = 8 + 256;
   #inflight = new Set<Promise<unknown>>();
 
   #key(userID: string, platformID: number): string {
@@ -90,6 +92,10 @@ export class FakeSupervisor implements Supervisor {
 
   loginStatus(client: SessionClient): 1 | 2 | 3 {
     return this.#sessionOf(client) ? 3 : 1;
+  }
+
+  maxInFlight(_userID: string): number {
+    return this.inFlightCap;
   }
 
   /** Deliver a callback to every logged-in client of (userID, platformID). */

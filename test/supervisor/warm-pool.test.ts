@@ -87,6 +87,21 @@ describe('warm pool', () => {
     expect(h.supervisor.get('big', 5)!.heapLimit ?? 48 * 1024 * 1024).toBeGreaterThanOrEqual(48 * 1024 * 1024);
   });
 
+  it('still binds a default-limits login to a spare after a SIGHUP reload (sessions and the pool build one spec)', async () => {
+    const limitsFile = join(makeSupervisor({ warmPool: 0 }).dbDir, 'limits.json');
+    writeFileSync(limitsFile, JSON.stringify({ users: { other: { sessionHeapMb: 48 } } }));
+    const h = makeSupervisor({ warmPool: 1, limitsFile });
+    const pool = h.supervisor.warmPool!;
+    await until(() => pool.available === 1, 10_000, 'a spare');
+    writeFileSync(limitsFile, JSON.stringify({ users: { other: { sessionQueue: 3 }, another: { callTimeoutMs: 60_000 } } }));
+    h.log.level = 'info'; // what the gateway does before supervisor.reload
+    h.supervisor.reload(h.options);
+    const spare = pool.threadIds()[0];
+    const plain = fakeClient('plain');
+    await h.supervisor.login(plain, 'op');
+    expect(await threadOf(h.supervisor, plain)).toBe(spare);
+  });
+
   it('terminates its spares on drain', async () => {
     const h = makeSupervisor({ warmPool: 2 });
     const pool = h.supervisor.warmPool!;
