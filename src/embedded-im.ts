@@ -3,6 +3,7 @@
 // sessions already use stay valid (their cores reconnect with their own backoff). A real OpenIM
 // deployment is supervised by its operator; this one is ours to keep alive.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { ImServerHandle, ImServerOptions } from './imserver/index.ts';
 import type { GatewayOptions } from './options.ts';
@@ -39,7 +40,7 @@ export async function startEmbeddedIm(options: GatewayOptions, log: Logger, star
       if (closing || h !== current) return;
       log.error({ code }, 'embedded IM server exited; restarting');
       for (let attempt = 1; attempt <= MAX_ATTEMPTS && !closing; attempt++) {
-        await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+        await sleep(100 * 2 ** attempt);
         if (closing) return;
         try {
           current = await start({ ...base, ...ports });

@@ -29,6 +29,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { RestSample } from './core/contract.ts';
 import type { WireError } from './errors.ts';
 
+/** Bump with any change to the messages below: a worker refuses a gateway of another version. */
 export const PROTOCOL_VERSION = 1;
 
 /** Passed as `workerData`. Nothing user-specific: a spare worker is generic until bound. */

@@ -33,7 +33,7 @@
 import { flushCompileCache } from 'node:module';
 import { isMainThread, parentPort, resourceLimits, threadId, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
-import type { BindMessage, CrashMessage, MainToWorker, WorkerBoot, WorkerControlMessage } from '../src/protocol.ts';
+import { PROTOCOL_VERSION, type BindMessage, type CrashMessage, type MainToWorker, type WorkerBoot, type WorkerControlMessage } from '../src/protocol.ts';
 import type { CoreModule } from '../src/core/contract.ts';
 import { gatewayError, toWire } from '../src/errors.ts';
 import { importCore, openCore } from '../src/rpc/core-host.ts';
@@ -175,6 +175,20 @@ async function bind(m: BindMessage, core: CoreModule): Promise<void> {
   }
 }
 
+/**
+ * A worker loads its code from disk when it spawns, the gateway when it started: a package
+ * upgraded in place under a running gateway pairs an old main side with new workers. Refuse
+ * then, before anything crosses the port.
+ */
+function checkProtocol(): void {
+  if (boot.protocolVersion === PROTOCOL_VERSION) return;
+  fail(gatewayError('GW_INTERNAL', `the gateway speaks protocol ${String(boot.protocolVersion)}, this worker ${String(PROTOCOL_VERSION)}: restart the gateway`, {
+    protocolVersion: PROTOCOL_VERSION,
+    gatewayProtocolVersion: boot.protocolVersion,
+  }));
+}
+
+checkProtocol();
 const heapSizeLimit = checkHeapLimit();
 const core = await loadCore();
 let bound = false;

@@ -1,6 +1,7 @@
 // The OpenIM SDK core: createCore(init) opens the session's local store and returns the
 // functions the gateway dispatches to. Login starts the long connection and sync.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CoreFactory, CoreFunction, CoreInit, SdkCore } from './contract.ts';
 import { authFunctions, logoutFromServer, type NetTuning } from './functions/auth.ts';
 import { conversationFunctions } from './functions/conversation.ts';
@@ -49,7 +50,7 @@ export function createCoreWith(init: CoreInit, tuning: NetTuning = {}): SdkCore 
         s.shutdown.abort();
         s.loginStatus = LoginStatus.Logout;
         // Let the task in flight (if any) finish against the open store, briefly.
-        await Promise.race([s.idle(), new Promise((r) => setTimeout(r, CLOSE_GRACE_MS).unref())]);
+        await Promise.race([s.idle(), sleep(CLOSE_GRACE_MS, undefined, { ref: false })]);
         s.store?.close();
       })();
       return closing;

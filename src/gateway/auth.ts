@@ -17,7 +17,9 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { gatewayError } from '../errors.ts';
 import { isValidId, isValidPlatformId } from '../ids.ts';
+import { sessionKey } from '../supervisor/registry.ts';
 import type { Principal, TokenAuthority } from '../supervisor/types.ts';
+import { timeoutSignal } from '../timeout.ts';
 import type { UpgradeQuery } from './query.ts';
 import { TtlCache } from './ttl-cache.ts';
 import type { Clock } from './rate-limit.ts';
@@ -66,10 +68,6 @@ export const JUST_VERIFIED_MS = 2_000;
 
 function tokenKey(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('base64url');
-}
-
-function pairKey(userID: string, platformID: number): string {
-  return `${platformID}:${userID}`;
 }
 
 function unavailable(why: string): never {
@@ -122,7 +120,7 @@ export class TokenVerifier implements TokenAuthority {
   vouches(p: Principal): boolean {
     const proof = this.#proofs.get(p);
     if (!proof || this.#now() - proof.at > JUST_VERIFIED_MS) return false;
-    const ev = this.#events.get(pairKey(p.userID, p.platformID));
+    const ev = this.#events.get(sessionKey(p.userID, p.platformID));
     if (ev && proof.seq <= ev.seq) return false;
     // Upstream refused the token since (another connection's check): that word is newer.
     return this.#cache.get(tokenKey(p.token))?.ok !== false;
@@ -159,7 +157,7 @@ export class TokenVerifier implements TokenAuthority {
     if (fresh && verdict?.ok) verdict = undefined;
     let asked: Asked | null = null;
     if (!verdict) {
-      const floor = p ? (this.#events.get(pairKey(p.userID, p.platformID))?.seq ?? 0) : 0;
+      const floor = p ? (this.#events.get(sessionKey(p.userID, p.platformID))?.seq ?? 0) : 0;
       let pending = this.#pending.get(key);
       if (!pending || (fresh && pending.seq <= floor)) {
         const seq = ++this.#seq;
@@ -189,7 +187,7 @@ export class TokenVerifier implements TokenAuthority {
   #store(key: string, v: Verdict): void {
     if (v.ok) {
       // Asked before a kick or a newer token of its pair: the answer may predate the revocation.
-      const ev = this.#events.get(pairKey(v.claims.userID, v.claims.platformID));
+      const ev = this.#events.get(sessionKey(v.claims.userID, v.claims.platformID));
       if (ev && ev.seq >= v.seq) return;
       const ttl = Math.min(this.#o.cacheTtlMs, v.claims.expiresAt - this.#now());
       this.#cache.set(key, v, ttl);
@@ -199,7 +197,7 @@ export class TokenVerifier implements TokenAuthority {
   }
 
   #event(userID: string, platformID: number): void {
-    const key = pairKey(userID, platformID);
+    const key = sessionKey(userID, platformID);
     const now = this.#now();
     this.#events.delete(key);
     this.#events.set(key, { seq: ++this.#seq, at: now });
@@ -230,17 +228,13 @@ export class TokenVerifier implements TokenAuthority {
     const url = `${this.#o.apiAddress}/auth/parse_token`;
     let status: number;
     let text: string;
-    // Not AbortSignal.timeout(): its timer cannot be cleared, so every upgrade left one behind
-    // that fired timeoutMs later and built a DOMException with a stack on the main thread
-    // (~2.6 ms each in a login-storm profile). This timer is cleared as soon as the answer is in.
-    const ac = new AbortController();
-    const timer = setTimeout(() => ac.abort(new DOMException('parse_token timed out', 'TimeoutError')), this.#o.timeoutMs);
+    const timeout = timeoutSignal(this.#o.timeoutMs, 'parse_token timed out');
     try {
       const res = await fetch(url, {
         method: 'POST',
         headers: { 'content-type': 'application/json', operationID },
         body: JSON.stringify({ token }),
-        signal: ac.signal,
+        signal: timeout.signal,
         redirect: 'error',
       });
       status = res.status;
@@ -250,7 +244,7 @@ export class TokenVerifier implements TokenAuthority {
       this.#o.log.warn({ operationID, err: name === 'TimeoutError' ? 'timeout' : (e as Error).message }, 'parse_token unreachable');
       return unavailable(name === 'TimeoutError' ? 'parse_token timed out' : 'parse_token unreachable');
     } finally {
-      clearTimeout(timer);
+      timeout.clear();
     }
     if (status >= 500) {
       this.#o.log.warn({ operationID, status }, 'parse_token failed');

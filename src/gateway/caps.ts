@@ -6,19 +6,16 @@
 // claim a victim's userID hold the victim's slots (a lockout), so nothing is held across it.
 
 import { gatewayError } from '../errors.ts';
+import { sessionKey } from '../supervisor/registry.ts';
+import { PerKeyCounter } from './per-key.ts';
 
 export interface Reservation {
-  readonly key: string;
   /** Give the slot back. Idempotent. */
   release(): void;
 }
 
-function capKey(userID: string, platformID: number): string {
-  return `${userID}\u0000${platformID}`;
-}
-
 export class ConnectionCaps {
-  readonly #perKey = new Map<string, number>();
+  readonly #perKey = new PerKeyCounter();
   readonly #maxPerKey: number;
   readonly #maxTotal: number;
   #total = 0;
@@ -30,22 +27,17 @@ export class ConnectionCaps {
 
   /** Reserve a slot or throw GW_TOO_MANY_CONNECTIONS. */
   reserve(userID: string, platformID: number): Reservation {
-    const key = capKey(userID, platformID);
-    const n = this.#perKey.get(key) ?? 0;
+    const key = sessionKey(userID, platformID);
     if (this.#total >= this.#maxTotal) throw gatewayError('GW_TOO_MANY_CONNECTIONS', 'gateway connection limit');
-    if (n >= this.#maxPerKey) throw gatewayError('GW_TOO_MANY_CONNECTIONS', `at most ${this.#maxPerKey} per user and platform`);
-    this.#perKey.set(key, n + 1);
+    if (!this.#perKey.take(key, this.#maxPerKey)) throw gatewayError('GW_TOO_MANY_CONNECTIONS', `at most ${this.#maxPerKey} per user and platform`);
     this.#total++;
     let released = false;
     return {
-      key,
       release: () => {
         if (released) return;
         released = true;
         this.#total--;
-        const left = (this.#perKey.get(key) ?? 1) - 1;
-        if (left <= 0) this.#perKey.delete(key);
-        else this.#perKey.set(key, left);
+        this.#perKey.release(key);
       },
     };
   }
@@ -55,6 +47,6 @@ export class ConnectionCaps {
   }
 
   count(userID: string, platformID: number): number {
-    return this.#perKey.get(capKey(userID, platformID)) ?? 0;
+    return this.#perKey.count(sessionKey(userID, platformID));
   }
 }

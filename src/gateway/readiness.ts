@@ -14,6 +14,7 @@
 
 import type { Logger } from 'pino';
 import type { Metrics } from '../metrics.ts';
+import { timeoutSignal } from '../timeout.ts';
 
 type NotReadyReason = 'draining' | 'upstream_api' | 'msg_gateway' | 'at_capacity';
 
@@ -44,19 +45,18 @@ interface Probe {
 
 /** `ok`, or a short reason text (timeout, ECONNREFUSED, HTTP 502...). */
 async function probe(url: string, init: RequestInit, timeoutMs: number, accept: (res: Response, text: string) => boolean): Promise<string> {
-  const ac = new AbortController();
-  const timer = setTimeout(() => ac.abort(), timeoutMs);
+  const timeout = timeoutSignal(timeoutMs, 'probe timed out');
   try {
-    const res = await fetch(url, { ...init, signal: ac.signal, redirect: 'manual' });
+    const res = await fetch(url, { ...init, signal: timeout.signal, redirect: 'manual' });
     const text = await res.text();
     return accept(res, text) ? 'ok' : `HTTP ${res.status}`;
   } catch (e) {
-    if (ac.signal.aborted) return 'timeout';
+    if (timeout.signal.aborted) return 'timeout';
     const cause = (e as { cause?: { code?: unknown; message?: unknown } }).cause;
     if (typeof cause?.code === 'string') return cause.code;
     return typeof cause?.message === 'string' ? cause.message : (e as Error).message;
   } finally {
-    clearTimeout(timer);
+    timeout.clear();
   }
 }
 

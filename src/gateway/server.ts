@@ -19,11 +19,13 @@
 
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { gatewayError, httpBody } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import type { GatewayOptions } from '../options.ts';
 import type { Supervisor } from '../supervisor/types.ts';
+import { withTimeout } from '../timeout.ts';
 import { createDashboard, handleAdminRequest, type DrainReport } from './admin.ts';
 import { TokenVerifier } from './auth.ts';
 import { ConnectionCaps } from './caps.ts';
@@ -79,10 +81,6 @@ export function createTokenVerifier(options: GatewayOptions, log: Logger, metric
     log: log.child({ component: 'auth' }),
     onRequest: (seconds, outcome) => metrics.upstreamRest.observe({ family: 'auth', outcome }, seconds),
   });
-}
-
-function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
 export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
@@ -156,24 +154,18 @@ export function createGatewayServer(deps: GatewayServerDeps): GatewayServer {
     // Step 3, bounded: the supervisor has its own bound; ours covers a supervisor that overruns.
     const spacing = Math.min(DRAIN_CLOSE_SPACING_MS, options.drainTimeoutMs / 2 / Math.max(1, first.length));
     const clients = Promise.all(first.map(async (c, i) => {
-      await Promise.all([c.whenIdle(), delay(i * spacing)]);
+      await Promise.all([c.whenIdle(), sleep(i * spacing, undefined, { ref: false })]);
       c.close(code, 'node draining');
       await c.whenClosed();
     }));
     const sessions = supervisor.drain(options.drainTimeoutMs).catch((e: unknown) => log.error({ err: e }, 'supervisor drain failed'));
-    const complete = await Promise.race([
-      Promise.all([clients, sessions]).then(() => true),
-      delay(options.drainTimeoutMs + 1_000).then(() => false),
-    ]);
+    const complete = (await withTimeout(Promise.all([clients, sessions]), options.drainTimeoutMs + 1_000)) !== undefined;
     if (!complete) log.warn({ ms: Date.now() - t0 }, 'drain deadline passed; closing anyway');
 
     // Step 4: stragglers (a call that never finished, an upgrade that completed during step 1).
     const open = [...connections];
     for (const c of open) c.close(code, 'node draining');
-    const closed = await Promise.race([
-      Promise.all(open.map((c) => c.whenClosed())).then(() => true),
-      delay(CLOSE_GRACE_MS).then(() => false),
-    ]);
+    const closed = (await withTimeout(Promise.all(open.map((c) => c.whenClosed())), CLOSE_GRACE_MS)) !== undefined;
     if (!closed) for (const c of connections) c.terminate();
     const report: DrainReport = { connections: first.length + open.filter((c) => !first.includes(c)).length, sessions: sessionCount, ms: Date.now() - t0, complete };
     log.info(report, 'drained');

@@ -37,6 +37,7 @@ import { authenticate, type TokenVerifier } from './auth.ts';
 import type { ConnectionCaps } from './caps.ts';
 import type { TrustedProxies } from './client-address.ts';
 import { ClientConnection } from './connection.ts';
+import { PerKeyCounter } from './per-key.ts';
 import { parseUpgradeQuery } from './query.ts';
 import type { KeyedRateLimiter } from './rate-limit.ts';
 import { IN_BAND, refuseInBand } from './refusal.ts';
@@ -58,9 +59,7 @@ export interface UpgradeDeps {
 /** Seconds a client is told to wait after a 503 for draining. */
 const DRAIN_RETRY_AFTER_S = 5;
 
-/**
- * Write a raw HTTP error and destroy the socket without upgrading. Exported for tests.
- */
+/** Write a raw HTTP error and destroy the socket without upgrading. */
 function rejectUpgrade(socket: Duplex, err: GatewayError, status = err.http ?? 400, headers: Record<string, string> = {}): void {
   if (socket.destroyed) return;
   if (!socket.writable) {
@@ -109,9 +108,10 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     clientTracking: false,
   });
 
-  const authSlots = concurrentPerKey(options.maxUpgradesPerIp);
+  // Token checks running at once per IP.
+  const authSlots = new PerKeyCounter();
   // In-band refusal sockets open at once per IP (each lives at most about a second).
-  const refusalSlots = concurrentPerKey(options.maxUpgradesPerIp);
+  const refusalSlots = new PerKeyCounter();
 
   /**
    * `inBand`: the client's operationID, for a refusal answered after a handshake when allowed.
@@ -120,7 +120,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
   const refuse = (req: IncomingMessage, socket: Duplex, head: Buffer, ip: string, err: GatewayError, status?: number, inBand?: string): void => {
     metrics.upgradesRejected.inc({ reason: err.errorName });
     const retryElsewhere = err.errorName === 'GW_DRAINING' && deps.proxies.trusts(req.socket.remoteAddress);
-    const band = inBand !== undefined && IN_BAND.has(err.errorName) && !retryElsewhere && !socket.destroyed && socket.writable && refusalSlots.take(ip);
+    const band = inBand !== undefined && IN_BAND.has(err.errorName) && !retryElsewhere && !socket.destroyed && socket.writable && refusalSlots.take(ip, options.maxUpgradesPerIp);
     // The path only: the query carries the token. Floods (429 per IP) log at debug.
     const fields = { path: safeUrl(req.url), ip, code: err.code, reason: err.errorName, inBand: band };
     if (err.errorName === 'GW_TOO_MANY_UPGRADES') log.debug(fields, 'upgrade refused');
@@ -155,7 +155,7 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
     // cannot amplify into upstream load. Connection slots are NOT taken here: a slot held across
     // the await would let anyone who can name a victim's userID fill the victim's cap with fake
     // tokens and lock them out.
-    if (!authSlots.take(ip)) return refuse(req, socket, head, ip, gatewayError('GW_TOO_MANY_UPGRADES', 'too many token checks in progress'));
+    if (!authSlots.take(ip, options.maxUpgradesPerIp)) return refuse(req, socket, head, ip, gatewayError('GW_TOO_MANY_UPGRADES', 'too many token checks in progress'));
     let principal;
     try {
       principal = await authenticate(deps.verifier, query);
@@ -202,24 +202,6 @@ export function createUpgradeHandler(deps: UpgradeDeps): UpgradeHandler {
         log.error({ err }, 'upgrade handler failed');
         socket.destroy();
       });
-    },
-  };
-}
-
-/** How many operations each key may have running at once (bounded map: keys leave at zero). */
-function concurrentPerKey(limit: number): { take(key: string): boolean; release(key: string): void } {
-  const running = new Map<string, number>();
-  return {
-    take(key) {
-      const n = running.get(key) ?? 0;
-      if (n >= limit) return false;
-      running.set(key, n + 1);
-      return true;
-    },
-    release(key) {
-      const n = (running.get(key) ?? 1) - 1;
-      if (n <= 0) running.delete(key);
-      else running.set(key, n);
     },
   };
 }

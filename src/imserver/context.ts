@@ -4,6 +4,7 @@ import type { Logger } from '../log.ts';
 import { Conversations } from './conversations.ts';
 import type { Db } from './db.ts';
 import { Friends } from './friends.ts';
+import { GroupRequests } from './group-requests.ts';
 import { Groups } from './groups.ts';
 import { Messages } from './messages.ts';
 import { MsgOps } from './msg-ops.ts';
@@ -38,6 +39,7 @@ export interface ImContext {
   readonly ops: MsgOps;
   readonly friends: Friends;
   readonly groups: Groups;
+  readonly groupRequests: GroupRequests;
   readonly objects: Objects;
   /** Set when the server keeps a request log (ImServerOptions.requestLog). */
   readonly requestLog: RequestLog | undefined;
@@ -60,6 +62,7 @@ export function createContext(db: Db, log: Logger, secret: string, opts: Context
   const adminUserIDs = new Set([ADMIN_USER_ID]);
   const friends = new Friends(db, users, versions);
   const groups = new Groups(db, users, versions);
+  const groupRequests = new GroupRequests(db, users, groups);
   const sender = new Sender(db, users, convs, msgs, hub, groups, friends, adminUserIDs);
   const reader = new Reader(convs, msgs);
   const ops = new MsgOps(db, users, convs, msgs, sender, groups);
@@ -69,5 +72,5 @@ export function createContext(db: Db, log: Logger, secret: string, opts: Context
   }
   const objects = new Objects(db, new ObjectFiles(opts.dataDir), opts.objectLimits, log);
   const reqLog = opts.requestLog ? new RequestLog(opts.requestLog) : undefined;
-  return { db, log, secret, adminUserIDs, users, tokens, versions, convs, msgs, hub, sender, reader, ops, friends, groups, objects, requestLog: reqLog };
+  return { db, log, secret, adminUserIDs, users, tokens, versions, convs, msgs, hub, sender, reader, ops, friends, groups, groupRequests, objects, requestLog: reqLog };
 }

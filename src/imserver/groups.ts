@@ -1,17 +1,16 @@
-// Groups, their members and join requests (open-im-server internal/rpc/group). Two version
-// lists follow them: the joined groups of each user (`joingroup:U`, element = groupID) and the
-// members of each group (`member:G`, element = userID). A change of the group's own info is
+// Groups and their members (open-im-server internal/rpc/group; join requests are in
+// group-requests.ts). Two version lists follow them: the joined groups of each user
+// (`joingroup:U`, element = groupID) and the members of each group (`member:G`, element = userID). A change of the group's own info is
 // logged in the members list under the empty element ID, as upstream's VersionGroupChangeID,
 // so an incremental member sync also says "the group changed".
 
 import type { SdkWsProto } from '@openim/protocol';
-import { stmt, stmtOnce, type Db } from './db.ts';
+import { stmt, type Db } from './db.ts';
 import type { Users } from './users.ts';
 import { V_DELETE, V_INSERT, V_UPDATE, type Versions } from './versions.ts';
 
 export type GroupInfo = SdkWsProto.GroupInfo;
 export type GroupMember = SdkWsProto.GroupMemberFullInfo;
-export type GroupRequest = SdkWsProto.GroupRequest;
 
 export const ROLE_OWNER = 100;
 export const ROLE_ADMIN = 60;
@@ -74,20 +73,6 @@ interface MemberRow {
   inviter_user_id: string;
   ex: string;
   mute_end_time: number;
-}
-
-interface RequestRow {
-  group_id: string;
-  user_id: string;
-  handle_result: number;
-  req_msg: string;
-  handle_msg: string;
-  req_time: number;
-  handle_user_id: string;
-  handle_time: number;
-  join_source: number;
-  inviter_user_id: string;
-  ex: string;
 }
 
 export interface NewGroup {
@@ -211,23 +196,6 @@ export class Groups {
       operatorUserID: r.operator_user_id,
       ex: r.ex,
       muteEndTime: r.mute_end_time,
-      inviterUserID: r.inviter_user_id,
-    };
-  }
-
-  #request(r: RequestRow): GroupRequest {
-    const u = this.#users.get(r.user_id);
-    return {
-      userInfo: { userID: r.user_id, nickname: u?.nickname ?? '', faceURL: u?.faceURL ?? '', ex: u?.ex ?? '' },
-      groupInfo: this.get(r.group_id),
-      handleResult: r.handle_result,
-      reqMsg: r.req_msg,
-      handleMsg: r.handle_msg,
-      reqTime: r.req_time,
-      handleUserID: r.handle_user_id,
-      handleTime: r.handle_time,
-      ex: r.ex,
-      joinSource: r.join_source,
       inviterUserID: r.inviter_user_id,
     };
   }
@@ -373,7 +341,6 @@ export class Groups {
     this.#versions.bump(memberListKey(groupID), userID, V_UPDATE);
   }
 
-  /** A member's profile (nickname, face) changed: each of its groups logs a member update. */
   /**
    * The groups whose member row shows the profile (no own nickname or face), as upstream's
    * NotificationUserInfoUpdate picks them; each logs a member update. Returns their IDs.
@@ -382,60 +349,6 @@ export class Groups {
     const rows = stmt(this.#db, "SELECT group_id FROM group_members WHERE user_id = ? AND (nickname = '' OR face_url = '') ORDER BY join_time, group_id").all(userID) as { group_id: string }[];
     for (const r of rows) this.#versions.bump(memberListKey(r.group_id), userID, V_UPDATE);
     return rows.map((r) => r.group_id);
-  }
-
-  // --- join requests
-
-  request(groupID: string, userID: string): GroupRequest | undefined {
-    const r = stmt<RequestRow>(this.#db, 'SELECT * FROM group_requests WHERE group_id = ? AND user_id = ?').get(groupID, userID);
-    return r ? this.#request(r) : undefined;
-  }
-
-  apply(groupID: string, userID: string, r: { reqMsg: string; joinSource: number; inviterUserID: string; ex: string }, now = Date.now()): void {
-    stmt(
-      this.#db,
-      `INSERT INTO group_requests (group_id, user_id, handle_result, req_msg, req_time, join_source, inviter_user_id, ex) VALUES (?, ?, 0, ?, ?, ?, ?, ?)
-       ON CONFLICT (group_id, user_id) DO UPDATE SET handle_result = 0, req_msg = excluded.req_msg, req_time = excluded.req_time,
-         join_source = excluded.join_source, inviter_user_id = excluded.inviter_user_id, ex = excluded.ex, handle_msg = '', handle_user_id = '', handle_time = 0`,
-    ).run(groupID, userID, r.reqMsg, now, r.joinSource, r.inviterUserID, r.ex);
-  }
-
-  handle(groupID: string, userID: string, result: number, handler: string, handleMsg: string, now = Date.now()): void {
-    stmt(this.#db, 'UPDATE group_requests SET handle_result = ?, handle_user_id = ?, handle_msg = ?, handle_time = ? WHERE group_id = ? AND user_id = ?')
-      .run(result, handler, handleMsg, now, groupID, userID);
-  }
-
-  /** Requests of the given groups (by group) or of one applicant (by user), newest first. */
-  requests(
-    by: { groupIDs: readonly string[] } | { userID: string },
-    groupIDs: readonly string[],
-    handleResults: readonly number[],
-    offset: number,
-    limit: number,
-  ): { total: number; groupRequests: GroupRequest[] } {
-    const where: string[] = [];
-    const vals: (string | number)[] = [];
-    if ('userID' in by) {
-      where.push('user_id = ?');
-      vals.push(by.userID);
-    } else {
-      if (by.groupIDs.length === 0) return { total: 0, groupRequests: [] };
-      where.push(`group_id IN (${by.groupIDs.map(() => '?').join(',')})`);
-      vals.push(...by.groupIDs);
-    }
-    if (groupIDs.length) {
-      where.push(`group_id IN (${groupIDs.map(() => '?').join(',')})`);
-      vals.push(...groupIDs);
-    }
-    if (handleResults.length) {
-      where.push(`handle_result IN (${handleResults.map(() => '?').join(',')})`);
-      vals.push(...handleResults);
-    }
-    const w = where.join(' AND ');
-    const total = stmtOnce<{ n: number }>(this.#db, `SELECT COUNT(*) AS n FROM group_requests WHERE ${w}`).get(...vals)!.n;
-    const rows = stmtOnce<RequestRow>(this.#db, `SELECT * FROM group_requests WHERE ${w} ORDER BY req_time DESC, group_id, user_id LIMIT ? OFFSET ?`)
-      .all(...vals, limit, offset);
-    return { total, groupRequests: rows.map((r) => this.#request(r)) };
   }
 
   /** Groups a user owns or administers. */

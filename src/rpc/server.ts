@@ -134,10 +134,6 @@ export class RpcServer {
     for (const m of waiting) void this.#dispatch(m);
   }
 
-  get inFlight(): number {
-    return this.#calls.size;
-  }
-
   #onMessage(m: MainToWorker): void {
     switch (m.type) {
       case 'call':

@@ -13,11 +13,12 @@ import { fromWire, gatewayError, type ErrorName, type GatewayError } from '../er
 import { sessionDataDir } from '../ids.ts';
 import { routeFamily } from '../metrics.ts';
 import type { EventMessage } from '../protocol.ts';
+import { withTimeout } from '../timeout.ts';
 import { RestartPolicy } from './backoff.ts';
 import type { CallQueue } from './call-queue.ts';
 import { openGeneration, type Generation } from './generation.ts';
 import type { ExitInfo } from './host.ts';
-import { isEnding, quarantinedError, refusalOf, stateOf, stopCode, withTimeout, type History, type Life, type StopReason } from './session-state.ts';
+import { isEnding, quarantinedError, refusalOf, stateOf, stopCode, type History, type Life, type StopReason } from './session-state.ts';
 import type { SessionBase } from './spawn.ts';
 import type { Tabs } from './tabs.ts';
 import type { SessionState } from './types.ts';

@@ -117,16 +117,3 @@ export function refusalOf(life: Life, h: History): GatewayError | null {
       return gatewayError(stopCode(life.why));
   }
 }
-
-/** Resolves with the value, or undefined once `ms` passed. Never rejects. */
-export async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      p.catch(() => undefined),
-      new Promise<undefined>((res) => (timer = setTimeout(() => res(undefined), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
-}

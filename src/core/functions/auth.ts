@@ -1,5 +1,6 @@
 // Login, Logout, GetLoginStatus, GetLoginUserID.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CoreFunction } from '../contract.ts';
 import { argsError, CodedError, requireString, SdkCode } from '../errors.ts';
 import { encodeUserReq, ReqId } from '../net/codec.ts';
@@ -93,21 +94,15 @@ function startNetwork(s: CoreSession, tuning: NetTuning = {}): FirstDial {
 
 /** Until the first dial has an outcome, `ms` pass or the call is cancelled; never throws. */
 async function firstDialOutcome(s: CoreSession, dial: FirstDial, ms: number, signal: AbortSignal): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  let onAbort: (() => void) | undefined;
+  // The timer ends with the cancellation or with the dial (done.abort()), whichever comes first.
+  const done = new AbortController();
   dial.waiting = true;
   const outcome = await Promise.race([
     dial.settled.then(() => 'dialled' as const),
-    new Promise<'timeout'>((r) => (timer = setTimeout(() => r('timeout'), ms))),
-    new Promise<'cancelled'>((r) => {
-      onAbort = () => r('cancelled');
-      if (signal.aborted) onAbort();
-      else signal.addEventListener('abort', onAbort, { once: true });
-    }),
+    sleep(ms, 'timeout' as const, { signal: AbortSignal.any([signal, done.signal]) }).catch(() => 'cancelled' as const),
   ]);
   dial.waiting = false;
-  clearTimeout(timer);
-  if (onAbort) signal.removeEventListener('abort', onAbort);
+  done.abort();
   if (outcome !== 'dialled') s.log.warn({ outcome, ms }, 'core: Login returns before the first long connection (events until it may go unreported)');
 }
 

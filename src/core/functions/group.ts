@@ -56,6 +56,17 @@ export function groupFunctions(s: CoreSession): Record<string, CoreFunction> {
     });
 
   const post = (op: string, route: string, body: unknown) => online(s).post(route, body, op);
+  /** Accept (1) or refuse (-1) a join application; returns the group's ID. */
+  const respond = async (op: string, groupID: unknown, fromUserID: unknown, handleMsg: unknown, handleResult: 1 | -1): Promise<string> => {
+    const id = requireString('groupID', groupID);
+    await post(op, '/group/group_application_response', {
+      groupID: id,
+      fromUserID: requireString('fromUserID', fromUserID),
+      handledMsg: optStr('handleMsg', handleMsg),
+      handleResult,
+    });
+    return id;
+  };
 
   return {
     async CreateGroup(ctx, params: unknown) {
@@ -175,25 +186,13 @@ export function groupFunctions(s: CoreSession): Record<string, CoreFunction> {
     },
 
     async AcceptGroupApplication(ctx, groupID: unknown, fromUserID: unknown, handleMsg: unknown) {
-      const id = requireString('groupID', groupID);
-      await post(ctx.operationID, '/group/group_application_response', {
-        groupID: id,
-        fromUserID: requireString('fromUserID', fromUserID),
-        handledMsg: optStr('handleMsg', handleMsg),
-        handleResult: 1,
-      });
+      const id = await respond(ctx.operationID, groupID, fromUserID, handleMsg, 1);
       await resync(ctx.operationID, id, true);
       return '';
     },
 
     async RefuseGroupApplication(ctx, groupID: unknown, fromUserID: unknown, handleMsg: unknown) {
-      const id = requireString('groupID', groupID);
-      await post(ctx.operationID, '/group/group_application_response', {
-        groupID: id,
-        fromUserID: requireString('fromUserID', fromUserID),
-        handledMsg: optStr('handleMsg', handleMsg),
-        handleResult: -1,
-      });
+      await respond(ctx.operationID, groupID, fromUserID, handleMsg, -1);
       await s.serial(() => syncGroupRequests(s, ctx.operationID));
       return '';
     },

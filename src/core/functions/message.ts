@@ -1,5 +1,6 @@
 // Message functions: creators, sending, revoke and delete, local writes.
 
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { CoreFunction } from '../contract.ts';
 import { argsError, CodedError, notFound, requireString, SdkCode } from '../errors.ts';
 import { creators, messageArg, type CreatorName } from '../msg/creators.ts';
@@ -30,8 +31,8 @@ async function seqOf(s: CoreSession, conversationID: string, clientMsgID: string
     const m = s.db().messages.get(clientMsgID);
     if (!m || m.status >= MsgStatus.Deleted || s.db().messages.conversationOf(clientMsgID) !== conversationID) throw notFound(`message ${clientMsgID}`);
     if (m.seq > 0 || m.status !== MsgStatus.Success || Date.now() >= deadline) return m;
-    await Promise.race([s.idle(), new Promise((r) => setTimeout(r, 50))]);
-    await new Promise((r) => setTimeout(r, 20));
+    await Promise.race([s.idle(), sleep(50)]);
+    await sleep(20);
   }
 }
 

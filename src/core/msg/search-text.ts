@@ -2,13 +2,10 @@
 
 import type { MessageItem } from '../types.ts';
 import { ContentType } from '../types.ts';
-
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
+import { asObject, asString as str } from '../loose.ts';
 
 export function searchTextOf(m: MessageItem): string {
-  const e = (key: string): Record<string, unknown> => (m[key] && typeof m[key] === 'object' ? (m[key] as Record<string, unknown>) : {});
+  const e = (key: string) => asObject(m[key]);
   switch (m.contentType) {
     case ContentType.Text:
       return str(e('textElem').content);

@@ -11,6 +11,7 @@ import { applyServerSettings, type ServerConversation } from './conversations.ts
 import { refreshSelf, fetchUsers } from './users.ts';
 import { onGroupReadReceipt } from './group-receipts.ts';
 import { handleRelationNotification, isRelationNotification } from './relation-notifications.ts';
+import { asNumber as num, asString as str } from '../loose.ts';
 
 const utf8 = new TextDecoder();
 
@@ -23,9 +24,6 @@ export function notificationDetail(d: SdkWsProto.MsgData): Record<string, unknow
     return undefined;
   }
 }
-
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0) || 0);
 
 export async function handleNotification(s: CoreSession, d: SdkWsProto.MsgData, operationID: string): Promise<void> {
   const tips = notificationDetail(d);

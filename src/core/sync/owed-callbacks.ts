@@ -26,10 +26,8 @@ import {
 import { listID, type ReportKind, type SyncWindow } from './sync-window.ts';
 import { requestKey } from '../store/friends.ts';
 import { selfList } from './users.ts';
+import { asObject as obj, asString as str, type JsonObject as Tips } from '../loose.ts';
 
-type Tips = Record<string, unknown>;
-const obj = (v: unknown): Tips => (v && typeof v === 'object' ? (v as Tips) : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const ids = (v: unknown): string[] => (Array.isArray(v) ? v.map((u) => str(obj(u).userID) || str(u)).filter(Boolean) : []);
 
 /** A callback a notification stands for: the row (by key) of a list, and what happened to it. */

@@ -1,104 +1,66 @@
 // Server entities (openim-server-protocol.md §3.9) → the client's shapes (open-im-sdk entity.ts).
 
 import type { BlackUserItem, FriendApplicationItem, FriendUserItem, GroupApplicationItem, GroupItem, GroupMemberItem } from '../types.ts';
+import { asNumber as num, asObject as obj, asString as str, type JsonObject as O } from '../loose.ts';
 
-type O = Record<string, unknown>;
-const obj = (v: unknown): O => (v && typeof v === 'object' ? (v as O) : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0) || 0);
+/** Each field of T read with `str` or `num` (as its type says) from the same name on the server's object. */
+type SameNames<T> = { readonly [K in keyof T]-?: T[K] extends string ? typeof str : typeof num };
 
-/** FriendInfo {ownerUserID, remark, createTime, friendUser, addSource, operatorUserID, ex}. */
-export function toFriend(raw: unknown): FriendUserItem {
-  const f = obj(raw);
-  const u = obj(f.friendUser);
-  return {
-    ownerUserID: str(f.ownerUserID),
-    userID: str(u.userID) || str(f.friendUserID),
-    nickname: str(u.nickname),
-    faceURL: str(u.faceURL),
-    remark: str(f.remark),
-    createTime: num(f.createTime),
-    addSource: num(f.addSource),
-    operatorUserID: str(f.operatorUserID),
-    ex: str(f.ex),
-    attachedInfo: '',
+/** For entities the server sends under the client's own field names. */
+function sameNames<T>(fields: SameNames<T>): (raw: unknown) => T {
+  const entries = Object.entries<(v: unknown) => string | number>(fields);
+  return (raw) => {
+    const o = obj(raw);
+    return Object.fromEntries(entries.map(([k, read]) => [k, read(o[k])])) as T;
   };
 }
 
-/** BlackInfo {ownerUserID, createTime, blackUserInfo, addSource, operatorUserID, ex}. */
-export function toBlack(raw: unknown): BlackUserItem {
-  const b = obj(raw);
-  const u = obj(b.blackUserInfo);
-  return {
-    ownerUserID: str(b.ownerUserID),
-    userID: str(u.userID) || str(b.blackUserID),
-    nickname: str(u.nickname),
-    faceURL: str(u.faceURL),
-    createTime: num(b.createTime),
-    addSource: num(b.addSource),
-    operatorUserID: str(b.operatorUserID),
-    ex: str(b.ex),
-  };
-}
-
-export function toFriendRequest(raw: unknown): FriendApplicationItem {
+/**
+ * FriendInfo and BlackInfo {ownerUserID, [remark,] createTime, <user>, addSource, operatorUserID, ex}:
+ * the other user nested under `user` (its ID also flat under `id`). The field order is the stored
+ * rows' (they are compared as JSON), so `middle` goes where a friend's remark goes.
+ */
+function relation<M extends O>(raw: unknown, user: string, id: string, middle: (r: O) => M) {
   const r = obj(raw);
+  const u = obj(r[user]);
   return {
-    fromUserID: str(r.fromUserID),
-    fromNickname: str(r.fromNickname),
-    fromFaceURL: str(r.fromFaceURL),
-    toUserID: str(r.toUserID),
-    toNickname: str(r.toNickname),
-    toFaceURL: str(r.toFaceURL),
-    handleResult: num(r.handleResult),
-    reqMsg: str(r.reqMsg),
+    ownerUserID: str(r.ownerUserID),
+    userID: str(u.userID) || str(r[id]),
+    nickname: str(u.nickname),
+    faceURL: str(u.faceURL),
+    ...middle(r),
     createTime: num(r.createTime),
-    handlerUserID: str(r.handlerUserID),
-    handleMsg: str(r.handleMsg),
-    handleTime: num(r.handleTime),
+    addSource: num(r.addSource),
+    operatorUserID: str(r.operatorUserID),
     ex: str(r.ex),
   };
 }
 
-export function toGroup(raw: unknown): GroupItem {
-  const g = obj(raw);
-  return {
-    groupID: str(g.groupID),
-    groupName: str(g.groupName),
-    notification: str(g.notification),
-    notificationUserID: str(g.notificationUserID),
-    notificationUpdateTime: num(g.notificationUpdateTime),
-    introduction: str(g.introduction),
-    faceURL: str(g.faceURL),
-    ownerUserID: str(g.ownerUserID),
-    createTime: num(g.createTime),
-    memberCount: num(g.memberCount),
-    status: num(g.status),
-    creatorUserID: str(g.creatorUserID),
-    groupType: num(g.groupType),
-    needVerification: num(g.needVerification),
-    ex: str(g.ex),
-    applyMemberFriend: num(g.applyMemberFriend),
-    lookMemberInfo: num(g.lookMemberInfo),
-  };
+export function toFriend(raw: unknown): FriendUserItem {
+  return { ...relation(raw, 'friendUser', 'friendUserID', (r) => ({ remark: str(r.remark) })), attachedInfo: '' };
 }
 
-export function toMember(raw: unknown): GroupMemberItem {
-  const m = obj(raw);
-  return {
-    groupID: str(m.groupID),
-    userID: str(m.userID),
-    nickname: str(m.nickname),
-    faceURL: str(m.faceURL),
-    roleLevel: num(m.roleLevel),
-    muteEndTime: num(m.muteEndTime),
-    joinTime: num(m.joinTime),
-    joinSource: num(m.joinSource),
-    inviterUserID: str(m.inviterUserID),
-    operatorUserID: str(m.operatorUserID),
-    ex: str(m.ex),
-  };
+export function toBlack(raw: unknown): BlackUserItem {
+  return relation(raw, 'blackUserInfo', 'blackUserID', () => ({}));
 }
+
+export const toFriendRequest = sameNames<FriendApplicationItem>({
+  fromUserID: str, fromNickname: str, fromFaceURL: str, toUserID: str, toNickname: str, toFaceURL: str,
+  handleResult: num, reqMsg: str, createTime: num, handlerUserID: str, handleMsg: str, handleTime: num,
+  ex: str,
+});
+
+export const toGroup = sameNames<GroupItem>({
+  groupID: str, groupName: str, notification: str, notificationUserID: str, notificationUpdateTime: num,
+  introduction: str, faceURL: str, ownerUserID: str, createTime: num, memberCount: num, status: num,
+  creatorUserID: str, groupType: num, needVerification: num, ex: str, applyMemberFriend: num,
+  lookMemberInfo: num,
+});
+
+export const toMember = sameNames<GroupMemberItem>({
+  groupID: str, userID: str, nickname: str, faceURL: str, roleLevel: num, muteEndTime: num, joinTime: num,
+  joinSource: num, inviterUserID: str, operatorUserID: str, ex: str,
+});
 
 /** GroupRequest {userInfo, groupInfo, handleResult, reqMsg, handleMsg, reqTime, handleUserID, handleTime, ex, joinSource}. */
 export function toGroupRequest(raw: unknown): GroupApplicationItem {

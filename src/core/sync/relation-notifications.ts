@@ -25,11 +25,8 @@ import {
 } from './relations.ts';
 import { applyDelta, applyOrSync, type Delta } from './version-sync.ts';
 import { fetchUsers } from './users.ts';
+import { asNumber as num, asObject as obj, asString as str, type JsonObject as Tips } from '../loose.ts';
 
-type Tips = Record<string, unknown>;
-const obj = (v: unknown): Tips => (v && typeof v === 'object' ? (v as Tips) : {});
-const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const num = (v: unknown): number => (typeof v === 'number' ? v : Number(v ?? 0) || 0);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 export const FriendNotif = {

@@ -4,7 +4,8 @@
 // who saw the notifications. Group rows also name their `sg_` conversations.
 
 import type { CoreSession } from '../core-session.ts';
-import { GroupStatus, type BlackUserItem, type FriendUserItem, type GroupItem, type GroupMemberItem } from '../types.ts';
+import type { Store } from '../store/index.ts';
+import { GroupStatus, type BlackUserItem, type FriendApplicationItem, type FriendUserItem, type GroupApplicationItem, type GroupItem, type GroupMemberItem } from '../types.ts';
 import { requestKey } from '../store/friends.ts';
 import { ConvChanges } from './conv-changes.ts';
 import { toBlack, toFriend, toFriendRequest, toGroup, toGroupRequest, toMember } from './relation-convert.ts';
@@ -250,50 +251,6 @@ export function reportDismissed(s: CoreSession, g: GroupItem): void {
   s.emit('OnGroupDismissed', g);
 }
 
-/** Friend requests received and sent: the server's lists diffed with the local table. */
-export async function syncFriendRequests(s: CoreSession, op: string): Promise<void> {
-  const store = s.db();
-  const recv = await allPages(s, '/friend/get_friend_apply_list', { userID: s.userID, handleResults: [] }, 'FriendRequests', op);
-  const sent = await allPages(s, '/friend/get_self_friend_apply_list', { userID: s.userID, handleResults: [] }, 'friendRequests', op);
-  const server = [...recv, ...sent].map(toFriendRequest);
-  const report = store.seqs.hasVersion(FRIEND_REQUESTS_TABLE, s.userID);
-  const emits = diffRequests(
-    server,
-    store.friends.requests(),
-    requestKey,
-    (r) => store.friends.putRequest(r),
-    (r) => store.friends.deleteRequest(r.fromUserID, r.toUserID),
-    FRIEND_REQUEST_EVENTS,
-    () => store.seqs.setVersion(FRIEND_REQUESTS_TABLE, s.userID, '', 0),
-    s,
-    listID(FRIEND_REQUESTS_TABLE, s.userID),
-  );
-  if (report) for (const e of emits) e();
-  else loadedSilently(s, listID(FRIEND_REQUESTS_TABLE, s.userID));
-}
-
-/** Group requests received (as owner/admin) and sent. */
-export async function syncGroupRequests(s: CoreSession, op: string): Promise<void> {
-  const store = s.db();
-  const recv = await allPages(s, '/group/get_recv_group_applicationList', { fromUserID: s.userID }, 'groupRequests', op);
-  const sent = await allPages(s, '/group/get_user_req_group_applicationList', { userID: s.userID }, 'groupRequests', op);
-  const server = [...recv, ...sent].map(toGroupRequest);
-  const report = store.seqs.hasVersion(GROUP_REQUESTS_TABLE, s.userID);
-  const emits = diffRequests(
-    server,
-    store.groups.requests(),
-    groupRequestKey,
-    (r) => store.groups.putRequest(r),
-    (r) => store.groups.deleteRequest(r.groupID, r.userID),
-    GROUP_REQUEST_EVENTS,
-    () => store.seqs.setVersion(GROUP_REQUESTS_TABLE, s.userID, '', 0),
-    s,
-    listID(GROUP_REQUESTS_TABLE, s.userID),
-  );
-  if (report) for (const e of emits) e();
-  else loadedSilently(s, listID(GROUP_REQUESTS_TABLE, s.userID));
-}
-
 export interface RequestEvents {
   added: string;
   deleted: string;
@@ -324,46 +281,83 @@ function requestKind(handleResult: number): 'added' | 'accepted' | 'rejected' {
   return handleResult === 1 ? 'accepted' : handleResult === -1 ? 'rejected' : 'added';
 }
 
-function diffRequests<T extends { handleResult: number }>(
-  server: T[],
-  localRows: T[],
-  key: (t: T) => string,
-  put: (t: T) => void,
-  del: (t: T) => void,
-  ev: RequestEvents,
-  mark: () => void,
-  s: CoreSession,
-  list: string,
-): (() => void)[] {
-  const out: (() => void)[] = [];
-  const local = byKey(localRows, key);
+/** Friend or group requests: fetched whole (received and sent) and diffed with the local table. */
+interface RequestList<T extends { handleResult: number }> {
+  readonly table: string;
+  readonly events: RequestEvents;
+  readonly key: (t: T) => string;
+  fetch(s: CoreSession, op: string): Promise<T[]>;
+  rows(store: Store): { all: T[]; put(t: T): void; del(t: T): void };
+}
+
+const FRIEND_REQUESTS: RequestList<FriendApplicationItem> = {
+  table: FRIEND_REQUESTS_TABLE,
+  events: FRIEND_REQUEST_EVENTS,
+  key: requestKey,
+  fetch: async (s, op) => [
+    ...(await allPages(s, '/friend/get_friend_apply_list', { userID: s.userID, handleResults: [] }, 'FriendRequests', op)),
+    ...(await allPages(s, '/friend/get_self_friend_apply_list', { userID: s.userID, handleResults: [] }, 'friendRequests', op)),
+  ].map(toFriendRequest),
+  rows: (store) => ({ all: store.friends.requests(), put: (r) => store.friends.putRequest(r), del: (r) => store.friends.deleteRequest(r.fromUserID, r.toUserID) }),
+};
+
+/** Received as owner or admin, and sent. */
+const GROUP_REQUESTS: RequestList<GroupApplicationItem> = {
+  table: GROUP_REQUESTS_TABLE,
+  events: GROUP_REQUEST_EVENTS,
+  key: groupRequestKey,
+  fetch: async (s, op) => [
+    ...(await allPages(s, '/group/get_recv_group_applicationList', { fromUserID: s.userID }, 'groupRequests', op)),
+    ...(await allPages(s, '/group/get_user_req_group_applicationList', { userID: s.userID }, 'groupRequests', op)),
+  ].map(toGroupRequest),
+  rows: (store) => ({ all: store.groups.requests(), put: (r) => store.groups.putRequest(r), del: (r) => store.groups.deleteRequest(r.groupID, r.userID) }),
+};
+
+export function syncFriendRequests(s: CoreSession, op: string): Promise<void> {
+  return syncRequests(s, op, FRIEND_REQUESTS);
+}
+
+export function syncGroupRequests(s: CoreSession, op: string): Promise<void> {
+  return syncRequests(s, op, GROUP_REQUESTS);
+}
+
+/** Callbacks only once the list was loaded before; the first load is silent. */
+async function syncRequests<T extends { handleResult: number }>(s: CoreSession, op: string, l: RequestList<T>): Promise<void> {
+  const store = s.db();
+  const server = await l.fetch(s, op);
+  const list = listID(l.table, s.userID);
+  const report = store.seqs.hasVersion(l.table, s.userID);
+  const rows = l.rows(store);
+  const emits: (() => void)[] = [];
+  const local = byKey(rows.all, l.key);
   const seen = new Set<string>();
   const outcome = (k: string, t: T) => () => {
     const kind = requestKind(t.handleResult);
     reported(s, list, k, kind);
-    s.emit(ev[kind], t);
+    s.emit(l.events[kind], t);
   };
-  s.db().tx(() => {
+  store.tx(() => {
     for (const t of server) {
-      const k = key(t);
+      const k = l.key(t);
       if (seen.has(k)) continue;
       seen.add(k);
       const before = local.get(k);
       if (before && JSON.stringify(before) === JSON.stringify(t)) continue;
-      put(t);
-      if (!before || before.handleResult !== t.handleResult) out.push(outcome(k, t));
+      rows.put(t);
+      if (!before || before.handleResult !== t.handleResult) emits.push(outcome(k, t));
     }
     for (const [k, t] of local) {
       if (seen.has(k)) continue;
-      del(t);
-      out.push(() => {
+      rows.del(t);
+      emits.push(() => {
         reported(s, list, k, 'removed');
-        s.emit(ev.deleted, t);
+        s.emit(l.events.deleted, t);
       });
     }
-    mark();
+    store.seqs.setVersion(l.table, s.userID, '', 0);
   });
-  return out;
+  if (report) for (const e of emits) e();
+  else loadedSilently(s, list);
 }
 
 /**

@@ -122,7 +122,7 @@ export function registerGroupMemberRoutes(r: Router): void {
           join(req, groupID, userID, { joinSource: int(b, 'joinSource'), inviterUserID: userID });
           return entered(req, groupID, userID);
         }
-        req.im.groups.apply(groupID, userID, { reqMsg: reqMessage, joinSource: int(b, 'joinSource'), inviterUserID: '', ex: str(b, 'ex') });
+        req.im.groupRequests.apply(groupID, userID, { reqMsg: reqMessage, joinSource: int(b, 'joinSource'), inviterUserID: '', ex: str(b, 'ex') });
         return askManagers(req, groupID, userID, reqMessage);
       });
       deliver(req.operationID);
@@ -173,7 +173,7 @@ export function registerGroupMemberRoutes(r: Router): void {
         // An ordinary member's invitation to a group where everyone needs approval is an application.
         if (g.needVerification === ALL_NEED_VERIFICATION && op.rank < ROLE_ADMIN) {
           const asks = invited.map((u) => {
-            req.im.groups.apply(groupID, u, { reqMsg: reason, joinSource: JOIN_BY_INVITATION, inviterUserID: req.userID, ex: '' });
+            req.im.groupRequests.apply(groupID, u, { reqMsg: reason, joinSource: JOIN_BY_INVITATION, inviterUserID: req.userID, ex: '' });
             return askManagers(req, groupID, u, reason);
           });
           return (opID) => asks.forEach((d) => d(opID));

@@ -25,14 +25,14 @@ export function registerGroupRequestRoutes(r: Router): void {
       const handledMsg = str(b, 'handledMsg');
       const g = groupOf(req, groupID);
       const op = manager(req, groupID);
-      const request = req.im.groups.request(groupID, applicant);
+      const request = req.im.groupRequests.request(groupID, applicant);
       if (!request) throw imError(ImCode.RecordNotFound, `no request from ${applicant} to group ${groupID}`);
       if (request.handleResult !== 0) throw imError(ImCode.GroupRequestHandled, 'group request handled already');
       // As upstream, agreeing for someone who is already a member only closes the request.
       const inGroup = req.im.groups.member(groupID, applicant) !== undefined;
       if (result === AGREE && !inGroup) notDismissed(g);
       const deliver = inTransaction(req.im.db, (): Deliver => {
-        req.im.groups.handle(groupID, applicant, result, req.userID, handledMsg);
+        req.im.groupRequests.handle(groupID, applicant, result, req.userID, handledMsg);
         const answers = (ct: number) =>
           notifyUsers(req, req.userID, [applicant, ...req.im.groups.managerIDs(groupID)], ct, (to) => ({
             group: req.im.groups.get(groupID),
@@ -62,7 +62,7 @@ export function registerGroupRequestRoutes(r: Router): void {
       checkAccess(req, userID);
       const p = pageOf(b);
       const managed = req.im.groups.managedGroupIDs(userID);
-      return req.im.groups.requests({ groupIDs: managed }, strList(b, 'groupIDs'), intList(b, 'handleResults'), p.offset, p.limit);
+      return req.im.groupRequests.requests({ groupIDs: managed }, strList(b, 'groupIDs'), intList(b, 'handleResults'), p.offset, p.limit);
     },
   });
 
@@ -72,7 +72,7 @@ export function registerGroupRequestRoutes(r: Router): void {
       const userID = required(str(b, 'userID'), 'userID');
       checkAccess(req, userID);
       const p = pageOf(b);
-      return req.im.groups.requests({ userID }, strList(b, 'groupIDs'), intList(b, 'handleResults'), p.offset, p.limit);
+      return req.im.groupRequests.requests({ userID }, strList(b, 'groupIDs'), intList(b, 'handleResults'), p.offset, p.limit);
     },
   });
 
@@ -83,7 +83,7 @@ export function registerGroupRequestRoutes(r: Router): void {
       const userID = required(str(b, 'userID'), 'userID');
       groupOf(req, groupID);
       if (req.userID !== userID) manager(req, groupID);
-      const found = req.im.groups.request(groupID, userID);
+      const found = req.im.groupRequests.request(groupID, userID);
       return { total: found ? 1 : 0, groupRequests: found ? [found] : [] };
     },
   });

@@ -2,7 +2,7 @@
 
 import { pullMapToJson, emptyMsg } from '../codec.ts';
 import { imArgsError } from '../errs.ts';
-import { MSG_FROM_SYSTEM } from '../msg-kinds.ts';
+import { MSG_FROM_SYSTEM, type Deliver } from '../msg-kinds.ts';
 import { onlineOnlyOptions, OPT_OFFLINE_PUSH, type MsgOptions } from '../options.ts';
 import { bool, field, int, intList, obj, objList, required, str, strList, type Body } from './body.ts';
 import { checkAccess, type RouteRequest, type Router } from './router.ts';
@@ -20,6 +20,17 @@ function userOf(req: RouteRequest, b: Body): string {
 function syncSelf(b: Body): boolean {
   const opt = obj(b, 'deleteSyncOpt');
   return opt ? bool(opt, 'IsSyncSelf') : false;
+}
+
+/** A user route acting on one of the user's conversations; `act` returns what to deliver, the answer is empty. */
+function conversationRoute(r: Router, path: string, act: (req: RouteRequest, b: Body, userID: string, conversationID: string) => Deliver): void {
+  r.add(path, {
+    auth: 'user',
+    handle(req, b) {
+      act(req, b, userOf(req, b), required(str(b, 'conversationID'), 'conversationID'))(req.operationID);
+      return undefined;
+    },
+  });
 }
 
 export function registerMsgRoutes(r: Router): void {
@@ -58,55 +69,11 @@ export function registerMsgRoutes(r: Router): void {
     },
   });
 
-  r.add('/msg/mark_conversation_as_read', {
-    auth: 'user',
-    handle(req, b) {
-      const userID = userOf(req, b);
-      const id = required(str(b, 'conversationID'), 'conversationID');
-      req.im.ops.markConversationAsRead(userID, id, int(b, 'hasReadSeq'), intList(b, 'seqs'))(req.operationID);
-      return undefined;
-    },
-  });
-
-  r.add('/msg/mark_msgs_as_read', {
-    auth: 'user',
-    handle(req, b) {
-      const userID = userOf(req, b);
-      const id = required(str(b, 'conversationID'), 'conversationID');
-      req.im.ops.markMsgsAsRead(userID, id, intList(b, 'seqs'))(req.operationID);
-      return undefined;
-    },
-  });
-
-  r.add('/msg/set_conversation_has_read_seq', {
-    auth: 'user',
-    handle(req, b) {
-      const userID = userOf(req, b);
-      const id = required(str(b, 'conversationID'), 'conversationID');
-      req.im.ops.setHasReadSeq(userID, id, int(b, 'hasReadSeq'), bool(b, 'noNotification'))(req.operationID);
-      return undefined;
-    },
-  });
-
-  r.add('/msg/revoke_msg', {
-    auth: 'user',
-    handle(req, b) {
-      const userID = userOf(req, b);
-      const id = required(str(b, 'conversationID'), 'conversationID');
-      req.im.ops.revoke(userID, req.isAdmin, id, int(b, 'seq'))(req.operationID);
-      return undefined;
-    },
-  });
-
-  r.add('/msg/delete_msgs', {
-    auth: 'user',
-    handle(req, b) {
-      const userID = userOf(req, b);
-      const id = required(str(b, 'conversationID'), 'conversationID');
-      req.im.ops.deleteMsgs(userID, id, intList(b, 'seqs'), syncSelf(b))(req.operationID);
-      return undefined;
-    },
-  });
+  conversationRoute(r, '/msg/mark_conversation_as_read', (req, b, userID, id) => req.im.ops.markConversationAsRead(userID, id, int(b, 'hasReadSeq'), intList(b, 'seqs')));
+  conversationRoute(r, '/msg/mark_msgs_as_read', (req, b, userID, id) => req.im.ops.markMsgsAsRead(userID, id, intList(b, 'seqs')));
+  conversationRoute(r, '/msg/set_conversation_has_read_seq', (req, b, userID, id) => req.im.ops.setHasReadSeq(userID, id, int(b, 'hasReadSeq'), bool(b, 'noNotification')));
+  conversationRoute(r, '/msg/revoke_msg', (req, b, userID, id) => req.im.ops.revoke(userID, req.isAdmin, id, int(b, 'seq')));
+  conversationRoute(r, '/msg/delete_msgs', (req, b, userID, id) => req.im.ops.deleteMsgs(userID, id, intList(b, 'seqs'), syncSelf(b)));
 
   r.add('/msg/clear_conversation_msg', {
     auth: 'user',
