@@ -76,7 +76,7 @@ async function reconnects(name: string, gw: Proc & { url: string }, userID: stri
 }
 
 const rows: Result[] = [];
-let newSessionCalls = 'n/a';
+let newSessionCalls: string;
 try {
   const admin = new ImAdmin(im.apiAddress);
   const run = Date.now().toString(36);
@@ -94,7 +94,7 @@ try {
     await first.c.close();
     await sleep(300);
     const before = await parseTokens();
-    (await login(cached.url, users[2]!, token)).c.close();
+    await (await login(cached.url, users[2]!, token)).c.close();
     newSessionCalls = String((await parseTokens()) - before);
   } finally {
     await cached.close();

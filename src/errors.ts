@@ -146,7 +146,7 @@ export function toWire(e: unknown): WireError {
   }
   if (e && typeof e === 'object' && typeof (e as { code?: unknown }).code === 'number') {
     const o = e as { code: number; message?: unknown; name?: unknown };
-    return { name: typeof o.name === 'string' ? o.name : 'Error', code: o.code, message: String(o.message ?? '') };
+    return { name: typeof o.name === 'string' ? o.name : 'Error', code: o.code, message: typeof o.message === 'string' ? o.message : '' };
   }
   // Unknown errors are internal: never leak their text (stacks, paths) to clients.
   return { name: 'GW_INTERNAL', code: catalog.GW_INTERNAL.code, message: catalog.GW_INTERNAL.message };

@@ -82,7 +82,7 @@ const proxyList: Parser<readonly string[]> = (raw) => {
 
 // OpenIM's numeric log levels (6 = debug ... 1 = fatal) are accepted beside pino's names.
 const LOG_LEVELS = ['silent', 'fatal', 'error', 'warn', 'info', 'debug', 'trace'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
+type LogLevel = (typeof LOG_LEVELS)[number];
 const logLevel: Parser<LogLevel> = (raw) => {
   const v = raw.trim().toLowerCase();
   const numeric: Record<string, LogLevel> = { '0': 'silent', '1': 'fatal', '2': 'error', '3': 'warn', '4': 'info', '5': 'debug', '6': 'debug' };
@@ -129,12 +129,12 @@ export const optionSpecs = {
   dbDir: { group: 'sessions', flag: 'openIMDbDir', default: './data/sdk', parse: str, doc: 'Root of the per-user SDK databases' },
   configFile: { group: 'process', flag: 'config', default: '', parse: str, doc: 'JSON file with option values, keyed by flag name; flags and env win over it (docs/operations.md)' },
   nodeId: { group: 'process', flag: 'node-id', default: '', parse: str, doc: 'This instance\'s name in every log line and in /readyz; empty = hostname:port' },
-  logLevel: { group: 'process', flag: 'openIM_log_level', default: 'info' as LogLevel, parse: logLevel, doc: 'Log level: a pino level name or OpenIM 0-6' },
+  logLevel: { group: 'process', flag: 'openIM_log_level', default: 'info', parse: logLevel, doc: 'Log level: a pino level name or OpenIM 0-6' },
   adminToken: { group: 'admin', flag: 'admin-token', default: '', parse: str, doc: 'Bearer token for /admin and /metrics; empty disables them' },
   metricsToken: { group: 'admin', flag: 'metrics-token', default: '', parse: str, doc: 'Read-only bearer token for /metrics alone (the admin token works too); empty: admin token only' },
   faultInjection: { group: 'admin', flag: 'fault-injection', default: false, parse: bool, boolean: true, doc: 'Enable POST /admin/sessions/{u}/{p}/fault' },
   isolation: {
-    group: 'sessions', flag: 'isolation', default: 'thread' as Isolation, parse: isolation,
+    group: 'sessions', flag: 'isolation', default: 'thread', parse: isolation,
     doc: '`thread` (a worker per user), `process` (a child process per user: contains native crashes, takes OS limits) or `none` (in-process; unsafe, benchmarks only); per user in --limits-file',
   },
   allowedOrigins: { group: 'connections', flag: 'allowed-origins', default: [] as readonly string[], parse: list, doc: 'Comma-separated Origin allow-list; empty allows any' },
@@ -168,7 +168,7 @@ export const optionSpecs = {
   restartPeriodMs: { group: 'restarts', flag: 'restart-period-ms', default: 60_000, parse: int(1000, 86_400_000), doc: 'Restart intensity window' },
   drainTimeoutMs: { group: 'process', flag: 'drain-timeout-ms', default: 10_000, parse: int(0, 600_000), doc: 'Bound on a graceful shutdown' },
   warmPool: {
-    group: 'capacity', flag: 'warm-pool', default: 'auto' as number | 'auto', parse: warmPool,
+    group: 'capacity', flag: 'warm-pool', default: 'auto', parse: warmPool,
     doc: 'Spare session workers kept pre-spawned (thread or process isolation); `auto` = one per CPU, 1 to 4; 0 disables',
   },
   memoryBudgetMb: { group: 'capacity', flag: 'memory-budget-mb', default: 0, parse: int(0, 16 * MiB), doc: 'Memory for sessions, MB; 0 = the machine\'s RAM' },
@@ -201,7 +201,7 @@ export const optionSpecs = {
   imMaxObjectMb: { group: 'embedded', flag: 'imserver-max-object-mb', default: 100, parse: int(1, 1024 * 1024), doc: 'Largest upload to the embedded IM server, MiB' },
   imObjectQuotaMb: { group: 'embedded', flag: 'imserver-object-quota-mb', default: 1024, parse: int(1, 1024 * 1024 * 1024), doc: 'Upload storage per user on the embedded IM server, MiB' },
   demo: {
-    group: 'embedded', flag: 'demo', default: 'auto' as boolean | 'auto', parse: demo, boolean: true,
+    group: 'embedded', flag: 'demo', default: 'auto', parse: demo, boolean: true,
     doc: 'Demo chat at /demo/ (hands out tokens for any user: local use only); `auto` = on with the embedded IM server, which it needs',
   },
 } as const satisfies Record<string, OptionSpec<unknown>>;

@@ -72,7 +72,7 @@ export interface LoadedMessage {
   readonly type: 'loaded';
   readonly heapSizeLimit: number;
 }
-export interface FatalMessage {
+interface FatalMessage {
   readonly type: 'fatal';
   readonly error: WireError;
 }
@@ -98,11 +98,11 @@ export interface CallMessage {
   /** Absolute deadline, ms since epoch. The worker abandons work past it. */
   readonly deadline: number;
 }
-export interface CancelMessage {
+interface CancelMessage {
   readonly type: 'cancel';
   readonly id: number;
 }
-export interface PingMessage {
+interface PingMessage {
   readonly type: 'ping';
   readonly seq: number;
 }
@@ -115,7 +115,9 @@ export interface PingMessage {
 export type FaultKind =
   | 'throw' | 'reject' | 'exit' | 'loop' | 'oom'
   | 'abort' | 'segfault' | 'sigkill' | 'fd-exhaustion' | 'cpu-burn';
-export interface FaultMessage {
+/** How long cpu-burn keeps a core busy (workers/faults.ts burns; the supervisor's chaos judges the burn by it). */
+export const CPU_BURN_MS = 5_000;
+interface FaultMessage {
   readonly type: 'fault';
   readonly kind: FaultKind;
 }
@@ -126,7 +128,7 @@ export interface ShutdownMessage {
   readonly reason: 'logout' | 'idle' | 'admin' | 'drain' | 'restart' | 'signed_out';
 }
 /** The gateway's log level changed (SIGHUP): drop lines below `level` from now on. */
-export interface LogLevelMessage {
+interface LogLevelMessage {
   readonly type: 'log-level';
   readonly level: string;
 }
@@ -168,7 +170,7 @@ export interface PongMessage {
   readonly external: number;
 }
 /** The core closed cleanly (databases flushed); the worker exits right after. */
-export interface ClosedMessage {
+interface ClosedMessage {
   readonly type: 'closed';
 }
 /**

@@ -5,8 +5,7 @@
 // session in its own process (src/supervisor/faults.ts).
 
 import { openSync } from 'node:fs';
-import type { FaultKind } from '../src/protocol.ts';
-import { CPU_BURN_MS } from '../src/supervisor/faults.ts';
+import { CPU_BURN_MS, type FaultKind } from '../src/protocol.ts';
 /** One busy slice of cpu-burn; between slices the event loop turns, so pings and calls are answered. */
 const BURN_SLICE_MS = 20;
 

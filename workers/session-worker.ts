@@ -182,7 +182,7 @@ async function bind(m: BindMessage, core: CoreModule): Promise<void> {
  */
 function checkProtocol(): void {
   if (boot.protocolVersion === PROTOCOL_VERSION) return;
-  fail(gatewayError('GW_INTERNAL', `the gateway speaks protocol ${String(boot.protocolVersion)}, this worker ${PROTOCOL_VERSION}: restart the gateway`, {
+  fail(gatewayError('GW_INTERNAL', `the gateway speaks protocol ${String(boot.protocolVersion)}, this worker ${String(PROTOCOL_VERSION)}: restart the gateway`, {
     protocolVersion: PROTOCOL_VERSION,
     gatewayProtocolVersion: boot.protocolVersion,
   }));

@@ -27,14 +27,14 @@ type Msg = Start | { type: 'rss' } | { type: 'cpu' } | { type: 'requests' } | { 
 /** This process and every descendant (session processes), from /proc: the children of every thread. */
 function tree(pid: number): number[] {
   const out = [pid];
-  let tasks: string[] = [];
+  let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
   } catch {
     return out;
   }
   for (const t of tasks) {
-    let kids = '';
+    let kids: string;
     try {
       kids = readFileSync(`/proc/${pid}/task/${t}/children`, 'utf8');
     } catch {
@@ -177,7 +177,7 @@ process.on('message', (m: Msg) => {
   } else if (m.type === 'tree') {
     send({ type: 'tree', ...treeMemory() });
   } else if (m.type === 'close') {
-    close().finally(() => process.exit(0));
+    void close().finally(() => process.exit(0));
   }
 });
 process.on('disconnect', () => void close().finally(() => process.exit(0)));

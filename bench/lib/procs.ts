@@ -106,7 +106,7 @@ export function cpuSeconds(pid: number): number {
  */
 export function wakeups(pid: number): Map<string, { threads: number; switches: number }> {
   const out = new Map<string, { threads: number; switches: number }>();
-  let tasks: string[] = [];
+  let tasks: string[];
   try {
     tasks = readdirSync(`/proc/${pid}/task`);
   } catch {

@@ -58,6 +58,7 @@ export interface CallContext {
  * The resolved value is JSON-serialised into the response's `data` (undefined → `""`).
  * Throw a CodedError (errors.ts) for a failure whose code the client should see.
  */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each function declares its own parameters; `unknown[]` would refuse them all
 export type CoreFunction = (ctx: CallContext, ...args: any[]) => Promise<unknown>;
 
 export interface SdkCore {

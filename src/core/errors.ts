@@ -63,7 +63,7 @@ export function requireArray(name: string, v: unknown): unknown[] {
 export function requireStrings(name: string, v: unknown): string[] {
   const a = requireArray(name, v);
   if (!a.every((x) => typeof x === 'string')) throw argsError(`${name} must be an array of strings`);
-  return a as string[];
+  return a;
 }
 
 /** Arguments the client may send as a JSON string or the gateway may already have decoded. */

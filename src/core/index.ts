@@ -23,8 +23,8 @@ export function createCoreWith(init: CoreInit, tuning: NetTuning = {}): SdkCore 
   s.store = new Store(init.dataDir);
   // A send in flight when the previous worker died: failed unless the server echoes it later.
   s.store.tx(() => s.store!.messages.failStaleSending());
-  const functions: Record<string, CoreFunction> = Object.assign(
-    Object.create(null) as Record<string, CoreFunction>,
+  const functions = Object.create(null) as Record<string, CoreFunction>;
+  for (const group of [
     authFunctions(s, tuning),
     userFunctions(s),
     conversationFunctions(s),
@@ -33,7 +33,7 @@ export function createCoreWith(init: CoreInit, tuning: NetTuning = {}): SdkCore 
     friendFunctions(s),
     groupFunctions(s),
     userStatusFunctions(s),
-  );
+  ]) Object.assign(functions, group);
   let closing: Promise<void> | null = null;
   return {
     functions: Object.freeze(functions),

@@ -70,7 +70,7 @@ export class ClientConnection implements SessionClient {
     this.#resumeKey = initOperationID;
     const ws = this.#ws;
     this.#deps.metrics.connections.inc();
-    ws.on('message', (data, isBinary) => this.#onMessage(data as Buffer | ArrayBuffer | Buffer[], isBinary));
+    ws.on('message', (data, isBinary) => this.#onMessage(data, isBinary));
     ws.on('pong', () => {
       this.#alive = true;
     });

@@ -292,7 +292,7 @@ const statements = new WeakMap<Db, Map<string, StatementSync>>();
 /** A prepared statement, prepared once per database and SQL text. */
 export function stmt<Row = unknown>(db: Db, sql: string): Stmt<Row> {
   let cache = statements.get(db);
-  if (!cache) statements.set(db, (cache = new Map()));
+  if (!cache) statements.set(db, (cache = new Map<string, StatementSync>()));
   let s = cache.get(sql);
   if (!s) cache.set(sql, (s = db.prepare(sql)));
   return typed(s);

@@ -188,9 +188,13 @@ export class Friends {
   patch(owner: string, friend: string, p: FriendPatch): void {
     const sets: string[] = [];
     const vals: (string | number)[] = [];
-    if (p.remark !== undefined) sets.push('remark = ?'), vals.push(p.remark);
-    if (p.ex !== undefined) sets.push('ex = ?'), vals.push(p.ex);
-    if (p.isPinned !== undefined) sets.push('is_pinned = ?'), vals.push(p.isPinned ? 1 : 0);
+    const set = (column: string, v: string | number): void => {
+      sets.push(`${column} = ?`);
+      vals.push(v);
+    };
+    if (p.remark !== undefined) set('remark', p.remark);
+    if (p.ex !== undefined) set('ex', p.ex);
+    if (p.isPinned !== undefined) set('is_pinned', p.isPinned ? 1 : 0);
     if (sets.length > 0) {
       stmt(this.#db, `UPDATE friends SET ${sets.join(', ')} WHERE owner_user_id = ? AND friend_user_id = ?`).run(...vals, owner, friend);
     }

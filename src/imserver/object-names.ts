@@ -17,6 +17,7 @@ const MAX_NAME_LENGTH = 1024;
 /** The URL path prefix objects are served under (upstream's `GET /object/*name`). */
 export const OBJECT_PATH = '/object/';
 
+// eslint-disable-next-line no-control-regex -- control characters are what this strips
 const CONTROL = /[\u0000-\u001f\u007f]/g;
 // In u-mode a paired surrogate is one astral code point; only a lone one is category Cs.
 const LONE_SURROGATE = /\p{Cs}/u;

@@ -12,7 +12,7 @@ export class EncodedResult {
 
   /** The decoded value (JSON.parse is iterative: any depth is safe). */
   get value(): unknown {
-    return this.json === '' ? undefined : JSON.parse(this.json);
+    return this.json === '' ? undefined : (JSON.parse(this.json) as unknown);
   }
 }
 

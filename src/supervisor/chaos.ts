@@ -41,7 +41,7 @@ export interface ChaosDeps {
   readonly sessions: () => readonly ChaosTarget[];
   readonly ledger: CallLedger;
   readonly log: Logger;
-  /** How long cpu-burn runs (workers/faults.ts CPU_BURN_MS). */
+  /** How long cpu-burn runs (CPU_BURN_MS in src/protocol.ts; workers/faults.ts burns it). */
   readonly burnMs: number;
 }
 

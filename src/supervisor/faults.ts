@@ -12,9 +12,6 @@ export const FAULT_KINDS: readonly FaultKind[] = [
   'throw', 'reject', 'exit', 'loop', 'oom', 'abort', 'segfault', 'sigkill', 'fd-exhaustion', 'cpu-burn',
 ];
 
-/** How long cpu-burn keeps a core busy (workers/faults.ts burns; chaos.ts judges the burn by it). */
-export const CPU_BURN_MS = 5_000;
-
 /** Only a process contains these. */
 export const PROCESS_ONLY_FAULTS: readonly FaultKind[] = ['abort', 'segfault', 'sigkill', 'fd-exhaustion'];
 

@@ -10,11 +10,10 @@ import { gatewayError, isGatewayError } from '../errors.ts';
 import type { Metrics } from '../metrics.ts';
 import { moduleUrl } from '../module-url.ts';
 import type { GatewayOptions } from '../options.ts';
-import type { FaultKind } from '../protocol.ts';
+import { CPU_BURN_MS, type FaultKind } from '../protocol.ts';
 import { Admission, capacity, type Capacity } from './admission.ts';
 import { CallLedger } from './call-ledger.ts';
 import { Chaos } from './chaos.ts';
-import { CPU_BURN_MS } from './faults.ts';
 import { loadLimits, readLimits } from './limits.ts';
 import { probeOsEnv, releaseOsEnv, type OsEnv } from './os-limits.ts';
 import { Registry, sessionKey } from './registry.ts';
@@ -25,8 +24,6 @@ import { StartGate } from './start-gate.ts';
 import type { Principal, SessionClient, SessionInfo, Supervisor, SupervisorOverview, TokenAuthority } from './types.ts';
 import { defaultPoolSize, WarmPool } from './warm-pool.ts';
 import { sessionWorkerBundle } from './worker-bundle.ts';
-
-export type { Supervisor, SessionClient, SessionInfo, SupervisorOverview, Principal, TokenAuthority } from './types.ts';
 
 export interface SupervisorDeps {
   readonly options: GatewayOptions;

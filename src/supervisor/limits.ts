@@ -49,7 +49,7 @@ export function parseLimits(text: string): Map<string, Partial<SessionLimits>> {
     throw invalid('expected {"users": {"<userID>": {...}}}');
   }
   const out = new Map<string, Partial<SessionLimits>>();
-  for (const [userID, raw] of Object.entries(users)) {
+  for (const [userID, raw] of Object.entries(users as Record<string, unknown>)) {
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw invalid(`users.${userID} must be an object`);
     const entry: { -readonly [K in keyof SessionLimits]?: SessionLimits[K] } = {};
     for (const [key, value] of Object.entries(raw)) {

@@ -39,7 +39,7 @@ export interface OsLimits {
 
 export const NO_OS_LIMITS: OsLimits = Object.freeze({ rssMb: 0, cpuPercent: 0, cpuSeconds: 0, openFiles: 0 });
 
-export type CpuControl =
+type CpuControl =
   | { readonly kind: 'cgroup2' | 'cgroup1'; readonly dir: string }
   | { readonly kind: 'nice'; readonly why: string };
 

@@ -30,9 +30,9 @@ import { cpuBusySampler, openFds, rssBytes } from './proc-stats.ts';
 import { SESSION_WORKER_URL, sessionWorkerEnv, youngGenerationMb } from './worker-host.ts';
 
 /** The env var the child reads its WorkerBoot from (a thread gets it as workerData). */
-export const BOOT_ENV = 'SDKGATE_SESSION_BOOT';
+const BOOT_ENV = 'SDKGATE_SESSION_BOOT';
 /** The entry's exit status after it reported a crash. */
-export const CRASH_EXIT = 70;
+const CRASH_EXIT = 70;
 
 export interface ProcessHostOptions {
   readonly boot: WorkerBoot;

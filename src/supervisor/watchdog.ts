@@ -66,7 +66,7 @@ class Clock {
     if (!c.#timer) {
       c.#timer = setInterval(() => {
         const now = Date.now();
-        for (const m of c!.#members) m.onClock(now);
+        for (const m of c.#members) m.onClock(now);
       }, periodMs);
       c.#timer.unref();
     }

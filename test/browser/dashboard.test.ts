@@ -108,7 +108,7 @@ describe('the admin dashboard', () => {
     expect((await answer(sdks[1]!.getTotalUnreadMsgCount())).errCode).toBe(0);
 
     // The other actions: unquarantine applies to quarantined sessions only; restart from the page.
-    expect(await page.$eval('tr[data-user="dash-b"] button[data-action="unquarantine"]', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+    expect(await page.$eval('tr[data-user="dash-b"] button[data-action="unquarantine"]', (b) => b.disabled)).toBe(true);
     const threadBefore = await page.$eval('tr[data-user="dash-b"] [data-col="threadId"]', (e) => e.textContent);
     await page.click('tr[data-user="dash-b"] button[data-action="restart"]');
     await page.waitForFunction(() => document.querySelector('#action-result')?.textContent === 'restart dash-b/5: done', T);

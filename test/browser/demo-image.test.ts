@@ -100,7 +100,7 @@ describe('the demo chat with images', () => {
       const img = document.querySelector<HTMLImageElement>('#messages li.theirs img');
       return img !== null && img.complete && img.naturalWidth === 96 && img.naturalHeight === 64;
     }, T);
-    const src = await dave.page.$eval('#messages li.theirs img', (e) => (e as HTMLImageElement).src);
+    const src = await dave.page.$eval('#messages li.theirs img', (e) => e.src);
     expect(new URL(src).origin).not.toBe(new URL(gateway.demoUrl!).origin); // served by the IM server
     await docScreenshot(dave.page, 'demo-image.png');
     for (const c of [carol, dave]) expect(c.console.filter((l) => /error/i.test(l))).toEqual([]);

@@ -62,7 +62,7 @@ export function installBoundWebSocket(): () => void {
 }
 
 /** The n-th user's loopback address: 127.0.1.2, 127.0.1.3, ... (254 per /24). */
-export function loopbackAddress(n: number): string {
+function loopbackAddress(n: number): string {
   return `127.0.${1 + Math.floor(n / 250)}.${2 + (n % 250)}`;
 }
 
@@ -123,7 +123,8 @@ export class ClusterUser {
     for (let attempt = 1; ; attempt++) {
       try {
         const r = (await until(this.sdk.login({ userID: this.userID, token, platformID: 5, apiAddr, wsAddr }), ms, `${this.userID} login`)) as { errCode: number };
-        if (r.errCode !== 0) throw r; // 3.5.2 resolves "login repeat" instead of rejecting
+        // 3.5.2 resolves "login repeat" instead of rejecting.
+        if (r.errCode !== 0) throw Object.assign(new Error(`${this.userID} login answered ${r.errCode}`), { errCode: r.errCode });
         break;
       } catch (e) {
         const code = (e as { errCode?: unknown }).errCode;
@@ -210,6 +211,6 @@ export class ClusterUser {
 }
 
 /** OpenIM's single-chat conversationID: si_ + the two userIDs sorted. */
-export function singleChatID(a: string, b: string): string {
+function singleChatID(a: string, b: string): string {
   return `si_${[a, b].sort().join('_')}`;
 }

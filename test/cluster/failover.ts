@@ -25,7 +25,7 @@ export interface FailoverResult {
   readonly notBack: readonly string[];
 }
 
-export function quantile(sorted: readonly number[], q: number): number {
+function quantile(sorted: readonly number[], q: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 }
@@ -94,7 +94,7 @@ export async function failover(e: Episode): Promise<FailoverResult> {
         if (process.env.FAILOVER_DEBUG) console.log(`${u.userID}: closed +${closed - t0} open +${opened - t0} upstream +${connected - t0} synced +${synced - t0} back +${at - t0} (${attempt + 1} probes, ${u.failedRedials} failed redials)`);
         return { back: at - t0, outage: at - closed };
       } catch (err) {
-        if (Date.now() > deadline) throw new Error(`${u.userID} not back within ${e.timeoutMs} ms: ${(err as Error).message}`);
+        if (Date.now() > deadline) throw new Error(`${u.userID} not back within ${e.timeoutMs} ms: ${(err as Error).message}`, { cause: err });
         await new Promise((r) => setTimeout(r, 250));
       }
     }

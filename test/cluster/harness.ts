@@ -16,10 +16,10 @@ import { killAll, startProcess, waitForOutput, type Proc } from '../helpers/proc
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 export const SHIPPED_CONF = join(ROOT, 'deploy/nginx/sdkgate.conf');
-export const ADMIN_TOKEN = 'cluster-admin-token-0123456789';
+const ADMIN_TOKEN = 'cluster-admin-token-0123456789';
 
 /** The nginx binary: on PATH, or where Debian puts it (/usr/sbin is not on every user's PATH). */
-export function findNginx(): string | null {
+function findNginx(): string | null {
   for (const dir of [...(process.env.PATH ?? '').split(':'), '/usr/sbin', '/usr/local/sbin']) {
     const p = join(dir, 'nginx');
     if (dir && existsSync(p)) return p;
@@ -27,10 +27,10 @@ export function findNginx(): string | null {
   return null;
 }
 
-export const NO_NGINX = 'nginx is not installed: make test-cluster runs the Debian package (apt-get install nginx-light; .ci/run installs it)';
+const NO_NGINX = 'nginx is not installed: make test-cluster runs the Debian package (apt-get install nginx-light; .ci/run installs it)';
 
 /** A free loopback port (nginx and the node list need fixed ports; a tiny race, retried by callers). */
-export function freePort(): Promise<number> {
+function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
@@ -109,7 +109,7 @@ export interface ClusterNode {
   metrics(): Promise<string>;
 }
 
-export interface Im {
+interface Im {
   readonly apiAddress: string;
   readonly wsAddress: string;
   register(userIDs: readonly string[]): Promise<void>;

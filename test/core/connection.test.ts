@@ -188,7 +188,7 @@ describe('connection and sync', () => {
     expect(v1.versionID).not.toBe('');
     await laptop.core.close('restart');
     await erin.call('PinConversation', 'si_dave_erin', true);
-    laptop = core('erin', 3, laptop.dataDir.split('/erin/')[0]!);
+    laptop = core('erin', 3, laptop.dataDir.split('/erin/')[0]);
     const from = laptop.events.length;
     await login(laptop);
     expect(await laptop.call('GetOneConversation', 1, 'dave')).toMatchObject({ isPinned: true });

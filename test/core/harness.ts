@@ -91,7 +91,7 @@ export class TestCore {
   }
 }
 
-export function tempDir(prefix: string): { dir: string; cleanup(): void } {
+export function tempDir(prefix: string): { dir: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -169,7 +169,7 @@ describe('groups', () => {
     expect(hist.messageList.at(-1)).toMatchObject({ clientMsgID: sent.clientMsgID, sessionType: 3, groupID, sendID: 'alice', textElem: { content: 'hello trio' } });
     expect(hist.messageList.some((m: any) => m.contentType === 1501)).toBe(true);
     // carol has not read it: it counts in her total.
-    expect((await carol.call('GetTotalUnreadMsgCount')) as number).toBeGreaterThanOrEqual(1);
+    expect(await carol.call<number>('GetTotalUnreadMsgCount')).toBeGreaterThanOrEqual(1);
   });
 
   it('@ in a group: groupAtType 1 @me, 2 @all, 3 @all naming me, reset to 0', async () => {

@@ -30,6 +30,8 @@ beforeAll(async () => {
           res.writeHead(200, { 'content-length': '100' });
           res.write('{"errCode"');
           return void setTimeout(() => res.socket?.destroy(), 20);
+        default:
+          return void res.writeHead(404).end();
       }
     });
   });

@@ -40,7 +40,7 @@ test.beforeAll(async ({ stack: s, login }) => {
 describe('media messages through the real client', () => {
   test('uploadFile stores the bytes and answers a URL that serves them', async () => {
     const bytes = randomBytes(40_000);
-    const res = (await alice.sdk.uploadFile({ file: new File([bytes], 'notes.txt') } as never)) as { errCode: number; data: { url: string } };
+    const res = (await alice.sdk.uploadFile({ file: new File([bytes], 'notes.txt') })) as { errCode: number; data: { url: string } };
     expect(res.errCode).toBe(0);
     expect(new URL(res.data.url).origin).toBe(stack.im.apiAddress);
     const got = await fetchBytes(res.data.url);
@@ -57,11 +57,11 @@ describe('media messages through the real client', () => {
     );
     const got = await deliver(message);
     expect(got.contentType).toBe(102);
-    const source = got.pictureElem!.sourcePicture.url;
+    const source = got.pictureElem.sourcePicture.url;
     expect(source).toMatch(/\/object\/alice\/[0-9a-f]{32}\/cat\.png$/);
     expect((await fetchBytes(source)).body.equals(bytes)).toBe(true);
-    expect(got.pictureElem!.snapshotPicture.url).toBe(`${source}?type=image&width=200&height=150`);
-    const snapshot = await fetchBytes(got.pictureElem!.snapshotPicture.url);
+    expect(got.pictureElem.snapshotPicture.url).toBe(`${source}?type=image&width=200&height=150`);
+    const snapshot = await fetchBytes(got.pictureElem.snapshotPicture.url);
     expect(snapshot.body.equals(bytes)).toBe(true);
     expect(snapshot.headers.get('content-type')).toBe('image/png');
   });
@@ -75,8 +75,8 @@ describe('media messages through the real client', () => {
     );
     const got = await deliver(message);
     expect(got.contentType).toBe(105);
-    expect(got.fileElem!.fileName).toBe('report.pdf');
-    const file = await fetchBytes(got.fileElem!.sourceUrl);
+    expect(got.fileElem.fileName).toBe('report.pdf');
+    const file = await fetchBytes(got.fileElem.sourceUrl);
     expect(file.body.equals(bytes)).toBe(true);
     expect(file.headers.get('content-disposition')).toMatch(/^attachment; filename="report.pdf"/);
   });
@@ -94,10 +94,10 @@ describe('media messages through the real client', () => {
     );
     const got = await deliver(message);
     expect(got.contentType).toBe(104);
-    const v = await fetchBytes(got.videoElem!.videoUrl);
+    const v = await fetchBytes(got.videoElem.videoUrl);
     expect(v.body.equals(video)).toBe(true);
     expect(v.headers.get('content-type')).toBe('video/mp4');
-    expect((await fetchBytes(got.videoElem!.snapshotUrl)).body.equals(snap)).toBe(true);
+    expect((await fetchBytes(got.videoElem.snapshotUrl)).body.equals(snap)).toBe(true);
   });
 
   test('a sound message from createSoundMessageByFile reaches bob, who fetches identical bytes', async () => {
@@ -108,7 +108,7 @@ describe('media messages through the real client', () => {
     );
     const got = await deliver(message);
     expect(got.contentType).toBe(103);
-    const sound = await fetchBytes(got.soundElem!.sourceUrl);
+    const sound = await fetchBytes(got.soundElem.sourceUrl);
     expect(sound.body.equals(bytes)).toBe(true);
     expect(sound.headers.get('content-type')).toBe('audio/mpeg');
   });
@@ -120,7 +120,7 @@ describe('media messages through the real client', () => {
       'createFileMessageByFile',
     );
     const got = await deliver(message);
-    expect(new URL(got.fileElem!.sourceUrl).pathname).toMatch(/^\/object\/alice\/[0-9a-f]{32}\/x\.png$/);
-    expect((await fetchBytes(got.fileElem!.sourceUrl)).body.equals(bytes)).toBe(true);
+    expect(new URL(got.fileElem.sourceUrl).pathname).toMatch(/^\/object\/alice\/[0-9a-f]{32}\/x\.png$/);
+    expect((await fetchBytes(got.fileElem.sourceUrl)).body.equals(bytes)).toBe(true);
   });
 });

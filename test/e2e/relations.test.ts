@@ -121,7 +121,7 @@ describe('a group through the gateway', () => {
 
   test('create with members: everyone gets OnJoinedGroupAdded', async () => {
     const [a0, b0, c0] = [mark(alice), mark(bob), mark(carol)];
-    const g = await call<any>(alice.createGroup({ memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'Trio', groupType: 2 }, adminUserIDs: [] } as any), 'createGroup');
+    const g = await call<any>(alice.createGroup({ memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'Trio', groupType: 2 }, adminUserIDs: [] }), 'createGroup');
     groupID = g.groupID;
     expect(g).toMatchObject({ groupName: 'Trio', ownerUserID: 'alice', memberCount: 3 });
     for (const [sdk, from] of [[alice, a0], [bob, b0], [carol, c0]] as const) {
@@ -196,8 +196,8 @@ describe('a user who was offline through the gateway', () => {
     const b0 = mark(bob);
     await call(carol.addFriend({ toUserID: 'bob', reqMsg: 'friends?' } as unknown as string));
     await waitEvent(bob, CbEvents.OnFriendApplicationAdded, (d) => d.fromUserID === 'carol', b0);
-    const g2 = (await call<any>(alice.createGroup({ memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'G2', groupType: 2 }, adminUserIDs: [] } as any))).groupID as string;
-    const g3 = (await call<any>(alice.createGroup({ memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'G3', groupType: 2 }, adminUserIDs: [] } as any))).groupID as string;
+    const g2 = (await call<any>(alice.createGroup({ memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'G2', groupType: 2 }, adminUserIDs: [] }))).groupID as string;
+    const g3 = (await call<any>(alice.createGroup({ memberUserIDs: ['bob', 'carol'], groupInfo: { groupName: 'G3', groupType: 2 }, adminUserIDs: [] }))).groupID as string;
     await expect.poll(async () => (await call<any[]>(carol.getGroupMemberList({ groupID: g3, filter: 0, offset: 0, count: 100 } as any))).length === 3, { timeout: 10_000, message: 'carol has G3' }).toBe(true);
     await expect.poll(async () => (await call<any[]>(carol.getJoinedGroupList())).some((g) => g.groupID === g2), { timeout: 10_000, message: 'carol has G2' }).toBe(true);
 
@@ -212,7 +212,7 @@ describe('a user who was offline through the gateway', () => {
     await call(alice.kickGroupMember({ groupID: g2, reason: '', userIDList: ['carol'] }));
     await call(alice.kickGroupMember({ groupID: g3, reason: '', userIDList: ['bob'] }));
     await call(alice.setGroupInfo({ groupID: g3, groupName: 'G3 renamed' } as any));
-    const g4 = (await call<any>(alice.createGroup({ memberUserIDs: ['carol'], groupInfo: { groupName: 'G4', groupType: 2 }, adminUserIDs: [] } as any))).groupID as string;
+    const g4 = (await call<any>(alice.createGroup({ memberUserIDs: ['carol'], groupInfo: { groupName: 'G4', groupType: 2 }, adminUserIDs: [] }))).groupID as string;
 
     const before = Math.max(0, ...(await stack.im.requestLog()).map((e) => e.seq));
     a0 = mark(alice);

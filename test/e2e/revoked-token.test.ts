@@ -63,7 +63,9 @@ async function loggedIn(userID: string, token: string): Promise<OpenIMSDK> {
  */
 async function online(userID: string, token: string): Promise<OpenIMSDK> {
   let synced: Promise<unknown> = Promise.resolve();
-  const r = await login(userID, token, (p) => (synced = p));
+  const r = await login(userID, token, (p) => {
+    synced = p;
+  });
   expect(r.ok, JSON.stringify(r.res)).toBe(true);
   await until(synced, 30_000, 'the first sync to end');
   return r.sdk;
@@ -140,7 +142,7 @@ describe('a superseded token', () => {
     const created = await answer(tabB.createTextMessage('still here'));
     const sent = await settle(tabB.sendMessage({ recvID: peer, groupID: '', message: created.data as never }), 20_000);
     expect(sent.ok, JSON.stringify(sent.res)).toBe(true);
-    expect((await answer(tabB.setSelfInfo({ nickname: 'renamed' } as never))).errCode).toBe(0);
+    expect((await answer(tabB.setSelfInfo({ nickname: 'renamed' }))).errCode).toBe(0);
     expect(stack.gateway.supervisor.get('sp1', 5)!.sessionId).toBe(session);
   }, 60_000);
 

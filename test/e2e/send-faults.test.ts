@@ -161,7 +161,7 @@ function burst(name: string, overrides: Record<string, unknown>, kinds: FaultKin
       for (const m of messages) expect(counts.get(m.clientMsgID), m.clientMsgID).toBe(1);
       expect(onServer).toHaveLength(MESSAGES);
 
-      const page = await answer(peer.getAdvancedHistoryMessageList({ conversationID, count: MESSAGES * 2, startClientMsgID: '', lastMinSeq: 0 } as never));
+      const page = await answer(peer.getAdvancedHistoryMessageList({ conversationID, count: MESSAGES * 2, startClientMsgID: '', lastMinSeq: 0 }));
       expect(page.errCode).toBe(0);
       const seen = (page.data as { messageList: Array<{ clientMsgID: string }> }).messageList.map((m) => m.clientMsgID);
       expect(seen.length).toBe(MESSAGES);

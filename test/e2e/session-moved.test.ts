@@ -87,7 +87,7 @@ describe('one session per user across nodes', () => {
     expect(onB.events.map((e) => e.event)).not.toContain(CbEvents.OnKickedOffline);
     const peer = await loginOn(b, 'peer', await newToken('peer'));
     const mark = peer.mark();
-    const msg = (await onB.call(onB.sdk.createTextMessage('after the move'))) as object;
+    const msg = await onB.call<object>(onB.sdk.createTextMessage('after the move'));
     await onB.call(onB.sdk.sendMessage({ recvID: 'peer', groupID: '', message: msg as never }));
     await peer.waitEvent(CbEvents.OnRecvNewMessages, (ms: Array<{ textElem?: { content: string } }>) => ms.some((m) => m.textElem?.content === 'after the move'), mark, 15_000);
     expect(onB.events.map((e) => e.event)).not.toContain(CbEvents.OnKickedOffline);

@@ -165,7 +165,7 @@ describe('dashboard stream', () => {
       expect(over.status).toBe(429);
       expect(((await over.json()) as { errCode: number }).errCode).toBe(catalog.GW_ADMIN_LIMITED.code);
     } finally {
-      await Promise.all(open.map((r) => r.body?.cancel()));
+      await Promise.all(open.map(async (r) => r.body?.cancel()));
     }
     // Closed streams free their places.
     await expect.poll(async () => {

@@ -266,7 +266,7 @@ describe('upgrade refusals', () => {
     const url = upgradeUrl(g.url, { sendID: 'u1', token, platformID: 5, operationID: 'o' });
     // All five start before any parse_token answer arrives (verdict not cached yet).
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => RawClient.open(url)));
-    const opened = results.filter((r) => r.status === 'fulfilled').map((r) => (r as PromiseFulfilledResult<RawClient>).value);
+    const opened = results.filter((r) => r.status === 'fulfilled').map((r) => r.value);
     expect(opened.length).toBe(2);
     const refused = await inBandRefusal(url);
     expect(refused.code).toBe(4429);

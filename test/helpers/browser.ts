@@ -29,7 +29,7 @@ const DROPPED_FLAGS = new Set(['--single-process', '--disable-web-security', '--
 /** The machine has no outside network: no update checks, sync, QUIC probes or first-run work. */
 const OFFLINE_FLAGS = ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
 
-export function chromiumArgs(): string[] {
+function chromiumArgs(): string[] {
   return [...chromium.args.filter((a) => !DROPPED_FLAGS.has(a)), ...OFFLINE_FLAGS];
 }
 
@@ -41,7 +41,7 @@ let extracted: Promise<string> | undefined;
  * it is pointed at a private directory that is renamed into place when complete; a process that
  * loses the rename uses the winner's copy.
  */
-export function chromiumPath(): Promise<string> {
+function chromiumPath(): Promise<string> {
   extracted ??= (async () => {
     const pkg = join(ROOT, 'node_modules', '@sparticuz', 'chromium', 'package.json');
     const { version } = JSON.parse(readFileSync(pkg, 'utf8')) as { version: string };
@@ -126,7 +126,7 @@ let clientJs: Promise<string> | undefined;
  * open-im-sdk@3.5.2, unmodified, bundled for the browser with esbuild: `window.OpenIM` holds the
  * package's exports (OpenIMSDK, CbEvents, ...).
  */
-export function clientBundle(): Promise<string> {
+function clientBundle(): Promise<string> {
   clientJs ??= (async () => {
     const esbuild = await import('esbuild');
     const out = await esbuild.build({
@@ -171,6 +171,6 @@ export function recordConsole(page: Page): string[] {
 export async function docScreenshot(page: Page, name: string): Promise<void> {
   const path = process.env.UPDATE_SCREENSHOTS === '1' ? join(ROOT, 'docs', 'screenshots', name) : join(tmpdir(), `sdkgate-screenshot-${process.pid}-${name}`);
   mkdirSync(join(path, '..'), { recursive: true });
-  await page.screenshot({ path: path as `${string}.png`, type: 'png' });
+  await page.screenshot({ path, type: 'png' });
   if (process.env.UPDATE_SCREENSHOTS !== '1') rmSync(path, { force: true });
 }

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 
-export type FakeImMode = 'ok' | 'http500' | 'hang' | 'garbage';
+type FakeImMode = 'ok' | 'http500' | 'hang' | 'garbage';
 
 export interface FakeIm {
   readonly apiAddress: string;

@@ -39,7 +39,7 @@ export async function startHoldProxy(target: string): Promise<HoldProxy> {
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
+    const relay = async (): Promise<void> => {
       const body = Buffer.concat(chunks);
       const h = holds.find((p) => !p.used && p.path === req.url && matches(p, body));
       if (h) {
@@ -53,7 +53,9 @@ export async function startHoldProxy(target: string): Promise<HoldProxy> {
       });
       up.on('error', () => res.destroy());
       up.end(body);
-    });
+    };
+    // A listener's rejection would go unhandled: a relay that fails ends the client's response.
+    req.on('end', () => void relay().catch(() => res.destroy()));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as AddressInfo).port;

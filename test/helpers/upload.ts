@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import { imPost } from './im.ts';
 
-export interface KeyValues {
+interface KeyValues {
   key: string;
   values: string[];
 }
@@ -22,14 +22,14 @@ export interface Sign {
   header?: KeyValues[];
   parts: SignPart[];
 }
-export interface Initiated {
+interface Initiated {
   url?: string;
   upload?: { uploadID: string; partSize: number; sign?: Sign; expireTime: number };
 }
 
 export const md5 = (b: Uint8Array | string): string => createHash('md5').update(b).digest('hex');
 
-export function splitParts(bytes: Uint8Array, partSize: number): Uint8Array[] {
+function splitParts(bytes: Uint8Array, partSize: number): Uint8Array[] {
   const parts: Uint8Array[] = [];
   for (let at = 0; at < bytes.length; at += partSize) parts.push(bytes.subarray(at, Math.min(at + partSize, bytes.length)));
   return parts;

@@ -74,7 +74,7 @@ describe('relation notifications', () => {
     await bob.post('/group/set_group_member_info', { members: [{ groupID: named, userID: 'bob', nickname: 'B in named', faceURL: 'http://x/b.png' }] });
     const before = pushed(alice.ws).length;
     await bob.post('/user/update_user_info_ex', { userInfo: { userID: 'bob', nickname: 'Bobby' } });
-    const groupOf = (p: { msg: Parameters<typeof tipsOf>[0] }) => (tipsOf(p.msg) as { group: { groupID: string } }).group.groupID;
+    const groupOf = (p: { msg: Parameters<typeof tipsOf>[0] }) => tipsOf<{ group: { groupID: string } }>(p.msg).group.groupID;
     const n = await waitPush(alice.ws, 1516, 'notification', (p) => groupOf(p) === plain);
     expect(tipsOf(n.msg)).toMatchObject({ changedUser: { userID: 'bob', nickname: 'Bobby' } });
     await new Promise((r) => setTimeout(r, 200));

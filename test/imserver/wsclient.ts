@@ -27,7 +27,7 @@ export interface ConnectOpts {
 
 export const WAIT_MS = 5000;
 
-export function wsUrl(wsAddress: string, o: ConnectOpts): string {
+function wsUrl(wsAddress: string, o: ConnectOpts): string {
   const q: Record<string, string | undefined> = {
     sendID: o.userID,
     token: o.token,

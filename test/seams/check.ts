@@ -33,7 +33,7 @@ interface ServerMsg {
 const page = { pageNumber: 1, showNumber: 500 };
 
 /** The conversation a message belongs to, as the client's MessageItem tells it. */
-export function conversationOf(m: { sessionType: number; sendID: string; recvID: string; groupID: string }): string {
+function conversationOf(m: { sessionType: number; sendID: string; recvID: string; groupID: string }): string {
   return m.sessionType === 1 ? `si_${[m.sendID, m.recvID].sort().join('_')}` : `sg_${m.groupID}`;
 }
 

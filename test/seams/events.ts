@@ -77,7 +77,7 @@ export async function setupWorld(w: World): Promise<void> {
 }
 
 /** The single-chat conversation ID of two users (OpenIM: si_ + the sorted pair). */
-export function singleConv(x: string, y: string): string {
+function singleConv(x: string, y: string): string {
   return `si_${[x, y].sort().join('_')}`;
 }
 

@@ -9,10 +9,10 @@ import { imPost } from '../helpers/im.ts';
 import type { Rng } from './rng.ts';
 
 /** A, B have real clients; the others act through REST (another device, or another user). */
-export const ROLES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'l', 'm', 'r'] as const;
+const ROLES = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'l', 'm', 'r'] as const;
 export type Role = (typeof ROLES)[number];
 export type ClientRole = 'a' | 'b';
-export const GROUPS = ['gg', 'gh', 'gk', 'gm', 'gn', 'gp', 'gq'] as const;
+const GROUPS = ['gg', 'gh', 'gk', 'gm', 'gn', 'gp', 'gq'] as const;
 export type GroupRole = (typeof GROUPS)[number];
 
 export interface Tab {

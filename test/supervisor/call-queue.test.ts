@@ -28,7 +28,7 @@ function fakeWorker(): { worker: RpcClient; sent: Sent[] } {
     call(fn: string, _args: readonly unknown[], o: CallOptions): RpcCall {
       const r = deferred<unknown>();
       const s = deferred();
-      sent.push({ fn, deadline: o.deadline ?? 0, answer: r.resolve, fail: r.reject, settle: () => s.resolve() });
+      sent.push({ fn, deadline: o.deadline ?? 0, answer: (v) => r.resolve(v), fail: (e) => r.reject(e), settle: () => s.resolve() });
       return { id: ++id, result: r.promise, settled: s.promise };
     },
   };

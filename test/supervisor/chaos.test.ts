@@ -201,7 +201,7 @@ describe('chaos against real session processes', () => {
     const report = { ...h.supervisor.chaosReport(), faults: h.supervisor.chaosReport().faults!.slice(0, injected) };
     if (process.env.SHOW) console.log(JSON.stringify(report, null, 1));
     expect(report).toMatchObject({ enabled: true, seed: 4242 });
-    for (const f of report.faults!) {
+    for (const f of report.faults) {
       expect(f.contained, `${f.kind} on ${f.userID}: ${f.why.join('; ')}`).toBe(true);
       expect(f.exit).not.toBeNull();
       expect(f.others.sessions).toBe(2);
@@ -209,7 +209,7 @@ describe('chaos against real session processes', () => {
     }
     expect(report.notContained).toBe(0);
     // The clients' own view agrees: only a session that was a victim ever saw a failed call.
-    const victims = new Set(report.faults!.map((f) => f.userID));
+    const victims = new Set(report.faults.map((f) => f.userID));
     for (const [user, n] of failures) expect(victims.has(user), `${user} failed ${n} calls but was never a victim`).toBe(true);
   });
 });

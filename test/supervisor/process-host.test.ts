@@ -36,7 +36,7 @@ describe('a session process', () => {
     const gw = spawn(process.execPath, [file], { stdio: ['ignore', 'pipe', 'inherit'] });
     const line = await new Promise<string>((resolve, reject) => {
       let buf = '';
-      gw.stdout!.on('data', (d: Buffer) => {
+      gw.stdout.on('data', (d: Buffer) => {
         buf += d.toString();
         if (buf.includes('\n')) resolve(buf.split('\n')[0]!);
       });

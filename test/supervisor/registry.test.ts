@@ -15,9 +15,9 @@ type FakeSession = Pick<Session, 'userID' | 'platformID' | 'closing' | 'stopped'
 };
 
 function fakeSession(p: Principal): FakeSession {
-  const { promise, resolve } = deferred();
+  const stopped = deferred();
   const clients = new Set<SessionClient>();
-  return { userID: p.userID, platformID: p.platformID, closing: false, stopped: promise, stop: resolve, clients, has: (c) => clients.has(c) };
+  return { userID: p.userID, platformID: p.platformID, closing: false, stopped: stopped.promise, stop: () => stopped.resolve(), clients, has: (c) => clients.has(c) };
 }
 
 function registry(): { reg: Registry; made: FakeSession[] } {
@@ -36,7 +36,9 @@ const client = {} as SessionClient;
 describe('Registry', () => {
   it('creates one session for concurrent acquires of a key, and one per platform', async () => {
     const { reg, made } = registry();
-    const [a, b, web, ios] = await Promise.all([reg.acquire(alice()), reg.acquire(alice()), reg.get('alice', 5), reg.acquire(alice(1))]);
+    const acquires = [reg.acquire(alice()), reg.acquire(alice())];
+    const web = reg.get('alice', 5); // while both acquires are still pending
+    const [a, b, ios] = await Promise.all([...acquires, reg.acquire(alice(1))]);
     expect(a).toBe(b);
     expect(web).toBe(a);
     expect(ios).not.toBe(a);

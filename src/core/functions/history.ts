@@ -117,9 +117,9 @@ async function newerPage(s: CoreSession, p: HistoryParams, operationID: string) 
 
 function searchParams(v: unknown) {
   const o = requireObject('params', jsonArg('params', v));
-  const strs = (k: string): string[] => (o[k] === undefined || o[k] === null ? [] : (requireArray(k, o[k]) as unknown[]).map(String));
-  const nums = (k: string): number[] => (o[k] === undefined || o[k] === null ? [] : (requireArray(k, o[k]) as unknown[]).map(Number));
-  const n = (k: string, d: number): number => (typeof o[k] === 'number' ? (o[k] as number) : d);
+  const strs = (k: string): string[] => (o[k] === undefined || o[k] === null ? [] : requireArray(k, o[k]).map(String));
+  const nums = (k: string): number[] => (o[k] === undefined || o[k] === null ? [] : requireArray(k, o[k]).map(Number));
+  const n = (k: string, d: number): number => (typeof o[k] === 'number' ? o[k] : d);
   return {
     conversationID: typeof o.conversationID === 'string' ? o.conversationID : '',
     keywords: strs('keywordList'),

@@ -16,10 +16,10 @@ import { sendMessage, typingStatusUpdate } from './send.ts';
 const DELETE_SYNC = { IsSyncSelf: true, IsSyncOther: false };
 
 function creatorFunctions(s: CoreSession): Record<string, CoreFunction> {
+  const table: Readonly<Record<CreatorName, (sender: ReturnType<CoreSession['sender']>, ...args: unknown[]) => MessageItem>> = creators;
   const out: Record<string, CoreFunction> = {};
   for (const name of Object.keys(creators) as CreatorName[]) {
-    const make = creators[name] as (sender: ReturnType<CoreSession['sender']>, ...args: unknown[]) => MessageItem;
-    out[name] = async (_ctx, ...args: unknown[]) => make(s.sender(), ...args);
+    out[name] = async (_ctx, ...args: unknown[]) => table[name](s.sender(), ...args);
   }
   return out;
 }

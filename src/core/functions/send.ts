@@ -59,8 +59,12 @@ function finish(s: CoreSession, conversationID: string, m: MessageItem, patch: P
   });
 }
 
+interface Attempt {
+  readonly conversationID: string;
+  readonly attempt: Promise<MessageItem>;
+}
 /** Sends running in a core, by clientMsgID: a resend during one joins it instead of sending twice. */
-const running = new WeakMap<CoreSession, Map<string, { readonly conversationID: string; readonly attempt: Promise<MessageItem> }>>();
+const running = new WeakMap<CoreSession, Map<string, Attempt>>();
 
 export async function sendMessage(
   s: CoreSession,
@@ -85,7 +89,7 @@ export async function sendMessage(
   if (onlineOnly) return sendOnce(s, ctx, src, conversationID, recv, group, push, true);
 
   let byID = running.get(s);
-  if (!byID) running.set(s, (byID = new Map()));
+  if (!byID) running.set(s, (byID = new Map<string, Attempt>()));
   const id = src.clientMsgID;
   const inFlight = byID.get(id);
   if (inFlight) {

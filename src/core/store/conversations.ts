@@ -59,7 +59,7 @@ export class ConversationStore {
     const hiddenSql = hidden === undefined ? 'COALESCE((SELECT isHidden FROM conversations WHERE conversationID = ?), 0)' : '?';
     this.#db
       .prepare(`INSERT OR REPLACE INTO conversations (${COLUMNS.join(', ')}, isHidden) VALUES (${COLUMNS.map(() => '?').join(', ')}, ${hiddenSql})`)
-      .run(...(vals as (string | number)[]), hidden === undefined ? c.conversationID : hidden ? 1 : 0);
+      .run(...vals, hidden === undefined ? c.conversationID : hidden ? 1 : 0);
   }
 
   setHidden(conversationID: string | null, hidden: boolean): void {

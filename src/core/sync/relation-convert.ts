@@ -8,7 +8,7 @@ type SameNames<T> = { readonly [K in keyof T]-?: T[K] extends string ? typeof st
 
 /** For entities the server sends under the client's own field names. */
 function sameNames<T>(fields: SameNames<T>): (raw: unknown) => T {
-  const entries = Object.entries(fields) as [string, (v: unknown) => string | number][];
+  const entries = Object.entries<(v: unknown) => string | number>(fields);
   return (raw) => {
     const o = obj(raw);
     return Object.fromEntries(entries.map(([k, read]) => [k, read(o[k])])) as T;

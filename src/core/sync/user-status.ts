@@ -16,7 +16,7 @@ const subscribed = new WeakMap<CoreSession, Map<string, UserOnlineState>>();
 
 function table(s: CoreSession): Map<string, UserOnlineState> {
   let t = subscribed.get(s);
-  if (!t) subscribed.set(s, (t = new Map()));
+  if (!t) subscribed.set(s, (t = new Map<string, UserOnlineState>()));
   return t;
 }
 

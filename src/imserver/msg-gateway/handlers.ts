@@ -62,7 +62,7 @@ export const handlers: ReadonlyMap<number, Handler> = new Map<number, Handler>([
     (im, conn, data) => {
       const req = decode(() => PbCoder.PullMessageBySeqsReq.decode(data));
       sameUser(conn, req.userID);
-      return { data: pullResp(im.reader.pullRange(conn.userID, req.seqRanges, req.order as number)) };
+      return { data: pullResp(im.reader.pullRange(conn.userID, req.seqRanges, req.order)) };
     },
   ],
   [
