@@ -1,6 +1,6 @@
 // Every gateway option in one table: group, flag name, env twin, default, parser, and the line
 // `--help` and the README print. `resolveOptions()` is the only place options are defaulted and
-// validated. Adding an option is adding one row (then `node scripts/readme-options.ts`).
+// validated. Adding an option is adding one row (then `npm run readme:options`).
 //
 // Flag names keep the original server's spelling (`--sdk_ws_port`, `--openIM_api_address`, ...)
 // so existing deployments keep their command lines; our own flags are kebab-case.

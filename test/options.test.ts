@@ -153,7 +153,7 @@ describe('config file (--config)', () => {
 
 describe('README options table', () => {
   it('is the generated one', () => {
-    expect(readme(), 'run `node scripts/readme-options.ts`').toContain(optionsTable());
+    expect(readme(), 'run `npm run readme:options`').toContain(optionsTable());
   });
 
   it('leaves out the env twins because every one follows the rule the README states', () => {
