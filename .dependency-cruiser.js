@@ -39,9 +39,9 @@ export default {
     {
       name: 'gateway-edge-only',
       severity: 'error',
-      comment: 'The gateway reaches sessions through the supervisor, never the core, the IM server or a worker entry.',
+      comment: 'The gateway reaches sessions through the supervisor, never the RPC, the core, the IM server or a worker entry.',
       from: { path: '^src/gateway/' },
-      to: { path: '^(src/core|src/imserver|workers)/' },
+      to: { path: '^(src/rpc|src/core|src/imserver|workers)/' },
     },
     {
       name: 'supervisor-below-the-edge',

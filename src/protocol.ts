@@ -167,7 +167,6 @@ export interface PongMessage {
   readonly seq: number;
   readonly heapUsed: number;
   readonly heapLimit: number;
-  readonly external: number;
 }
 /** The core closed cleanly (databases flushed); the worker exits right after. */
 interface ClosedMessage {

@@ -9,7 +9,7 @@
 // would wait forever. The answer's event is the reqFuncName when it names a callable function
 // (else "Protocol Error", oimws' name), and its operationID is echoed when it is a plausible one.
 
-import { EncodedResult } from '../rpc/encoded.ts';
+import { EncodedResult } from '../supervisor/types.ts';
 import { GatewayError, gatewayError, toWire } from '../errors.ts';
 import { isValidOperationId } from '../ids.ts';
 import { checkArgs, functions, lookupFunction, type CallableSpec } from './functions.ts';

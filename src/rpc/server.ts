@@ -251,7 +251,7 @@ export class RpcServer {
   /** Pongs carry the heap: the watchdog pings only when it needs either (watchdog.ts). */
   #pong(seq: number): void {
     const h = getHeapStatistics();
-    this.#post({ type: 'pong', seq, heapUsed: h.used_heap_size, heapLimit: h.heap_size_limit, external: h.external_memory });
+    this.#post({ type: 'pong', seq, heapUsed: h.used_heap_size, heapLimit: h.heap_size_limit });
   }
 
   #post(m: WorkerToMain): void {

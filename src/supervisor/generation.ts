@@ -8,6 +8,7 @@ import type { RpcClient } from '../rpc/client.ts';
 import type { ExitInfo, SessionHost } from './host.ts';
 import type { SessionBase } from './spawn.ts';
 import { Watchdog } from './watchdog.ts';
+import { withTimeout } from '../timeout.ts';
 
 export interface GenerationOptions {
   /** A fresh host, or a pre-spawned spare from the warm pool (spawn.ts), booted with `boot`. */
@@ -139,12 +140,7 @@ export class Generation {
     if (!this.host.alive) return this.host.exited;
     if (!this.rpc || this.rpc.dead) return this.host.terminate(intent, detail);
     void this.rpc.shutdown(why).catch(() => {});
-    let timer: NodeJS.Timeout | undefined;
-    const info = await Promise.race([
-      this.host.exited,
-      new Promise<null>((res) => (timer = setTimeout(() => res(null), boundMs))),
-    ]);
-    clearTimeout(timer);
+    const info = await withTimeout(this.host.exited, boundMs);
     if (info) return info;
     this.#o.log.warn({ boundMs, why }, 'core did not close in time; terminating the worker');
     return this.host.terminate(intent, `${detail}; terminated after ${boundMs} ms`);

@@ -7,6 +7,10 @@ import type { GatewayOptions } from '../options.ts';
 import type { FaultKind } from '../protocol.ts';
 import type { Isolation } from './host.ts';
 
+// A call's result as the worker encoded it (JSON text the gateway forwards as is); part of this
+// contract so the gateway needs nothing from src/rpc.
+export { EncodedResult } from '../rpc/encoded.ts';
+
 /** Who a connection is, as established by parse_token before the upgrade. */
 export interface Principal {
   readonly userID: string;
@@ -114,7 +118,10 @@ export interface Supervisor {
    * the core's CodedError.
    */
   login(client: SessionClient, operationID: string): Promise<void>;
-  /** Run an SDK function in the client's session. Rejects with GW_NOT_LOGGED_IN if detached. */
+  /**
+   * Run an SDK function in the client's session: an EncodedResult when the core answered (every
+   * isolation runs it over the RPC), a plain value when the supervisor answers itself. Rejects with GW_NOT_LOGGED_IN if detached.
+   */
   call(client: SessionClient, fn: string, args: readonly unknown[], operationID: string): Promise<unknown>;
   /** Detach this client; the session stops when its last client logs out. */
   logout(client: SessionClient, operationID: string): Promise<void>;

@@ -26,6 +26,7 @@
 
 import type { Worker } from 'node:worker_threads';
 import type { BusySampler } from './host.ts';
+import { withTimeout } from '../timeout.ts';
 
 export interface WatchdogOptions {
   readonly watchdogMs: number;
@@ -195,15 +196,5 @@ function mb(bytes: number): number {
 export async function heapUsedNow(worker: Worker, timeoutMs: number): Promise<number | null> {
   const get = (worker as { getHeapStatistics?: () => Promise<{ used_heap_size: number }> }).getHeapStatistics;
   if (typeof get !== 'function') return null;
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([
-      get.call(worker).then((h) => h.used_heap_size),
-      new Promise<null>((res) => (timer = setTimeout(() => res(null), timeoutMs))),
-    ]);
-  } catch {
-    return null;
-  } finally {
-    clearTimeout(timer);
-  }
+  return (await withTimeout(get.call(worker).then((h) => h.used_heap_size), timeoutMs)) ?? null;
 }
