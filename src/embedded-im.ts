@@ -28,6 +28,7 @@ export async function startEmbeddedIm(options: GatewayOptions, log: Logger, star
     secret: options.imSecret,
     logLevel: options.logLevel,
     objects: { maxObjectBytes: options.imMaxObjectMb * MiB, quotaBytes: options.imObjectQuotaMb * MiB },
+    ...(options.imPublicUrl ? { publicUrl: options.imPublicUrl } : {}),
     ...(logBindings ? { logBindings } : {}),
   };
   let current = await start({ ...base, apiPort: options.imApiPort, wsPort: options.imWsPort });

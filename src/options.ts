@@ -199,6 +199,10 @@ export const optionSpecs = {
     doc: 'Embedded IM server listen address; another address lets browsers elsewhere reach apiAddr (and exposes its REST API: set --imserver-secret)',
   },
   imMaxObjectMb: { group: 'embedded', flag: 'imserver-max-object-mb', default: 100, parse: int(1, 1024 * 1024), doc: 'Largest upload to the embedded IM server, MiB' },
+  imPublicUrl: {
+    group: 'embedded', flag: 'imserver-public-url', default: '', parse: url(['http:', 'https:']),
+    doc: 'Base of the object URLs the embedded IM server hands out (`https://im.example.com` behind a TLS proxy); empty = http:// and the request\'s Host',
+  },
   imObjectQuotaMb: { group: 'embedded', flag: 'imserver-object-quota-mb', default: 1024, parse: int(1, 1024 * 1024 * 1024), doc: 'Upload storage per user on the embedded IM server, MiB' },
   demo: {
     group: 'embedded', flag: 'demo', default: 'auto', parse: demo, boolean: true,

@@ -30,6 +30,17 @@ function bool(raw: string, flag: string): boolean {
   throw new Error(`${flag}: expected true or false, got \`${raw}\``);
 }
 
+function publicUrl(raw: string, flag: string): string {
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    throw new Error(`${flag}: expected an http:// or https:// URL, got \`${raw}\``);
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new Error(`${flag}: expected an http:// or https:// URL, got \`${raw}\``);
+  return raw;
+}
+
 function nonEmpty(raw: string, flag: string): string {
   if (raw === '') throw new Error(`${flag}: must not be empty`);
   return raw;
@@ -44,6 +55,7 @@ const FLAGS = new Map<string, FlagSpec>([
   ['log-level', { key: 'logLevel', parse: nonEmpty }],
   ['max-object-mb', { key: 'maxObjectMb', parse: mib }],
   ['object-quota-mb', { key: 'objectQuotaMb', parse: mib }],
+  ['public-url', { key: 'publicUrl', parse: publicUrl }],
   ['kick-same-token', { key: 'kickSameToken', parse: bool, boolean: true }],
 ]);
 

@@ -28,6 +28,11 @@ export interface ImServerOptions {
   requestLog?: boolean | number;
   /** Object storage limits (size, per-user quota, upload lifetime, sweep period). */
   objects?: Partial<ObjectLimits>;
+  /**
+   * Base of the object URLs handed to clients (`https://im.example.com` behind a TLS proxy that
+   * forwards `/object/*` here). Default: `http://` + the request's Host header.
+   */
+  publicUrl?: string;
   /** Kick a same-token older connection too, as OpenIM up to v3.8.3 (msg-gateway/server.ts). Default false. */
   kickSameToken?: boolean;
 }
@@ -63,6 +68,7 @@ export function startImServer(opts: ImServerOptions): Promise<ImServerHandle> {
     logLevel: opts.logLevel ?? 'info',
     requestLog: opts.requestLog,
     objects: opts.objects,
+    ...(opts.publicUrl ? { publicUrl: opts.publicUrl } : {}),
     kickSameToken: opts.kickSameToken === true,
     ...(opts.logBindings ? { logBindings: opts.logBindings } : {}),
   };

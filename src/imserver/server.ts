@@ -28,6 +28,8 @@ export interface ImServerConfig {
   requestLog?: boolean | number;
   /** Object storage limits; unset ones take DEFAULT_OBJECT_LIMITS. */
   objects?: Partial<ObjectLimits>;
+  /** Base of the object URLs (ImServerOptions.publicUrl); default from the request's Host. */
+  publicUrl?: string | undefined;
 }
 
 export interface RunningImServer {
@@ -63,7 +65,7 @@ export async function createImServer(cfg: ImServerConfig): Promise<RunningImServ
   const logSize = cfg.requestLog === true ? DEFAULT_REQUEST_LOG_SIZE : cfg.requestLog || 0;
   const secret = cfg.secret ?? DEFAULT_SECRET;
   const im = createContext(db, log, secret, { requestLog: logSize, dataDir: cfg.dataDir, objectLimits: { ...DEFAULT_OBJECT_LIMITS, ...cfg.objects } });
-  const rest = createRestServer(im, buildRouter());
+  const rest = createRestServer(im, buildRouter(), cfg.publicUrl?.replace(/\/+$/, '') ?? '');
   const msgGateway = createMsgGateway(im, log, { ...DEFAULT_MSG_GATEWAY_OPTIONS, ...cfg.msgGateway });
   const warning = exposureWarning(host, secret);
   if (warning) log.warn(warning);

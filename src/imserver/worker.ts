@@ -39,6 +39,7 @@ createImServer({
   logLevel: opts.logLevel,
   requestLog: opts.requestLog,
   objects: opts.objects,
+  publicUrl: opts.publicUrl,
   msgGateway: { kickSameToken: opts.kickSameToken === true },
   ...(opts.logBindings ? { logger: createLogger(opts.logLevel ?? 'info').child(opts.logBindings) } : {}),
 }).then(

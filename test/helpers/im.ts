@@ -63,12 +63,12 @@ export async function imPost<T = unknown>(apiAddress: string, path: string, body
  * requestLog: keep the server's request log (default on: 1000 entries, in the server thread).
  * apiPort: a fixed REST port (a restart that must keep its URLs). objects: storage limits.
  */
-export async function startTestIm(opts: { dataDir?: string; requestLog?: boolean | number; apiPort?: number; objects?: Partial<ObjectLimits>; kickSameToken?: boolean } = {}): Promise<TestIm> {
+export async function startTestIm(opts: { dataDir?: string; requestLog?: boolean | number; apiPort?: number; objects?: Partial<ObjectLimits>; kickSameToken?: boolean; publicUrl?: string } = {}): Promise<TestIm> {
   const ownDir = opts.dataDir === undefined;
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sdkgate-im-'));
   const handle = await startImServer({
     apiPort: opts.apiPort ?? 0, wsPort: 0, host: '127.0.0.1', dataDir, secret: TEST_SECRET, logLevel: 'silent',
-    requestLog: opts.requestLog ?? true, objects: opts.objects, kickSameToken: opts.kickSameToken,
+    requestLog: opts.requestLog ?? true, objects: opts.objects, kickSameToken: opts.kickSameToken, publicUrl: opts.publicUrl,
   });
   let admin: Promise<string> | undefined;
   const tokens = new Map<string, Promise<string>>();

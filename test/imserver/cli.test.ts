@@ -22,6 +22,7 @@ describe('imserver CLI', () => {
     });
     expect(parseImServerArgs([])).toEqual({ apiPort: 10002, wsPort: 10001, dataDir: './data/imserver' });
     expect(parseImServerArgs(['--max-object-mb', '5', '--object-quota-mb=7']).objects).toEqual({ maxObjectBytes: 5 * 1024 * 1024, quotaBytes: 7 * 1024 * 1024 });
+    expect(parseImServerArgs(['--public-url', 'https://im.example.test/openim']).publicUrl).toBe('https://im.example.test/openim');
   });
 
   it('throws an error naming the bad flag', () => {
@@ -32,6 +33,8 @@ describe('imserver CLI', () => {
     expect(() => parseImServerArgs(['--secret='])).toThrow(/--secret/);
     expect(() => parseImServerArgs(['stray'])).toThrow(/stray/);
     expect(() => parseImServerArgs(['--max-object-mb', '0'])).toThrow(/--max-object-mb/);
+    expect(() => parseImServerArgs(['--public-url', 'ftp://x'])).toThrow(/--public-url/);
+    expect(() => parseImServerArgs(['--public-url', 'not a url'])).toThrow(/--public-url/);
   });
 
   it('startImServer rejects when a port is taken', async () => {

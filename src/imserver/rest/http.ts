@@ -24,9 +24,10 @@ const CORS_HEADERS = {
 
 class BodyTooLarge extends Error {}
 
-export function createRestServer(im: ImContext, router: Router): Server {
+/** `publicUrl`: the base of object URLs; '' builds them from each request's Host. */
+export function createRestServer(im: ImContext, router: Router, publicUrl = ''): Server {
   const server = createServer((req, res) => {
-    handle(im, router, req, res).catch((e: unknown) => {
+    handle(im, router, req, res, publicUrl).catch((e: unknown) => {
       im.log.error({ err: e }, 'rest handler crashed');
       if (!res.headersSent) send(req, res, fail(imError(ImCode.ServerInternal, 'internal error')));
     });
@@ -40,7 +41,7 @@ export function createRestServer(im: ImContext, router: Router): Server {
   return server;
 }
 
-async function handle(im: ImContext, router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(im: ImContext, router: Router, req: IncomingMessage, res: ServerResponse, publicUrl: string): Promise<void> {
   if (req.method === 'OPTIONS') {
     res.writeHead(200, { ...CORS_HEADERS, 'Content-Type': 'application/json; charset=utf-8' });
     res.end(JSON.stringify('Options Request!'));
@@ -73,19 +74,19 @@ async function handle(im: ImContext, router: Router, req: IncomingMessage, res: 
     }
     return;
   }
-  const env = await dispatch(im, route, req, raw, path);
+  const env = await dispatch(im, route, req, raw, path, publicUrl || baseUrl(req));
   send(req, res, env);
 }
 
-async function dispatch(im: ImContext, route: Route, req: IncomingMessage, raw: Buffer, path: string): Promise<Envelope> {
+async function dispatch(im: ImContext, route: Route, req: IncomingMessage, raw: Buffer, path: string, base: string): Promise<Envelope> {
   const seen: { userID: string; body: unknown } = { userID: '', body: undefined };
-  const env = await answer(im, route, req, raw, path, seen);
+  const env = await answer(im, route, req, raw, path, base, seen);
   im.requestLog?.add(path, seen.userID, seen.body, env.errCode);
   return env;
 }
 
 /** `seen` collects what the request log records, as far as the request got. */
-async function answer(im: ImContext, route: Route, req: IncomingMessage, raw: Buffer, path: string, seen: { userID: string; body: unknown }): Promise<Envelope> {
+async function answer(im: ImContext, route: Route, req: IncomingMessage, raw: Buffer, path: string, base: string, seen: { userID: string; body: unknown }): Promise<Envelope> {
   try {
     const operationID = header(req, 'operationid');
     if (!operationID) throw imArgsError('header must have operationID');
@@ -105,7 +106,7 @@ async function answer(im: ImContext, route: Route, req: IncomingMessage, raw: Bu
     let body: Body = {};
     if (!route.raw) body = parseJson(raw);
     if (!route.raw) seen.body = body;
-    const r: RouteRequest = { im, operationID, userID, platformID, isAdmin, contentType, raw, base: baseUrl(req) };
+    const r: RouteRequest = { im, operationID, userID, platformID, isAdmin, contentType, raw, base };
     return ok(await route.handle(r, body));
   } catch (e) {
     const err: ImError = toImError(e);
