@@ -2,36 +2,14 @@
 // server's /object/* routes (cross-origin from the page), then sends the message by URL through
 // sdkgate; the peer's page shows the image, loaded from the IM server.
 
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/index.ts';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { docScreenshot, launchBrowser, recordConsole, type Browser, type Page } from '../helpers/browser.ts';
-import { startTestGateway } from '../helpers/gateway.ts';
+import { describe, expect, it } from 'vitest';
+import { docScreenshot, recordConsole, type Page } from '../helpers/browser.ts';
+import { useDemoStack } from '../helpers/demo-stack.ts';
 
-let gateway: Gateway;
-let browser: Browser;
-let dir: string;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sdkgate-demo-img-'));
-  [gateway, browser] = await Promise.all([
-    startTestGateway(
-      { imApiPort: 0, imWsPort: 0, imDataDir: join(dir, 'im'), dbDir: join(dir, 'sdk'), maxUpgradesPerIp: 1000 },
-      { coreModule: DEFAULT_CORE_MODULE },
-    ),
-    launchBrowser(),
-  ]);
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await gateway?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const stack = useDemoStack('sdkgate-demo-img-');
 
 const T = { timeout: 15_000 };
 
@@ -68,10 +46,10 @@ function png(w: number, h: number): Buffer {
 }
 
 async function loggedIn(userID: string): Promise<{ page: Page; console: string[] }> {
-  const page = await (await browser.createBrowserContext()).newPage();
+  const page = await (await stack.browser.createBrowserContext()).newPage();
   await page.setViewport({ width: 900, height: 560 });
   const console = recordConsole(page);
-  await page.goto(gateway.demoUrl!);
+  await page.goto(stack.gateway.demoUrl!);
   await page.waitForSelector('body[data-state="login"]', T);
   await page.type('#login-user', userID);
   await page.click('#login-form button[type=submit]');
@@ -87,7 +65,7 @@ describe('the demo chat with images', () => {
     await carol.page.click('#new-chat button');
     await carol.page.waitForSelector('#composer:not([hidden])', T);
 
-    const file = join(dir, 'gradient.png');
+    const file = join(stack.dir, 'gradient.png');
     writeFileSync(file, png(96, 64));
     const input = await carol.page.$('input#composer-image');
     await input!.uploadFile(file);
@@ -101,7 +79,7 @@ describe('the demo chat with images', () => {
       return img !== null && img.complete && img.naturalWidth === 96 && img.naturalHeight === 64;
     }, T);
     const src = await dave.page.$eval('#messages li.theirs img', (e) => e.src);
-    expect(new URL(src).origin).not.toBe(new URL(gateway.demoUrl!).origin); // served by the IM server
+    expect(new URL(src).origin).not.toBe(new URL(stack.gateway.demoUrl!).origin); // served by the IM server
     await docScreenshot(dave.page, 'demo-image.png');
     for (const c of [carol, dave]) expect(c.console.filter((l) => /error/i.test(l))).toEqual([]);
   }, 60_000);

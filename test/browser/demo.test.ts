@@ -1,35 +1,11 @@
 // The demo chat at /demo/ in headless Chromium, against a gateway with the embedded IM server
 // and the real SDK core, as `make run` starts it. Two browser contexts are two people.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Gateway } from '../../src/index.ts';
-import { DEFAULT_CORE_MODULE } from '../../src/supervisor/index.ts';
-import { docScreenshot, launchBrowser, recordConsole, type Browser, type BrowserContext, type Page } from '../helpers/browser.ts';
-import { startTestGateway } from '../helpers/gateway.ts';
+import { describe, expect, it } from 'vitest';
+import { docScreenshot, recordConsole, type BrowserContext, type Page } from '../helpers/browser.ts';
+import { useDemoStack } from '../helpers/demo-stack.ts';
 
-let gateway: Gateway;
-let browser: Browser;
-let dir: string;
-
-beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'sdkgate-demo-'));
-  [gateway, browser] = await Promise.all([
-    startTestGateway(
-      { imApiPort: 0, imWsPort: 0, imDataDir: join(dir, 'im'), dbDir: join(dir, 'sdk'), maxUpgradesPerIp: 1000 },
-      { coreModule: DEFAULT_CORE_MODULE },
-    ),
-    launchBrowser(),
-  ]);
-}, 60_000);
-
-afterAll(async () => {
-  await browser?.close();
-  await gateway?.close();
-  if (dir) rmSync(dir, { recursive: true, force: true });
-});
+const stack = useDemoStack('sdkgate-demo-');
 
 const T = { timeout: 15_000 };
 
@@ -37,7 +13,7 @@ async function openDemo(ctx: BrowserContext): Promise<{ page: Page; console: str
   const page = await ctx.newPage();
   await page.setViewport({ width: 900, height: 560 });
   const console = recordConsole(page);
-  await page.goto(gateway.demoUrl!);
+  await page.goto(stack.gateway.demoUrl!);
   return { page, console };
 }
 
@@ -67,7 +43,7 @@ async function shows(page: Page, text: string): Promise<void> {
 }
 
 function sessionOf(userID: string) {
-  return gateway.supervisor.get(userID, 5);
+  return stack.gateway.supervisor.get(userID, 5);
 }
 
 describe('the demo chat', () => {
@@ -75,8 +51,8 @@ describe('the demo chat', () => {
   let bob: { page: Page; console: string[] };
 
   it('two people chat both ways, with unread counts, the conversation list, history and read receipts', async () => {
-    alice = await openDemo(await browser.createBrowserContext());
-    bob = await openDemo(await browser.createBrowserContext());
+    alice = await openDemo(await stack.browser.createBrowserContext());
+    bob = await openDemo(await stack.browser.createBrowserContext());
     await logIn(alice.page, 'alice');
     await logIn(bob.page, 'bob');
 
